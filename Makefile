@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+# paks: GNU Make build.  `make`, `make check`, `make install`, `make fmt`.
+# O=DIR builds out of tree (default build/), so parallel builds never clash.
+include config.mk
+-include config.local.mk
+
+VERSION := 0.1.0
+PKGS := yaml-0.1 jansson vterm
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Ihost $(WARNINGS) \
+	-DPAKS_VERSION='"$(VERSION)"'
+
+SHARED_SRC := $(wildcard include/*.c)
+HOST_SRC := $(filter-out host/launch.c,$(wildcard host/*.c))
+PRELOAD_SRC := $(wildcard preload/*.c)
+
+HOST_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(HOST_SRC) $(SHARED_SRC))
+PRELOAD_OBJ := $(patsubst %.c,$(O)/pic/%.o,$(PRELOAD_SRC) $(SHARED_SRC))
+# Everything but main(): unit tests link these object files.
+LIB_OBJ := $(filter-out $(O)/obj/host/main.o,$(HOST_OBJ))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+
+all: $(O)/paks $(O)/libpaks-preload.so $(O)/paks-launch
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The preload is a guest in bash: hidden visibility, libc only, and no
+# stack protector or fortify symbols newer than the oldest glibc we load on.
+PRELOAD_CFLAGS := -fPIC -fvisibility=hidden -fno-stack-protector \
+	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0
+$(O)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/paks: $(HOST_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil
+
+$(O)/libpaks-preload.so: $(PRELOAD_OBJ) preload/preload.map
+	$(CC) -shared $(LDFLAGS) -Wl,--version-script=preload/preload.map \
+		-Wl,-z,defs -Wl,--as-needed -o $@ $(PRELOAD_OBJ)
+
+# Started inside the container; static so it runs in any image (musl too).
+$(O)/paks-launch: host/launch.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) \
+		$(PKG_LIBS) -lutil -lcmocka
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+check: all $(UNIT_BIN)
+	@O=$(O) tests/run-all.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/paks \
+		$(DESTDIR)$(DATADIR)/paks/hooks
+	install -m 0755 $(O)/paks $(DESTDIR)$(BINDIR)/paks
+	install -m 0644 $(O)/libpaks-preload.so $(DESTDIR)$(LIBDIR)/paks/
+	install -m 0755 $(O)/paks-launch $(DESTDIR)$(LIBDIR)/paks/
+	for h in hooks/*; do [ -f "$$h" ] && [ -x "$$h" ] && \
+		install -m 0755 "$$h" $(DESTDIR)$(DATADIR)/paks/hooks/; done; true
+	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions
+	install -m 0644 contrib/paks.bash-completion \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/paks
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/paks
+	rm -rf $(DESTDIR)$(LIBDIR)/paks $(DESTDIR)$(DATADIR)/paks
+	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/paks
+
+FMT_SRC = $(wildcard host/*.c host/*.h preload/*.c preload/*.h include/*.c \
+	include/*.h tests/unit/*.c tests/unit/*.h)
+fmt:
+	clang-format -i $(FMT_SRC)
+
+fmt-check:
+	@clang-format --dry-run --Werror $(FMT_SRC)
+
+demo: all
+	@tests/images.sh bookworm
+	@CONTAINERS_CONF=$${CONTAINERS_CONF:-$(CURDIR)/tests/containers.conf} \
+		$(O)/paks run localhost/paks-test/bookworm
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all unit check install uninstall fmt fmt-check demo clean
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

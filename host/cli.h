@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Subcommands of the paks program.  Each returns the process exit status
+ * (0, 1 for failures, EXIT_USAGE for usage errors) and prints its own
+ * errors as one "paks: ..." line.
+ */
+#ifndef PAKS_CLI_H
+#define PAKS_CLI_H
+
+int cmd_run(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_hooks(int argc, char **argv);
+
+/* 1 when argv[i] is -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Named environments: one file per name in $XDG_CONFIG_HOME/paks/envs/
+ * (directory 0700, files 0600).  Values round-trip exactly, newlines too.
+ */
+#ifndef PAKS_ENVSTORE_H
+#define PAKS_ENVSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct envvar {
+	char *name;
+	char *value;
+};
+
+struct envset {
+	struct envvar *vars;
+	size_t n;
+};
+
+bool env_valid_var_name(const char *name);
+bool envstore_valid_name(const char *name);
+char *envstore_dir(void);
+/* Load NAME; -ENOENT when it does not exist. err as in settings. */
+int envstore_load(const char *name, struct envset *out, char **err);
+/* Write NAME atomically (creates the directory 0700, file 0600). */
+int envstore_save(const char *name, const struct envset *set, char **err);
+int envstore_remove_var(const char *name, const char *var, char **err);
+/* List environment names, sorted.  NULL-terminated, malloc'd. */
+int envstore_list(char ***names);
+/* Set (replace or append) one variable in set. */
+void envset_put(struct envset *set, const char *name, const char *value);
+void envset_free(struct envset *set);
+/* Parse the file format / produce it (exposed for unit tests). */
+int envstore_parse(const char *text, size_t len, struct envset *out,
+		   char **err);
+char *envstore_format(const struct envset *set);
+
+/* `paks env ...` */
+int cmd_env(int argc, char **argv);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Logging for the paks host program.  Errors and warnings go to stderr as
+ * one line each; debug lines go only to the file named by PAKS_DEBUG_LOG.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static FILE *debug_file;
+
+void log_init(void)
+{
+	const char *path = getenv("PAKS_DEBUG_LOG");
+
+	if (path && *path && !debug_file)
+		debug_file = fopen(path, "ae");
+}
+
+int log_use_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fd) && !(nc && *nc);
+}
+
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	static const char *names[] = {"error", "warning", "info", "debug"};
+
+	if (debug_file) {
+		va_list cp;
+		va_copy(cp, ap);
+		fprintf(debug_file, "%ld %d %s: ", (long)time(NULL),
+			(int)getpid(), names[level]);
+		vfprintf(debug_file, fmt, cp);
+		fputc('\n', debug_file);
+		fflush(debug_file);
+		va_end(cp);
+	}
+	if (level == LOG_DEBUG)
+		return;
+	if (level == LOG_WARN)
+		fputs("paks: warning: ", stderr);
+	else
+		fputs("paks: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}

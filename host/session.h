@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One `paks run`: the engine, the image and its original config, the
+ * container, the per-session runtime directory and the launch directory.
+ */
+#ifndef PAKS_SESSION_H
+#define PAKS_SESSION_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "settings.h"
+#include "util.h"
+
+enum session_mode { MODE_AUTO, MODE_PRELOAD, MODE_PTY };
+
+struct engine;
+
+struct session {
+	struct settings settings;
+	const struct engine *engine;
+	char *engine_path;	 /* "podman" or "docker" as found in PATH */
+	struct strv engine_args; /* global flags, e.g. --root, --url */
+	char *image;		 /* as the user named it */
+	char *image_id;		 /* resolved id */
+	json_t *image_config;	 /* the image's original Config object */
+	char *container;	 /* container name, "paks-<id>" */
+	char *session_id;
+	char *runtime_dir; /* host side of PAKS_CONTAINER_DIR */
+	char *launch_dir;  /* where `paks run` was started */
+	char *shell;	   /* shell path inside the container */
+	char *lib_dir;	   /* where libpaks-preload.so and paks-launch are */
+	enum session_mode mode;
+	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
+	bool remote;	      /* the engine is not on this machine */
+};
+
+/* Start an engine command line: program, global flags. */
+void session_engine_argv(const struct session *s, struct strv *argv);
+/* The directory holding the paks helper files next to the executable. */
+char *session_find_lib_dir(void);
+
+#endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by the host modules: cleanup attributes, I/O loops,
+ * atomic file writes, string building.
+ */
+#ifndef PAKS_UTIL_H
+#define PAKS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+static inline void cleanup_freep(void *p)
+{
+	extern void free(void *);
+	free(*(void **)p);
+}
+void cleanup_closep(int *fd);
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_fd __attribute__((cleanup(cleanup_closep)))
+
+static inline void *steal_ptr(void *pp)
+{
+	void **p = (void **)pp;
+	void *v = *p;
+	*p = NULL;
+	return v;
+}
+#define steal_pointer(pp) steal_ptr(pp)
+static inline int steal_fd(int *fd)
+{
+	int v = *fd;
+	*fd = -1;
+	return v;
+}
+
+/* Exit statuses of the paks program. */
+#define EXIT_USAGE 2
+
+int write_all(int fd, const void *buf, size_t len);
+/* Read a whole file (at most max bytes).  0 or -errno; *out is NUL-ended. */
+int read_file(const char *path, size_t max, char **out, size_t *len);
+/* Read everything from fd until EOF. */
+int read_all_fd(int fd, size_t max, char **out, size_t *len);
+/* Write path atomically: a temporary file in the same directory, fsync,
+ * then rename.  The file gets `mode`. */
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode);
+/* mkdir -p with mode for the directories it creates. */
+int mkdir_p(const char *path, mode_t mode);
+/* Remove a directory tree (no symlinks followed). */
+int rm_rf(const char *path);
+
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xstrdup(const char *s);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_eq(const char *a, const char *b);
+/* Case-insensitive ASCII equality. */
+bool str_ieq(const char *a, const char *b);
+
+/* A growable byte buffer. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void buf_append(struct buf *b, const void *data, size_t n);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+
+/* A NULL-terminated, growable argv. */
+struct strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+void strv_push(struct strv *s, const char *str);
+void strv_pushf(struct strv *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strv_free(struct strv *s);
+
+/* XDG directories: $XDG_CONFIG_HOME/paks (default ~/.config/paks). */
+char *paks_config_dir(void);
+
+/* "1.5 GB" style sizes (SI units, as podman prints them). */
+void format_size(double bytes, char *out, size_t outlen);
+
+#endif
