@@ -78,3 +78,15 @@ int exec_engine(struct exec_ctx *c, struct strv *argv,
 int exec_cmd_help(struct exec_ctx *c, int argc, char **argv);
 
 #endif
+
+/* Commit the container to `target` atomically (temporary name, then
+ * tag), with the image's original config.  0 or an exit status. */
+int exec_save_image(struct exec_ctx *c, const char *target);
+/* The target of `#save ARGS` (argv after the command name). */
+char *exec_save_target(struct exec_ctx *c, int argc, char **argv);
+int exec_cmd_save(struct exec_ctx *c, int argc, char **argv);
+int exec_cmd_push(struct exec_ctx *c, int argc, char **argv);
+int exec_cmd_export(struct exec_ctx *c, int argc, char **argv);
+/* A host path for #cp/#export: relative to the launch directory and
+ * confined to it unless cp_unconfined.  NULL (error emitted) when refused. */
+char *exec_host_path(struct exec_ctx *c, const char *p, bool must_exist);

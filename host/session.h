@@ -42,3 +42,16 @@ void session_engine_argv(const struct session *s, struct strv *argv);
 char *session_find_lib_dir(void);
 
 #endif
+
+/* Run an engine command with argv, collecting stdout (and stderr when err
+ * is non-NULL, else it passes through).  Returns the exit status or
+ * -errno. */
+int session_capture(char *const argv[], struct buf *out, struct buf *err);
+/* Prepare the session (engine, image, runtime dir, mode) and run it. */
+int session_prepare(struct session *s, char **err);
+/* The full engine command line for the interactive container. */
+void session_run_argv(struct session *s, const struct strv *passthrough,
+		      struct strv *argv);
+/* Remove the runtime directory. */
+void session_cleanup(struct session *s);
+void session_free(struct session *s);

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `paks run IMAGE`: parse the options, prepare the session, start the
+ * engine and either serve the preload's requests (the engine owns the
+ * terminal) or proxy the terminal (PTY mode).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "envstore.h"
+#include "log.h"
+#include "pty.h"
+#include "server.h"
+#include "session.h"
+#include "words.h"
+
+static const char run_usage[] =
+	"Usage: paks run [OPTIONS] IMAGE\n"
+	"\n"
+	"Start an interactive shell in a new container from IMAGE.  Inside it,\n"
+	"lines starting with '#' are paks commands run on the host (#help).\n"
+	"IMAGE may be a local image, a registry reference (pulled when missing;\n"
+	"loopback registries over plain HTTP) or an archive from #export.\n"
+	"The container is removed when the shell exits; paks exits with the\n"
+	"shell's status.\n"
+	"\n"
+	"Options:\n"
+	"  --shell PATH            shell to run (setting container_shell,\n"
+	"                          default /bin/bash)\n"
+	"  --container-tech NAME   podman, docker or auto (setting\n"
+	"                          container_tech)\n"
+	"  --mode MODE             preload, pty or auto (default: preload for a\n"
+	"                          bash that can load it, pty otherwise)\n"
+	"  -s, --set KEY=VALUE     override one setting for this run\n"
+	"  --engine-arg ARG        pass ARG to the engine before 'run'\n"
+	"                          (e.g. --engine-arg=--root=/tmp/store)\n"
+	"  -v, --volume SRC:DST    bind mount, as the engine's --volume\n"
+	"  -e, --env NAME[=VALUE]  set a variable in the shell (NAME alone\n"
+	"                          copies the host's value)\n"
+	"  -w, --workdir DIR       start in DIR\n"
+	"  -p, --publish PORTS     publish ports, as the engine's --publish\n"
+	"      --name NAME         container name (default paks-ID)\n"
+	"      --user USER         user inside the container (setting user)\n"
+	"      --network NET       network mode, as the engine's --network\n"
+	"      --entrypoint CMD    run the shell through CMD (CMD SHELL)\n"
+	"  -h, --help              show this help\n";
+
+enum {
+	OPT_SHELL = 256,
+	OPT_TECH,
+	OPT_MODE,
+	OPT_NAME,
+	OPT_USER,
+	OPT_NETWORK,
+	OPT_ENTRYPOINT,
+	OPT_ENGINE_ARG,
+};
+
+struct run_opts {
+	struct strv sets;	 /* -s KEY=VALUE */
+	struct strv passthrough; /* engine run flags */
+	struct strv env;	 /* -e */
+	struct strv engine_args;
+	char *shell;
+	char *tech;
+	char *mode;
+	char *name;
+	char *user;
+	char *entrypoint;
+	char *image;
+};
+
+static void run_opts_free(struct run_opts *o)
+{
+	strv_free(&o->sets);
+	strv_free(&o->passthrough);
+	strv_free(&o->env);
+	strv_free(&o->engine_args);
+	free(o->shell);
+	free(o->tech);
+	free(o->mode);
+	free(o->name);
+	free(o->user);
+	free(o->entrypoint);
+	free(o->image);
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+static int parse_opt(struct run_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_SHELL:
+		set_str(&o->shell, arg);
+		break;
+	case OPT_TECH:
+		set_str(&o->tech, arg);
+		break;
+	case OPT_MODE:
+		set_str(&o->mode, arg);
+		break;
+	case 's':
+		strv_push(&o->sets, arg);
+		break;
+	case 'v':
+		strv_pushf(&o->passthrough, "--volume=%s", arg);
+		break;
+	case 'w':
+		strv_pushf(&o->passthrough, "--workdir=%s", arg);
+		break;
+	case 'p':
+		strv_pushf(&o->passthrough, "--publish=%s", arg);
+		break;
+	case OPT_NETWORK:
+		strv_pushf(&o->passthrough, "--network=%s", arg);
+		break;
+	case 'e':
+		strv_push(&o->env, arg);
+		break;
+	case OPT_NAME:
+		set_str(&o->name, arg);
+		break;
+	case OPT_USER:
+		set_str(&o->user, arg);
+		break;
+	case OPT_ENTRYPOINT:
+		set_str(&o->entrypoint, arg);
+		break;
+	case OPT_ENGINE_ARG:
+		strv_push(&o->engine_args, arg);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{"shell", required_argument, NULL, OPT_SHELL},
+		{"container-tech", required_argument, NULL, OPT_TECH},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"set", required_argument, NULL, 's'},
+		{"volume", required_argument, NULL, 'v'},
+		{"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"publish", required_argument, NULL, 'p'},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"user", required_argument, NULL, OPT_USER},
+		{"network", required_argument, NULL, OPT_NETWORK},
+		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+		{"engine-arg", required_argument, NULL, OPT_ENGINE_ARG},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	/* '+': options stop at IMAGE, as with the engines' own `run`. */
+	while ((c = getopt_long(argc, argv, "+:s:v:e:w:p:h", longopts,
+				NULL)) != -1) {
+		if (c == 'h') {
+			fputs(run_usage, stdout);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			if (c == ':')
+				log_error("option '%s' needs a value (see 'paks "
+					  "run --help')",
+					  bad);
+			else
+				log_error("unknown option '%s' (see 'paks run "
+					  "--help')",
+					  bad);
+			return -EINVAL;
+		}
+		if (parse_opt(o, c, optarg) < 0)
+			return -EINVAL;
+	}
+	if (optind >= argc) {
+		log_error("missing IMAGE (usage: paks run [OPTIONS] IMAGE)");
+		return -EINVAL;
+	}
+	if (optind + 1 < argc) {
+		log_error("unexpected argument '%s' after IMAGE (options go "
+			  "before IMAGE)",
+			  argv[optind + 1]);
+		return -EINVAL;
+	}
+	if (!*argv[optind]) {
+		log_error("IMAGE is empty");
+		return -EINVAL;
+	}
+	o->image = xstrdup(argv[optind]);
+	return 0;
+}
+
+/* -e NAME=VALUE, or NAME alone for the host's value (as the engines do). */
+static int collect_env(struct session *s, const struct strv *env)
+{
+	for (size_t i = 0; i < env->n; i++) {
+		const char *e = env->v[i];
+		const char *eq = strchr(e, '=');
+		cleanup_free char *name =
+			eq ? xasprintf("%.*s", (int)(eq - e), e) : xstrdup(e);
+		if (!env_valid_var_name(name)) {
+			log_error("invalid variable name '%s' in -e", name);
+			return -EINVAL;
+		}
+		if (eq) {
+			strv_push(&s->user_env, e);
+		} else if (getenv(name)) {
+			strv_pushf(&s->user_env, "%s=%s", name, getenv(name));
+		}
+	}
+	return 0;
+}
+
+static int apply_settings(struct session *s, struct run_opts *o)
+{
+	cleanup_free char *path = settings_path();
+	char *err = NULL;
+
+	settings_defaults(&s->settings);
+	if (settings_load(&s->settings, path, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < o->sets.n; i++) {
+		if (settings_apply(&s->settings, o->sets.v[i], &err) < 0)
+			goto fail;
+	}
+	if (o->tech) {
+		cleanup_free char *kv = xasprintf("container_tech=%s", o->tech);
+		if (settings_apply(&s->settings, kv, &err) < 0)
+			goto fail;
+	}
+	if (o->mode) {
+		cleanup_free char *kv = xasprintf("mode=%s", o->mode);
+		if (settings_apply(&s->settings, kv, &err) < 0)
+			goto fail;
+	}
+	if (o->shell) {
+		free(s->settings.container_shell);
+		s->settings.container_shell = xstrdup(o->shell);
+	}
+	if (o->user) {
+		free(s->settings.user);
+		s->settings.user = xstrdup(o->user);
+	}
+	return 0;
+fail:
+	log_error("%s", err);
+	free(err);
+	return -EINVAL;
+}
+
+static int choose_mode(struct session *s)
+{
+	const char *m = s->settings.mode;
+
+	if (!m || str_eq(m, "auto"))
+		s->mode = MODE_AUTO;
+	else if (str_eq(m, "preload"))
+		s->mode = MODE_PRELOAD;
+	else if (str_eq(m, "pty"))
+		s->mode = MODE_PTY;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* A remote engine cannot open the FIFO in our runtime directory. */
+static int check_local_engine(struct session *s)
+{
+	const char *dh = getenv("DOCKER_HOST");
+	const char *ch = getenv("CONTAINER_HOST");
+
+	for (size_t i = 0; i < s->engine_args.n; i++) {
+		const char *a = s->engine_args.v[i];
+		if (str_has_prefix(a, "--url") || str_has_prefix(a, "--remote") ||
+		    str_has_prefix(a, "--connection") || str_eq(a, "-r") ||
+		    str_eq(a, "-c") || str_has_prefix(a, "--host") ||
+		    str_eq(a, "-H"))
+			s->remote = true;
+	}
+	if (s->engine == &engine_docker && dh && *dh &&
+	    !str_has_prefix(dh, "unix://"))
+		s->remote = true;
+	if (s->engine == &engine_podman && ch && *ch &&
+	    !str_has_prefix(ch, "unix://"))
+		s->remote = true;
+	if (s->remote) {
+		log_error("the %s engine is remote; paks needs an engine on "
+			  "this machine (it shares a directory with the "
+			  "container)",
+			  s->engine->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int setup_session(struct session *s, struct run_opts *o)
+{
+	char *err = NULL;
+
+	if (apply_settings(s, o) < 0)
+		return EXIT_USAGE;
+	if (choose_mode(s) < 0) {
+		log_error("invalid mode '%s' (use preload, pty or auto)",
+			  s->settings.mode);
+		return EXIT_USAGE;
+	}
+	s->engine = engine_choose(s->settings.container_tech, &err);
+	if (!s->engine) {
+		log_error("%s", err);
+		free(err);
+		return 1;
+	}
+	s->engine_path = xstrdup(s->engine->name);
+	for (size_t i = 0; i < o->engine_args.n; i++)
+		strv_push(&s->engine_args, o->engine_args.v[i]);
+	if (check_local_engine(s) < 0)
+		return 1;
+	s->image = xstrdup(o->image);
+	s->shell = xstrdup(s->settings.container_shell);
+	s->container = o->name ? xstrdup(o->name) : NULL;
+	if (collect_env(s, &o->env) < 0)
+		return EXIT_USAGE;
+	if (session_prepare(s, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+		return 1;
+	}
+	return 0;
+}
+
+static int run_session(struct session *s, struct run_opts *o)
+{
+	struct strv argv = {0};
+	int status;
+
+	session_run_argv(s, &o->passthrough, &argv);
+	if (o->entrypoint) {
+		struct words w;
+		const char *werr;
+		if (words_split(o->entrypoint, strlen(o->entrypoint), &w,
+				&werr) < 0) {
+			log_error("--entrypoint: %s", werr);
+			strv_free(&argv);
+			return EXIT_USAGE;
+		}
+		for (int i = 0; i < w.argc; i++)
+			strv_push(&argv, w.argv[i]);
+		words_free(&w);
+	}
+	strv_push(&argv, s->shell);
+	if (s->mode == MODE_PRELOAD)
+		status = server_run(s, argv.v);
+	else
+		status = pty_proxy_run(s, argv.v);
+	strv_free(&argv);
+	if (status < 0) {
+		log_error("cannot run %s: %s", s->engine_path,
+			  strerror(-status));
+		return 1;
+	}
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {0};
+	struct session s = {0};
+	struct termios saved;
+	bool tty = tcgetattr(0, &saved) == 0;
+	int r;
+
+	r = parse_args(argc, argv, &o);
+	if (r != 0) {
+		run_opts_free(&o);
+		return r > 0 ? 0 : EXIT_USAGE;
+	}
+	r = setup_session(&s, &o);
+	if (r == 0)
+		r = run_session(&s, &o);
+	session_cleanup(&s);
+	/* The engine restores the terminal; make sure even if it died. */
+	if (tty)
+		tcsetattr(0, TCSAFLUSH, &saved);
+	session_free(&s);
+	run_opts_free(&o);
+	return r;
+}

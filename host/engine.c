@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What both engine backends share: choosing one, and turning an image's
+ * original config into the --change list that a commit needs so the saved
+ * image carries nothing of paks.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+
+const struct engine *engine_by_name(const char *name)
+{
+	if (str_eq(name, "podman"))
+		return &engine_podman;
+	if (str_eq(name, "docker"))
+		return &engine_docker;
+	return NULL;
+}
+
+int engine_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	cleanup_free char *copy = NULL;
+	char *save = NULL;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	copy = xstrdup(path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *p = xasprintf("%s/%s", d, prog);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(p, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const struct engine *engine_choose(const char *tech, char **err)
+{
+	const struct engine *e;
+
+	if (!tech || str_eq(tech, "auto")) {
+		if (engine_in_path("podman"))
+			return &engine_podman;
+		if (engine_in_path("docker"))
+			return &engine_docker;
+		*err = xstrdup("neither podman nor docker was found in PATH; "
+			       "install one of them");
+		return NULL;
+	}
+	e = engine_by_name(tech);
+	if (!e) {
+		*err = xasprintf("unknown container tech '%s' (use podman, "
+				 "docker or auto)",
+				 tech);
+		return NULL;
+	}
+	if (!engine_in_path(e->name)) {
+		*err = xasprintf("%s was not found in PATH", e->name);
+		return NULL;
+	}
+	return e;
+}
+
+static void json_array_change(struct strv *argv, const char *what, json_t *v)
+{
+	char *dump;
+
+	if (!json_is_array(v) || json_array_size(v) == 0) {
+		strv_pushf(argv, "--change=%s []", what);
+		return;
+	}
+	dump = json_dumps(v, JSON_COMPACT);
+	strv_pushf(argv, "--change=%s %s", what, dump);
+	free(dump);
+}
+
+/* The engines take ENV values literally, except that a value wholly wrapped
+ * in double quotes loses them; wrap such a value once more. */
+static void env_change(struct strv *argv, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t vlen = eq ? strlen(eq + 1) : 0;
+
+	if (!eq)
+		return;
+	if (vlen >= 2 && eq[1] == '"' && eq[vlen] == '"')
+		strv_pushf(argv, "--change=ENV %.*s=\"%s\"", (int)(eq - kv), kv,
+			   eq + 1);
+	else
+		strv_pushf(argv, "--change=ENV %s", kv);
+}
+
+void engine_config_changes(json_t *config, struct strv *argv)
+{
+	json_t *env = json_object_get(config, "Env");
+	const char *wd = json_string_value(json_object_get(config, "WorkingDir"));
+	const char *user = json_string_value(json_object_get(config, "User"));
+	size_t i;
+	json_t *v;
+
+	json_array_change(argv, "CMD", json_object_get(config, "Cmd"));
+	json_array_change(argv, "ENTRYPOINT",
+			  json_object_get(config, "Entrypoint"));
+	json_array_foreach(env, i, v)
+	{
+		if (json_is_string(v))
+			env_change(argv, json_string_value(v));
+	}
+	/* An empty WorkingDir means "/"; the engines always record one. */
+	strv_pushf(argv, "--change=WORKDIR %s", wd && *wd ? wd : "/");
+	if (user && *user)
+		strv_pushf(argv, "--change=USER %s", user);
+}
+
+int engine_ref_is_loopback(const char *ref)
+{
+	const char *slash = strchr(ref, '/');
+	size_t n;
+	char host[256];
+
+	if (!slash)
+		return 0;
+	n = (size_t)(slash - ref);
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, ref, n);
+	host[n] = '\0';
+	if (host[0] == '[') { /* [::1]:5000 */
+		return str_has_prefix(host, "[::1]");
+	}
+	{
+		char *colon = strchr(host, ':');
+		if (colon)
+			*colon = '\0';
+	}
+	return str_eq(host, "localhost") || str_has_prefix(host, "127.");
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The container engine backends.  Everything that differs between podman
+ * and docker sits behind this small interface, one file per engine.
+ */
+#ifndef PAKS_ENGINE_H
+#define PAKS_ENGINE_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "util.h"
+
+struct session;
+
+struct engine {
+	const char *name; /* "podman" or "docker": also the program name */
+	/* Flags for `run` that keep the engine's own variables out of the
+	 * container's config (podman: --unsetenv-all). */
+	void (*run_flags)(const struct session *s, struct strv *argv);
+	/* Flags for `commit` beyond the --change list (e.g. --squash). */
+	void (*commit_flags)(const struct session *s, bool squash,
+			     struct strv *argv);
+	/* Flags for `pull`/`push` to reach REF (plain HTTP on loopback). */
+	void (*registry_flags)(const struct session *s, const char *ref,
+			       bool tls_verify_off, struct strv *argv);
+	/* Read "size of changes" and "virtual size" out of `inspect --size`. */
+	int (*sizes)(json_t *container, double *rw, double *rootfs);
+	/* Flags for `save` producing an archive both engines can load. */
+	void (*save_flags)(const struct session *s, struct strv *argv);
+};
+
+extern const struct engine engine_podman;
+extern const struct engine engine_docker;
+
+/* "podman" / "docker" -> backend, NULL otherwise. */
+const struct engine *engine_by_name(const char *name);
+/* Resolve container_tech ("auto", "podman", "docker") to a backend whose
+ * program is in PATH; on failure *err says why. */
+const struct engine *engine_choose(const char *tech, char **err);
+/* 1 when prog is found in PATH (or is an executable path). */
+int engine_in_path(const char *prog);
+/* The --change instructions that restore an image config (CMD, ENTRYPOINT,
+ * ENV, WORKDIR, USER) on commit. */
+void engine_config_changes(json_t *config, struct strv *argv);
+/* 1 when REF's registry is on a loopback address (plain HTTP). */
+int engine_ref_is_loopback(const char *ref);
+
+#endif

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * #save: commit the running container as an image that carries the
+ * original image's config and nothing of paks.  The commit goes to a
+ * temporary name first and is tagged only when it succeeded, so a failed
+ * save never touches an existing image under the target name.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "exec.h"
+#include "naming.h"
+#include "session.h"
+
+#define SAVE_MARK "paks save"
+
+/* Was the running image itself made by #save?  Then squash, so saving a
+ * saved image again does not add a layer every time. */
+static bool image_is_paks_save(struct exec_ctx *c)
+{
+	struct strv argv = {0};
+	struct buf out = {0};
+	bool yes = false;
+
+	session_engine_argv(c->s, &argv);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{json .History}}");
+	strv_push(&argv, c->s->image_id);
+	if (session_capture(argv.v, &out, NULL) == 0 && out.data)
+		yes = strstr(out.data, SAVE_MARK) != NULL;
+	strv_free(&argv);
+	buf_free(&out);
+	return yes;
+}
+
+static int run_quiet(struct exec_ctx *c, struct strv *argv)
+{
+	struct buf out = {0};
+	struct spawn_opts o = {.out = &out};
+	int r = exec_engine(c, argv, &o);
+
+	buf_free(&out);
+	return r;
+}
+
+static int tag_and_drop(struct exec_ctx *c, const char *tmp,
+			const char *target)
+{
+	struct strv argv = {0};
+	int r;
+
+	session_engine_argv(c->s, &argv);
+	strv_push(&argv, "tag");
+	strv_push(&argv, tmp);
+	strv_push(&argv, target);
+	r = run_quiet(c, &argv);
+	strv_free(&argv);
+	session_engine_argv(c->s, &argv);
+	strv_push(&argv, "rmi");
+	strv_push(&argv, tmp);
+	run_quiet(c, &argv);
+	strv_free(&argv);
+	return r;
+}
+
+int exec_save_image(struct exec_ctx *c, const char *target)
+{
+	struct session *s = c->s;
+	bool squash = s->settings.save_squash || image_is_paks_save(c);
+	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
+					   s->session_id, (long)getpid());
+	struct strv argv = {0};
+	int r;
+
+	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
+		 squash ? " (squashed)" : "");
+	session_engine_argv(s, &argv);
+	strv_push(&argv, "commit");
+	s->engine->commit_flags(s, squash, &argv);
+	strv_pushf(&argv, "--message=%s from %s", SAVE_MARK, s->image);
+	engine_config_changes(s->image_config, &argv);
+	strv_push(&argv, s->container);
+	strv_push(&argv, tmp);
+	r = exec_engine(c, &argv, NULL);
+	strv_free(&argv);
+	if (r != 0 || c->cancelled) {
+		if (r > 0 || c->cancelled) {
+			session_engine_argv(s, &argv);
+			strv_push(&argv, "rmi");
+			strv_push(&argv, tmp);
+			struct buf junk = {0};
+			struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
+			exec_spawn(c, argv.v, &o);
+			buf_free(&junk);
+			strv_free(&argv);
+			exec_err(c, "save failed; %s is unchanged", target);
+		}
+		return c->cancelled ? 130 : 1;
+	}
+	r = tag_and_drop(c, tmp, target);
+	if (r != 0) {
+		exec_err(c, "could not tag the saved image as %s", target);
+		return 1;
+	}
+	return 0;
+}
+
+char *exec_save_target(struct exec_ctx *c, int argc, char **argv)
+{
+	const char *err = NULL;
+	char *target;
+
+	if (argc > 1) {
+		exec_err(c, "too many arguments (usage: #%s "
+			    "[suffix=SUFFIX | NAME[:TAG]])",
+			 argv[-1] ? argv[-1] : "save");
+		return NULL;
+	}
+	target = naming_save_target(c->s->image, argc ? argv[0] : NULL,
+				    c->s->settings.save_suffix
+					    ? c->s->settings.save_suffix
+					    : "-saved",
+				    &err);
+	if (!target)
+		exec_err(c, "%s", err);
+	return target;
+}
+
+int exec_cmd_save(struct exec_ctx *c, int argc, char **argv)
+{
+	cleanup_free char *target = exec_save_target(c, argc - 1, argv + 1);
+	int r;
+
+	if (!target)
+		return 2;
+	r = exec_save_image(c, target);
+	if (r == 0)
+		exec_out(c, "Saved %s\n", target);
+	return r;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User-defined '#' commands: any executable in the hook directories.
+ */
+#ifndef PAKS_HOOKS_H
+#define PAKS_HOOKS_H
+
+#include <stddef.h>
+
+struct settings;
+struct exec_ctx;
+
+struct hook {
+	char *name;
+	char *path;	   /* absolute path of the executable */
+	char *description; /* from "# paks: ..." near the top, or NULL */
+};
+
+struct hook_list {
+	struct hook *hooks;
+	size_t n;
+};
+
+/* 1 when name is a plain word usable as a hook name. */
+int hooks_valid_name(const char *name);
+/* Directories searched, in order: $XDG_CONFIG_HOME/paks/hooks, the installed
+ * share/paks/hooks (relative to the executable), then hooks_path. */
+void hooks_dirs(const struct settings *s, char ***dirs);
+/* Find hook `name`: 0 and *path (malloc'd), -ENOENT, or -EINVAL for a bad
+ * name. */
+int hooks_find(const struct settings *s, const char *name, char **path);
+/* Every hook found, first directory wins for a name; sorted by name. */
+void hooks_list(const struct settings *s, struct hook_list *out);
+void hooks_list_free(struct hook_list *l);
+/* Run a hook for the executor: argv[0] is the hook name. */
+int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv);
+/* Parse fd-3 records into exec_setvar calls; returns 0 or -EINVAL with
+ * *err set (exposed for unit tests). */
+int hooks_parse_records(const char *data, size_t len,
+			int (*cb)(void *arg, const char *name,
+				  const char *value),
+			void *arg, const char **err);
+
+#endif

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Preload mode.  The engine runs in the foreground on the user's terminal,
+ * so paks is never in the keystroke path and the shell survives if paks
+ * dies.  paks waits on the session FIFO: each HELLO names a private FIFO
+ * pair, and a forked worker serves that one request, so a slow #save in one
+ * shell never blocks another shell, and Ctrl-C kills only that worker's
+ * command.
+ */
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "log.h"
+#include "paks-protocol.h"
+#include "server.h"
+#include "session.h"
+
+extern char **environ;
+
+#define WORKER_OPEN_TIMEOUT_MS 5000
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
+		      size_t len)
+{
+	int fd = *(int *)c->emit_arg;
+	const char *p = data;
+
+	do {
+		size_t n = len > PAKS_FRAME_MAX ? PAKS_FRAME_MAX : len;
+		int r = proto_write(fd, type, p, n);
+		if (r < 0)
+			return r;
+		p += n;
+		len -= n;
+	} while (len > 0);
+	return 0;
+}
+
+struct worker_req {
+	struct proto_decoder dec;
+	char *cwd;
+	char *line;
+	size_t line_len;
+	uint32_t kind; /* PAKS_MSG_LINE or PAKS_MSG_COMPLETE */
+	bool cancelled;
+};
+
+/* Consume decoded frames; 1 when LINE/COMPLETE arrived. */
+static int take_frames(struct worker_req *w)
+{
+	const unsigned char *p;
+	uint32_t type, len;
+	int r;
+
+	while ((r = proto_decoder_next(&w->dec, &type, &p, &len)) == 1) {
+		if (type == PAKS_MSG_CWD) {
+			free(w->cwd);
+			w->cwd = xasprintf("%.*s", (int)len, (const char *)p);
+		} else if (type == PAKS_MSG_CANCEL) {
+			w->cancelled = true;
+		} else if ((type == PAKS_MSG_LINE ||
+			    type == PAKS_MSG_COMPLETE) &&
+			   !w->kind) {
+			w->kind = type;
+			w->line = xmalloc(len + 1);
+			memcpy(w->line, p, len);
+			w->line[len] = '\0';
+			w->line_len = len;
+		}
+	}
+	if (r < 0)
+		return r;
+	return w->kind != 0;
+}
+
+static int read_request(int qfd, struct worker_req *w)
+{
+	char chunk[8192];
+	int waited = 0;
+
+	for (;;) {
+		struct pollfd p = {qfd, POLLIN, 0};
+		ssize_t n;
+		int r = poll(&p, 1, 100);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			waited += 100;
+			if (waited >= WORKER_OPEN_TIMEOUT_MS)
+				return -ETIMEDOUT;
+			continue;
+		}
+		n = read(qfd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
+			/* No writer yet (POLLHUP before anyone opened) or the
+			 * client gave up. */
+			waited += 10;
+			if (waited >= WORKER_OPEN_TIMEOUT_MS)
+				return -ETIMEDOUT;
+			sleep_ms(10);
+			continue;
+		}
+		if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
+			return -EPROTO;
+		r = take_frames(w);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+}
+
+static int open_answer(const char *apath)
+{
+	for (int waited = 0; waited < WORKER_OPEN_TIMEOUT_MS; waited += 10) {
+		int fd = open(apath, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0) {
+			int fl = fcntl(fd, F_GETFL);
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+			return fd;
+		}
+		if (errno != ENXIO)
+			return -errno;
+		sleep_ms(10);
+	}
+	return -ETIMEDOUT;
+}
+
+/* While a command runs: a CANCEL frame, or the client closing its end,
+ * means Ctrl-C. */
+static int check_cancel(struct exec_ctx *c)
+{
+	struct worker_req *w = c->cancel_arg;
+	char chunk[4096];
+	ssize_t n = read(c->cancel_fd, chunk, sizeof(chunk));
+
+	if (n == 0)
+		return 1;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : 1;
+	if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
+		return 1;
+	take_frames(w);
+	return w->cancelled;
+}
+
+static void worker_serve(struct session *s, const char *id)
+{
+	cleanup_free char *qpath = xasprintf("%s/%s.q", s->runtime_dir, id);
+	cleanup_free char *apath = xasprintf("%s/%s.a", s->runtime_dir, id);
+	struct worker_req w = {0};
+	struct exec_ctx c = {0};
+	unsigned char st[4];
+	int qfd, afd, status;
+
+	qfd = open(qpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (qfd < 0)
+		return;
+	proto_decoder_init(&w.dec);
+	if (read_request(qfd, &w) < 0)
+		return;
+	afd = open_answer(apath);
+	if (afd < 0)
+		return;
+	c.s = s;
+	c.cwd = w.cwd ? w.cwd : xstrdup("/");
+	c.emit = emit_frame;
+	c.emit_arg = &afd;
+	c.cancel_fd = qfd;
+	c.check_cancel = check_cancel;
+	c.cancel_arg = &w;
+	c.cancelled = w.cancelled;
+	log_debug("request %s: %s", id, w.line);
+	if (w.kind == PAKS_MSG_COMPLETE)
+		status = exec_complete(&c, w.line, w.line_len);
+	else
+		status = exec_line(&c, w.line, w.line_len);
+	proto_put_i32(st, status);
+	proto_write(afd, PAKS_MSG_EXIT, st, 4);
+	close(afd);
+	close(qfd);
+}
+
+static pid_t start_worker(struct session *s, const char *id, int fifo_fd,
+			  int sig_fd)
+{
+	pid_t pid = fork();
+	sigset_t none;
+
+	if (pid != 0)
+		return pid;
+	close(fifo_fd);
+	close(sig_fd);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	worker_serve(s, id);
+	_exit(0);
+}
+
+static void handle_hellos(struct session *s, struct proto_decoder *d,
+			  int fifo_fd, int sig_fd)
+{
+	const unsigned char *p;
+	uint32_t type, len;
+	int r;
+
+	while ((r = proto_decoder_next(d, &type, &p, &len)) == 1) {
+		char id[PAKS_CHANNEL_ID_MAX + 1];
+		if (type != PAKS_MSG_HELLO ||
+		    !proto_valid_channel_id((const char *)p, len)) {
+			log_debug("ignoring a bad frame on the session FIFO");
+			continue;
+		}
+		memcpy(id, p, len);
+		id[len] = '\0';
+		if (start_worker(s, id, fifo_fd, sig_fd) < 0)
+			log_warn("cannot start a worker: %s", strerror(errno));
+	}
+	if (r < 0) {
+		/* Garbage on the FIFO: drop what is buffered and resync. */
+		proto_decoder_free(d);
+		proto_decoder_init(d);
+	}
+}
+
+static pid_t spawn_engine(char *const argv[], const sigset_t *mask)
+{
+	posix_spawnattr_t attr;
+	sigset_t none, def;
+	pid_t pid;
+	int r;
+
+	(void)mask;
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGQUIT);
+	sigaddset(&def, SIGTSTP);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr,
+				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	return pid;
+}
+
+static int engine_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Reap children; returns 1 when the engine has exited. */
+static int reap(pid_t engine, int *status)
+{
+	pid_t pid;
+	int st, done = 0;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == engine) {
+			*status = engine_status(st);
+			done = 1;
+		}
+	}
+	return done;
+}
+
+static int serve_loop(struct session *s, pid_t engine, int fifo_fd,
+		      int sig_fd)
+{
+	struct proto_decoder d;
+	int status = 1;
+
+	proto_decoder_init(&d);
+	for (;;) {
+		struct pollfd p[2] = {{fifo_fd, POLLIN, 0}, {sig_fd, POLLIN, 0}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				/* SIGTERM ends paks but not the shell: the
+				 * engine keeps the terminal and --rm still
+				 * removes the container when the shell
+				 * exits.  SIGHUP (the terminal is gone)
+				 * reaches the engine too. */
+				if (si.ssi_signo == SIGTERM)
+					return 128 + SIGTERM;
+				if (si.ssi_signo == SIGHUP)
+					kill(engine, SIGHUP);
+			}
+			if (reap(engine, &status))
+				break;
+		}
+		if (p[0].revents & POLLIN) {
+			char chunk[4096];
+			ssize_t n = read(fifo_fd, chunk, sizeof(chunk));
+			if (n > 0 && proto_decoder_feed(&d, chunk, (size_t)n) == 0)
+				handle_hellos(s, &d, fifo_fd, sig_fd);
+		}
+	}
+	proto_decoder_free(&d);
+	return status;
+}
+
+int server_run(struct session *s, char *const argv[])
+{
+	cleanup_free char *fifo =
+		xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
+	sigset_t mask, old;
+	int fifo_fd, sig_fd, status;
+	pid_t engine;
+
+	/* O_RDWR: the FIFO never reports EOF when a client closes it. */
+	fifo_fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fifo_fd < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	engine = spawn_engine(argv, &mask);
+	if (engine < 0) {
+		int e = errno;
+		close(fifo_fd);
+		close(sig_fd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -e;
+	}
+	status = serve_loop(s, engine, fifo_fd, sig_fd);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	close(fifo_fd);
+	close(sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return status;
+}
