@@ -122,6 +122,28 @@ void engine_config_changes(json_t *config, struct strv *argv)
 		strv_pushf(argv, "--change=USER %s", user);
 }
 
+/* 127.x.y.z, written as a dotted quad: 127.0.0.1.example.com is not. */
+static bool is_ipv4_loopback(const char *h)
+{
+	int parts = 0;
+
+	if (!str_has_prefix(h, "127."))
+		return false;
+	for (const char *p = h; *p;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < 0 || v > 255)
+			return false;
+		parts++;
+		if (*end == '\0')
+			break;
+		if (*end != '.')
+			return false;
+		p = end + 1;
+	}
+	return parts == 4;
+}
+
 int engine_ref_is_loopback(const char *ref)
 {
 	const char *slash = strchr(ref, '/');
@@ -143,5 +165,5 @@ int engine_ref_is_loopback(const char *ref)
 		if (colon)
 			*colon = '\0';
 	}
-	return str_eq(host, "localhost") || str_has_prefix(host, "127.");
+	return str_eq(host, "localhost") || is_ipv4_loopback(host);
 }
