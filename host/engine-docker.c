@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The docker backend: the docker CLI, honouring DOCKER_HOST.
+ * The docker backend: the docker CLI, honouring DOCKER_HOST and docker
+ * contexts.  What differs from podman: the CLI cannot disable the detach
+ * keys, has no squash on commit, leaves TLS decisions to the daemon, and
+ * when the daemon is really podman's Docker API service, a commit records
+ * the variables that service adds to every container.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "session.h"
 
-/* docker keeps its runtime additions (TERM, HOSTNAME, PATH) out of the
- * container's Config, so nothing is needed here. */
+/* The docker CLI sends no detach keys when --detach-keys is empty, and the
+ * daemon then falls back to ctrl-p,ctrl-q, holding back every Ctrl-P
+ * (bash's previous-history) until the next key.  Nothing disables them, so
+ * pick a pair nobody types: both keys are unbound in bash and readline.
+ * This flag comes after the generic --detach-keys= and wins. */
 static void docker_run_flags(const struct session *s, struct strv *argv)
 {
 	(void)s;
-	(void)argv;
+	strv_push(argv, "--detach-keys=ctrl-^,ctrl-\\");
 }
 
 /* The docker CLI has no squash on commit. */
@@ -24,15 +32,20 @@ static void docker_commit_flags(const struct session *s, bool squash,
 	(void)argv;
 }
 
-/* docker decides TLS by itself: loopback registries are insecure by
- * default, others need daemon configuration. */
-static void docker_registry_flags(const struct session *s, const char *ref,
-				  bool tls_off, struct strv *argv)
+/* dockerd decides TLS by itself: registries on 127.0.0.0/8 are insecure by
+ * default, any other needs the daemon's insecure-registries setting; the
+ * CLI has no per-command switch.  Credentials come from `docker login`. */
+static const char *docker_registry_flags(const struct session *s,
+					 const char *ref, bool tls_off,
+					 struct strv *argv)
 {
 	(void)s;
-	(void)ref;
-	(void)tls_off;
 	(void)argv;
+	if (tls_off && !engine_ref_is_loopback(ref))
+		return "docker cannot turn TLS off for one push: the daemon "
+		       "uses plain HTTP only for registries listed in "
+		       "insecure-registries (/etc/docker/daemon.json)";
+	return NULL;
 }
 
 static int docker_sizes(json_t *c, double *rw, double *rootfs)
@@ -40,6 +53,7 @@ static int docker_sizes(json_t *c, double *rw, double *rootfs)
 	json_t *a = json_object_get(c, "SizeRw");
 	json_t *b = json_object_get(c, "SizeRootFs");
 
+	/* dockerd leaves SizeRw out when the layer is empty. */
 	*rw = json_is_number(a) ? json_number_value(a) : 0;
 	if (!json_is_number(b))
 		return -1;
@@ -47,10 +61,88 @@ static int docker_sizes(json_t *c, double *rw, double *rootfs)
 	return 0;
 }
 
+/* `docker save` writes a docker-archive (plus an OCI layout since Docker
+ * 25), which both engines and apptainer load. */
 static void docker_save_flags(const struct session *s, struct strv *argv)
 {
 	(void)s;
 	(void)argv;
+}
+
+/* Ask the CLI which server it talks to; cached, it cannot change. */
+static bool server_is_podman(const struct session *s)
+{
+	static int cached = -1;
+	struct strv argv = {0};
+	struct buf out = {0}, eb = {0};
+
+	if (cached >= 0)
+		return cached;
+	session_engine_argv(s, &argv);
+	strv_push(&argv, "version");
+	strv_push(&argv, "--format={{range .Server.Components}}{{.Name}} "
+			 "{{end}}");
+	cached = session_capture(argv.v, &out, &eb) == 0 && out.data &&
+		 strstr(out.data, "Podman") != NULL;
+	strv_free(&argv);
+	buf_free(&out);
+	buf_free(&eb);
+	return cached;
+}
+
+/* podman's Docker API service adds PATH, TERM and container=podman to
+ * every container it creates (its compat API has no --unsetenv-all), and
+ * its commit records them; `--change` can set variables but not remove
+ * them.  dockerd keeps such additions out of the container's Config. */
+static const char *docker_commit_note(const struct session *s)
+{
+	if (!server_is_podman(s))
+		return NULL;
+	return "note: the Docker API server is podman, which records TERM, "
+	       "container and PATH in a committed image's Env; "
+	       "--container-tech podman saves the exact original config";
+}
+
+/* A unix socket, or TCP to this machine, is a daemon on this machine. */
+static bool endpoint_is_local(const char *host)
+{
+	if (str_has_prefix(host, "unix://") || str_has_prefix(host, "npipe://"))
+		return true;
+	if (str_has_prefix(host, "tcp://"))
+		return engine_host_is_loopback(host + 6);
+	return false;
+}
+
+/* `docker context inspect` reports the endpoint the CLI really uses:
+ * DOCKER_HOST, -H, --context, DOCKER_CONTEXT and the current context. */
+static int docker_is_remote(const struct session *s, char **where)
+{
+	struct strv argv = {0};
+	struct buf out = {0}, eb = {0};
+	const char *dh = getenv("DOCKER_HOST");
+	char *host = NULL;
+	int r;
+
+	session_engine_argv(s, &argv);
+	strv_push(&argv, "context");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.Endpoints.docker.Host}}");
+	r = session_capture(argv.v, &out, &eb);
+	strv_free(&argv);
+	buf_free(&eb);
+	if (r == 0 && out.data) {
+		out.data[strcspn(out.data, "\r\n")] = '\0';
+		host = xstrdup(out.data);
+	} else if (dh && *dh) {
+		host = xstrdup(dh); /* a CLI without contexts */
+	}
+	buf_free(&out);
+	if (!host || !*host || endpoint_is_local(host)) {
+		free(host);
+		return 0;
+	}
+	*where = host;
+	return 1;
 }
 
 const struct engine engine_docker = {
@@ -60,4 +152,6 @@ const struct engine engine_docker = {
 	.registry_flags = docker_registry_flags,
 	.sizes = docker_sizes,
 	.save_flags = docker_save_flags,
+	.commit_note = docker_commit_note,
+	.is_remote = docker_is_remote,
 };

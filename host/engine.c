@@ -144,26 +144,28 @@ static bool is_ipv4_loopback(const char *h)
 	return parts == 4;
 }
 
+int engine_host_is_loopback(const char *host)
+{
+	size_t n = strcspn(host, "/");
+	char h[256];
+
+	if (n >= sizeof(h))
+		return 0;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (h[0] == '[') /* [::1]:5000 */
+		return str_has_prefix(h, "[::1]") &&
+		       (h[5] == '\0' || h[5] == ':');
+	h[strcspn(h, ":")] = '\0';
+	return str_eq(h, "localhost") || is_ipv4_loopback(h);
+}
+
+/* Only the first component of a reference names a registry, and only when
+ * it has a dot, a colon or is localhost (the engines' rule); loopback ones
+ * always have a port or are localhost. */
 int engine_ref_is_loopback(const char *ref)
 {
-	const char *slash = strchr(ref, '/');
-	size_t n;
-	char host[256];
-
-	if (!slash)
+	if (!strchr(ref, '/'))
 		return 0;
-	n = (size_t)(slash - ref);
-	if (n >= sizeof(host))
-		return 0;
-	memcpy(host, ref, n);
-	host[n] = '\0';
-	if (host[0] == '[') { /* [::1]:5000 */
-		return str_has_prefix(host, "[::1]");
-	}
-	{
-		char *colon = strchr(host, ':');
-		if (colon)
-			*colon = '\0';
-	}
-	return str_eq(host, "localhost") || is_ipv4_loopback(host);
+	return engine_host_is_loopback(ref);
 }

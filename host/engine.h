@@ -22,13 +22,23 @@ struct engine {
 	/* Flags for `commit` beyond the --change list (e.g. --squash). */
 	void (*commit_flags)(const struct session *s, bool squash,
 			     struct strv *argv);
-	/* Flags for `pull`/`push` to reach REF (plain HTTP on loopback). */
-	void (*registry_flags)(const struct session *s, const char *ref,
-			       bool tls_verify_off, struct strv *argv);
+	/* Flags for `pull`/`push` to reach REF: plain HTTP on loopback, TLS
+	 * elsewhere unless tls_verify_off.  Returns NULL, or a one-line note
+	 * for the user when the engine cannot do what was asked from its
+	 * command line (docker leaves TLS to the daemon). */
+	const char *(*registry_flags)(const struct session *s, const char *ref,
+				      bool tls_verify_off, struct strv *argv);
 	/* Read "size of changes" and "virtual size" out of `inspect --size`. */
 	int (*sizes)(json_t *container, double *rw, double *rootfs);
 	/* Flags for `save` producing an archive both engines can load. */
 	void (*save_flags)(const struct session *s, struct strv *argv);
+	/* NULL, or a one-line note on what a commit through this engine
+	 * records beyond the original config and cannot be removed (docker
+	 * CLI talking to podman's Docker API service). */
+	const char *(*commit_note)(const struct session *s);
+	/* 1 when the engine the session talks to is not on this machine
+	 * (then *where names its endpoint, malloc'd), 0 when it is local. */
+	int (*is_remote)(const struct session *s, char **where);
 };
 
 extern const struct engine engine_podman;
@@ -46,5 +56,8 @@ int engine_in_path(const char *prog);
 void engine_config_changes(json_t *config, struct strv *argv);
 /* 1 when REF's registry is on a loopback address (plain HTTP). */
 int engine_ref_is_loopback(const char *ref);
+/* 1 when HOST[:PORT][/...] names this machine: localhost, 127.0.0.0/8 or
+ * [::1]. */
+int engine_host_is_loopback(const char *host);
 
 #endif

@@ -26,13 +26,23 @@ char *envstore_dir(void);
 int envstore_load(const char *name, struct envset *out, char **err);
 /* Write NAME atomically (creates the directory 0700, file 0600). */
 int envstore_save(const char *name, const struct envset *set, char **err);
+/* -ENOENT without the environment, -ENODATA without the variable. */
 int envstore_remove_var(const char *name, const char *var, char **err);
+/* Remove the whole environment; -ENOENT when it does not exist. */
+int envstore_remove(const char *name, char **err);
+/* The file of NAME (malloc'd; the name is not checked). */
+char *envstore_path(const char *name);
+/* Create the directory 0700 (tightening a looser existing one). */
+int envstore_prepare_dir(char **err);
 /* List environment names, sorted.  NULL-terminated, malloc'd. */
 int envstore_list(char ***names);
 /* Set (replace or append) one variable in set. */
 void envset_put(struct envset *set, const char *name, const char *value);
+/* Remove one variable; false when it was not there. */
+bool envset_remove(struct envset *set, const char *name);
 void envset_free(struct envset *set);
-/* Parse the file format / produce it (exposed for unit tests). */
+/* Parse the file format / produce it (exposed for unit tests).  Parse
+ * errors read "line N: ...". */
 int envstore_parse(const char *text, size_t len, struct envset *out,
 		   char **err);
 char *envstore_format(const struct envset *set);

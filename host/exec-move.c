@@ -3,6 +3,8 @@
  * Moving the work to another machine: #push to a registry and #export to
  * an archive that `podman load`, `docker load` and apptainer accept.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +16,17 @@
 #include "naming.h"
 #include "session.h"
 
+/* What the engine records in a commit beyond the original config. */
+static void say_commit_note(struct exec_ctx *c)
+{
+	const char *note = c->s->engine->commit_note(c->s);
+
+	if (note)
+		exec_err(c, "%s", note);
+}
+
+/* Push the saved container: the engine's own login supplies credentials
+ * and its progress goes to the shell as it comes. */
 int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 {
 	struct image_ref ref;
@@ -21,6 +34,7 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	cleanup_free char *target = NULL;
 	bool tls_off = false;
 	struct strv a = {0};
+	const char *note;
 	int r;
 
 	if (argc < 2 || argc > 3) {
@@ -50,42 +64,65 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	r = exec_save_image(c, target);
 	if (r != 0)
 		return r;
+	say_commit_note(c);
 	exec_out(c, "Pushing %s...\n", target);
 	session_engine_argv(c->s, &a);
 	strv_push(&a, "push");
-	c->s->engine->registry_flags(c->s, target, tls_off, &a);
+	note = c->s->engine->registry_flags(c->s, target, tls_off, &a);
+	if (note)
+		exec_err(c, "%s", note);
 	strv_push(&a, target);
 	r = exec_engine(c, &a, NULL);
 	strv_free(&a);
-	if (r != 0) {
+	if (r != 0 || c->cancelled) {
 		exec_err(c, "push of %s failed (the image is saved locally)",
 			 target);
-		return r < 0 ? 1 : r;
+		return c->cancelled ? 130 : (r < 0 ? 1 : r);
 	}
 	exec_out(c, "Pushed %s\n", target);
 	return 0;
 }
 
-/* Write the archive under a temporary name next to the final one and
- * rename it only when the engine succeeded. */
-static int save_archive(struct exec_ctx *c, const char *image,
-			const char *final)
+/* A temporary file next to the final one, so the rename is atomic; made
+ * before anything is committed, so an unwritable place fails first. */
+static char *archive_tmp(struct exec_ctx *c, const char *final)
 {
 	cleanup_free char *dir = xstrdup(final);
-	cleanup_free char *tmp = NULL;
-	char *slash = strrchr(dir, '/');
-	struct strv a = {0};
-	int fd, r;
+	char *tmp;
+	int fd;
 
-	*slash = '\0';
-	tmp = xasprintf("%s/.paks-export-XXXXXX", dir);
+	*strrchr(dir, '/') = '\0';
+	tmp = xasprintf("%s/.paks-export-XXXXXX", *dir ? dir : "");
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		exec_err(c, "cannot write in %s: %s", dir, strerror(errno));
-		return 1;
+		exec_err(c, "cannot write in %s: %s", *dir ? dir : "/",
+			 strerror(errno));
+		free(tmp);
+		return NULL;
 	}
 	close(fd);
-	/* The engines refuse to write over an existing file. */
+	return tmp;
+}
+
+/* The engines write archives 0600 (docker) or 0644 (podman); give the
+ * file what the user's umask says, as any new file. */
+static void archive_mode(const char *path)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	chmod(path, 0666 & ~mask);
+}
+
+/* Let the engine write the archive under tmp and rename it only when it
+ * succeeded: a failed export leaves nothing under the final name. */
+static int save_archive(struct exec_ctx *c, const char *image,
+			const char *tmp, const char *final)
+{
+	struct strv a = {0};
+	int r;
+
+	/* podman refuses to write over an existing file. */
 	unlink(tmp);
 	session_engine_argv(c->s, &a);
 	strv_push(&a, "save");
@@ -94,16 +131,16 @@ static int save_archive(struct exec_ctx *c, const char *image,
 	strv_push(&a, image);
 	r = exec_engine(c, &a, NULL);
 	strv_free(&a);
-	if (r == 0 && !c->cancelled && rename(tmp, final) < 0) {
+	if (r == 0 && !c->cancelled) {
+		archive_mode(tmp);
+		if (rename(tmp, final) == 0)
+			return 0;
 		exec_err(c, "cannot rename to %s: %s", final, strerror(errno));
 		r = 1;
 	}
-	if (r != 0 || c->cancelled) {
-		unlink(tmp);
-		exec_err(c, "export failed; nothing was written to %s", final);
-		return c->cancelled ? 130 : (r < 0 ? 1 : r);
-	}
-	return 0;
+	unlink(tmp);
+	exec_err(c, "export failed; nothing was written to %s", final);
+	return c->cancelled ? 130 : (r < 0 ? 1 : r);
 }
 
 int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
@@ -111,6 +148,7 @@ int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
 	cleanup_free char *target = NULL;
 	cleanup_free char *file = NULL;
 	cleanup_free char *path = NULL;
+	cleanup_free char *tmp = NULL;
 	const char *err = NULL;
 	int r;
 
@@ -131,14 +169,19 @@ int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
 	path = exec_host_path(c, file, false);
 	if (!path)
 		return 2;
+	tmp = archive_tmp(c, path);
+	if (!tmp)
+		return 1;
 	r = exec_save_image(c, target);
-	if (r != 0)
+	if (r != 0) {
+		unlink(tmp);
 		return r;
+	}
+	say_commit_note(c);
 	exec_out(c, "Writing %s...\n", file);
-	r = save_archive(c, target, path);
+	r = save_archive(c, target, tmp, path);
 	if (r == 0)
-		exec_out(c, "Exported %s to %s (load it with: podman load -i "
-			    "%s)\n",
-			 target, path, file);
+		exec_out(c, "Exported %s to %s (load it with: %s load -i %s)\n",
+			 target, path, c->s->engine->name, file);
 	return r;
 }

@@ -196,8 +196,9 @@ static int load_archive(struct session *s, char **err)
 	r = session_capture(argv.v, &out, &eb);
 	strv_free(&argv);
 	if (r != 0) {
-		*err = xasprintf("cannot load archive %s: %s", s->image,
-				 r < 0 ? strerror(-r) : first_line(&eb));
+		cleanup_free char *why =
+			r < 0 ? xstrdup(strerror(-r)) : first_line(&eb);
+		*err = xasprintf("cannot load archive %s: %s", s->image, why);
 		buf_free(&out);
 		buf_free(&eb);
 		return -1;
@@ -234,28 +235,55 @@ static int load_archive(struct session *s, char **err)
 	return 0;
 }
 
+/* Run an engine command whose output is progress for the user: both its
+ * streams go to our stderr, so the terminal shows it and stdout stays
+ * clean.  Returns the exit status or -errno. */
+static int run_progress(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int r, status;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, 2, 1);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
+		return -r;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* A registry reference that is not here yet: pull it, showing the
+ * engine's progress.  Loopback registries are reached over plain HTTP
+ * (registry_flags), credentials come from the engine's own login. */
 static int pull_image(struct session *s, char **err)
 {
 	struct strv argv = {0};
-	struct buf eb = {0};
 	int r;
 
 	log_info("%s is not here; pulling it", s->image);
 	session_engine_argv(s, &argv);
 	strv_push(&argv, "pull");
-	s->engine->registry_flags(s, s->image, false, &argv);
+	(void)s->engine->registry_flags(s, s->image, false, &argv);
 	strv_push(&argv, s->image);
-	r = session_capture(argv.v, NULL, &eb);
+	r = run_progress(argv.v);
 	strv_free(&argv);
 	if (r != 0) {
-		cleanup_free char *why = first_line(&eb);
-		*err = xasprintf("image '%s' is not here and could not be "
-				 "pulled: %s",
-				 s->image, why);
-		buf_free(&eb);
+		*err = r < 0 ? xasprintf("cannot run %s: %s", s->engine_path,
+					 strerror(-r))
+			     : xasprintf("image '%s' is not here and could "
+					 "not be pulled (%s's message is "
+					 "above)",
+					 s->image, s->engine->name);
 		return -1;
 	}
-	buf_free(&eb);
 	return 0;
 }
 

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Install everything needed to build and test paks on Debian 12, as root.
+# Idempotent: packages already installed are skipped (dpkg-query), so a
+# warm run only asks dpkg and takes about a second; `apt-get update` runs
+# at most once, and only when something is missing.  Quiet on success,
+# errors are shown.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential pkg-config binutils
+	libyaml-dev libjansson-dev libvterm-dev libcmocka-dev libreadline-dev
+	# containers: podman with runc, as tests/containers.conf asks
+	podman runc conmon crun uidmap slirp4netns fuse-overlayfs catatonit
+	containernetworking-plugins golang-github-containers-common
+	# test images, registry and terminal tests
+	mmdebstrap skopeo docker-registry busybox-static tmux zsh
+	# tooling: make fmt, benchmarks
+	clang-format hyperfine
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: must run as root (try: sudo $0)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+# The docker CLI: some machines carry a standalone /usr/local/bin/docker.
+# Debian 12 ships the CLI only inside docker.io (with a daemon we never
+# start), so install it only when no `docker` is on PATH at all.
+docker_missing=0
+command -v docker >/dev/null 2>&1 || docker_missing=1
+
+if [ ${#missing[@]} -eq 0 ] && [ $docker_missing -eq 0 ]; then
+	exit 0
+fi
+
+apt_quiet() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		printf '%s\n' "$out" >&2
+		echo "install-deps: failed: $*" >&2
+		return 1
+	fi
+}
+
+log "apt-get update"
+apt_quiet apt-get update -q
+
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing: ${missing[*]}"
+	apt_quiet apt-get install -y -q "${missing[@]}"
+fi
+
+if [ $docker_missing -eq 1 ]; then
+	log "installing: docker.io (for the docker CLI)"
+	# There is no init system on CI machines: keep the package's scripts
+	# from trying to start dockerd (policy-rc.d exit 101 = "not allowed").
+	policy=/usr/sbin/policy-rc.d
+	added_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 0755 "$policy"
+		added_policy=1
+	fi
+	rc=0
+	apt_quiet apt-get install -y -q --no-install-recommends docker.io || rc=$?
+	[ $added_policy -eq 1 ] && rm -f "$policy"
+	[ $rc -eq 0 ] || exit $rc
+fi
+log "done"

@@ -1,0 +1,967 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PTY proxy (PTY mode, issue 5): for shells that cannot host the
+ * preload (busybox ash, dash, musl images), paks runs the engine on a PTY
+ * of its own and copies bytes between it and the user's terminal in one
+ * ppoll loop.  Everything shown to the user is also fed to a virtual
+ * screen (vscreen.c); when Enter is pressed the proxy reads the line the
+ * shell holds from that screen, and only when it is a paks command ('#'
+ * then a letter) runs it on the host.  The line still reaches the shell as
+ * a comment, so the shell's history keeps it.  Variables and the exit
+ * status come back through a sourced file whose name is the only thing
+ * typed into the shell, and that typing is hidden from the screen.
+ */
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "log.h"
+#include "pty.h"
+#include "session.h"
+#include "util.h"
+#include "vscreen.h"
+#include "words.h"
+
+#define IOBUF_SIZE 65536
+/* After Enter, typed-ahead keys wait until the shell has printed its next
+ * prompt (output went quiet), so the next line's prompt is on screen when
+ * its first key is seen; never longer than HOLD_MAX_MS. */
+#define QUIET_MS 30
+#define HOLD_MAX_MS 250
+/* Enter waits for the echo of the keys before it (a paste or tmux
+ * send-keys delivers "#save\r" in one read): at most SETTLE_MAX_MS. */
+#define SETTLE_QUIET_MS 10
+#define SETTLE_MAX_MS 500
+#define NEWLINE_MAX_MS 1000
+#define PROMPT_MAX_MS 1000
+#define HIDE_MAX_MS 2000
+#define KILL_GRACE_MS 3000
+
+struct iobuf {
+	char data[IOBUF_SIZE];
+	size_t off, len;
+};
+
+enum proxy_state {
+	PX_NORMAL,
+	PX_SETTLE,    /* Enter held until the echo before it arrived */
+	PX_WAIT_NL,   /* a command's Enter sent: wait for the shell's newline */
+	PX_RUN,	      /* run the command now */
+	PX_WAIT_IDLE, /* command done: wait (hidden) for the next prompt */
+	PX_HIDE,      /* the injected line is sent: hide its echo */
+};
+
+struct proxy {
+	struct session *s;
+	int in_fd, out_fd, master, sigfd;
+	pid_t child;
+	int status;
+	bool child_done, master_eof, in_eof, in_tty;
+	struct termios saved_tio;
+	bool tio_saved;
+	int in_flags, out_flags;
+	sigset_t old_mask;
+
+	struct iobuf to_master, to_term, pending_in, held_out;
+	struct vscreen *vs;
+
+	enum proxy_state st;
+	uint64_t st_since;
+	uint64_t last_out;
+	bool fwd_since_out; /* keys sent since the last output */
+	bool hold;	    /* after Enter: wait for the next prompt */
+	uint64_t hold_since;
+	bool out_since_hold;
+
+	char *line; /* the paks command being run */
+	char enter;
+	struct buf vars; /* `export` lines from SETVAR records */
+	char inject[160]; /* " . /dev/.paks/NAME" */
+	size_t inject_len;
+	char inject_name[32]; /* what identifies its echo */
+	bool term_col0;
+	int shutdown_sig;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- bounded buffers ---- */
+
+static size_t iobuf_space(struct iobuf *b)
+{
+	if (b->off > 0 && b->off + b->len == IOBUF_SIZE) {
+		memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+	}
+	if (b->len == 0)
+		b->off = 0;
+	return IOBUF_SIZE - b->off - b->len;
+}
+
+static char *iobuf_tail(struct iobuf *b)
+{
+	return b->data + b->off + b->len;
+}
+
+static char *iobuf_head(struct iobuf *b)
+{
+	return b->data + b->off;
+}
+
+/* Append what fits; returns how much did. */
+static size_t iobuf_put(struct iobuf *b, const void *d, size_t n)
+{
+	size_t space;
+
+	if (b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+	}
+	space = IOBUF_SIZE - b->len;
+	if (n > space)
+		n = space;
+	memcpy(b->data + b->len, d, n);
+	b->len += n;
+	return n;
+}
+
+static void iobuf_drop(struct iobuf *b, size_t n)
+{
+	if (n > b->len)
+		n = b->len;
+	b->off += n;
+	b->len -= n;
+	if (b->len == 0)
+		b->off = 0;
+}
+
+/* ---- the user's terminal ---- */
+
+static void set_nonblock(int fd, int *saved)
+{
+	*saved = fcntl(fd, F_GETFL);
+	if (*saved >= 0)
+		fcntl(fd, F_SETFL, *saved | O_NONBLOCK);
+}
+
+static void terminal_restore(struct proxy *px)
+{
+	if (px->tio_saved) {
+		/* TCSANOW: after a hangup TCSADRAIN could wait forever. */
+		tcsetattr(px->in_fd, TCSANOW, &px->saved_tio);
+		px->tio_saved = false;
+	}
+	if (px->out_flags >= 0) {
+		fcntl(px->out_fd, F_SETFL, px->out_flags);
+		px->out_flags = -1;
+	}
+	if (px->in_flags >= 0) {
+		fcntl(px->in_fd, F_SETFL, px->in_flags);
+		px->in_flags = -1;
+	}
+}
+
+static void terminal_setup(struct proxy *px)
+{
+	struct termios raw;
+
+	px->in_tty = isatty(px->in_fd);
+	if (px->in_tty && tcgetattr(px->in_fd, &px->saved_tio) == 0) {
+		px->tio_saved = true;
+		raw = px->saved_tio;
+		cfmakeraw(&raw);
+		tcsetattr(px->in_fd, TCSADRAIN, &raw);
+	}
+	set_nonblock(px->in_fd, &px->in_flags);
+	set_nonblock(px->out_fd, &px->out_flags);
+}
+
+static void get_winsize(struct proxy *px, struct winsize *ws)
+{
+	memset(ws, 0, sizeof(*ws));
+	if (ioctl(px->out_fd, TIOCGWINSZ, ws) < 0 || ws->ws_row == 0)
+		if (ioctl(px->in_fd, TIOCGWINSZ, ws) < 0 || ws->ws_row == 0) {
+			ws->ws_row = 24;
+			ws->ws_col = 80;
+		}
+}
+
+static void apply_winsize(struct proxy *px)
+{
+	struct winsize ws;
+
+	get_winsize(px, &ws);
+	ioctl(px->master, TIOCSWINSZ, &ws);
+	vscreen_resize(px->vs, ws.ws_row, ws.ws_col);
+}
+
+/* Blocking write to the terminal (used around commands, and at the end). */
+static void term_write_all(struct proxy *px, const char *d, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(px->out_fd, d, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd p = {.fd = px->out_fd, .events = POLLOUT};
+			poll(&p, 1, 1000);
+			continue;
+		}
+		if (w <= 0)
+			return; /* the terminal is gone */
+		d += w;
+		n -= (size_t)w;
+	}
+}
+
+static void flush_to_term(struct proxy *px)
+{
+	term_write_all(px, iobuf_head(&px->to_term), px->to_term.len);
+	iobuf_drop(&px->to_term, px->to_term.len);
+}
+
+/* Bytes for the user: the virtual screen sees exactly what they see. */
+static void show(struct proxy *px, const char *d, size_t n)
+{
+	vscreen_feed(px->vs, d, n);
+	if (iobuf_put(&px->to_term, d, n) < n) {
+		flush_to_term(px);
+		iobuf_put(&px->to_term, d, n);
+	}
+}
+
+static void release_held(struct proxy *px)
+{
+	show(px, iobuf_head(&px->held_out), px->held_out.len);
+	iobuf_drop(&px->held_out, px->held_out.len);
+}
+
+static void set_state(struct proxy *px, enum proxy_state st)
+{
+	px->st = st;
+	px->st_since = now_ms();
+}
+
+static void start_hold(struct proxy *px)
+{
+	px->hold = true;
+	px->hold_since = now_ms();
+	px->out_since_hold = false;
+}
+
+/* ---- the engine's side ---- */
+
+static int spawn_engine(struct proxy *px, char *const argv[],
+			const struct winsize *ws)
+{
+	char name[128];
+	int slave, err = 0, pfd[2];
+	ssize_t r;
+
+	px->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (px->master < 0)
+		return -errno;
+	if (grantpt(px->master) < 0 || unlockpt(px->master) < 0 ||
+	    ptsname_r(px->master, name, sizeof(name)) != 0)
+		return -errno;
+	ioctl(px->master, TIOCSWINSZ, ws);
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return -errno;
+	if (px->tio_saved)
+		tcsetattr(slave, TCSANOW, &px->saved_tio);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(slave);
+		return err;
+	}
+	px->child = fork();
+	if (px->child == 0) {
+		sigprocmask(SIG_SETMASK, &px->old_mask, NULL);
+		setsid();
+		ioctl(slave, TIOCSCTTY, 0);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		execvp(argv[0], argv);
+		err = errno;
+		(void)!write(pfd[1], &err, sizeof(err));
+		_exit(127);
+	}
+	err = px->child < 0 ? -errno : 0;
+	close(slave);
+	close(pfd[1]);
+	if (err == 0) {
+		do
+			r = read(pfd[0], &err, sizeof(err));
+		while (r < 0 && errno == EINTR);
+		if (r == (ssize_t)sizeof(err)) {
+			waitpid(px->child, NULL, 0);
+			err = -err;
+		} else {
+			err = 0;
+		}
+	}
+	close(pfd[0]);
+	if (err == 0)
+		fcntl(px->master, F_SETFL, fcntl(px->master, F_GETFL) | O_NONBLOCK);
+	return err;
+}
+
+static void reap(struct proxy *px, int flags)
+{
+	int st;
+	pid_t r;
+
+	if (px->child_done)
+		return;
+	do
+		r = waitpid(px->child, &st, flags);
+	while (r < 0 && errno == EINTR);
+	if (r != px->child)
+		return;
+	px->child_done = true;
+	if (WIFEXITED(st))
+		px->status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		px->status = 128 + WTERMSIG(st);
+}
+
+/* ---- paks commands ---- */
+
+/* Prompts of things that are not the shell waiting for a command: nothing
+ * at all (cat, read), or only '>' and '.' (PS2 "> ", Python ">>> " and
+ * "... "): a '#' line there is data or a comment, not for paks. */
+static bool prompt_is_shell(const char *p)
+{
+	return p[strspn(p, " ")] != '\0' && p[strspn(p, " >.")] != '\0';
+}
+
+static bool valid_name(const char *n)
+{
+	if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z')))
+		return false;
+	for (n++; *n; n++)
+		if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')))
+			return false;
+	return true;
+}
+
+/* NAME='value' with every ' written as '\''. */
+static void add_var(struct proxy *px, const char *d, size_t n)
+{
+	const char *name = d, *nul = memchr(d, '\0', n);
+	const char *val, *end = d + n;
+
+	if (!nul || !valid_name(name)) {
+		log_debug("pty: bad SETVAR record ignored");
+		return;
+	}
+	buf_printf(&px->vars, "export %s='", name);
+	for (val = nul + 1; val < end; val++) {
+		if (*val == '\'')
+			buf_append(&px->vars, "'\\''", 4);
+		else
+			buf_append(&px->vars, val, 1);
+	}
+	buf_append(&px->vars, "'\n", 2);
+}
+
+/* The terminal is raw: a lone "\n" would not return to column 0. */
+static void emit_text(struct proxy *px, const char *d, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(d, '\n', n);
+		size_t k = nl ? (size_t)(nl - d) : n;
+
+		vscreen_feed(px->vs, d, k);
+		term_write_all(px, d, k);
+		if (nl) {
+			vscreen_feed(px->vs, "\r\n", 2);
+			term_write_all(px, "\r\n", 2);
+			k++;
+		}
+		px->term_col0 = d[k - 1] == '\n';
+		d += k;
+		n -= k;
+	}
+}
+
+static int emit(struct exec_ctx *c, uint32_t type, const void *data,
+		size_t len)
+{
+	struct proxy *px = c->emit_arg;
+
+	if ((type == PAKS_MSG_OUT || type == PAKS_MSG_ERR) && len > 0)
+		emit_text(px, data, len);
+	else if (type == PAKS_MSG_SETVAR)
+		add_var(px, data, len);
+	return 0;
+}
+
+static void handle_signal(struct proxy *px, int sig)
+{
+	if (sig == SIGWINCH)
+		apply_winsize(px);
+	else if (sig == SIGCHLD)
+		reap(px, WNOHANG);
+	else if (!px->shutdown_sig)
+		px->shutdown_sig = sig;
+}
+
+static void read_signals(struct proxy *px)
+{
+	struct signalfd_siginfo si;
+
+	while (read(px->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		handle_signal(px, (int)si.ssi_signo);
+}
+
+/* While a command runs: Ctrl-C cancels it, other keys wait for the shell,
+ * TERM/HUP/INT sent to paks cancel it and end the session. */
+static int check_cancel(struct exec_ctx *c)
+{
+	struct proxy *px = c->cancel_arg;
+	int epfd = c->cancel_fd, cancel = 0;
+	char b[512];
+	ssize_t n;
+
+	while (!px->in_eof && (n = read(px->in_fd, b, sizeof(b))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				px->in_eof = true;
+			break;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			if (b[i] == 0x03)
+				cancel = 1;
+			else
+				iobuf_put(&px->pending_in, b + i, 1);
+		}
+	}
+	if (px->in_eof)
+		epoll_ctl(epfd, EPOLL_CTL_DEL, px->in_fd, NULL);
+	read_signals(px);
+	return cancel || px->shutdown_sig;
+}
+
+static int cancel_epoll(struct proxy *px)
+{
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (epfd < 0)
+		return -1;
+	ev.data.fd = px->sigfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, px->sigfd, &ev);
+	ev.data.fd = px->in_fd;
+	/* A regular file cannot be watched: then only signals cancel. */
+	if (!px->in_eof)
+		epoll_ctl(epfd, EPOLL_CTL_ADD, px->in_fd, &ev);
+	return epfd;
+}
+
+/* Variables and the exit status reach the shell through a file it sources;
+ * only its name is typed, with a leading blank (kept out of history by
+ * shells that honour that) and hidden from the screen. */
+static int write_env_file(struct proxy *px, int status)
+{
+	static unsigned seq;
+	cleanup_free char *name = NULL, *path = NULL;
+	cleanup_fd int fd = -1;
+	struct buf b = {0};
+	int r = 0;
+
+	if (!px->s || !px->s->runtime_dir)
+		return -ENOENT;
+	name = xasprintf("pty-env-%u", ++seq);
+	path = xasprintf("%s/%s", px->s->runtime_dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	buf_printf(&b, "rm -f %s/%s 2>/dev/null\n", PAKS_CONTAINER_DIR, name);
+	if (px->vars.len)
+		buf_append(&b, px->vars.data, px->vars.len);
+	buf_printf(&b, "(exit %d)\n", status & 0xff);
+	if (write_all(fd, b.data, b.len) < 0)
+		r = -errno;
+	buf_free(&b);
+	if (r < 0) {
+		unlink(path);
+		return r;
+	}
+	snprintf(px->inject_name, sizeof(px->inject_name), "%s", name);
+	px->inject_len = (size_t)snprintf(px->inject, sizeof(px->inject),
+					  " . %s/%s", PAKS_CONTAINER_DIR, name);
+	return 0;
+}
+
+static void run_command(struct proxy *px)
+{
+	struct exec_ctx c = {0};
+	int status;
+
+	flush_to_term(px);
+	c.s = px->s;
+	c.emit = emit;
+	c.emit_arg = px;
+	c.cancel_fd = cancel_epoll(px);
+	c.check_cancel = check_cancel;
+	c.cancel_arg = px;
+	px->term_col0 = true;
+	buf_free(&px->vars);
+	log_debug("pty: running '%s'", px->line);
+	status = exec_line(&c, px->line, strlen(px->line));
+	if (c.cancel_fd >= 0)
+		close(c.cancel_fd);
+	if (!px->term_col0)
+		emit_text(px, "\n", 1);
+	free(px->line);
+	px->line = NULL;
+	/* Only when there are variables: busybox ash keeps even blank-led
+	 * lines in its history, and Up should recall the command, not this;
+	 * so a failing command without variables leaves $? untouched. */
+	if (px->vars.len && !px->shutdown_sig &&
+	    write_env_file(px, status) == 0) {
+		set_state(px, PX_WAIT_IDLE);
+	} else {
+		set_state(px, PX_NORMAL);
+		release_held(px);
+		start_hold(px);
+	}
+	buf_free(&px->vars);
+}
+
+/* ---- Enter ---- */
+
+static void forward(struct proxy *px, const char *d, size_t n)
+{
+	iobuf_put(&px->to_master, d, n);
+	px->fwd_since_out = true;
+}
+
+static void decide_enter(struct proxy *px)
+{
+	char *line = NULL;
+	size_t len = 0;
+	bool cmd = false;
+
+	px->enter = *iobuf_head(&px->pending_in);
+	iobuf_drop(&px->pending_in, 1);
+	if (!vscreen_altscreen(px->vs) &&
+	    vscreen_input_line(px->vs, &line, &len) == 1) {
+		cmd = prompt_is_shell(vscreen_prompt(px->vs)) &&
+		      words_is_command(line, len);
+		log_debug("pty: line '%s' prompt '%s'%s", line,
+			  vscreen_prompt(px->vs), cmd ? " (paks command)" : "");
+	}
+	vscreen_clear_mark(px->vs);
+	forward(px, &px->enter, 1);
+	if (cmd) {
+		px->line = line;
+		set_state(px, PX_WAIT_NL);
+		return;
+	}
+	free(line);
+	set_state(px, PX_NORMAL);
+	start_hold(px);
+}
+
+/* Keys go to the shell as they come, except Enter, which waits until the
+ * screen shows what came before it. */
+static void process_input(struct proxy *px)
+{
+	uint64_t now = now_ms();
+
+	while (px->st == PX_NORMAL && px->pending_in.len > 0) {
+		char *h = iobuf_head(&px->pending_in);
+		size_t n = px->pending_in.len, k;
+
+		if (px->hold) {
+			if (!(px->out_since_hold && now - px->last_out >= QUIET_MS) &&
+			    now - px->hold_since < HOLD_MAX_MS)
+				return;
+			px->hold = false;
+		}
+		if (vscreen_altscreen(px->vs)) {
+			k = iobuf_put(&px->to_master, h, n);
+			iobuf_drop(&px->pending_in, k);
+			if (k < n)
+				return;
+			continue;
+		}
+		for (k = 0; k < n && h[k] != '\r' && h[k] != '\n'; k++)
+			;
+		if (k > 0) {
+			if (!vscreen_marked(px->vs))
+				vscreen_mark_input(px->vs);
+			k = iobuf_put(&px->to_master, h, k);
+			px->fwd_since_out = true;
+			iobuf_drop(&px->pending_in, k);
+			continue;
+		}
+		set_state(px, PX_SETTLE);
+	}
+}
+
+/* ---- time-driven steps ---- */
+
+static bool held_has_echo(struct proxy *px, size_t *end)
+{
+	const char *h = iobuf_head(&px->held_out), *m, *nl;
+	size_t n = px->held_out.len, k = strlen(px->inject_name);
+
+	/* The file name alone: a long prompt may make the shell wrap the
+	 * echo somewhere before it. */
+	m = memmem(h, n, px->inject_name, k);
+	if (!m)
+		return false;
+	m += k;
+	nl = memchr(m, '\n', (size_t)(h + n - m));
+	if (!nl)
+		return false;
+	*end = (size_t)(nl + 1 - h);
+	return true;
+}
+
+static void step(struct proxy *px)
+{
+	uint64_t now = now_ms(), in_state = now - px->st_since;
+	size_t end;
+
+	switch (px->st) {
+	case PX_SETTLE:
+		if ((!px->fwd_since_out && now - px->last_out >= SETTLE_QUIET_MS) ||
+		    in_state >= SETTLE_MAX_MS)
+			decide_enter(px);
+		break;
+	case PX_WAIT_NL:
+		if (in_state >= NEWLINE_MAX_MS)
+			set_state(px, PX_RUN);
+		break;
+	case PX_WAIT_IDLE:
+		if ((px->held_out.len > 0 && now - px->last_out >= QUIET_MS) ||
+		    in_state >= PROMPT_MAX_MS || px->master_eof) {
+			char cr = '\r';
+			forward(px, px->inject, px->inject_len);
+			forward(px, &cr, 1);
+			set_state(px, PX_HIDE);
+		}
+		break;
+	case PX_HIDE:
+		if (held_has_echo(px, &end)) {
+			iobuf_drop(&px->held_out, end);
+		} else if (in_state < HIDE_MAX_MS &&
+			   iobuf_space(&px->held_out) > 0 && !px->master_eof) {
+			break;
+		} else {
+			log_debug("pty: the injected line's echo was not seen");
+		}
+		set_state(px, PX_NORMAL);
+		release_held(px);
+		start_hold(px);
+		break;
+	default:
+		break;
+	}
+	if (px->st == PX_RUN)
+		run_command(px);
+	process_input(px);
+}
+
+static int step_timeout(struct proxy *px)
+{
+	int t = -1;
+
+	switch (px->st) {
+	case PX_SETTLE:
+		t = SETTLE_QUIET_MS;
+		break;
+	case PX_WAIT_NL:
+	case PX_WAIT_IDLE:
+	case PX_HIDE:
+		t = QUIET_MS;
+		break;
+	default:
+		if (px->hold && px->pending_in.len > 0)
+			t = QUIET_MS;
+		break;
+	}
+	return t;
+}
+
+/* ---- I/O events ---- */
+
+static void on_output(struct proxy *px, const char *d, size_t n)
+{
+	const char *nl;
+	size_t k;
+
+	px->last_out = now_ms();
+	px->fwd_since_out = false;
+	px->out_since_hold = true;
+	switch (px->st) {
+	case PX_WAIT_NL:
+		nl = memchr(d, '\n', n);
+		k = nl ? (size_t)(nl + 1 - d) : n;
+		show(px, d, k);
+		iobuf_put(&px->held_out, d + k, n - k);
+		if (nl)
+			set_state(px, PX_RUN);
+		break;
+	case PX_WAIT_IDLE:
+	case PX_HIDE:
+		iobuf_put(&px->held_out, d, n);
+		break;
+	default:
+		show(px, d, n);
+		break;
+	}
+}
+
+static size_t master_room(struct proxy *px)
+{
+	if (px->st == PX_NORMAL || px->st == PX_SETTLE)
+		return iobuf_space(&px->to_term);
+	return iobuf_space(&px->held_out);
+}
+
+static void read_master(struct proxy *px)
+{
+	char buf[IOBUF_SIZE];
+	size_t room = master_room(px);
+	ssize_t n;
+
+	if (room == 0)
+		return;
+	do
+		n = read(px->master, buf, room < sizeof(buf) ? room : sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		on_output(px, buf, (size_t)n);
+	else if (n == 0 || errno != EAGAIN)
+		px->master_eof = true; /* EIO: every slave fd is closed */
+}
+
+static void read_input(struct proxy *px)
+{
+	ssize_t n;
+
+	do
+		n = read(px->in_fd, iobuf_tail(&px->pending_in),
+			 iobuf_space(&px->pending_in));
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		px->pending_in.len += (size_t)n;
+	} else if (n == 0 || errno != EAGAIN) {
+		px->in_eof = true;
+		/* No more input: Ctrl-D at the shell's prompt ends it. */
+		if (!px->in_tty)
+			iobuf_put(&px->pending_in, "\x04", 1);
+	}
+}
+
+static void write_side(int fd, struct iobuf *b, bool *gone)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, iobuf_head(b), b->len);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		iobuf_drop(b, (size_t)n);
+	else if (n < 0 && errno != EAGAIN && gone)
+		*gone = true;
+}
+
+static int loop_once(struct proxy *px)
+{
+	struct pollfd p[4];
+	int timeout = step_timeout(px), r;
+	struct timespec ts, *tsp = NULL;
+	bool term_gone = false;
+
+	p[0] = (struct pollfd){.fd = px->sigfd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = -1};
+	if (!px->in_eof && iobuf_space(&px->pending_in) > 0)
+		p[1] = (struct pollfd){.fd = px->in_fd, .events = POLLIN};
+	p[2] = (struct pollfd){.fd = px->master};
+	if (!px->master_eof && master_room(px) > 0)
+		p[2].events |= POLLIN;
+	if (px->to_master.len > 0 && !px->master_eof)
+		p[2].events |= POLLOUT;
+	p[3] = (struct pollfd){.fd = -1};
+	if (px->to_term.len > 0)
+		p[3] = (struct pollfd){.fd = px->out_fd, .events = POLLOUT};
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	r = ppoll(p, 4, tsp, NULL);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	if (r > 0) {
+		if (p[0].revents)
+			read_signals(px);
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+			read_master(px);
+		if (p[2].revents & POLLOUT)
+			write_side(px->master, &px->to_master, NULL);
+		if (p[1].revents)
+			read_input(px);
+		if (p[3].revents)
+			write_side(px->out_fd, &px->to_term, &term_gone);
+		if (term_gone)
+			iobuf_drop(&px->to_term, px->to_term.len);
+	}
+	step(px);
+	return 0;
+}
+
+/* ---- ending ---- */
+
+static void wait_child(struct proxy *px, int ms)
+{
+	uint64_t until = now_ms() + (uint64_t)ms;
+
+	while (!px->child_done && now_ms() < until) {
+		struct pollfd p = {.fd = px->sigfd, .events = POLLIN};
+		poll(&p, 1, 50);
+		read_signals(px);
+		reap(px, WNOHANG);
+	}
+}
+
+/* TERM, HUP or INT sent to paks: give the terminal back first, then stop
+ * the engine (the hangup of its terminal, then TERM, then KILL). */
+static void shutdown_engine(struct proxy *px)
+{
+	log_debug("pty: signal %d, stopping the engine", px->shutdown_sig);
+	terminal_restore(px);
+	close(px->master);
+	px->master = -1;
+	kill(px->child, SIGTERM);
+	wait_child(px, KILL_GRACE_MS);
+	if (!px->child_done) {
+		kill(px->child, SIGKILL);
+		reap(px, 0);
+	}
+	px->status = 128 + px->shutdown_sig;
+}
+
+static void drain_master(struct proxy *px)
+{
+	while (!px->master_eof) {
+		size_t before = px->to_term.len + px->held_out.len;
+		if (px->st != PX_NORMAL && px->st != PX_SETTLE) {
+			release_held(px);
+			set_state(px, PX_NORMAL);
+		}
+		flush_to_term(px);
+		read_master(px);
+		if (px->to_term.len + px->held_out.len == before)
+			break; /* EAGAIN: nothing left */
+	}
+	release_held(px);
+	flush_to_term(px);
+}
+
+static int proxy_loop(struct proxy *px)
+{
+	int r = 0;
+
+	while (!px->shutdown_sig) {
+		r = loop_once(px);
+		if (r < 0)
+			break;
+		if (px->master_eof || px->child_done) {
+			drain_master(px);
+			terminal_restore(px);
+			reap(px, 0);
+			return px->status;
+		}
+	}
+	if (px->shutdown_sig) {
+		shutdown_engine(px);
+		return px->status;
+	}
+	return r;
+}
+
+static int signals_setup(struct proxy *px)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, &px->old_mask) < 0)
+		return -errno;
+	px->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return px->sigfd < 0 ? -errno : 0;
+}
+
+static void proxy_free(struct proxy *px)
+{
+	terminal_restore(px);
+	if (px->master >= 0)
+		close(px->master);
+	if (px->sigfd >= 0)
+		close(px->sigfd);
+	sigprocmask(SIG_SETMASK, &px->old_mask, NULL);
+	vscreen_free(px->vs);
+	buf_free(&px->vars);
+	free(px->line);
+	free(px);
+}
+
+int pty_proxy_run(struct session *s, char *const argv[])
+{
+	struct proxy *px = xcalloc(1, sizeof(*px));
+	struct winsize ws;
+	int r;
+
+	px->s = s;
+	px->in_fd = 0;
+	px->out_fd = 1;
+	px->master = px->sigfd = -1;
+	px->in_flags = px->out_flags = -1;
+	px->term_col0 = true;
+	r = signals_setup(px);
+	if (r == 0) {
+		terminal_setup(px);
+		get_winsize(px, &ws);
+		px->vs = vscreen_new(ws.ws_row, ws.ws_col);
+		r = spawn_engine(px, argv, &ws);
+	}
+	if (r == 0)
+		r = proxy_loop(px);
+	proxy_free(px);
+	return r;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Variables set by a paks command (SETVAR) become exported shell variables
+ * of the very bash that asked.  bash exports parse_and_execute() for
+ * loadable builtins and `bind -x`; we run `export` through it the way
+ * bash_execute_unix_command does: parser state saved and restored,
+ * SEVAL_NOHIST so nothing reaches history.  The value is single-quoted, so
+ * nothing in it is expanded, and set -x / set -v are off meanwhile, so it
+ * is never echoed.  Also sets $? to the command's exit status.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "preload.h"
+
+/* bash's builtins/common.h, unchanged from 4.x to 5.3 */
+#define SEVAL_NOHIST 0x004
+
+static int sc_put(struct shellvar_script *sc, const char *s, size_t n)
+{
+	if (sc->len + n + 1 > sc->cap) {
+		size_t cap = sc->cap ? sc->cap : 256;
+		char *ns;
+		while (cap < sc->len + n + 1)
+			cap *= 2;
+		ns = realloc(sc->s, cap);
+		if (!ns)
+			return -ENOMEM;
+		sc->s = ns;
+		sc->cap = cap;
+	}
+	memcpy(sc->s + sc->len, s, n);
+	sc->len += n;
+	sc->s[sc->len] = '\0';
+	return 0;
+}
+
+static int valid_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 256 || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 'value' with each ' written as '\'' ; newlines stay literal. */
+static int sc_put_quoted(struct shellvar_script *sc, const char *v, size_t n)
+{
+	int r = sc_put(sc, "'", 1);
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (v[i] == '\'')
+			r = sc_put(sc, "'\\''", 4);
+		else
+			r = sc_put(sc, &v[i], 1);
+	}
+	return r ? r : sc_put(sc, "'", 1);
+}
+
+int shellvar_add(struct shellvar_script *sc, const unsigned char *payload,
+		 uint32_t len)
+{
+	const char *p = (const char *)payload;
+	const char *nul = memchr(p, '\0', len);
+	size_t nlen, vlen;
+	int r;
+
+	if (!nul || !valid_name(p, (size_t)(nul - p))) {
+		channel_message("paks: ignoring a variable with an invalid "
+				"name\n");
+		return -EINVAL;
+	}
+	nlen = (size_t)(nul - p);
+	vlen = len - nlen - 1;
+	if (memchr(nul + 1, '\0', vlen)) {
+		channel_message("paks: ignoring a variable whose value "
+				"contains a NUL byte\n");
+		return -EINVAL;
+	}
+	/* \builtin: no alias or function named export can see the value.
+	 * The trailing NAME leaves $_ as the name, not NAME=value. */
+	r = sc_put(sc, "\\builtin export -- ", 19);
+	if (!r)
+		r = sc_put(sc, p, nlen);
+	if (!r)
+		r = sc_put(sc, "=", 1);
+	if (!r)
+		r = sc_put_quoted(sc, nul + 1, vlen);
+	if (!r)
+		r = sc_put(sc, " ", 1);
+	if (!r)
+		r = sc_put(sc, p, nlen);
+	if (!r)
+		r = sc_put(sc, "\n", 1);
+	return r;
+}
+
+void shellvar_run(struct shellvar_script *sc)
+{
+	int *xtrace = &echo_command_at_execute; /* NULL when absent */
+	int *verbose = &echo_input_at_read;
+	int *errexit = &exit_immediately_on_error;
+	int old_x = 0, old_v = 0, old_e = 0;
+	void *ps = NULL;
+	char *script = sc->s;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!script || !parse_and_execute)
+		goto out;
+	if (xtrace) {
+		old_x = *xtrace;
+		*xtrace = 0;
+	}
+	if (verbose) {
+		old_v = *verbose;
+		*verbose = 0;
+	}
+	/* A failing export (a readonly name) must not end the shell. */
+	if (errexit) {
+		old_e = *errexit;
+		*errexit = 0;
+	}
+	if (save_parser_state && restore_parser_state)
+		ps = save_parser_state(NULL);
+	/* parse_and_execute frees the (malloc'd) string itself. */
+	parse_and_execute(script, "paks", SEVAL_NOHIST);
+	script = NULL;
+	if (ps) {
+		restore_parser_state(ps);
+		free(ps);
+	}
+	if (xtrace)
+		*xtrace = old_x;
+	if (verbose)
+		*verbose = old_v;
+	if (errexit)
+		*errexit = old_e;
+out:
+	free(script);
+}
+
+/* A comment line leaves bash's $? alone, so setting it here sticks. */
+void shellvar_set_status(int status)
+{
+	if (&last_command_exit_value)
+		last_command_exit_value = status & 0xff;
+}

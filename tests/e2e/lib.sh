@@ -1,0 +1,292 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Helpers for the end-to-end tests, sourced by every tests/e2e/test_*.sh.
+# They print TAP-like "ok - ..." / "not ok - ..." lines, drive a private tmux
+# server the way a person types (send-keys, capture-pane), and clean up on
+# every exit path: registered cleanups run in reverse order, then the tmux
+# server and the temporary directory go.  The built artifacts come in through
+# $PAKS and $PAKS_LIB_DIR (defaults: build/), test images through $IMG_*.
+#
+# Contract: ok DESC | not_ok DESC | check DESC CMD... | finish
+#   tmux_start NAME CMD... | tmux_use NAME | tmux_send KEYS... | tmux_type TEXT
+#   tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
+#   tmux_pane_dead_status | tmux_wait_exit [TIMEOUT] | tmux_stop [NAME]
+#   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
+
+TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+TEST_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+: "${PAKS:=$TEST_REPO/build/paks}"
+: "${PAKS_LIB_DIR:=$(dirname "$PAKS")}"
+: "${CONTAINERS_CONF:=$TEST_REPO/tests/containers.conf}"
+export PAKS PAKS_LIB_DIR CONTAINERS_CONF
+
+: "${IMG_BOOKWORM:=localhost/paks-test/bookworm}"
+: "${IMG_BULLSEYE:=localhost/paks-test/bullseye}"
+: "${IMG_TRIXIE:=localhost/paks-test/trixie}"
+: "${IMG_BUSYBOX:=localhost/paks-test/busybox}"
+: "${IMG_BOOKWORM_ZSH:=localhost/paks-test/bookworm-zsh}"
+export IMG_BOOKWORM IMG_BULLSEYE IMG_TRIXIE IMG_BUSYBOX IMG_BOOKWORM_ZSH
+
+# Seconds tmux_wait_for waits before it gives up (a guard, not an assertion).
+: "${TMUX_WAIT_TIMEOUT:=30}"
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/paks-$TEST_NAME.XXXXXX")
+export TEST_TMP
+TMUX_SOCK="paks-test-$$"
+TMUX_TARGET=""
+_T_PASS=0
+_T_FAIL=0
+_T_FINISHED=0
+_T_CLEANUPS=()
+
+# --- results -------------------------------------------------------------
+
+ok() {
+	_T_PASS=$((_T_PASS + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	_T_FAIL=$((_T_FAIL + 1))
+	echo "not ok - $*"
+}
+
+# check DESC CMD...: ok when CMD exits 0; its output is shown only on failure.
+check() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ $rc -eq 0 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		printf '#   %s (exit %d)\n' "$*" "$rc"
+		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /' | head -n 40
+	fi
+	return 0
+}
+
+# Print the summary and exit: 0 only if every check passed and there was one.
+finish() {
+	_T_FINISHED=1
+	if [ $((_T_PASS + _T_FAIL)) -eq 0 ]; then
+		not_ok "$TEST_NAME ran no checks"
+	fi
+	echo "# $TEST_NAME: $_T_PASS ok, $_T_FAIL not ok"
+	[ "$_T_FAIL" -eq 0 ] && exit 0
+	exit 1
+}
+
+# --- cleanup ---------------------------------------------------------------
+
+cleanup_add() {
+	local cmd
+	printf -v cmd '%q ' "$@"
+	_T_CLEANUPS+=("$cmd")
+}
+
+_t_cleanup() {
+	local rc=$? i
+	trap - EXIT INT TERM HUP
+	# A script that died (set -e, a typo, a signal) before finish fails.
+	if [ "$_T_FINISHED" -eq 0 ]; then
+		not_ok "$TEST_NAME ended before finish (exit $rc)"
+		[ $rc -ne 0 ] || rc=1
+	fi
+	for ((i = ${#_T_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${_T_CLEANUPS[i]}" >/dev/null 2>&1 || true
+	done
+	tmux -L "$TMUX_SOCK" kill-server >/dev/null 2>&1 || true
+	rm -rf "$TEST_TMP"
+	exit $rc
+}
+trap _t_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# --- environment -----------------------------------------------------------
+
+# A fresh, empty HOME and XDG config/data/state/cache dirs, exported.
+new_home() {
+	NEW_HOME=$(mktemp -d "$TEST_TMP/home.XXXXXX")
+	export HOME=$NEW_HOME
+	export XDG_CONFIG_HOME=$NEW_HOME/.config
+	export XDG_DATA_HOME=$NEW_HOME/.local/share
+	export XDG_STATE_HOME=$NEW_HOME/.local/state
+	export XDG_CACHE_HOME=$NEW_HOME/.cache
+	mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" \
+		"$XDG_CACHE_HOME"
+}
+
+podman_t() {
+	CONTAINERS_CONF=$CONTAINERS_CONF podman "$@"
+}
+
+# wait_no_container [PREFIX]: ok when no container whose name starts with
+# PREFIX (default "paks-") exists, waiting up to TMUX_WAIT_TIMEOUT seconds
+# for containers that are still being removed.
+wait_no_container() {
+	local prefix=${1:-paks-} left deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
+	while :; do
+		left=$(podman_t ps -a --format '{{.Names}}' 2>/dev/null |
+			awk -v p="$prefix" 'index($0, p) == 1 { printf "%s ", $0 }')
+		[ -z "$left" ] && break
+		[ $SECONDS -ge $deadline ] && break
+		sleep 0.2
+	done
+	if [ -z "$left" ]; then
+		ok "no container named $prefix* left"
+	else
+		not_ok "no container named $prefix* left (found: $left)"
+	fi
+}
+
+# --- tmux --------------------------------------------------------------------
+
+_t_tmux() {
+	tmux -L "$TMUX_SOCK" "$@"
+}
+
+# The server starts from a clean environment and a config of our own, never
+# the user's ~/.tmux.conf.  remain-on-exit keeps a finished pane so its exit
+# status and last screen can still be read.
+_t_tmux_server() {
+	local conf=$TEST_TMP/tmux.conf
+	_t_tmux has-session >/dev/null 2>&1 && return 0
+	cat >"$conf" <<-'EOF'
+		set -g default-terminal xterm-256color
+		set -g default-shell /bin/bash
+		set -g default-size 200x50
+		set -g remain-on-exit on
+		set -g status off
+		set -g history-limit 10000
+		set -g escape-time 0
+		set -g exit-empty off
+	EOF
+	env -i PATH="$PATH" HOME="$HOME" TERM=xterm-256color \
+		LANG="${LANG:-C.UTF-8}" \
+		tmux -L "$TMUX_SOCK" -f "$conf" start-server
+}
+
+# tmux_start NAME CMD...: a 200x50 session NAME running CMD, which becomes
+# the target of the other tmux_* helpers.  CMD gets this script's current
+# environment (PAKS, HOME from new_home...) with TERM=xterm-256color; a
+# single argument is run by bash -c, several are an argv.
+tmux_start() {
+	local name=$1 envs=() kv
+	shift
+	[ $# -gt 0 ] || set -- /bin/bash --norc --noprofile
+	[ $# -eq 1 ] && set -- /bin/bash -c "$1"
+	_t_tmux_server || return 1
+	while IFS= read -r -d '' kv; do
+		case $kv in
+		TMUX=* | TMUX_PANE=* | TERM=* | COLUMNS=* | LINES=*) ;;
+		*) envs+=("$kv") ;;
+		esac
+	done < <(env -0)
+	_t_tmux new-session -d -s "$name" -x 200 -y 50 -- \
+		/usr/bin/env -i "${envs[@]}" TERM=xterm-256color "$@" || return 1
+	TMUX_TARGET=$name
+}
+
+# tmux_use NAME: make session NAME the target of the tmux_* helpers.
+tmux_use() {
+	TMUX_TARGET=$1
+}
+
+tmux_send() {
+	_t_tmux send-keys -t "$TMUX_TARGET" "$@"
+}
+
+# Literal text, no key names: tmux_type '#save' then tmux_send Enter.
+tmux_type() {
+	_t_tmux send-keys -t "$TMUX_TARGET" -l -- "$1"
+}
+
+tmux_screen() {
+	_t_tmux capture-pane -p -J -t "$TMUX_TARGET"
+}
+
+# The whole scrollback plus the screen.
+tmux_history() {
+	_t_tmux capture-pane -p -J -S - -t "$TMUX_TARGET"
+}
+
+# The screen for a failure message: indented, trailing blank lines dropped.
+_t_screen_dump() {
+	tmux_screen 2>&1 | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' |
+		sed -e 's/^/#   |/'
+}
+
+# tmux_wait_for REGEX [TIMEOUT]: poll the screen until an extended regex
+# matches a line.  On timeout the screen goes to stderr and it returns 1.
+tmux_wait_for() {
+	local re=$1 timeout=${2:-$TMUX_WAIT_TIMEOUT}
+	local deadline=$((SECONDS + timeout))
+	while :; do
+		if tmux_screen 2>/dev/null | grep -Eq -- "$re"; then
+			return 0
+		fi
+		if [ $SECONDS -ge $deadline ]; then
+			{
+				echo "# tmux_wait_for: no match for /$re/ after ${timeout}s; screen of $TMUX_TARGET:"
+				_t_screen_dump
+			} >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Prints the exit status of the target pane's command once it has ended
+# (128+N for a signal, as the shell does); returns 1 while it still runs.
+# tmux marks the pane dead when the pty closes, which can be before it has
+# reaped the child, so a dead pane without a status yet still counts as
+# running.  tmux 3.3a sometimes misses the SIGCHLD of a command that dies
+# at once and leaves it a zombie; a SIGCHLD to our own server makes it reap.
+tmux_pane_dead_status() {
+	local dead status sig server
+	read -r dead status sig server < <(_t_tmux display-message -p \
+		-t "$TMUX_TARGET" '#{pane_dead} #{?pane_dead_status,#{pane_dead_status},-} #{?pane_dead_signal,#{pane_dead_signal},-} #{pid}' \
+		2>/dev/null)
+	[ "$dead" = 1 ] || return 1
+	if [ "$status" != - ]; then
+		echo "$status"
+	elif [ "$sig" != - ]; then
+		echo $((128 + sig))
+	else
+		kill -CHLD "$server" 2>/dev/null
+		return 1
+	fi
+}
+
+# tmux_wait_exit [TIMEOUT]: wait for the target pane's command to end and
+# print its exit status; returns 1 on timeout.
+tmux_wait_exit() {
+	local timeout=${1:-$TMUX_WAIT_TIMEOUT}
+	local deadline=$((SECONDS + timeout))
+	until tmux_pane_dead_status; do
+		if [ $SECONDS -ge $deadline ]; then
+			{
+				echo "# tmux_wait_exit: $TMUX_TARGET still running after ${timeout}s; screen:"
+				_t_screen_dump
+			} >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# tmux_stop [NAME]: end session NAME, or without NAME the whole server.
+tmux_stop() {
+	if [ $# -gt 0 ]; then
+		_t_tmux kill-session -t "$1" >/dev/null 2>&1 || true
+		[ "$TMUX_TARGET" != "$1" ] || TMUX_TARGET=""
+	else
+		_t_tmux kill-server >/dev/null 2>&1 || true
+		TMUX_TARGET=""
+	fi
+}

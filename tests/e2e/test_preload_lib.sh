@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The preload library as a guest: it exports no symbols, needs nothing newer
+# than GLIBC_2.17 and links libc only; it loads without a word on bullseye
+# (glibc 2.31) and bookworm; it stays inert in child programs, in
+# non-interactive bash and in another readline program (python3, if the
+# machine has it); and in an interactive bash whose paks host is not running
+# (no req FIFO, a req FIFO nobody reads, a req FIFO nobody serves) ordinary
+# lines work, '#help' says what is wrong in one line and the shell goes on,
+# '#' lines on a here-document continuation or in `read -e` stay the shell's,
+# Tab on a '#' line stays quiet, and no FIFO is left behind.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+LIB=$PAKS_LIB_DIR/libpaks-preload.so
+name_prefix=paks-preloadlib-$$
+host_msg='paks: the paks host process is not running; this shell keeps working, but #commands are unavailable'
+
+if [ ! -f "$LIB" ]; then
+	not_ok "libpaks-preload.so is built ($LIB)"
+	finish
+fi
+
+# --- the ELF file ------------------------------------------------------------
+
+exported=$(nm -D --defined-only "$LIB" | awk 'NF >= 3 { print $3 }')
+if [ -z "$exported" ]; then
+	ok "nm -D --defined-only: no exported symbols"
+else
+	not_ok "nm -D --defined-only: no exported symbols (found: $(echo $exported))"
+fi
+
+glibc_max=$(objdump -T "$LIB" | grep -o 'GLIBC_[0-9][0-9.]*' |
+	sed 's/GLIBC_//' | sort -uV | tail -n 1)
+if [ -n "$glibc_max" ] &&
+	[ "$(printf '%s\n2.17\n' "$glibc_max" | sort -V | tail -n 1)" = 2.17 ]; then
+	ok "highest GLIBC_ version needed is $glibc_max (<= 2.17)"
+else
+	not_ok "highest GLIBC_ version needed is <= 2.17 (found: ${glibc_max:-none})"
+fi
+
+needed=$(objdump -p "$LIB" | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' ')
+if [ "$needed" = "libc.so.6 " ]; then
+	ok "DT_NEEDED is libc.so.6 only"
+else
+	not_ok "DT_NEEDED is libc.so.6 only (found: $needed)"
+fi
+
+others=$(ldd "$LIB" | grep -Ev '^\s*(linux-vdso|/lib.*/ld-linux|libc\.so\.6)' || true)
+if [ -z "$others" ]; then
+	ok "ldd shows libc only"
+else
+	not_ok "ldd shows libc only (also: $(echo $others))"
+fi
+
+# --- inert where it must be ----------------------------------------------------
+
+rt=$TEST_TMP/rt
+mkdir -p "$rt"
+cp "$LIB" "$rt/"
+
+podman_preload() { # IMAGE CMD...
+	local img=$1
+	shift
+	podman_t run --rm --name "$name_prefix-$RANDOM" \
+		-v "$rt:/dev/.paks" -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
+		-e PAKS_DIR=/dev/.paks "$img" "$@"
+}
+cleanup_add bash -c "podman ps -a --format '{{.Names}}' | grep '^$name_prefix' | xargs -r podman rm -f"
+
+# Children of the shell inherit LD_PRELOAD: bash -c, ls, a script on stdin.
+inert_script='echo ok; ls -d /etc; printf "%s\n" "#help" "echo piped-ok" | bash'
+for img in "$IMG_BULLSEYE" "$IMG_BOOKWORM"; do
+	short=${img##*/}
+	out=$(podman_preload "$img" bash -c "$inert_script" 2>"$TEST_TMP/err")
+	err=$(cat "$TEST_TMP/err")
+	if [ "$out" = $'ok\n/etc\npiped-ok' ] && [ -z "$err" ]; then
+		ok "$short: loads silently; bash -c, ls and a piped script are untouched"
+	else
+		not_ok "$short: loads silently; bash -c, ls and a piped script are untouched"
+		printf '%s\n' "$out" "$err" | sed 's/^/#   /' | head -n 20
+	fi
+done
+
+# Another readline program (python3 links libreadline itself): its '#' line
+# is a Python comment and nothing of paks shows.
+if command -v python3 >/dev/null && python3 -c 'import readline' 2>/dev/null; then
+	tmux_start py /usr/bin/env LD_PRELOAD="$LIB" PAKS_DIR="$rt" \
+		python3 -q -i
+	if tmux_wait_for '^>>> ' &&
+		tmux_type '#help' && tmux_send Enter &&
+		tmux_type 'print(6 * 7)' && tmux_send Enter &&
+		tmux_wait_for '^42$' && ! tmux_screen | grep -q 'paks:'; then
+		ok "python3 -i with readline: '#help' stays a Python comment"
+	else
+		not_ok "python3 -i with readline: '#help' stays a Python comment"
+	fi
+	tmux_stop py
+else
+	echo "# skipped: no python3 with readline on this machine"
+fi
+
+# --- an interactive bash whose host is not running -----------------------------
+
+prompt='^root@[^ ]*:[^ ]*# ?$'
+
+tmux_start shell podman run --rm -it --name "$name_prefix-shell" \
+	-v "$rt:/dev/.paks" -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
+	-e PAKS_DIR=/dev/.paks "$IMG_BOOKWORM" bash
+
+# run LINE WAIT-REGEX DESC: type LINE, ok when WAIT-REGEX shows up.
+run() {
+	tmux_type "$1"
+	tmux_send Enter
+	if tmux_wait_for "$2"; then ok "$3"; else not_ok "$3"; fi
+}
+
+if ! tmux_wait_for "$prompt" 60; then
+	not_ok "bookworm: interactive bash starts with the preload"
+	finish
+fi
+ok "bookworm: interactive bash starts with the preload"
+run 'echo hi-$((6 * 7))' '^hi-42$' "an ordinary line runs normally"
+
+# No req FIFO at all (the runtime dir has been emptied).
+run '#help' "^$host_msg\$" "'#help' without a req FIFO: one line saying the host is not running"
+run 'echo "st=$?"; history 2 | head -n 1' '^ +[0-9]+ +#help$' \
+	"the '#help' line is in history"
+if tmux_screen | grep -q '^st=1$'; then
+	ok "\$? is 1 after the failed '#help'"
+else
+	not_ok "\$? is 1 after the failed '#help'"
+fi
+
+# A req FIFO nobody has open: ENXIO.
+mkfifo -m 600 "$rt/req"
+tmux_send C-l
+run '#help again' "^$host_msg\$" "'#help' with an unread req FIFO: the same message"
+run 'echo still-$((40 + 2))' '^still-42$' "the shell keeps working"
+
+# '#' text on a continuation line or in `read -e` belongs to the shell.
+tmux_send C-l
+tmux_type 'cat <<EOF'
+tmux_send Enter
+tmux_type '#include <stdio.h>'
+tmux_send Enter
+tmux_type 'EOF'
+tmux_send Enter
+run 'read -e x' '^read -e x$' "read -e starts"
+run '#help from read' '^#help from read$' "typing into read -e"
+run 'echo "x=$x" marker-$((1 + 1))' '^x=#help from read marker-2$' \
+	"read -e got the '#' line as data"
+if tmux_screen | grep -q '^#include <stdio.h>$' &&
+	! tmux_screen | grep -q '^paks:'; then
+	ok "a here-document's '#include' and read -e's '#help' are not paks commands"
+else
+	not_ok "a here-document's '#include' and read -e's '#help' are not paks commands"
+fi
+
+# Tab on a '#' line with no host: no message, the line stays editable.
+tmux_send C-l
+tmux_type '#he'
+tmux_send Tab
+tmux_send C-u
+run 'echo tab-$((2 * 3))' '^tab-6$' "Tab on a '#' line without a host"
+if ! tmux_screen | grep -q 'paks:'; then
+	ok "Tab without a host prints nothing"
+else
+	not_ok "Tab without a host prints nothing"
+fi
+
+# A req FIFO that is read by a process that never serves: the host "did not
+# answer", and the request's FIFO pair is removed again.
+sleep 600 <>"$rt/req" &
+holder=$!
+cleanup_add kill "$holder"
+tmux_send C-l
+run '#help stuck' '^paks: the paks host did not answer$' \
+	"'#help' with a host that never answers: one line, then the prompt"
+run 'echo after-$((5 + 5))' '^after-10$' "the shell keeps working after that"
+kill "$holder" 2>/dev/null
+left=$(cd "$rt" && ls -A | grep -Ev '^(req|libpaks-preload\.so)$' | tr '\n' ' ')
+if [ -z "$left" ]; then
+	ok "no FIFO or other file left in the runtime directory"
+else
+	not_ok "no FIFO or other file left in the runtime directory (found: $left)"
+fi
+
+# Nested interactive bash: same behaviour one level down.
+tmux_send C-l
+tmux_type 'bash'
+tmux_send Enter
+run 'echo level=$SHLVL' '^level=2$' "a nested bash starts"
+run '#help nested' "^$host_msg\$" "nested bash: '#help' gives the same message"
+tmux_type 'exit'
+tmux_send Enter
+tmux_send C-l
+run 'echo level=$SHLVL' '^level=1$' "back in the outer bash"
+
+tmux_type 'exit'
+tmux_send Enter
+status=$(tmux_wait_exit 60)
+if [ "$status" = 0 ]; then
+	ok "the shell exits normally (status 0)"
+else
+	not_ok "the shell exits normally (status ${status:-none})"
+fi
+tmux_stop shell
+wait_no_container "$name_prefix"
+
+finish

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# End-to-end tests for PTY mode (issue 5) against real podman in tmux, on
+# busybox ash (line editing, history) and on Debian's dash (no line editor:
+# the kernel's canonical mode edits and echoes): '#save' typed with a typo
+# fixed by Backspace saves the image, a '#save' recalled with Up and edited
+# runs the edited line, '#envload' exports a value with spaces and quotes
+# without showing it, a resize reaches `stty size`, `echo exit` does not end
+# the session, the exit status passes through, and the user's terminal is
+# sane after the shell exits and after paks is killed with SIGTERM.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+new_home
+tag=ptytest-$$
+prompt_re='^(/ )?# ?$'
+
+check "paks env add stores an environment" \
+	"$PAKS" env add ptyenv 'V=a b "c" '\''d'\'''
+
+# The pane runs paks, then records its exit status and the terminal
+# settings it left behind, then stays open so the screen can be read.
+pane_cmd() {
+	local name=$1
+	shift
+	printf 'sh -c '\''echo $$ >%q; exec "$@"'\'' sh %s; echo "paks-exit=$?"; stty -a >%q 2>&1; sleep 600' \
+		"$TEST_TMP/$name.pid" "$(printf '%q ' "$@")" "$TEST_TMP/$name.stty"
+}
+
+# wait_line REGEX DESC: ok when REGEX shows up on the screen.
+wait_line() {
+	if tmux_wait_for "$1"; then ok "$2"; else not_ok "$2"; fi
+}
+
+# The terminal after paks ended: canonical mode and echo are back on.
+check_stty() {
+	local name=$1 f=$TEST_TMP/$1.stty
+	local deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
+	while [ ! -s "$f" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+	if grep -Eq '(^| )icanon( |$)' "$f" && grep -Eq '(^| )echo( |$)' "$f" &&
+		grep -Eq '(^| )icrnl( |$)' "$f"; then
+		ok "$name: terminal sane after paks ended (icanon echo icrnl)"
+	else
+		not_ok "$name: terminal sane after paks ended (icanon echo icrnl)"
+		sed 's/^/#   /' "$f" 2>/dev/null | head -n 8
+	fi
+}
+
+image_gone() {
+	podman_t image rm -f "$1" >/dev/null 2>&1
+	return 0
+}
+
+# session NAME HAS_HISTORY PAKS-ARGS...
+session() {
+	local name=$1 history=$2 img1 img2
+	shift 2
+	img1=localhost/$tag-$name:one
+	img2=localhost/$tag-$name:two
+	cleanup_add image_gone "$img1"
+	cleanup_add image_gone "$img2"
+
+	tmux_start "$name" "$(pane_cmd "$name" "$PAKS" run "$@")"
+	wait_line "$prompt_re" "$name: the shell prompt appears"
+
+	# A typo fixed with Backspace: the shell's line is what counts.
+	tmux_type "#sabe"
+	tmux_send BSpace BSpace
+	tmux_type "ve $img1"
+	tmux_send Enter
+	wait_line "^Saved $img1" "$name: #save with a corrected typo ran"
+	check "$name: the image $img1 exists" podman_t image exists "$img1"
+
+	if [ "$history" = yes ]; then
+		# Up recalls the #save; edit its tag: the edited line runs.
+		tmux_send Up
+		tmux_send BSpace BSpace BSpace
+		tmux_type "two"
+		tmux_send Enter
+		wait_line "^Saved $img2" "$name: #save recalled with Up and edited ran"
+		check "$name: the image $img2 exists" podman_t image exists "$img2"
+	fi
+
+	tmux_type "#envload ptyenv"
+	tmux_send Enter
+	tmux_type 'echo "[$V]" ENV-DONE'
+	tmux_send Enter
+	wait_line "^\[a b \"c\" 'd'\] ENV-DONE" \
+		"$name: #envload exported a value with spaces and quotes"
+	if tmux_history | grep -q -e '/dev/.paks' -e "^.*#.*V=a b"; then
+		not_ok "$name: no injected line or value visible on screen"
+		_t_screen_dump
+	else
+		ok "$name: no injected line or value visible on screen"
+	fi
+
+	# An ordinary comment and a line with "exit" in it stay the shell's.
+	tmux_type '# just a comment'
+	tmux_send Enter
+	tmux_type 'echo exit; echo STILL-$((6*7))'
+	tmux_send Enter
+	wait_line '^STILL-42' "$name: 'echo exit' does not end the session"
+
+	_t_tmux resize-window -t "$name" -x 120 -y 40
+	tmux_type 'stty size'
+	tmux_send Enter
+	wait_line '^40 120$' "$name: the new window size reaches the container"
+
+	tmux_type 'exit 3'
+	tmux_send Enter
+	wait_line '^paks-exit=3$' "$name: the shell's exit status passes through"
+	check_stty "$name"
+	tmux_stop "$name"
+}
+
+# The --name=... of the engine paks runs as its child.
+container_of() {
+	local c
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		tr '\0' '\n' <"/proc/$c/cmdline" | sed -n 's/^--name=//p'
+	done
+}
+
+# kill_session NAME PAKS-ARGS...: SIGTERM to paks while the shell waits.
+kill_session() {
+	local name=$1 pid ctr
+	shift
+	tmux_start "$name" "$(pane_cmd "$name" "$PAKS" run "$@")"
+	wait_line "$prompt_re" "$name: the shell prompt appears"
+	pid=$(cat "$TEST_TMP/$name.pid")
+	ctr=$(container_of "$pid")
+	kill -TERM "$pid"
+	wait_line '^paks-exit=143$' "$name: SIGTERM ends paks with status 143"
+	check_stty "$name"
+	if [ -n "$ctr" ]; then
+		wait_no_container "$ctr"
+	else
+		not_ok "$name: found the container paks started"
+	fi
+	tmux_stop "$name"
+}
+
+session busybox yes "$IMG_BUSYBOX"
+session dash no --shell /bin/sh "$IMG_BOOKWORM"
+kill_session busybox-term "$IMG_BUSYBOX"
+
+finish

@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# The whole test suite, as `make check` runs it: the cmocka unit tests in
+# $O/tests, then the test images (tests/images.sh), then every
+# tests/e2e/test_*.sh against the built $O/paks under a time limit.  Each
+# test's full output goes to $O/test-logs/NAME.log; only its "ok" /
+# "not ok" lines are shown.  The last line is "N passed, N failed", counting
+# single checks (cmocka tests and e2e ok/not ok lines; a script that fails
+# without saying "not ok" counts as one failure), and the exit status is
+# non-zero if anything failed or nothing ran.
+#
+# Environment: O (build dir, default build), TESTS (extended regex: run only
+# the unit binaries and e2e scripts whose name matches), TEST_TIMEOUT
+# (seconds per e2e script, default 600), E2E_DIR (default tests/e2e),
+# CONTAINERS_CONF.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+O=${O:-build}
+O=$(mkdir -p "$O" && cd "$O" && pwd)
+TESTS=${TESTS:-}
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+LOGS=$O/test-logs
+E2E_DIR=${E2E_DIR:-tests/e2e}
+
+export PAKS=$O/paks
+export PAKS_LIB_DIR=$O
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$REPO/tests/containers.conf}
+case $CONTAINERS_CONF in
+/*) ;;
+*) CONTAINERS_CONF=$REPO/$CONTAINERS_CONF ;;
+esac
+
+PASS=0
+FAIL=0
+START=$SECONDS
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+
+selected() { # NAME
+	[ -z "$TESTS" ] || [[ $1 =~ $TESTS ]]
+}
+
+fail_one() { # DESC
+	FAIL=$((FAIL + 1))
+	echo "not ok - $*"
+}
+
+paks_containers() {
+	podman ps -a --format '{{.Names}}' 2>/dev/null | grep '^paks-' | sort
+}
+
+run_unit() {
+	local bins=() b out
+	for b in "$O"/tests/test_*; do
+		[ -f "$b" ] && [ -x "$b" ] || continue
+		selected "$(basename "$b")" && bins+=("$b")
+	done
+	[ ${#bins[@]} -gt 0 ] || return 0
+	echo "# unit tests"
+	out=$(UNIT_LOG_DIR=$LOGS tests/run-unit.sh "${bins[@]}")
+	printf '%s\n' "$out" | grep -v '^unit: '
+	# The closing line of run-unit.sh: "unit: N passed, N failed".
+	read -r PASS FAIL < <(printf '%s\n' "$out" |
+		sed -n -E 's/^unit: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
+	if [ -z "$PASS" ]; then
+		PASS=0
+		fail_one "unit tests: no summary from tests/run-unit.sh"
+	fi
+}
+
+# run_e2e SCRIPT: run one script, show its results as they come.
+run_e2e() {
+	local t=$1 name log rc p f t0 pid
+	name=$(basename "$t" .sh)
+	log=$LOGS/$name.log
+	t0=$SECONDS
+	# Output to the log file, not a pipe, so that a process the test left
+	# behind holding its stdout cannot stall the run; tail follows the file
+	# until the test itself has ended.
+	timeout -k 30 "$TEST_TIMEOUT" bash "$t" </dev/null >"$log" 2>&1 &
+	pid=$!
+	tail -s 0.2 --pid=$pid -n +1 -f "$log" |
+		grep --line-buffered -E '^(not )?ok\b' |
+		sed -u -E "s/^(not ok|ok)( - )?/\1 - $name: /"
+	wait $pid
+	rc=$?
+	p=$(grep -cE '^ok\b' "$log")
+	f=$(grep -cE '^not ok\b' "$log")
+	PASS=$((PASS + p))
+	FAIL=$((FAIL + f))
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		if [ "$f" -eq 0 ]; then
+			fail_one "$name: timed out after ${TEST_TIMEOUT}s"
+		else
+			echo "# $name: timed out after ${TEST_TIMEOUT}s"
+		fi
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail_one "$name: exited with status $rc (see $log)"
+	elif [ "$rc" -eq 0 ] && [ $((p + f)) -eq 0 ]; then
+		fail_one "$name: ran no checks"
+	fi
+	echo "# $name: $p ok, $f not ok, $((SECONDS - t0))s"
+}
+
+run_all_e2e() {
+	local scripts=() t before after leaked
+	for t in "$E2E_DIR"/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" && scripts+=("$t")
+	done
+	[ ${#scripts[@]} -gt 0 ] || return 0
+	if [ ! -x "$PAKS" ]; then
+		fail_one "e2e: $PAKS is not built"
+		return
+	fi
+	echo "# test images"
+	if ! tests/images.sh all; then
+		fail_one "test images could not be built"
+		return
+	fi
+	before=$(paks_containers)
+	for t in "${scripts[@]}"; do
+		run_e2e "$t"
+	done
+	# Every test removes what it started: no paks- container may remain.
+	after=$(paks_containers)
+	leaked=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") |
+		grep . | tr '\n' ' ')
+	if [ -n "$leaked" ]; then
+		fail_one "no paks- container left after the e2e tests (left: $leaked)"
+	else
+		PASS=$((PASS + 1))
+		echo "ok - no paks- container left after the e2e tests"
+	fi
+}
+
+run_unit
+run_all_e2e
+
+if [ $((PASS + FAIL)) -eq 0 ]; then
+	fail_one "no test ran${TESTS:+ (TESTS=$TESTS matched nothing)}"
+fi
+echo "# logs in $LOGS, $((SECONDS - START))s"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the PTY proxy's screen model: feed it what busybox ash
+ * and the kernel's canonical echo (dash) really print while a line is
+ * edited, and check the line read back at Enter.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vscreen.h"
+
+static void feed(struct vscreen *v, const char *s)
+{
+	vscreen_feed(v, s, strlen(s));
+}
+
+static void assert_line(struct vscreen *v, const char *want)
+{
+	char *line = NULL;
+	size_t len = 0;
+
+	assert_int_equal(vscreen_input_line(v, &line, &len), 1);
+	assert_string_equal(line, want);
+	assert_int_equal(len, strlen(want));
+	free(line);
+}
+
+/* The prompt as ash prints it, the mark at the first keystroke. */
+static struct vscreen *ash_prompt(int rows, int cols)
+{
+	struct vscreen *v = vscreen_new(rows, cols);
+
+	feed(v, "\r\nBusyBox v1.35.0 built-in shell (ash)\r\n\r\n");
+	feed(v, "/ # \x1b[6n");
+	vscreen_mark_input(v);
+	return v;
+}
+
+static void test_no_mark(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *line;
+	size_t len;
+
+	(void)state;
+	feed(v, "$ #save");
+	assert_int_equal(vscreen_input_line(v, &line, &len), 0);
+	assert_null(line);
+	vscreen_free(v);
+}
+
+static void test_ash_backspace(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	assert_string_equal(vscreen_prompt(v), "/ # ");
+	/* "#sabe", two Backspaces, "ve": ash erases with "\b\e[J". */
+	feed(v, "#sabe\b\x1b[J\b\x1b[Jve");
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+static void test_ash_history_and_insert(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	feed(v, "echo hi");
+	/* Up: ash returns to column 0 and redraws prompt and line. */
+	feed(v, "\r/ # #save old\x1b[J");
+	/* Left x3, then 'X' inserted: the tail is reprinted and the cursor
+	 * moved back. */
+	feed(v, "\b\b\b");
+	feed(v, "Xold\b\b\b");
+	assert_line(v, "#save Xold");
+	vscreen_free(v);
+}
+
+static void test_ash_ctrl_u_and_tab(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	feed(v, "ls /b");
+	feed(v, "\r/ # \x1b[J"); /* Ctrl-U */
+	feed(v, "#sa");
+	feed(v, "\r/ # #save \x1b[J"); /* Tab completed it */
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+static void test_ash_ctrl_c_new_prompt(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	feed(v, "#abc^C\r\n/ # \x1b[6n");
+	feed(v, "#save x");
+	assert_line(v, "#save x");
+	vscreen_free(v);
+}
+
+static void test_ash_ambiguous_tab_list(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	feed(v, "#sa");
+	/* Several matches: ash lists them and redraws below. */
+	feed(v, "\r\nsave   saveas\r\n/ # #sa");
+	feed(v, "ve");
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+static void test_ash_clear_screen(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	feed(v, "\r\n\r\n\r\n#x");
+	feed(v, "\x1b[H\x1b[J/ # #save"); /* Ctrl-L */
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+static void test_ash_wrapped_line(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 20);
+
+	(void)state;
+	/* 16 cells fill the row after "/ # "; ash moves on with "\r\r\n". */
+	feed(v, "#save 0123456789\r\r\nabcdef");
+	assert_line(v, "#save 0123456789abcdef");
+	/* Cursor moved back up onto the first row: still the whole line. */
+	feed(v, "\x1b[A\x1b[5C");
+	assert_line(v, "#save 0123456789abcdef");
+	vscreen_free(v);
+}
+
+static void test_wrap_and_scroll(void **state)
+{
+	struct vscreen *v = vscreen_new(4, 20);
+
+	(void)state;
+	feed(v, "one\r\ntwo\r\nthree\r\n$ ");
+	vscreen_mark_input(v);
+	/* Kernel echo relies on autowrap; the screen scrolls twice. */
+	feed(v, "#save aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaz");
+	assert_line(v, "#save aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaz");
+	vscreen_free(v);
+}
+
+static void test_dash_canonical_echo(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+
+	(void)state;
+	feed(v, "$ ");
+	vscreen_mark_input(v);
+	/* ECHOE: Backspace is echoed as "\b \b". */
+	feed(v, "#sabe\b \b\b \bve");
+	assert_line(v, "#save");
+	/* Ctrl-U with ECHOKE erases char by char; Ctrl-W likewise. */
+	feed(v, "\b \b\b \b\b \b\b \b\b \becho x");
+	assert_line(v, "echo x");
+	vscreen_free(v);
+}
+
+static void test_nearest_prompt_wins(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+
+	(void)state;
+	feed(v, "$ ");
+	vscreen_mark_input(v);
+	feed(v, "sleep 1\r\n$ #save");
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+static void test_utf8_and_wide(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+
+	(void)state;
+	feed(v, "\xc3\xa9t\xc3\xa9 $ ");
+	vscreen_mark_input(v);
+	assert_string_equal(vscreen_prompt(v), "\xc3\xa9t\xc3\xa9 $ ");
+	feed(v, "#cp \xe6\x97\xa5\xe6\x9c\xac x");
+	assert_line(v, "#cp \xe6\x97\xa5\xe6\x9c\xac x");
+	vscreen_free(v);
+}
+
+static void test_altscreen(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+
+	(void)state;
+	assert_false(vscreen_altscreen(v));
+	feed(v, "\x1b[?1049h\x1b[H\x1b[2J~\r\n~");
+	assert_true(vscreen_altscreen(v));
+	feed(v, "\x1b[?1049l");
+	assert_false(vscreen_altscreen(v));
+	vscreen_free(v);
+}
+
+static void test_resize_keeps_line(void **state)
+{
+	struct vscreen *v = ash_prompt(24, 80);
+
+	(void)state;
+	feed(v, "#save");
+	vscreen_resize(v, 30, 100);
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_mark),
+		cmocka_unit_test(test_ash_backspace),
+		cmocka_unit_test(test_ash_history_and_insert),
+		cmocka_unit_test(test_ash_ctrl_u_and_tab),
+		cmocka_unit_test(test_ash_ctrl_c_new_prompt),
+		cmocka_unit_test(test_ash_ambiguous_tab_list),
+		cmocka_unit_test(test_ash_clear_screen),
+		cmocka_unit_test(test_ash_wrapped_line),
+		cmocka_unit_test(test_wrap_and_scroll),
+		cmocka_unit_test(test_dash_canonical_echo),
+		cmocka_unit_test(test_nearest_prompt_wins),
+		cmocka_unit_test(test_utf8_and_wide),
+		cmocka_unit_test(test_altscreen),
+		cmocka_unit_test(test_resize_keeps_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
