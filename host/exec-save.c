@@ -17,7 +17,8 @@
 
 #define SAVE_MARK "paks save"
 
-/* Was the running image itself made by #save?  Then squash, so saving a
+/* Was the running image itself made by #save (its comment says so)?  Then
+ * squash, so saving a
  * saved image again does not add a layer every time. */
 static bool image_is_paks_save(struct exec_ctx *c)
 {
@@ -28,7 +29,7 @@ static bool image_is_paks_save(struct exec_ctx *c)
 	session_engine_argv(c->s, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{json .History}}");
+	strv_push(&argv, "--format={{.Comment}}");
 	strv_push(&argv, c->s->image_id);
 	if (session_capture(argv.v, &out, NULL) == 0 && out.data)
 		yes = strstr(out.data, SAVE_MARK) != NULL;

@@ -7,11 +7,20 @@
  * that environment and execs the shell.
  *
  *   paks-launch SHELL [ARGS...]   run the shell with DIR/launch.env
+ *
+ * The user the shell runs as (PAKS_USER in launch.env) is applied here, not
+ * with the engine's --user: the engine would record it in a saved image,
+ * and a non-root user could not enter the private runtime directory.  The
+ * launcher starts as root, hands the runtime directory to that user and
+ * drops its privileges.
  *   paks-launch --probe SHELL     print "preload", "pty" or "missing"
  */
 #include <sys/stat.h>
+#include <sys/types.h>
 
+#include <dirent.h>
 #include <elf.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -86,6 +95,137 @@ static void apply_env(const char *dir)
 	if (home_copy && !getenv("HOME"))
 		setenv("HOME", home_copy, 1);
 	free(home_copy);
+}
+
+/* Look NAME (or a number) up in the container's passwd/group file: the
+ * launcher is static, so it reads the files itself rather than via NSS. */
+static int lookup_id(const char *file, const char *name, long *id,
+		     long *gid, char *home, size_t homelen)
+{
+	FILE *f = fopen(file, "re");
+	char line[4096];
+	char *end;
+	long num = strtol(name, &end, 10);
+	int numeric = *name && *end == '\0';
+
+	if (!f)
+		return numeric ? (*id = num, 0) : -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *field[7] = {0};
+		char *p = line;
+		int n = 0;
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && p) {
+			field[n++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 3)
+			continue;
+		if (strcmp(field[0], name) == 0 ||
+		    (numeric && strtol(field[2], NULL, 10) == num)) {
+			*id = strtol(field[2], NULL, 10);
+			if (gid && n >= 4)
+				*gid = strtol(field[3], NULL, 10);
+			if (home && n >= 6)
+				snprintf(home, homelen, "%s", field[5]);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return numeric ? (*id = num, 0) : -1;
+}
+
+static void chown_tree(const char *dir, uid_t uid, gid_t gid)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (chown(dir, uid, gid) < 0 || !d) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lchown(path, uid, gid) < 0)
+			continue;
+	}
+	closedir(d);
+}
+
+/* Supplementary groups: the groups of /etc/group that list the user. */
+static void set_groups(const char *user, gid_t gid)
+{
+	FILE *f = fopen("/etc/group", "re");
+	gid_t groups[64];
+	size_t n = 0;
+	char line[4096];
+
+	groups[n++] = gid;
+	while (f && n < 64 && fgets(line, sizeof(line), f)) {
+		char *name = line, *save = NULL, *members, *gidp;
+		line[strcspn(line, "\n")] = '\0';
+		if (!(gidp = strchr(name, ':')) || !(gidp = strchr(gidp + 1, ':')))
+			continue;
+		gidp++;
+		members = strchr(gidp, ':');
+		if (!members)
+			continue;
+		*members++ = '\0';
+		for (char *m = strtok_r(members, ",", &save); m;
+		     m = strtok_r(NULL, ",", &save)) {
+			if (strcmp(m, user) == 0)
+				groups[n++] = (gid_t)strtol(gidp, NULL, 10);
+		}
+	}
+	if (f)
+		fclose(f);
+	setgroups(n, groups);
+}
+
+/* USER[:GROUP], names or numbers, as the engines' --user takes it. */
+static int become_user(const char *spec, const char *dir)
+{
+	char user[256], home[PATH_MAX] = "";
+	char *colon;
+	long uid = -1, gid = -1, g;
+
+	snprintf(user, sizeof(user), "%s", spec);
+	colon = strchr(user, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (lookup_id("/etc/passwd", user, &uid, &gid, home, sizeof(home)) < 0) {
+		fprintf(stderr, "paks: no user '%s' in the container\n", user);
+		return -1;
+	}
+	if (colon && *colon) {
+		if (lookup_id("/etc/group", colon, &g, NULL, NULL, 0) < 0) {
+			fprintf(stderr, "paks: no group '%s' in the "
+					"container\n",
+				colon);
+			return -1;
+		}
+		gid = g;
+	}
+	if (gid < 0)
+		gid = uid;
+	chown_tree(dir, (uid_t)uid, (gid_t)gid);
+	if (getuid() == 0)
+		set_groups(user, (gid_t)gid);
+	if (setgid((gid_t)gid) < 0 || setuid((uid_t)uid) < 0) {
+		fprintf(stderr, "paks: cannot become user '%s': %s\n", spec,
+			strerror(errno));
+		return -1;
+	}
+	if (*home)
+		setenv("HOME", home, 1);
+	return 0;
 }
 
 static const char *find_in_path(const char *name)
@@ -180,6 +320,13 @@ int main(int argc, char **argv)
 		return 127;
 	}
 	apply_env(dir);
+	if (getenv("PAKS_USER")) {
+		char spec[256];
+		snprintf(spec, sizeof(spec), "%s", getenv("PAKS_USER"));
+		unsetenv("PAKS_USER");
+		if (*spec && become_user(spec, dir) < 0)
+			return 126;
+	}
 	shell = find_in_path(argv[1]);
 	if (shell)
 		execv(shell, argv + 1);

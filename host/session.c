@@ -488,6 +488,17 @@ static int probe_mode(struct session *s, char **err)
 	return 0;
 }
 
+/* The user the shell runs as: the one asked for, else the image's own. */
+static const char *run_user(const struct session *s)
+{
+	const char *img = json_string_value(
+		json_object_get(s->image_config, "User"));
+
+	if (s->settings.user && *s->settings.user)
+		return s->settings.user;
+	return img && *img ? img : NULL;
+}
+
 static void env_record(struct buf *b, const char *name, const char *value)
 {
 	buf_printf(b, "%s=%s", name, value);
@@ -523,6 +534,8 @@ static int write_launch_env(struct session *s, char **err)
 		buf_append(&b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
 	env_record(&b, PAKS_ENV_DIR, PAKS_CONTAINER_DIR);
 	env_record(&b, "PAKS_SESSION", s->session_id);
+	if (run_user(s))
+		env_record(&b, "PAKS_USER", run_user(s));
 	if (s->mode == MODE_PRELOAD)
 		env_record(&b, "LD_PRELOAD",
 			   PAKS_CONTAINER_DIR "/" PAKS_PRELOAD_NAME);
@@ -576,8 +589,15 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	s->engine->run_flags(s, argv);
 	strv_pushf(argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);
 	strv_pushf(argv, "--entrypoint=%s/paks-launch", PAKS_CONTAINER_DIR);
-	if (s->settings.user && *s->settings.user)
-		strv_pushf(argv, "--user=%s", s->settings.user);
+	/* The launcher starts as root and becomes the user itself (see
+	 * host/launch.c); an image with a User of its own needs the override,
+	 * which #save undoes with --change USER. */
+	{
+		const char *img = json_string_value(
+			json_object_get(s->image_config, "User"));
+		if (img && *img)
+			strv_push(argv, "--user=0:0");
+	}
 	for (size_t i = 0; passthrough && i < passthrough->n; i++)
 		strv_push(argv, passthrough->v[i]);
 	strv_push(argv, s->image_id);
