@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <poll.h>
 #include <spawn.h>
@@ -341,6 +343,33 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	return r;
 }
 
+/* A paks killed with SIGKILL leaves its runtime directory behind; the
+ * next session removes those whose owner is gone. */
+static void sweep_stale(const char *base)
+{
+	DIR *d = opendir(base);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		cleanup_free char *pidfile = NULL;
+		cleanup_free char *txt = NULL;
+		long pid;
+		if (e->d_name[0] == '.')
+			continue;
+		pidfile = xasprintf("%s/%s/pid", base, e->d_name);
+		if (read_file(pidfile, 32, &txt, NULL) < 0)
+			continue;
+		pid = strtol(txt, NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			cleanup_free char *dir =
+				xasprintf("%s/%s", base, e->d_name);
+			rm_rf(dir);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 static int make_runtime_dir(struct session *s, char **err)
 {
 	cleanup_free char *base = runtime_base();
@@ -354,6 +383,7 @@ static int make_runtime_dir(struct session *s, char **err)
 		return -1;
 	}
 	chmod(base, 0700);
+	sweep_stale(base);
 	tmpl = xasprintf("%s/XXXXXX", base);
 	if (!mkdtemp(tmpl)) {
 		*err = xasprintf("cannot create a runtime directory in %s: %s",
@@ -365,6 +395,11 @@ static int make_runtime_dir(struct session *s, char **err)
 	for (char *p = s->session_id; *p; p++) {
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
+	}
+	{
+		cleanup_free char *pidfile = xasprintf("%s/pid", s->runtime_dir);
+		cleanup_free char *pid = xasprintf("%ld\n", (long)getpid());
+		write_file_atomic(pidfile, pid, strlen(pid), 0600);
 	}
 	{
 		cleanup_free char *fifo =
