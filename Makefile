@@ -10,7 +10,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Ihost $(WARNINGS) \
-	-DPAKS_VERSION='"$(VERSION)"'
+	-DPAKS_VERSION='"$(VERSION)"' -DPAKS_SOURCE_DIR='"$(CURDIR)"'
 
 SHARED_SRC := $(wildcard include/*.c)
 HOST_SRC := $(filter-out host/launch.c,$(wildcard host/*.c))

@@ -12,7 +12,4 @@ int cmd_env(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);
 
-/* 1 when argv[i] is -h or --help. */
-int cli_wants_help(int argc, char **argv);
-
 #endif

@@ -33,18 +33,6 @@ struct config_cmd {
 	const char *help;
 };
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return false;
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Split the editor setting on blanks: "code --wait" -> {code, --wait}. */
 static void editor_argv(const char *editor, const char *file, struct strv *v)
 {
@@ -515,7 +503,7 @@ int cmd_config(int argc, char **argv)
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (strcmp(argv[1], config_cmds[i].name) != 0)
 			continue;
-		if (wants_help(argc - 1, argv + 1)) {
+		if (cli_wants_help(argc - 1, argv + 1)) {
 			sub_usage(&config_cmds[i]);
 			return 0;
 		}

@@ -26,18 +26,6 @@ struct env_cmd {
 	const char *help;
 };
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return false;
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Options are only -h/--help, handled before; anything else that looks
  * like one is a mistake rather than a name.  "--" ends options. */
 static int strip_options(int *argc, char **argv, const char *sub)
@@ -442,7 +430,7 @@ int cmd_env(int argc, char **argv)
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (strcmp(argv[1], env_cmds[i].name) != 0)
 			continue;
-		if (wants_help(argc - 1, argv + 1)) {
+		if (cli_wants_help(argc - 1, argv + 1)) {
 			printf("Usage: paks env %s%s%s\n\n%s", env_cmds[i].name,
 			       *env_cmds[i].args ? " " : "", env_cmds[i].args,
 			       env_cmds[i].help);

@@ -117,6 +117,10 @@ int exec_line(struct exec_ctx *c, const char *line, size_t len)
 		} else if (r == -EINVAL) {
 			exec_err(c, "invalid command name '%s'", w.argv[0]);
 			r = 2;
+		} else if (r == -EACCES) {
+			exec_err(c, "hook '%s' is not executable (chmod +x it)",
+				 w.argv[0]);
+			r = 126;
 		} else {
 			exec_err(c, "unknown command '#%s' (see #help)",
 				 w.argv[0]);

@@ -34,12 +34,12 @@ extern char **environ;
 /* Where a "# paks: ..." description may sit: the first lines of the file. */
 #define DESC_MAX_BYTES 4096
 #define DESC_MAX_LINES 10
-#define DESC_MAX_LEN 200
+#define DESC_MAX_LEN   200
 
 static const char *const hook_env_names[] = {
-	"PAKS_ENGINE",	   "PAKS_ENGINE_ARGS", "PAKS_CONTAINER",
-	"PAKS_IMAGE",	   "PAKS_IMAGE_ID",    "PAKS_LAUNCH_DIR",
-	"PAKS_SHELL_CWD", "PAKS_HOOK_NAME",   NULL,
+    "PAKS_ENGINE",    "PAKS_ENGINE_ARGS", "PAKS_CONTAINER",
+    "PAKS_IMAGE",     "PAKS_IMAGE_ID",	  "PAKS_LAUNCH_DIR",
+    "PAKS_SHELL_CWD", "PAKS_HOOK_NAME",	  NULL,
 };
 
 int hooks_valid_name(const char *name)
@@ -111,7 +111,10 @@ static void shipped_dirs(struct strv *v)
 		return;
 	lib = xasprintf("%s/%s", exe, PAKS_PRELOAD_NAME);
 	if (access(lib, F_OK) != 0) {
-		dirs_push(v, xasprintf("%s/../share/paks/hooks", exe));
+		/* exe is already canonical: its parent is the prefix. */
+		char *slash = strrchr(exe, '/');
+		*slash = '\0';
+		dirs_push(v, xasprintf("%s/share/paks/hooks", exe));
 		return;
 	}
 #ifdef PAKS_SOURCE_DIR
@@ -213,8 +216,8 @@ static char *clean_description(const char *s, size_t n)
 		s++;
 		n--;
 	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-			 s[n - 1] == '\r'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
 	if (n == 0)
 		return NULL;
@@ -586,19 +589,19 @@ int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv)
 /* ---- paks hooks ---- */
 
 static const char hooks_usage[] =
-	"Usage: paks hooks [list | dirs]\n"
-	"\n"
-	"User-defined '#' commands.  Typing '#NAME ARGS...' in a paks shell\n"
-	"runs the executable NAME from the first hook directory that has it\n"
-	"(built-in commands win).  A hook runs on the host, in the directory\n"
-	"where 'paks run' was started, with PAKS_ENGINE, PAKS_CONTAINER,\n"
-	"PAKS_IMAGE, PAKS_IMAGE_ID, PAKS_LAUNCH_DIR and PAKS_SHELL_CWD set.\n"
-	"It exports variables to the shell by writing NAME=VALUE\\0 records to\n"
-	"file descriptor 3.  A '# paks: TEXT' line near its top describes it.\n"
-	"\n"
-	"Commands:\n"
-	"  list    show the hooks found, where, and their descriptions (default)\n"
-	"  dirs    print the directories searched, in order\n";
+    "Usage: paks hooks [list | dirs]\n"
+    "\n"
+    "User-defined '#' commands.  Typing '#NAME ARGS...' in a paks shell\n"
+    "runs the executable NAME from the first hook directory that has it\n"
+    "(built-in commands win).  A hook runs on the host, in the directory\n"
+    "where 'paks run' was started, with PAKS_ENGINE, PAKS_CONTAINER,\n"
+    "PAKS_IMAGE, PAKS_IMAGE_ID, PAKS_LAUNCH_DIR and PAKS_SHELL_CWD set.\n"
+    "It exports variables to the shell by writing NAME=VALUE\\0 records to\n"
+    "file descriptor 3.  A '# paks: TEXT' line near its top describes it.\n"
+    "\n"
+    "Commands:\n"
+    "  list    show the hooks found, where, and their descriptions (default)\n"
+    "  dirs    print the directories searched, in order\n";
 
 struct list_state {
 	struct hook_list seen;
@@ -678,12 +681,9 @@ int cmd_hooks(int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : "list";
 	int r;
 
-	/* cli_wants_help() lives in main.c, which unit tests do not link. */
-	for (int i = 1; i < argc; i++) {
-		if (str_eq(argv[i], "-h") || str_eq(argv[i], "--help")) {
-			fputs(hooks_usage, stdout);
-			return 0;
-		}
+	if (cli_wants_help(argc, argv)) {
+		fputs(hooks_usage, stdout);
+		return 0;
 	}
 	if (argc > 2 || (strcmp(sub, "list") && strcmp(sub, "dirs"))) {
 		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
@@ -694,8 +694,7 @@ int cmd_hooks(int argc, char **argv)
 		settings_free(&s);
 		return 1;
 	}
-	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s)
-				     : hooks_cmd_list(&s);
+	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s) : hooks_cmd_list(&s);
 	settings_free(&s);
 	return r;
 }

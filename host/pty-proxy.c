@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@
 #define PROMPT_MAX_MS 1000
 #define HIDE_MAX_MS 2000
 #define KILL_GRACE_MS 3000
+
+extern char **environ;
 
 struct iobuf {
 	char data[IOBUF_SIZE];
@@ -855,16 +858,57 @@ static void wait_child(struct proxy *px, int ms)
 	}
 }
 
-/* TERM, HUP or INT sent to paks: give the terminal back first, then stop
- * the engine (the hangup of its terminal, then TERM, then KILL). */
+/* `ENGINE kill NAME`: the shell is the container's PID 1, which ignores
+ * TERM and HUP, and killing only the engine client would leave the
+ * container running.  Once it is dead, --rm removes it. */
+static void kill_container(struct proxy *px)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	struct strv argv = {0};
+	sigset_t none;
+	pid_t pid;
+
+	if (!px->s || !px->s->container || !px->s->engine_path)
+		return;
+	session_engine_argv(px->s, &argv);
+	strv_push(&argv, "kill");
+	strv_push(&argv, px->s->container);
+	posix_spawn_file_actions_init(&fa);
+	for (int fd = 0; fd < 3; fd++)
+		posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	if (posix_spawnp(&pid, argv.v[0], &fa, &attr, argv.v, environ) == 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	strv_free(&argv);
+}
+
+/* TERM, HUP or INT sent to paks: give the terminal back first (on a line
+ * of its own), then stop the container, then the engine client. */
 static void shutdown_engine(struct proxy *px)
 {
+	int row, col;
+
 	log_debug("pty: signal %d, stopping the engine", px->shutdown_sig);
+	flush_to_term(px);
+	vscreen_cursor(px->vs, &row, &col);
+	if (col > 0)
+		term_write_all(px, "\r\n", 2);
 	terminal_restore(px);
+	kill_container(px);
+	wait_child(px, KILL_GRACE_MS);
 	close(px->master);
 	px->master = -1;
-	kill(px->child, SIGTERM);
-	wait_child(px, KILL_GRACE_MS);
+	if (!px->child_done) {
+		kill(px->child, SIGTERM);
+		wait_child(px, KILL_GRACE_MS);
+	}
 	if (!px->child_done) {
 		kill(px->child, SIGKILL);
 		reap(px, 0);

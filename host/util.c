@@ -309,3 +309,14 @@ void format_size(double bytes, char *out, size_t outlen)
 	else
 		snprintf(out, outlen, "%.3g %s", bytes, units[u]);
 }
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -91,4 +91,7 @@ char *paks_config_dir(void);
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);
 
+/* 1 when an argument before "--" is -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
 #endif

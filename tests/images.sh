@@ -25,7 +25,8 @@ die() {
 }
 
 usage() {
-	echo "usage: $0 [${ALL[*]// /|}|all]..." >&2
+	local IFS='|'
+	echo "usage: $0 [${ALL[*]}|all]..." >&2
 	exit 2
 }
 
@@ -95,6 +96,7 @@ ensure_image() { # NAME
 		part="$CACHE/$name.part.tar"
 		rm -rf "$part"
 		build_tarball "$name" "$part" || die "building $name failed"
+		rm -rf "$tar"
 		mv -f "$part" "$tar"
 		how=built
 	fi

@@ -55,7 +55,7 @@ paks_containers() {
 run_unit() {
 	local bins=() b out
 	for b in "$O"/tests/test_*; do
-		[ -f "$b" ] && [ -x "$b" ] || continue
+		[[ -f $b && -x $b ]] || continue
 		selected "$(basename "$b")" && bins+=("$b")
 	done
 	[ ${#bins[@]} -gt 0 ] || return 0

@@ -4,8 +4,9 @@
 # Helpers for the end-to-end tests, sourced by every tests/e2e/test_*.sh.
 # They print TAP-like "ok - ..." / "not ok - ..." lines, drive a private tmux
 # server the way a person types (send-keys, capture-pane), and clean up on
-# every exit path: registered cleanups run in reverse order, then the tmux
-# server and the temporary directory go.  The built artifacts come in through
+# every exit path: the tmux server goes first (waiting for its panes'
+# commands to end), then registered cleanups run in reverse order, then the
+# temporary directory goes.  The built artifacts come in through
 # $PAKS and $PAKS_LIB_DIR (defaults: build/), test images through $IMG_*.
 #
 # Contract: ok DESC | not_ok DESC | check DESC CMD... | finish
@@ -95,10 +96,12 @@ _t_cleanup() {
 		not_ok "$TEST_NAME ended before finish (exit $rc)"
 		[ $rc -ne 0 ] || rc=1
 	fi
+	# The panes first: a paks that gets SIGHUP removes its own container.
+	# shellcheck disable=SC2119
+	tmux_stop >/dev/null 2>&1
 	for ((i = ${#_T_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${_T_CLEANUPS[i]}" >/dev/null 2>&1 || true
 	done
-	tmux -L "$TMUX_SOCK" kill-server >/dev/null 2>&1 || true
 	rm -rf "$TEST_TMP"
 	exit $rc
 }
@@ -171,10 +174,11 @@ _t_tmux_server() {
 		tmux -L "$TMUX_SOCK" -f "$conf" start-server
 }
 
-# tmux_start NAME CMD...: a 200x50 session NAME running CMD, which becomes
-# the target of the other tmux_* helpers.  CMD gets this script's current
-# environment (PAKS, HOME from new_home...) with TERM=xterm-256color; a
-# single argument is run by bash -c, several are an argv.
+# tmux_start NAME CMD...: a 200x50 session NAME (no '.' or ':') running
+# CMD, which becomes the target of the other tmux_* helpers.  CMD gets this
+# script's current environment (PAKS, HOME from new_home...) with
+# TERM=xterm-256color; a single argument is run by bash -c, several are an
+# argv; none starts bash --norc.
 tmux_start() {
 	local name=$1 envs=() kv
 	shift
@@ -192,27 +196,35 @@ tmux_start() {
 	TMUX_TARGET=$name
 }
 
+# The target pane: session TMUX_TARGET exactly ("=a:" never means "ab").
+_t_target() {
+	case $TMUX_TARGET in
+	*:*) printf '%s' "$TMUX_TARGET" ;;
+	*) printf '=%s:' "$TMUX_TARGET" ;;
+	esac
+}
+
 # tmux_use NAME: make session NAME the target of the tmux_* helpers.
 tmux_use() {
 	TMUX_TARGET=$1
 }
 
 tmux_send() {
-	_t_tmux send-keys -t "$TMUX_TARGET" "$@"
+	_t_tmux send-keys -t "$(_t_target)" "$@"
 }
 
 # Literal text, no key names: tmux_type '#save' then tmux_send Enter.
 tmux_type() {
-	_t_tmux send-keys -t "$TMUX_TARGET" -l -- "$1"
+	_t_tmux send-keys -t "$(_t_target)" -l -- "$1"
 }
 
 tmux_screen() {
-	_t_tmux capture-pane -p -J -t "$TMUX_TARGET"
+	_t_tmux capture-pane -p -J -t "$(_t_target)"
 }
 
 # The whole scrollback plus the screen.
 tmux_history() {
-	_t_tmux capture-pane -p -J -S - -t "$TMUX_TARGET"
+	_t_tmux capture-pane -p -J -S - -t "$(_t_target)"
 }
 
 # The screen for a failure message: indented, trailing blank lines dropped.
@@ -250,7 +262,7 @@ tmux_wait_for() {
 tmux_pane_dead_status() {
 	local dead status sig server
 	read -r dead status sig server < <(_t_tmux display-message -p \
-		-t "$TMUX_TARGET" '#{pane_dead} #{?pane_dead_status,#{pane_dead_status},-} #{?pane_dead_signal,#{pane_dead_signal},-} #{pid}' \
+		-t "$(_t_target)" '#{pane_dead} #{?pane_dead_status,#{pane_dead_status},-} #{?pane_dead_signal,#{pane_dead_signal},-} #{pid}' \
 		2>/dev/null)
 	[ "$dead" = 1 ] || return 1
 	if [ "$status" != - ]; then
@@ -280,13 +292,28 @@ tmux_wait_exit() {
 	done
 }
 
-# tmux_stop [NAME]: end session NAME, or without NAME the whole server.
+# tmux_stop [NAME]: end session NAME, or without NAME the whole server, and
+# wait (up to TMUX_WAIT_TIMEOUT) until the commands in its panes have
+# ended, so that what they clean up on SIGHUP is done when this returns.
+# shellcheck disable=SC2120
 tmux_stop() {
+	local pids=() pid deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
 	if [ $# -gt 0 ]; then
-		_t_tmux kill-session -t "$1" >/dev/null 2>&1 || true
+		mapfile -t pids < <(_t_tmux list-panes -s -t "=$1" \
+			-F '#{?pane_dead,,#{pane_pid}}' 2>/dev/null)
+		_t_tmux kill-session -t "=$1" >/dev/null 2>&1 || true
 		[ "$TMUX_TARGET" != "$1" ] || TMUX_TARGET=""
 	else
+		mapfile -t pids < <(_t_tmux list-panes -a \
+			-F '#{?pane_dead,,#{pane_pid}}' 2>/dev/null)
 		_t_tmux kill-server >/dev/null 2>&1 || true
 		TMUX_TARGET=""
 	fi
+	for pid in "${pids[@]}"; do
+		[ -n "$pid" ] || continue
+		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+			sleep 0.1
+		done
+	done
+	return 0
 }

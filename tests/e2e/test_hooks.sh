@@ -43,6 +43,12 @@ while [ ! -e "$PAKS_LAUNCH_DIR/go" ] && [ $i -lt 600 ]; do
 done
 echo "slow-second-line"
 EOF
+cat >"$hooks/forever" <<'EOF'
+#!/bin/sh
+echo "forever-started"
+printf 'NOTSET=1\0' >&3
+exec sleep 987654
+EOF
 cat >"$hooks/fail3" <<'EOF'
 #!/bin/sh
 echo "fail3 says hello"
@@ -55,6 +61,7 @@ printf 'HOOKVAR=line1\nline2 "dq" '\''sq'\'' $x\0' >&3
 printf 'HOOKEMPTY=\0' >&3
 EOF
 # Where '#a/../../evil' would land if the name were used as a path.
+mkdir -p "$hooks/a"
 cat >"$XDG_CONFIG_HOME/paks/evil" <<EOF
 #!/bin/sh
 touch "$TEST_TMP/evil-ran"
@@ -140,6 +147,21 @@ else
 fi
 touch "$launch/go"
 check "the hook's later output arrives" tmux_wait_for '^slow-second-line'
+
+tmux_type '#forever'
+tmux_send Enter
+if tmux_wait_for '^forever-started'; then
+	tmux_send C-c
+	# shellcheck disable=SC2016 # typed into the container's shell
+	tmux_type 'echo "after-ctrl-c:${NOTSET-unset}"'
+	tmux_send Enter
+	check "Ctrl-C stops a hook and the shell takes input again" \
+		tmux_wait_for '^after-ctrl-c:unset$'
+	check "Ctrl-C leaves no hook process behind" \
+		bash -c '! pgrep -f "[s]leep 987654" >/dev/null'
+else
+	not_ok "Ctrl-C stops a hook (it never started)"
+fi
 
 tmux_type '#fail3'
 tmux_send Enter

@@ -141,8 +141,8 @@ kill_session() {
 	tmux_stop "$name"
 }
 
-session busybox yes "$IMG_BUSYBOX"
+session busybox yes ${BB_ARGS:-} "$IMG_BUSYBOX"
 session dash no --shell /bin/sh "$IMG_BOOKWORM"
-kill_session busybox-term "$IMG_BUSYBOX"
+kill_session busybox-term ${BB_ARGS:-} "$IMG_BUSYBOX"
 
 finish

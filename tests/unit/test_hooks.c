@@ -52,8 +52,7 @@ static void vars_free(struct vars *v)
 	v->n = 0;
 }
 
-static int parse(const char *data, size_t len, struct vars *v,
-		 const char **err)
+static int parse(const char *data, size_t len, struct vars *v, const char **err)
 {
 	memset(v, 0, sizeof(*v));
 	*err = NULL;
@@ -207,8 +206,8 @@ static void test_records_missing_eq(void **state)
 
 static void test_records_bad_names(void **state)
 {
-	static const char *const bad[] = {"1A=x", "A B=x", "=x", "A-B=x",
-					  "caf\xc3\xa9=x", "A.B=x"};
+	static const char *const bad[] = {"1A=x",  "A B=x",	    "=x",
+					  "A-B=x", "caf\xc3\xa9=x", "A.B=x"};
 	struct vars v;
 	const char *err;
 
@@ -257,8 +256,8 @@ static void test_records_cb_error_stops(void **state)
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(hooks_parse_records(data, sizeof(data) - 1,
-					     failing_cb, &calls, &err),
+	assert_int_equal(hooks_parse_records(data, sizeof(data) - 1, failing_cb,
+					     &calls, &err),
 			 -EIO);
 	assert_int_equal(calls, 1);
 }
@@ -294,8 +293,7 @@ static void test_descriptions(void **state)
 	put("xdg/paks/hooks/late",
 	    "#!/bin/sh\n\n\n\n\n\n\n\n\n\n# paks: line eleven\n", 0755);
 	put("xdg/paks/hooks/nodesc", "#!/bin/sh\necho hi\n", 0755);
-	put("xdg/paks/hooks/prose", "#!/bin/sh\n# this paks: is prose\n",
-	    0755);
+	put("xdg/paks/hooks/prose", "#!/bin/sh\n# this paks: is prose\n", 0755);
 	p = tpath("xdg/paks/hooks/bin");
 	assert_int_equal(write_file_atomic(p, binary, sizeof(binary) - 1, 0755),
 			 0);
@@ -464,12 +462,12 @@ static void emitted_free(struct emitted *e)
 static void test_run_env_and_args(void **state)
 {
 	static const char script[] =
-		"#!/bin/sh\n"
-		"printf '%s|' \"$PAKS_ENGINE\" \"$PAKS_CONTAINER\" "
-		"\"$PAKS_IMAGE\" \"$PAKS_IMAGE_ID\" \"$PAKS_LAUNCH_DIR\" "
-		"\"$PAKS_SHELL_CWD\" \"$(pwd)\" \"$#\" \"$1\" \"$2\" "
-		"\"$PAKS_TEST_USER_VAR\" \"$PAKS_ENGINE_ARGS\"\n"
-		"printf 'V=a\\nb \"c\"\\0W=\\0' >&3\n";
+	    "#!/bin/sh\n"
+	    "printf '%s|' \"$PAKS_ENGINE\" \"$PAKS_CONTAINER\" "
+	    "\"$PAKS_IMAGE\" \"$PAKS_IMAGE_ID\" \"$PAKS_LAUNCH_DIR\" "
+	    "\"$PAKS_SHELL_CWD\" \"$(pwd)\" \"$#\" \"$1\" \"$2\" "
+	    "\"$PAKS_TEST_USER_VAR\" \"$PAKS_ENGINE_ARGS\"\n"
+	    "printf 'V=a\\nb \"c\"\\0W=\\0' >&3\n";
 	char *argv[] = {"myhook", "one arg", "$two", NULL};
 	struct emitted e;
 	char *want;
@@ -477,9 +475,10 @@ static void test_run_env_and_args(void **state)
 	(void)state;
 	setenv("PAKS_TEST_USER_VAR", "kept", 1);
 	assert_int_equal(run_hook(script, 3, argv, &e), 0);
-	want = xasprintf("podman|paks-test1|localhost/img:1|abc123|%s/launch|"
-			 "/root/src|%s/launch|2|one arg|$two|kept|--root\n/a b|",
-			 tmp, tmp);
+	want =
+	    xasprintf("podman|paks-test1|localhost/img:1|abc123|%s/launch|"
+		      "/root/src|%s/launch|2|one arg|$two|kept|--root\n/a b|",
+		      tmp, tmp);
 	assert_string_equal(e.out.data, want);
 	free(want);
 	assert_null(e.err.data);
@@ -541,27 +540,27 @@ static void test_run_not_startable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_names),
-		cmocka_unit_test(test_records_good),
-		cmocka_unit_test(test_records_empty),
-		cmocka_unit_test(test_records_missing_eq),
-		cmocka_unit_test(test_records_bad_names),
-		cmocka_unit_test(test_records_unterminated),
-		cmocka_unit_test(test_records_cb_error_stops),
-		cmocka_unit_test_setup_teardown(test_descriptions, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_dirs_order, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_find_order, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_run_env_and_args,
-						tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_run_failure, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_run_bad_records,
-						tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_run_not_startable,
-						tree_setup, tree_teardown),
+	    cmocka_unit_test(test_valid_names),
+	    cmocka_unit_test(test_records_good),
+	    cmocka_unit_test(test_records_empty),
+	    cmocka_unit_test(test_records_missing_eq),
+	    cmocka_unit_test(test_records_bad_names),
+	    cmocka_unit_test(test_records_unterminated),
+	    cmocka_unit_test(test_records_cb_error_stops),
+	    cmocka_unit_test_setup_teardown(test_descriptions, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_dirs_order, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_find_order, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_env_and_args, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_failure, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_bad_records, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_not_startable, tree_setup,
+					    tree_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

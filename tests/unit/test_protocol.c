@@ -22,16 +22,16 @@
 #include "paks-protocol.h"
 
 static const uint32_t all_types[] = {
-	PAKS_MSG_HELLO,	  PAKS_MSG_CWD,	 PAKS_MSG_LINE,	  PAKS_MSG_COMPLETE,
-	PAKS_MSG_CANCEL,  PAKS_MSG_OUT,	 PAKS_MSG_ERR,	  PAKS_MSG_SETVAR,
-	PAKS_MSG_CANDIDATE, PAKS_MSG_EXIT,
+    PAKS_MSG_HELLO,	PAKS_MSG_CWD,  PAKS_MSG_LINE, PAKS_MSG_COMPLETE,
+    PAKS_MSG_CANCEL,	PAKS_MSG_OUT,  PAKS_MSG_ERR,  PAKS_MSG_SETVAR,
+    PAKS_MSG_CANDIDATE, PAKS_MSG_EXIT,
 };
 
 static void test_header_little_endian(void **state)
 {
 	unsigned char hdr[PAKS_FRAME_HDR];
 	static const unsigned char want[PAKS_FRAME_HDR] = {
-		0x10, 0, 0, 0, 0x04, 0x03, 0x02, 0x00,
+	    0x10, 0, 0, 0, 0x04, 0x03, 0x02, 0x00,
 	};
 
 	(void)state;
@@ -89,9 +89,9 @@ static void test_oversized_length(void **state)
 	proto_encode_header(hdr, PAKS_MSG_OUT, UINT32_MAX);
 	assert_int_equal(proto_decode_header(hdr, &type, &len), -EMSGSIZE);
 	/* The payload pointer is never read when the size is refused. */
-	assert_int_equal(proto_encode(PAKS_MSG_OUT, NULL, PAKS_FRAME_MAX + 1,
-				      &buf),
-			 -EMSGSIZE);
+	assert_int_equal(
+	    proto_encode(PAKS_MSG_OUT, NULL, PAKS_FRAME_MAX + 1, &buf),
+	    -EMSGSIZE);
 	assert_null(buf);
 }
 
@@ -120,11 +120,11 @@ static size_t build_stream(unsigned char *out, size_t cap)
 		const char *payload;
 		size_t len;
 	} frames[] = {
-		{PAKS_MSG_CWD, "/root", 5},
-		{PAKS_MSG_LINE, "#save suffix=x", 14},
-		{PAKS_MSG_CANCEL, "", 0},
-		{PAKS_MSG_SETVAR, "A\0b c", 5},
-		{PAKS_MSG_EXIT, "\x07\0\0\0", 4},
+	    {PAKS_MSG_CWD, "/root", 5},
+	    {PAKS_MSG_LINE, "#save suffix=x", 14},
+	    {PAKS_MSG_CANCEL, "", 0},
+	    {PAKS_MSG_SETVAR, "A\0b c", 5},
+	    {PAKS_MSG_EXIT, "\x07\0\0\0", 4},
 	};
 	size_t off = 0;
 
@@ -212,7 +212,8 @@ static void test_decoder_byte_at_a_time(void **state)
 		assert_true(r >= 0);
 		if (r == 1) {
 			frames++;
-			assert_int_equal(i + 1, frame_end + PAKS_FRAME_HDR + len);
+			assert_int_equal(i + 1,
+					 frame_end + PAKS_FRAME_HDR + len);
 			frame_end = i + 1;
 			expect_need_more(&d);
 		}
@@ -239,8 +240,8 @@ static void test_decoder_chunks(void **state)
 		proto_decoder_init(&d);
 		for (size_t off = 0; off < n; off += chunk) {
 			size_t c = n - off < chunk ? n - off : chunk;
-			assert_int_equal(proto_decoder_feed(&d, stream + off, c),
-					 0);
+			assert_int_equal(
+			    proto_decoder_feed(&d, stream + off, c), 0);
 			while (proto_decoder_next(&d, &type, &payload, &len) ==
 			       1) {
 				assert_true(got < 8);
@@ -289,7 +290,7 @@ static void test_decoder_garbage_after_frame(void **state)
 	memset(stream + n, 0xff, PAKS_FRAME_HDR);
 	proto_decoder_init(&d);
 	assert_int_equal(
-		proto_decoder_feed(&d, stream, (size_t)n + PAKS_FRAME_HDR), 0);
+	    proto_decoder_feed(&d, stream, (size_t)n + PAKS_FRAME_HDR), 0);
 	expect_frame(&d, PAKS_MSG_OUT, "hi", 2);
 	assert_int_equal(proto_decoder_next(&d, &type, &payload, &len),
 			 -EPROTO);
@@ -316,10 +317,9 @@ static void test_decoder_oversized(void **state)
 	big = calloc(1, PAKS_FRAME_MAX + PAKS_FRAME_HDR + 1);
 	assert_non_null(big);
 	proto_decoder_init(&d);
-	assert_int_equal(proto_decoder_feed(&d, big,
-					    PAKS_FRAME_MAX + PAKS_FRAME_HDR +
-						    1),
-			 -EMSGSIZE);
+	assert_int_equal(
+	    proto_decoder_feed(&d, big, PAKS_FRAME_MAX + PAKS_FRAME_HDR + 1),
+	    -EMSGSIZE);
 	proto_decoder_free(&d);
 	free(big);
 }
@@ -368,8 +368,7 @@ static void test_write_pipe(void **state)
 	(void)state;
 	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
 	assert_int_equal(proto_write(fds[1], PAKS_MSG_ERR, "oops\n", 5), 0);
-	assert_int_equal(proto_write(fds[1], PAKS_MSG_EXIT, "\1\0\0\0", 4),
-			 0);
+	assert_int_equal(proto_write(fds[1], PAKS_MSG_EXIT, "\1\0\0\0", 4), 0);
 	assert_int_equal(proto_write(fds[1], 99, "x", 1), -EPROTO);
 	close(fds[1]);
 	n = read(fds[0], buf, sizeof(buf));
@@ -426,8 +425,8 @@ static void test_channel_ids(void **state)
 static void test_i32_round_trip(void **state)
 {
 	static const int32_t values[] = {
-		0, 1, -1, 127, 128, 255, 256, -129, 65535, -65536,
-		INT32_MAX, INT32_MIN, 0x12345678, -0x12345678,
+	    0,	  1,	 -1,	 127,	    128,       255,	   256,
+	    -129, 65535, -65536, INT32_MAX, INT32_MIN, 0x12345678, -0x12345678,
 	};
 	unsigned char b[4];
 
@@ -445,22 +444,22 @@ static void test_i32_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_little_endian),
-		cmocka_unit_test(test_header_round_trip),
-		cmocka_unit_test(test_bad_types),
-		cmocka_unit_test(test_oversized_length),
-		cmocka_unit_test(test_encode_frame),
-		cmocka_unit_test(test_decoder_whole_stream),
-		cmocka_unit_test(test_decoder_byte_at_a_time),
-		cmocka_unit_test(test_decoder_chunks),
-		cmocka_unit_test(test_decoder_garbage),
-		cmocka_unit_test(test_decoder_garbage_after_frame),
-		cmocka_unit_test(test_decoder_oversized),
-		cmocka_unit_test(test_decoder_max_frame),
-		cmocka_unit_test(test_write_pipe),
-		cmocka_unit_test(test_write_bad_fd),
-		cmocka_unit_test(test_channel_ids),
-		cmocka_unit_test(test_i32_round_trip),
+	    cmocka_unit_test(test_header_little_endian),
+	    cmocka_unit_test(test_header_round_trip),
+	    cmocka_unit_test(test_bad_types),
+	    cmocka_unit_test(test_oversized_length),
+	    cmocka_unit_test(test_encode_frame),
+	    cmocka_unit_test(test_decoder_whole_stream),
+	    cmocka_unit_test(test_decoder_byte_at_a_time),
+	    cmocka_unit_test(test_decoder_chunks),
+	    cmocka_unit_test(test_decoder_garbage),
+	    cmocka_unit_test(test_decoder_garbage_after_frame),
+	    cmocka_unit_test(test_decoder_oversized),
+	    cmocka_unit_test(test_decoder_max_frame),
+	    cmocka_unit_test(test_write_pipe),
+	    cmocka_unit_test(test_write_bad_fd),
+	    cmocka_unit_test(test_channel_ids),
+	    cmocka_unit_test(test_i32_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

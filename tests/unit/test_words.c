@@ -134,10 +134,10 @@ static void test_split_escapes(void **state)
 static void test_split_no_expansion(void **state)
 {
 	(void)state;
-	expect_words("#save suffix=$(touch /tmp/x)", "#save",
-		     "suffix=$(touch", "/tmp/x)", NULL);
-	expect_words("#save `id` $HOME ~ *", "#save", "`id`", "$HOME", "~",
-		     "*", NULL);
+	expect_words("#save suffix=$(touch /tmp/x)", "#save", "suffix=$(touch",
+		     "/tmp/x)", NULL);
+	expect_words("#save `id` $HOME ~ *", "#save", "`id`", "$HOME", "~", "*",
+		     NULL);
 	expect_words("a;b|c&d>e", "a;b|c&d>e", NULL);
 	expect_words("\"$(rm -rf /)\"", "$(rm -rf /)", NULL);
 }
@@ -177,7 +177,7 @@ static void test_split_too_long(void **state)
 static void test_split_control_bytes(void **state)
 {
 	static const char *bad[] = {
-		"#save\n", "a\rb", "a\x1b[31mb", "a\x7f", "\x01", "a\vb",
+	    "#save\n", "a\rb", "a\x1b[31mb", "a\x7f", "\x01", "a\vb",
 	};
 
 	(void)state;
@@ -195,20 +195,20 @@ static void test_split_control_bytes(void **state)
 static void test_split_invalid_utf8(void **state)
 {
 	static const char *bad[] = {
-		"\xc0\xaf",		/* overlong '/' */
-		"\xc1\xbf",		/* overlong, 2 bytes */
-		"\xe0\x80\xaf",		/* overlong, 3 bytes */
-		"\xf0\x80\x80\xaf",	/* overlong, 4 bytes */
-		"\xed\xa0\x80",		/* surrogate U+D800 */
-		"\xed\xbf\xbf",		/* surrogate U+DFFF */
-		"\xf4\x90\x80\x80",	/* past U+10FFFF */
-		"\xf8\x88\x80\x80\x80", /* 5-byte form */
-		"\xff",
-		"\x80",			/* lone continuation */
-		"abc\xe2\x82",		/* truncated at the end */
-		"\xe2\x82 x",		/* truncated in the middle */
-		"\xc3",			/* truncated, 2 bytes */
-		"'caf\xc3'",		/* inside quotes */
+	    "\xc0\xaf",		    /* overlong '/' */
+	    "\xc1\xbf",		    /* overlong, 2 bytes */
+	    "\xe0\x80\xaf",	    /* overlong, 3 bytes */
+	    "\xf0\x80\x80\xaf",	    /* overlong, 4 bytes */
+	    "\xed\xa0\x80",	    /* surrogate U+D800 */
+	    "\xed\xbf\xbf",	    /* surrogate U+DFFF */
+	    "\xf4\x90\x80\x80",	    /* past U+10FFFF */
+	    "\xf8\x88\x80\x80\x80", /* 5-byte form */
+	    "\xff",
+	    "\x80",	   /* lone continuation */
+	    "abc\xe2\x82", /* truncated at the end */
+	    "\xe2\x82 x",  /* truncated in the middle */
+	    "\xc3",	   /* truncated, 2 bytes */
+	    "'caf\xc3'",   /* inside quotes */
 	};
 
 	(void)state;
@@ -228,9 +228,9 @@ static void test_split_valid_utf8(void **state)
 	/* Edges: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000,
 	 * U+10FFFF. */
 	static const char *good[] = {
-		"\xc2\x80",	    "\xdf\xbf",		"\xe0\xa0\x80",
-		"\xed\x9f\xbf",	    "\xee\x80\x80",	"\xef\xbf\xbf",
-		"\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf",
+	    "\xc2\x80",		"\xdf\xbf",	    "\xe0\xa0\x80",
+	    "\xed\x9f\xbf",	"\xee\x80\x80",	    "\xef\xbf\xbf",
+	    "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		assert_true(words_valid_utf8(good[i], strlen(good[i])));
@@ -248,17 +248,17 @@ static void test_split_valid_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_is_command),
-		cmocka_unit_test(test_split_blanks),
-		cmocka_unit_test(test_split_quotes),
-		cmocka_unit_test(test_split_empty_words),
-		cmocka_unit_test(test_split_escapes),
-		cmocka_unit_test(test_split_no_expansion),
-		cmocka_unit_test(test_split_unbalanced),
-		cmocka_unit_test(test_split_too_long),
-		cmocka_unit_test(test_split_control_bytes),
-		cmocka_unit_test(test_split_invalid_utf8),
-		cmocka_unit_test(test_split_valid_utf8),
+	    cmocka_unit_test(test_is_command),
+	    cmocka_unit_test(test_split_blanks),
+	    cmocka_unit_test(test_split_quotes),
+	    cmocka_unit_test(test_split_empty_words),
+	    cmocka_unit_test(test_split_escapes),
+	    cmocka_unit_test(test_split_no_expansion),
+	    cmocka_unit_test(test_split_unbalanced),
+	    cmocka_unit_test(test_split_too_long),
+	    cmocka_unit_test(test_split_control_bytes),
+	    cmocka_unit_test(test_split_invalid_utf8),
+	    cmocka_unit_test(test_split_valid_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
