@@ -26,11 +26,11 @@
 #include "paks-protocol.h"
 #include "preload.h"
 
-#define OPEN_TIMEOUT_MS 2000	 /* host picks up the HELLO */
-#define CANCEL_TIMEOUT_MS 3000	 /* host answers a CANCEL */
-#define LOST_TIMEOUT_MS 1000	 /* .q lost its reader, wait for .a */
+#define OPEN_TIMEOUT_MS	    2000 /* host picks up the HELLO */
+#define CANCEL_TIMEOUT_MS   3000 /* host answers a CANCEL */
+#define LOST_TIMEOUT_MS	    1000 /* .q lost its reader, wait for .a */
 #define COMPLETE_TIMEOUT_MS 3000 /* a whole Tab request */
-#define TICK_MS 200
+#define TICK_MS		    200
 
 struct chan {
 	char id[PAKS_CHANNEL_ID_MAX + 1];
@@ -94,8 +94,10 @@ static void random_chars(char *out, size_t n)
 		close(fd);
 	}
 	if (got != (ssize_t)n) {
-		unsigned long long x = (unsigned long long)now_ms() * 2654435761u;
-		for (size_t i = 0; i < n; i++, x = x * 6364136223846793005ull + 1)
+		unsigned long long x =
+		    (unsigned long long)now_ms() * 2654435761u;
+		for (size_t i = 0; i < n;
+		     i++, x = x * 6364136223846793005ull + 1)
 			raw[i] = (unsigned char)(x >> 33);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -123,25 +125,26 @@ static int chan_name(struct chan *c)
 
 static int chan_make_fifos(struct chan *c)
 {
-	for (int tries = 0; tries < 5; tries++) {
-		int r = chan_name(c);
+	int r = -EEXIST;
+
+	for (int tries = 0; tries < 5 && r == -EEXIST; tries++) {
+		r = chan_name(c);
 		if (r < 0)
-			return r;
+			break;
 		if (mkfifo(c->qpath, 0600) < 0) {
-			if (errno == EEXIST)
-				continue;
-			return -errno;
+			r = -errno;
+			continue;
 		}
 		if (mkfifo(c->apath, 0600) < 0) {
 			r = -errno;
 			unlink(c->qpath);
-			if (r == -EEXIST)
-				continue;
-			return r;
+			continue;
 		}
 		return 0;
 	}
-	return -EEXIST;
+	/* Nothing of ours exists: never unlink a name someone else has. */
+	c->id[0] = '\0';
+	return r;
 }
 
 static void chan_close(struct chan *c)
@@ -193,8 +196,8 @@ static int chan_hello(struct chan *c)
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENXIO || errno == ENOENT || errno == ENOTDIR
-			       ? -ENXIO
-			       : -errno;
+			   ? -ENXIO
+			   : -errno;
 	r = chan_make_fifos(c);
 	if (r == 0) {
 		/* The client opens its read end first: with no writer yet a
@@ -339,8 +342,7 @@ static int chan_wait(struct chan *c)
 	}
 }
 
-static int chan_run(struct chan *c, uint32_t kind, const char *line,
-		    size_t len)
+static int chan_run(struct chan *c, uint32_t kind, const char *line, size_t len)
 {
 	char cwd[PATH_MAX];
 	int r = chan_hello(c);

@@ -23,8 +23,8 @@ typedef char *rl_compentry_func_t(const char *text, int state);
 typedef char **rl_completion_func_t(const char *text, int start, int end);
 
 #define RL_KEYMAP_SIZE 257 /* 256 keys and ANYOTHERKEY, since readline 6 */
-#define RL_ISFUNC 0
-#define RL_ISKMAP 1
+#define RL_ISFUNC      0
+#define RL_ISKMAP      1
 
 struct rl_keymap_entry {
 	char type;
@@ -60,8 +60,8 @@ int rl_pending_signal(void) PRELOAD_WEAK; /* readline >= 7 */
 extern int interactive_shell PRELOAD_WEAK;
 extern int executing_builtin PRELOAD_WEAK;
 extern int last_command_exit_value PRELOAD_WEAK;
-extern int echo_command_at_execute PRELOAD_WEAK; /* set -x */
-extern int echo_input_at_read PRELOAD_WEAK;	  /* set -v */
+extern int echo_command_at_execute PRELOAD_WEAK;   /* set -x */
+extern int echo_input_at_read PRELOAD_WEAK;	   /* set -v */
 extern int exit_immediately_on_error PRELOAD_WEAK; /* set -e */
 extern char *current_prompt_string PRELOAD_WEAK;
 extern char *ps1_prompt PRELOAD_WEAK;

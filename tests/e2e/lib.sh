@@ -262,12 +262,15 @@ tmux_wait_for() {
 tmux_pane_dead_status() {
 	local dead status sig server
 	read -r dead status sig server < <(_t_tmux display-message -p \
-		-t "$(_t_target)" '#{pane_dead} #{?pane_dead_status,#{pane_dead_status},-} #{?pane_dead_signal,#{pane_dead_signal},-} #{pid}' \
+		-t "$(_t_target)" '#{pane_dead} s#{pane_dead_status} g#{pane_dead_signal} #{pid}' \
 		2>/dev/null)
 	[ "$dead" = 1 ] || return 1
-	if [ "$status" != - ]; then
+	# Print the formats bare: in #{?...} tmux takes a status of 0 as false.
+	status=${status#s}
+	sig=${sig#g}
+	if [ -n "$status" ]; then
 		echo "$status"
-	elif [ "$sig" != - ]; then
+	elif [ -n "$sig" ]; then
 		echo $((128 + sig))
 	else
 		kill -CHLD "$server" 2>/dev/null

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # lines typed into the pane expand there
 # SPDX-License-Identifier: MIT
 #
 # The preload library as a guest: it exports no symbols, needs nothing newer
@@ -28,7 +29,7 @@ exported=$(nm -D --defined-only "$LIB" | awk 'NF >= 3 { print $3 }')
 if [ -z "$exported" ]; then
 	ok "nm -D --defined-only: no exported symbols"
 else
-	not_ok "nm -D --defined-only: no exported symbols (found: $(echo $exported))"
+	not_ok "nm -D --defined-only: no exported symbols (found: $(printf '%s' "$exported" | tr '\n' ' '))"
 fi
 
 glibc_max=$(objdump -T "$LIB" | grep -o 'GLIBC_[0-9][0-9.]*' |
@@ -51,7 +52,7 @@ others=$(ldd "$LIB" | grep -Ev '^\s*(linux-vdso|/lib.*/ld-linux|libc\.so\.6)' ||
 if [ -z "$others" ]; then
 	ok "ldd shows libc only"
 else
-	not_ok "ldd shows libc only (also: $(echo $others))"
+	not_ok "ldd shows libc only (also: $(printf '%s' "$others" | tr '\n' ' '))"
 fi
 
 # --- inert where it must be ----------------------------------------------------
@@ -152,11 +153,19 @@ tmux_send Enter
 run '#help from read' '^#help from read$' "typing into read -e"
 run 'echo "x=$x" marker-$((1 + 1))' '^x=#help from read marker-2$' \
 	"read -e got the '#' line as data"
+tmux_type "bash -c 'read -e -p \"ro> \" y; echo \"y=\$y\"'"
+tmux_send Enter
+if tmux_wait_for '^ro> ' && tmux_type '#help nonint' && tmux_send Enter &&
+	tmux_wait_for '^y=#help nonint$'; then
+	ok "a non-interactive bash's read -e got the '#' line as data"
+else
+	not_ok "a non-interactive bash's read -e got the '#' line as data"
+fi
 if tmux_screen | grep -q '^#include <stdio.h>$' &&
 	! tmux_screen | grep -q '^paks:'; then
-	ok "a here-document's '#include' and read -e's '#help' are not paks commands"
+	ok "a here-document's '#include' and read -e's '#help' lines are not paks commands"
 else
-	not_ok "a here-document's '#include' and read -e's '#help' are not paks commands"
+	not_ok "a here-document's '#include' and read -e's '#help' lines are not paks commands"
 fi
 
 # Tab on a '#' line with no host: no message, the line stays editable.
@@ -181,7 +190,13 @@ run '#help stuck' '^paks: the paks host did not answer$' \
 	"'#help' with a host that never answers: one line, then the prompt"
 run 'echo after-$((5 + 5))' '^after-10$' "the shell keeps working after that"
 kill "$holder" 2>/dev/null
-left=$(cd "$rt" && ls -A | grep -Ev '^(req|libpaks-preload\.so)$' | tr '\n' ' ')
+left=
+for f in "$rt"/* "$rt"/.[!.]*; do
+	case ${f##*/} in
+	req | libpaks-preload.so | '*' | '.[!.]*') ;;
+	*) left+="${f##*/} " ;;
+	esac
+done
 if [ -z "$left" ]; then
 	ok "no FIFO or other file left in the runtime directory"
 else
