@@ -282,34 +282,20 @@ static int choose_mode(struct session *s)
 	return 0;
 }
 
-/* A remote engine cannot open the FIFO in our runtime directory. */
+/* A remote engine cannot open the FIFO in our runtime directory: say so
+ * before anything starts. */
 static int check_local_engine(struct session *s)
 {
-	const char *dh = getenv("DOCKER_HOST");
-	const char *ch = getenv("CONTAINER_HOST");
+	char *where = NULL;
 
-	for (size_t i = 0; i < s->engine_args.n; i++) {
-		const char *a = s->engine_args.v[i];
-		if (str_has_prefix(a, "--url") || str_has_prefix(a, "--remote") ||
-		    str_has_prefix(a, "--connection") || str_eq(a, "-r") ||
-		    str_eq(a, "-c") || str_has_prefix(a, "--host") ||
-		    str_eq(a, "-H"))
-			s->remote = true;
-	}
-	if (s->engine == &engine_docker && dh && *dh &&
-	    !str_has_prefix(dh, "unix://"))
-		s->remote = true;
-	if (s->engine == &engine_podman && ch && *ch &&
-	    !str_has_prefix(ch, "unix://"))
-		s->remote = true;
-	if (s->remote) {
-		log_error("the %s engine is remote; paks needs an engine on "
-			  "this machine (it shares a directory with the "
-			  "container)",
-			  s->engine->name);
-		return -EINVAL;
-	}
-	return 0;
+	if (!s->engine->is_remote(s, &where))
+		return 0;
+	s->remote = true;
+	log_error("the %s engine is at %s, not on this machine; paks needs a "
+		  "local engine (it shares a directory with the container)",
+		  s->engine->name, where ? where : "a remote host");
+	free(where);
+	return -EINVAL;
 }
 
 static int setup_session(struct session *s, struct run_opts *o)

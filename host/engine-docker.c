@@ -15,8 +15,7 @@
 /* The docker CLI sends no detach keys when --detach-keys is empty, and the
  * daemon then falls back to ctrl-p,ctrl-q, holding back every Ctrl-P
  * (bash's previous-history) until the next key.  Nothing disables them, so
- * pick a pair nobody types: both keys are unbound in bash and readline.
- * This flag comes after the generic --detach-keys= and wins. */
+ * pick a pair nobody types: both keys are unbound in bash and readline. */
 static void docker_run_flags(const struct session *s, struct strv *argv)
 {
 	(void)s;

@@ -18,6 +18,9 @@ static void podman_run_flags(const struct session *s, struct strv *argv)
 {
 	(void)s;
 	strv_push(argv, "--unsetenv-all");
+	/* The default detach keys swallow Ctrl-P, bash's previous-history;
+	 * an empty value switches them off. */
+	strv_push(argv, "--detach-keys=");
 }
 
 /* podman commit --squash makes the whole image one layer.  The docker

@@ -17,14 +17,6 @@
 #include "session.h"
 
 /* What the engine records in a commit beyond the original config. */
-static void say_commit_note(struct exec_ctx *c)
-{
-	const char *note = c->s->engine->commit_note(c->s);
-
-	if (note)
-		exec_err(c, "%s", note);
-}
-
 /* Push the saved container: the engine's own login supplies credentials
  * and its progress goes to the shell as it comes. */
 int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
@@ -64,7 +56,6 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	r = exec_save_image(c, target);
 	if (r != 0)
 		return r;
-	say_commit_note(c);
 	exec_out(c, "Pushing %s...\n", target);
 	session_engine_argv(c->s, &a);
 	strv_push(&a, "push");
@@ -177,7 +168,6 @@ int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
 		unlink(tmp);
 		return r;
 	}
-	say_commit_note(c);
 	exec_out(c, "Writing %s...\n", file);
 	r = save_archive(c, target, tmp, path);
 	if (r == 0)

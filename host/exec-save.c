@@ -18,8 +18,7 @@
 #define SAVE_MARK "paks save"
 
 /* Was the running image itself made by #save (its comment says so)?  Then
- * squash, so saving a
- * saved image again does not add a layer every time. */
+ * squash, so saving a saved image again does not add a layer every time. */
 static bool image_is_paks_save(struct exec_ctx *c)
 {
 	struct strv argv = {0};
@@ -31,10 +30,13 @@ static bool image_is_paks_save(struct exec_ctx *c)
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--format={{.Comment}}");
 	strv_push(&argv, c->s->image_id);
-	if (session_capture(argv.v, &out, NULL) == 0 && out.data)
+	struct buf err = {0};
+	/* A failed look-up only means no squash; keep its message quiet. */
+	if (session_capture(argv.v, &out, &err) == 0 && out.data)
 		yes = strstr(out.data, SAVE_MARK) != NULL;
 	strv_free(&argv);
 	buf_free(&out);
+	buf_free(&err);
 	return yes;
 }
 
@@ -106,6 +108,11 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 	if (r != 0) {
 		exec_err(c, "could not tag the saved image as %s", target);
 		return 1;
+	}
+	{
+		const char *note = s->engine->commit_note(s);
+		if (note)
+			exec_err(c, "%s", note);
 	}
 	return 0;
 }

@@ -831,16 +831,18 @@ static int loop_once(struct proxy *px)
 			read_signals(px);
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
 			read_master(px);
-		if (p[2].revents & POLLOUT)
-			write_side(px->master, &px->to_master, NULL);
 		if (p[1].revents)
 			read_input(px);
-		if (p[3].revents)
-			write_side(px->out_fd, &px->to_term, &term_gone);
-		if (term_gone)
-			iobuf_drop(&px->to_term, px->to_term.len);
 	}
 	step(px);
+	/* Write what is pending at once (the fds are nonblocking); ppoll
+	 * waits for writability only for what is left over. */
+	if (px->to_master.len > 0 && !px->master_eof)
+		write_side(px->master, &px->to_master, NULL);
+	if (px->to_term.len > 0)
+		write_side(px->out_fd, &px->to_term, &term_gone);
+	if (term_gone)
+		iobuf_drop(&px->to_term, px->to_term.len);
 	return 0;
 }
 

@@ -618,8 +618,6 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	strv_push(argv, "--interactive");
 	if (isatty(0) || s->mode == MODE_PTY)
 		strv_push(argv, "--tty");
-	/* The default detach keys swallow Ctrl-P, bash's previous-history. */
-	strv_push(argv, "--detach-keys=");
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
 	strv_pushf(argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);

@@ -21,9 +21,22 @@
 #include "util.h"
 #include "vscreen.h"
 
+/* libvterm 0.1 manages about 15 MB/s of long lines and well under 1 MB/s
+ * of short ones (every scroll moves the whole screen), far slower than an
+ * engine streams output.  So output is only queued when it arrives and fed
+ * when someone looks at the screen; a queue grown past BACKLOG_MAX keeps
+ * only what can still be visible: its last `rows` lines, at most TAIL_MAX
+ * bytes.  Reading the line at Enter needs only the bottom of the screen,
+ * and the alternate-screen switches in what is dropped are kept. */
+#define BACKLOG_MAX (64u * 1024u)
+#define TAIL_MAX (16u * 1024u)
+
 struct vscreen {
 	VTerm *vt;
 	VTermScreen *screen;
+	struct buf backlog; /* output not yet fed to libvterm */
+	bool dropped;	    /* part of the backlog was thrown away */
+	int alt_dropped;    /* last switch in what was dropped: -1 none */
 	int rows, cols;
 	bool altscreen;
 	bool marked;
@@ -90,6 +103,7 @@ struct vscreen *vscreen_new(int rows, int cols)
 	vterm_screen_set_damage_merge(v->screen, VTERM_DAMAGE_SCROLL);
 	vterm_screen_reset(v->screen, 1);
 	v->prompt = xstrdup("");
+	v->alt_dropped = -1;
 	return v;
 }
 
@@ -98,6 +112,7 @@ void vscreen_free(struct vscreen *v)
 	if (!v)
 		return;
 	vterm_free(v->vt);
+	buf_free(&v->backlog);
 	free(v->prompt);
 	free(v);
 }
@@ -106,12 +121,13 @@ void vscreen_resize(struct vscreen *v, int rows, int cols)
 {
 	if (rows < 2 || cols < 2 || (rows == v->rows && cols == v->cols))
 		return;
+	vscreen_sync(v);
 	vterm_set_size(v->vt, rows, cols);
 	v->rows = rows;
 	v->cols = cols;
 }
 
-void vscreen_cursor(const struct vscreen *v, int *row, int *col)
+static void cursor_pos(struct vscreen *v, int *row, int *col)
 {
 	VTermPos pos;
 
@@ -120,22 +136,96 @@ void vscreen_cursor(const struct vscreen *v, int *row, int *col)
 	*col = pos.col;
 }
 
-void vscreen_feed(struct vscreen *v, const char *data, size_t len)
+/* The last "\e[?1049h", "\e[?1047h" or "\e[?47h" (or ...l) in [d, d+n):
+ * 1 enter, 0 leave, -1 none. */
+static int last_alt_switch(const char *d, size_t n)
+{
+	static const char *const seqs[] = {"\x1b[?1049", "\x1b[?1047",
+					   "\x1b[?47"};
+	const char *end = d + n, *p = d;
+	int last = -1;
+
+	while ((p = memchr(p, '\x1b', (size_t)(end - p))) != NULL) {
+		for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+			size_t k = strlen(seqs[i]);
+			if ((size_t)(end - p) > k && memcmp(p, seqs[i], k) == 0 &&
+			    (p[k] == 'h' || p[k] == 'l'))
+				last = p[k] == 'h';
+		}
+		p++;
+	}
+	return last;
+}
+
+/* Keep the last `rows` lines of the backlog, at most TAIL_MAX bytes. */
+static void trim_backlog(struct vscreen *v)
+{
+	const char *d = v->backlog.data;
+	size_t n = v->backlog.len, keep, floor = n - TAIL_MAX;
+	const char *p = d + n;
+	int lines = 0, alt;
+
+	while (lines <= v->rows && p > d + floor) {
+		const char *nl = memrchr(d + floor, '\n', (size_t)(p - d - floor));
+		if (!nl)
+			break;
+		p = nl;
+		lines++;
+	}
+	/* Complete lines when there are any, else just the last bytes. */
+	keep = lines > 0 ? (size_t)(d + n - (p + 1)) : TAIL_MAX;
+	alt = last_alt_switch(d, n - keep);
+	if (alt >= 0)
+		v->alt_dropped = alt;
+	memmove(v->backlog.data, d + n - keep, keep);
+	v->backlog.len = keep;
+	v->dropped = true;
+}
+
+void vscreen_sync(struct vscreen *v)
 {
 	int row, col;
 
-	if (len == 0)
+	if (v->dropped) {
+		/* The line being typed, if any, went with what was dropped. */
+		v->marked = false;
+		v->dropped = false;
+		if (v->alt_dropped >= 0)
+			vterm_input_write(v->vt,
+					  v->alt_dropped ? "\x1b[?1049h"
+							 : "\x1b[?1049l",
+					  8);
+		v->alt_dropped = -1;
+	}
+	if (v->backlog.len == 0)
 		return;
-	vterm_input_write(v->vt, data, len);
+	vterm_input_write(v->vt, v->backlog.data, v->backlog.len);
+	v->backlog.len = 0;
 	if (v->marked) {
-		vscreen_cursor(v, &row, &col);
+		cursor_pos(v, &row, &col);
 		if (row > v->max_row)
 			v->max_row = row;
 	}
 }
 
-bool vscreen_altscreen(const struct vscreen *v)
+void vscreen_cursor(struct vscreen *v, int *row, int *col)
 {
+	vscreen_sync(v);
+	cursor_pos(v, row, col);
+}
+
+void vscreen_feed(struct vscreen *v, const char *data, size_t len)
+{
+	if (len == 0)
+		return;
+	buf_append(&v->backlog, data, len);
+	if (v->backlog.len > BACKLOG_MAX)
+		trim_backlog(v);
+}
+
+bool vscreen_altscreen(struct vscreen *v)
+{
+	vscreen_sync(v);
 	return v->altscreen;
 }
 
@@ -204,10 +294,11 @@ static void trim_trailing_blanks(struct buf *b)
 		b->len--;
 }
 
-char *vscreen_row_text(const struct vscreen *v, int row)
+char *vscreen_row_text(struct vscreen *v, int row)
 {
 	struct buf b = {0};
 
+	vscreen_sync(v);
 	if (row >= 0 && row < v->rows)
 		row_append(v, row, 0, v->cols, &b);
 	trim_trailing_blanks(&b);
@@ -234,8 +325,9 @@ void vscreen_clear_mark(struct vscreen *v)
 	v->marked = false;
 }
 
-bool vscreen_marked(const struct vscreen *v)
+bool vscreen_marked(struct vscreen *v)
 {
+	vscreen_sync(v);
 	return v->marked;
 }
 
@@ -302,15 +394,15 @@ static int find_start_row(const struct vscreen *v, int cur)
 	return -1;
 }
 
-int vscreen_input_line(const struct vscreen *v, char **line, size_t *len)
+int vscreen_input_line(struct vscreen *v, char **line, size_t *len)
 {
 	struct buf b = {0};
 	int cur, col, start, end;
 
 	*line = NULL;
+	vscreen_cursor(v, &cur, &col);
 	if (!v->marked)
 		return 0;
-	vscreen_cursor(v, &cur, &col);
 	start = find_start_row(v, cur);
 	if (start < 0)
 		return 0;

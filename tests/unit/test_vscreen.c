@@ -223,6 +223,82 @@ static void test_resize_keeps_line(void **state)
 	vscreen_free(v);
 }
 
+/* A flood of short lines (only its tail is ever emulated), then a prompt:
+ * the line typed after it still reads back. */
+static void test_flood_then_prompt(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++)
+		feed(v, i % 1000 == 0 ? "y\x1b[1m\r\n" : "y\r\n");
+	feed(v, "last output line\r\n/ # ");
+	vscreen_mark_input(v);
+	assert_string_equal(vscreen_prompt(v), "/ # ");
+	feed(v, "#sabe\b\x1b[J\b\x1b[Jve");
+	assert_line(v, "#save");
+	vscreen_cursor(v, &(int){0}, &(int){0});
+	row = vscreen_row_text(v, 22);
+	assert_string_equal(row, "last output line");
+	free(row);
+	vscreen_free(v);
+}
+
+/* One endless line without a newline: the tail is kept by bytes. */
+static void test_flood_long_line(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char chunk[4096];
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	for (int i = 0; i < 100; i++)
+		vscreen_feed(v, chunk, sizeof(chunk));
+	feed(v, "\r\n$ ");
+	vscreen_mark_input(v);
+	feed(v, "#save");
+	assert_line(v, "#save");
+	vscreen_free(v);
+}
+
+/* A switch to the alternate screen inside the dropped part still counts,
+ * and so does the switch back. */
+static void test_flood_keeps_altscreen(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+
+	(void)state;
+	feed(v, "\x1b[?1049h");
+	for (int i = 0; i < 100000; i++)
+		feed(v, "some text\r\n");
+	assert_true(vscreen_altscreen(v));
+	feed(v, "\x1b[?1049l");
+	for (int i = 0; i < 100000; i++)
+		feed(v, "more text\r\n");
+	assert_false(vscreen_altscreen(v));
+	vscreen_free(v);
+}
+
+/* Typing was under way when output flooded in: the line is unknown
+ * rather than wrong (here the rows even look like prompts with commands). */
+static void test_flood_after_mark_forgets_line(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *line;
+	size_t len;
+
+	(void)state;
+	feed(v, "$ ");
+	vscreen_mark_input(v);
+	feed(v, "#sa");
+	for (int i = 0; i < 100000; i++)
+		feed(v, "$ #noise\r\n");
+	feed(v, "ve");
+	assert_int_equal(vscreen_input_line(v, &line, &len), 0);
+	vscreen_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +316,10 @@ int main(void)
 		cmocka_unit_test(test_utf8_and_wide),
 		cmocka_unit_test(test_altscreen),
 		cmocka_unit_test(test_resize_keeps_line),
+		cmocka_unit_test(test_flood_then_prompt),
+		cmocka_unit_test(test_flood_long_line),
+		cmocka_unit_test(test_flood_keeps_altscreen),
+		cmocka_unit_test(test_flood_after_mark_forgets_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
