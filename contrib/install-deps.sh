@@ -16,7 +16,7 @@ PKGS=(
 	podman runc conmon crun uidmap slirp4netns fuse-overlayfs catatonit
 	containernetworking-plugins golang-github-containers-common
 	# test images, registry and terminal tests
-	mmdebstrap skopeo docker-registry busybox-static tmux zsh
+	mmdebstrap skopeo docker-registry busybox-static tmux zsh jq python3
 	# tooling: make fmt, benchmarks
 	clang-format hyperfine
 )

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "exec.h"
 #include "log.h"
 #include "pty.h"
@@ -40,16 +41,19 @@
 /* After Enter, typed-ahead keys wait until the shell has printed its next
  * prompt (output went quiet), so the next line's prompt is on screen when
  * its first key is seen; never longer than HOLD_MAX_MS. */
-#define QUIET_MS 30
+#define QUIET_MS    30
 #define HOLD_MAX_MS 250
+/* Keys typed before the shell printed anything wait for its first prompt
+ * (the engine may take seconds to start the container). */
+#define STARTUP_HOLD_MAX_MS 10000
 /* Enter waits for the echo of the keys before it (a paste or tmux
  * send-keys delivers "#save\r" in one read): at most SETTLE_MAX_MS. */
 #define SETTLE_QUIET_MS 10
-#define SETTLE_MAX_MS 500
-#define NEWLINE_MAX_MS 1000
-#define PROMPT_MAX_MS 1000
-#define HIDE_MAX_MS 2000
-#define KILL_GRACE_MS 3000
+#define SETTLE_MAX_MS	500
+#define NEWLINE_MAX_MS	1000
+#define PROMPT_MAX_MS	1000
+#define HIDE_MAX_MS	2000
+#define KILL_GRACE_MS	3000
 
 extern char **environ;
 
@@ -73,6 +77,8 @@ struct proxy {
 	pid_t child;
 	int status;
 	bool child_done, master_eof, in_eof, in_tty;
+	int out_pipe;	 /* the engine's stdout, when not the PTY */
+	bool master_hup; /* with out_pipe: the PTY side is closed */
 	struct termios saved_tio;
 	bool tio_saved;
 	int in_flags, out_flags;
@@ -88,15 +94,17 @@ struct proxy {
 	bool hold;	    /* after Enter: wait for the next prompt */
 	uint64_t hold_since;
 	bool out_since_hold;
+	bool any_output; /* the shell has printed something */
 
 	char *line; /* the paks command being run */
 	char enter;
-	struct buf vars; /* `export` lines from SETVAR records */
+	struct buf vars;  /* `export` lines from SETVAR records */
 	char inject[160]; /* " . /dev/.paks/NAME" */
 	size_t inject_len;
 	char inject_name[32]; /* what identifies its echo */
 	bool term_col0;
 	int shutdown_sig;
+	long shell_pid; /* host pid of the container's first process */
 };
 
 static uint64_t now_ms(void)
@@ -277,7 +285,7 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 			const struct winsize *ws)
 {
 	char name[128];
-	int slave, err = 0, pfd[2];
+	int slave, err = 0, pfd[2], opipe[2] = {-1, -1};
 	ssize_t r;
 
 	px->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -292,6 +300,13 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 		return -errno;
 	if (px->tio_saved)
 		tcsetattr(slave, TCSANOW, &px->saved_tio);
+	/* podman takes the terminal's mode and size from its stdin, so its
+	 * output can come through a pipe: a stream then skips the kernel's
+	 * tty layer, which costs more than the rest of the proxy together.
+	 * The docker CLI reads the size from stdout: it keeps the PTY. */
+	if (px->s && px->s->engine == &engine_podman &&
+	    pipe2(opipe, O_CLOEXEC) < 0)
+		opipe[0] = opipe[1] = -1;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		err = -errno;
 		close(slave);
@@ -303,8 +318,8 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 		setsid();
 		ioctl(slave, TIOCSCTTY, 0);
 		dup2(slave, 0);
-		dup2(slave, 1);
-		dup2(slave, 2);
+		dup2(opipe[1] >= 0 ? opipe[1] : slave, 1);
+		dup2(opipe[1] >= 0 ? opipe[1] : slave, 2);
 		execvp(argv[0], argv);
 		err = errno;
 		(void)!write(pfd[1], &err, sizeof(err));
@@ -313,6 +328,9 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 	err = px->child < 0 ? -errno : 0;
 	close(slave);
 	close(pfd[1]);
+	if (opipe[1] >= 0)
+		close(opipe[1]);
+	px->out_pipe = opipe[0];
 	if (err == 0) {
 		do
 			r = read(pfd[0], &err, sizeof(err));
@@ -326,7 +344,11 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 	}
 	close(pfd[0]);
 	if (err == 0)
-		fcntl(px->master, F_SETFL, fcntl(px->master, F_GETFL) | O_NONBLOCK);
+		fcntl(px->master, F_SETFL,
+		      fcntl(px->master, F_GETFL) | O_NONBLOCK);
+	if (err == 0 && px->out_pipe >= 0)
+		fcntl(px->out_pipe, F_SETFL,
+		      fcntl(px->out_pipe, F_GETFL) | O_NONBLOCK);
 	return err;
 }
 
@@ -361,7 +383,8 @@ static bool prompt_is_shell(const char *p)
 
 static bool valid_name(const char *n)
 {
-	if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z')))
+	if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
+	      (*n >= 'a' && *n <= 'z')))
 		return false;
 	for (n++; *n; n++)
 		if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
@@ -410,8 +433,7 @@ static void emit_text(struct proxy *px, const char *d, size_t n)
 	}
 }
 
-static int emit(struct exec_ctx *c, uint32_t type, const void *data,
-		size_t len)
+static int emit(struct exec_ctx *c, uint32_t type, const void *data, size_t len)
 {
 	struct proxy *px = c->emit_arg;
 
@@ -449,11 +471,12 @@ static int check_cancel(struct exec_ctx *c)
 	char b[512];
 	ssize_t n;
 
-	while (!px->in_eof && (n = read(px->in_fd, b, sizeof(b))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
+	while (!px->in_eof) {
+		n = read(px->in_fd, b, sizeof(b));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN)
 				px->in_eof = true;
 			break;
 		}
@@ -508,8 +531,7 @@ static int write_env_file(struct proxy *px, int status)
 	if (px->vars.len)
 		buf_append(&b, px->vars.data, px->vars.len);
 	buf_printf(&b, "(exit %d)\n", status & 0xff);
-	if (write_all(fd, b.data, b.len) < 0)
-		r = -errno;
+	r = write_all(fd, b.data, b.len);
 	buf_free(&b);
 	if (r < 0) {
 		unlink(path);
@@ -521,6 +543,76 @@ static int write_env_file(struct proxy *px, int status)
 	return 0;
 }
 
+/* The container's first process as the host sees it (0 when unknown):
+ * asked once, it does not change. */
+static long container_pid(struct proxy *px)
+{
+	struct strv argv = {0};
+	struct buf out = {0}, err = {0};
+
+	if (px->shell_pid != 0)
+		return px->shell_pid > 0 ? px->shell_pid : 0;
+	px->shell_pid = -1;
+	if (!px->s || !px->s->container || !px->s->engine_path || px->s->remote)
+		return 0;
+	session_engine_argv(px->s, &argv);
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.State.Pid}}");
+	strv_push(&argv, px->s->container);
+	if (session_capture(argv.v, &out, &err) == 0 && out.data) {
+		buf_append(&out, "", 1);
+		px->shell_pid = strtol(out.data, NULL, 10);
+		if (px->shell_pid <= 0)
+			px->shell_pid = -1;
+	}
+	strv_free(&argv);
+	buf_free(&out);
+	buf_free(&err);
+	return px->shell_pid > 0 ? px->shell_pid : 0;
+}
+
+/* The terminal's foreground process group in the container, as a host
+ * pid: at a prompt that is the shell reading the line (a nested shell
+ * too, when job control made it the foreground). */
+static long foreground_pid(long pid)
+{
+	cleanup_free char *path = xasprintf("/proc/%ld/stat", pid);
+	cleanup_free char *stat = NULL;
+	const char *p;
+	long f[6];
+
+	if (read_file(path, 4096, &stat, NULL) < 0)
+		return pid;
+	p = strrchr(stat, ')');
+	/* ") state ppid pgrp session tty_nr tpgid" */
+	if (!p ||
+	    sscanf(p + 1, " %*c %ld %ld %ld %ld %ld", &f[0], &f[1], &f[2],
+		   &f[3], &f[4]) != 5 ||
+	    f[4] <= 0)
+		return pid;
+	return f[4];
+}
+
+/* The shell's current directory inside the container: PTY mode has no
+ * preload to tell it, but the kernel shows it in the container's own
+ * terms (readlink of /proc/PID/cwd is relative to its root). */
+static char *shell_cwd(struct proxy *px)
+{
+	char link[4096];
+	long pid = container_pid(px);
+	cleanup_free char *path = NULL;
+	ssize_t n;
+
+	if (pid <= 0)
+		return xstrdup("/");
+	path = xasprintf("/proc/%ld/cwd", foreground_pid(pid));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0 || link[0] != '/')
+		return xstrdup("/");
+	link[n] = '\0';
+	return xstrdup(link);
+}
+
 static void run_command(struct proxy *px)
 {
 	struct exec_ctx c = {0};
@@ -528,6 +620,7 @@ static void run_command(struct proxy *px)
 
 	flush_to_term(px);
 	c.s = px->s;
+	c.cwd = shell_cwd(px);
 	c.emit = emit;
 	c.emit_arg = px;
 	c.cancel_fd = cancel_epoll(px);
@@ -539,6 +632,7 @@ static void run_command(struct proxy *px)
 	status = exec_line(&c, px->line, strlen(px->line));
 	if (c.cancel_fd >= 0)
 		close(c.cancel_fd);
+	free(c.cwd);
 	if (!px->term_col0)
 		emit_text(px, "\n", 1);
 	free(px->line);
@@ -603,8 +697,11 @@ static void process_input(struct proxy *px)
 		size_t n = px->pending_in.len, k;
 
 		if (px->hold) {
-			if (!(px->out_since_hold && now - px->last_out >= QUIET_MS) &&
-			    now - px->hold_since < HOLD_MAX_MS)
+			uint64_t max =
+			    px->any_output ? HOLD_MAX_MS : STARTUP_HOLD_MAX_MS;
+			if (!(px->out_since_hold &&
+			      now - px->last_out >= QUIET_MS) &&
+			    now - px->hold_since < max)
 				return;
 			px->hold = false;
 		}
@@ -656,7 +753,8 @@ static void step(struct proxy *px)
 
 	switch (px->st) {
 	case PX_SETTLE:
-		if ((!px->fwd_since_out && now - px->last_out >= SETTLE_QUIET_MS) ||
+		if ((!px->fwd_since_out &&
+		     now - px->last_out >= SETTLE_QUIET_MS) ||
 		    in_state >= SETTLE_MAX_MS)
 			decide_enter(px);
 		break;
@@ -725,6 +823,7 @@ static void on_output(struct proxy *px, const char *d, size_t n)
 	px->last_out = now_ms();
 	px->fwd_since_out = false;
 	px->out_since_hold = true;
+	px->any_output = true;
 	switch (px->st) {
 	case PX_WAIT_NL:
 		nl = memchr(d, '\n', n);
@@ -751,21 +850,44 @@ static size_t master_room(struct proxy *px)
 	return iobuf_space(&px->held_out);
 }
 
-static void read_master(struct proxy *px)
+/* A PTY master hands out at most 4095 bytes a read: gather several before
+ * passing them on, so a stream costs fewer writes and loop turns. */
+static void read_output(struct proxy *px, int fd, bool *eof)
 {
 	char buf[IOBUF_SIZE];
-	size_t room = master_room(px);
-	ssize_t n;
+	size_t room = master_room(px), got = 0;
+	ssize_t n = 0;
 
-	if (room == 0)
-		return;
-	do
-		n = read(px->master, buf, room < sizeof(buf) ? room : sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		on_output(px, buf, (size_t)n);
-	else if (n == 0 || errno != EAGAIN)
-		px->master_eof = true; /* EIO: every slave fd is closed */
+	if (room > sizeof(buf))
+		room = sizeof(buf);
+	while (got < room) {
+		n = read(fd, buf + got, room - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > 0)
+		on_output(px, buf, got);
+	if (n == 0 || (n < 0 && errno != EAGAIN))
+		*eof = true; /* EIO on a master: every slave fd is closed */
+}
+
+/* The engine's output: from the pipe when there is one (then the PTY
+ * master only carries what the tty itself echoes, normally nothing). */
+static void read_master(struct proxy *px)
+{
+	if (px->out_pipe >= 0)
+		read_output(px, px->out_pipe, &px->master_eof);
+	else
+		read_output(px, px->master, &px->master_eof);
+}
+
+static void read_tty_side(struct proxy *px)
+{
+	if (px->out_pipe >= 0 && !px->master_hup)
+		read_output(px, px->master, &px->master_hup);
 }
 
 static void read_input(struct proxy *px)
@@ -801,7 +923,7 @@ static void write_side(int fd, struct iobuf *b, bool *gone)
 
 static int loop_once(struct proxy *px)
 {
-	struct pollfd p[4];
+	struct pollfd p[5];
 	int timeout = step_timeout(px), r;
 	struct timespec ts, *tsp = NULL;
 	bool term_gone = false;
@@ -811,10 +933,13 @@ static int loop_once(struct proxy *px)
 	if (!px->in_eof && iobuf_space(&px->pending_in) > 0)
 		p[1] = (struct pollfd){.fd = px->in_fd, .events = POLLIN};
 	p[2] = (struct pollfd){.fd = px->master};
-	if (!px->master_eof && master_room(px) > 0)
+	if (!px->master_eof && !px->master_hup && master_room(px) > 0)
 		p[2].events |= POLLIN;
-	if (px->to_master.len > 0 && !px->master_eof)
+	if (px->to_master.len > 0 && !px->master_eof && !px->master_hup)
 		p[2].events |= POLLOUT;
+	p[4] = (struct pollfd){.fd = -1};
+	if (px->out_pipe >= 0 && !px->master_eof && master_room(px) > 0)
+		p[4] = (struct pollfd){.fd = px->out_pipe, .events = POLLIN};
 	p[3] = (struct pollfd){.fd = -1};
 	if (px->to_term.len > 0)
 		p[3] = (struct pollfd){.fd = px->out_fd, .events = POLLOUT};
@@ -823,21 +948,27 @@ static int loop_once(struct proxy *px)
 		ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
 		tsp = &ts;
 	}
-	r = ppoll(p, 4, tsp, NULL);
+	r = ppoll(p, 5, tsp, NULL);
 	if (r < 0 && errno != EINTR)
 		return -errno;
 	if (r > 0) {
 		if (p[0].revents)
 			read_signals(px);
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+		if (p[4].revents)
 			read_master(px);
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (px->out_pipe >= 0)
+				read_tty_side(px);
+			else
+				read_master(px);
+		}
 		if (p[1].revents)
 			read_input(px);
 	}
 	step(px);
 	/* Write what is pending at once (the fds are nonblocking); ppoll
 	 * waits for writability only for what is left over. */
-	if (px->to_master.len > 0 && !px->master_eof)
+	if (px->to_master.len > 0 && !px->master_eof && !px->master_hup)
 		write_side(px->master, &px->to_master, NULL);
 	if (px->to_term.len > 0)
 		write_side(px->out_fd, &px->to_term, &term_gone);
@@ -878,7 +1009,8 @@ static void kill_container(struct proxy *px)
 	strv_push(&argv, px->s->container);
 	posix_spawn_file_actions_init(&fa);
 	for (int fd = 0; fd < 3; fd++)
-		posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
+		posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR,
+						 0);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	posix_spawnattr_setsigmask(&attr, &none);
@@ -978,6 +1110,8 @@ static void proxy_free(struct proxy *px)
 	terminal_restore(px);
 	if (px->master >= 0)
 		close(px->master);
+	if (px->out_pipe >= 0)
+		close(px->out_pipe);
 	if (px->sigfd >= 0)
 		close(px->sigfd);
 	sigprocmask(SIG_SETMASK, &px->old_mask, NULL);
@@ -996,7 +1130,7 @@ int pty_proxy_run(struct session *s, char *const argv[])
 	px->s = s;
 	px->in_fd = 0;
 	px->out_fd = 1;
-	px->master = px->sigfd = -1;
+	px->master = px->sigfd = px->out_pipe = -1;
 	px->in_flags = px->out_flags = -1;
 	px->term_col0 = true;
 	r = signals_setup(px);
@@ -1006,8 +1140,10 @@ int pty_proxy_run(struct session *s, char *const argv[])
 		px->vs = vscreen_new(ws.ws_row, ws.ws_col);
 		r = spawn_engine(px, argv, &ws);
 	}
-	if (r == 0)
+	if (r == 0) {
+		start_hold(px);
 		r = proxy_loop(px);
+	}
 	proxy_free(px);
 	return r;
 }

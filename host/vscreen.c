@@ -29,7 +29,7 @@
  * bytes.  Reading the line at Enter needs only the bottom of the screen,
  * and the alternate-screen switches in what is dropped are kept. */
 #define BACKLOG_MAX (64u * 1024u)
-#define TAIL_MAX (16u * 1024u)
+#define TAIL_MAX    (16u * 1024u)
 
 struct vscreen {
 	VTerm *vt;
@@ -70,8 +70,8 @@ static int cb_pushline(int cols, const VTermScreenCell *cells, void *user)
 }
 
 static const VTermScreenCallbacks screen_cbs = {
-	.settermprop = cb_settermprop,
-	.sb_pushline = cb_pushline,
+    .settermprop = cb_settermprop,
+    .sb_pushline = cb_pushline,
 };
 
 /* Answers to queries (cursor position reports, device attributes) are the
@@ -148,7 +148,8 @@ static int last_alt_switch(const char *d, size_t n)
 	while ((p = memchr(p, '\x1b', (size_t)(end - p))) != NULL) {
 		for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
 			size_t k = strlen(seqs[i]);
-			if ((size_t)(end - p) > k && memcmp(p, seqs[i], k) == 0 &&
+			if ((size_t)(end - p) > k &&
+			    memcmp(p, seqs[i], k) == 0 &&
 			    (p[k] == 'h' || p[k] == 'l'))
 				last = p[k] == 'h';
 		}
@@ -166,7 +167,8 @@ static void trim_backlog(struct vscreen *v)
 	int lines = 0, alt;
 
 	while (lines <= v->rows && p > d + floor) {
-		const char *nl = memrchr(d + floor, '\n', (size_t)(p - d - floor));
+		const char *nl =
+		    memrchr(d + floor, '\n', (size_t)(p - d - floor));
 		if (!nl)
 			break;
 		p = nl;
@@ -191,10 +193,9 @@ void vscreen_sync(struct vscreen *v)
 		v->marked = false;
 		v->dropped = false;
 		if (v->alt_dropped >= 0)
-			vterm_input_write(v->vt,
-					  v->alt_dropped ? "\x1b[?1049h"
-							 : "\x1b[?1049l",
-					  8);
+			vterm_input_write(
+			    v->vt,
+			    v->alt_dropped ? "\x1b[?1049h" : "\x1b[?1049l", 8);
 		v->alt_dropped = -1;
 	}
 	if (v->backlog.len == 0)

@@ -172,22 +172,21 @@ no_paks_in_config() { # IMAGE
 	! grep -E 'LD_PRELOAD|PAKS_|/dev/\.paks' <<<"$j"
 }
 
-# The saved image's filesystem has nothing of paks under /dev.
+# The saved image's filesystem has nothing of paks: no runtime directory
+# mountpoint (/dev/.paks or elsewhere), no preload, no launcher.
 no_paks_in_rootfs() { # IMAGE
-	local mnt r=0
+	local mnt found
 	mnt=$(podman_t image mount "$1") || return 1
-	if [ -e "$mnt/dev/.paks" ] || ls -a "$mnt/dev" | grep -q paks; then
-		ls -la "$mnt/dev"
-		r=1
-	fi
+	found=$(find "$mnt" -maxdepth 4 \( -name .paks -o -name 'libpaks*' \
+		-o -name paks-launch \) -print)
 	podman_t image unmount "$1" >/dev/null
-	return $r
+	[ -z "$found" ] || { echo "found: $found"; return 1; }
 }
 
-# In a fresh container from IMAGE, /dev has nothing of paks.
+# A fresh container from IMAGE shows nothing of paks in /, /dev, /run.
 no_paks_in_run() { # IMAGE
 	local out
-	out=$(podman_t run --rm "$1" ls -a /dev) || return 1
+	out=$(podman_t run --rm "$1" ls -a / /dev /run) || return 1
 	! grep paks <<<"$out"
 }
 
@@ -380,8 +379,11 @@ check_cp() { # L SID LAUNCH
 check_env() { # L
 	local L=$1 file
 	"$PAKS" env add "cmds-$L" 'V=a b "c" $x' $'N=line1\nline2'
+	# Even with set -x and -v on, nothing shows the values.
+	run_line 'set -vx'
 	run_line "#envload cmds-$L"
 	check "$L: #envload says what it loaded" has "^loaded 2 variables from cmds-$L"
+	run_line 'set +vx
 	# Before anything below types a value.
 	if tmux_history | grep -Eq 'line1|line2|a b "c"'; then
 		not_ok "$L: the values never show on screen during #envload"
@@ -569,7 +571,8 @@ check_kill() { # L SID
 	check "$L: the shell works after kill -9 of paks" has '^alive-after-kill$'
 	run_line '#help' 5
 	check "$L: #help then prints one clear error" one_error 'not running'
-	run_line 'exit'
+	tmux_type 'exit'
+	tmux_send Enter
 	wait_no_container "paks-$sid"
 	tmux_stop "b-$L"
 }

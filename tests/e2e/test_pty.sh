@@ -8,7 +8,11 @@
 # runs the edited line, '#envload' exports a value with spaces and quotes
 # without showing it, a resize reaches `stty size`, `echo exit` does not end
 # the session, the exit status passes through, and the user's terminal is
-# sane after the shell exits and after paks is killed with SIGTERM.
+# sane after the shell exits and after paks is killed with SIGTERM; a
+# relative path in '#cp' starts from the shell's current directory.
+#
+# PTY_BUSYBOX_ARGS adds options to the busybox sessions (e.g. "--shell
+# /bin/sh" while paks does not pick the image's own shell by itself).
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -24,8 +28,9 @@ check "paks env add stores an environment" \
 pane_cmd() {
 	local name=$1
 	shift
-	printf 'sh -c '\''echo $$ >%q; exec "$@"'\'' sh %s; echo "paks-exit=$?"; stty -a >%q 2>&1; sleep 600' \
-		"$TEST_TMP/$name.pid" "$(printf '%q ' "$@")" "$TEST_TMP/$name.stty"
+	printf 'cd %q && sh -c '\''echo $$ >%q; exec "$@"'\'' sh %s; echo "paks-exit=$?"; stty -a >%q 2>&1; sleep 600' \
+		"$TEST_TMP" "$TEST_TMP/$name.pid" "$(printf '%q ' "$@")" \
+		"$TEST_TMP/$name.stty"
 }
 
 # wait_line REGEX DESC: ok when REGEX shows up on the screen.
@@ -102,6 +107,14 @@ session() {
 	tmux_send Enter
 	wait_line '^STILL-42' "$name: 'echo exit' does not end the session"
 
+	# Relative container paths start from the shell's directory.
+	tmux_type 'cd /etc'
+	tmux_send Enter
+	tmux_type "#cp hostname host:cp-$name"
+	tmux_send Enter
+	wait_line "^copied hostname" "$name: #cp ran in the shell's directory"
+	check "$name: #cp copied /etc/hostname" test -s "$TEST_TMP/cp-$name"
+
 	_t_tmux resize-window -t "$name" -x 120 -y 40
 	tmux_type 'stty size'
 	tmux_send Enter
@@ -141,8 +154,8 @@ kill_session() {
 	tmux_stop "$name"
 }
 
-session busybox yes ${BB_ARGS:-} "$IMG_BUSYBOX"
+session busybox yes ${PTY_BUSYBOX_ARGS:-} "$IMG_BUSYBOX"
 session dash no --shell /bin/sh "$IMG_BOOKWORM"
-kill_session busybox-term ${BB_ARGS:-} "$IMG_BUSYBOX"
+kill_session busybox-term ${PTY_BUSYBOX_ARGS:-} "$IMG_BUSYBOX"
 
 finish
