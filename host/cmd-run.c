@@ -322,6 +322,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 		return 1;
 	s->image = xstrdup(o->image);
 	s->shell = xstrdup(s->settings.container_shell);
+	s->shell_default = !o->shell && str_eq(s->shell, "/bin/bash");
 	s->container = o->name ? xstrdup(o->name) : NULL;
 	if (collect_env(s, &o->env) < 0)
 		return EXIT_USAGE;
@@ -353,6 +354,17 @@ static int run_session(struct session *s, struct run_opts *o)
 		words_free(&w);
 	}
 	strv_push(&argv, s->shell);
+	/* zsh reads '#...' as a command unless interactivecomments is set,
+	 * and the PTY proxy's injected ' . file' line must stay out of its
+	 * history. */
+	if (str_eq(strrchr(s->shell, '/') ? strrchr(s->shell, '/') + 1
+					  : s->shell,
+		   "zsh")) {
+		strv_push(&argv, "-o");
+		strv_push(&argv, "interactivecomments");
+		strv_push(&argv, "-o");
+		strv_push(&argv, "histignorespace");
+	}
 	if (s->mode == MODE_PRELOAD)
 		status = server_run(s, argv.v);
 	else

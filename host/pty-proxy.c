@@ -7,9 +7,10 @@
  * screen (vscreen.c); when Enter is pressed the proxy reads the line the
  * shell holds from that screen, and only when it is a paks command ('#'
  * then a letter) runs it on the host.  The line still reaches the shell as
- * a comment, so the shell's history keeps it.  Variables and the exit
- * status come back through a sourced file whose name is the only thing
- * typed into the shell, and that typing is hidden from the screen.
+ * a comment, so the shell's history keeps it.  Variables (and with them
+ * the command's exit status) come back through a sourced file whose name
+ * is the only thing typed into the shell, and that typing is hidden from
+ * the screen.
  */
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -478,6 +479,8 @@ static int check_cancel(struct exec_ctx *c)
 		if (n <= 0) {
 			if (n == 0 || errno != EAGAIN)
 				px->in_eof = true;
+			if (n == 0 && !px->in_tty)
+				iobuf_put(&px->pending_in, "\x04", 1);
 			break;
 		}
 		for (ssize_t i = 0; i < n; i++) {

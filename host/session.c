@@ -475,21 +475,35 @@ static char *probe_cache_path(const struct session *s)
 /* Ask the launcher, inside the image, whether its shell can host the
  * preload.  The answer depends only on the image and the shell, so it is
  * cached by image id. */
-static int probe_mode(struct session *s, char **err)
+static char *probe_cache_for(struct session *s, const char *shell)
 {
-	cleanup_free char *cache = probe_cache_path(s);
-	cleanup_free char *cached = NULL;
+	char *saved = s->shell;
+	char *path;
+
+	s->shell = (char *)shell;
+	path = probe_cache_path(s);
+	s->shell = saved;
+	return path;
+}
+
+/* Ask the launcher, inside the image, about SHELL: "preload" (a glibc bash
+ * that can host the library), "pty" or "missing".  The answer depends only
+ * on the image and the shell, so it is cached by image id. */
+static int probe_shell(struct session *s, const char *shell, char **answer,
+		       char **err)
+{
+	cleanup_free char *cache = probe_cache_for(s, shell);
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
 	int r;
 
-	if (read_file(cache, 64, &cached, NULL) == 0) {
-		if (str_has_prefix(cached, "preload") ||
-		    str_has_prefix(cached, "pty")) {
-			s->mode = cached[1] == 'r' ? MODE_PRELOAD : MODE_PTY;
-			return 0;
-		}
-	}
+	if (read_file(cache, 64, answer, NULL) == 0 &&
+	    (str_has_prefix(*answer, "preload") ||
+	     str_has_prefix(*answer, "pty") ||
+	     str_has_prefix(*answer, "missing")))
+		return 0;
+	free(*answer);
+	*answer = NULL;
 	session_engine_argv(s, &argv);
 	strv_push(&argv, "run");
 	strv_push(&argv, "--rm");
@@ -498,28 +512,53 @@ static int probe_mode(struct session *s, char **err)
 	strv_pushf(&argv, "--entrypoint=%s/paks-launch", PAKS_CONTAINER_DIR);
 	strv_push(&argv, s->image_id);
 	strv_push(&argv, "--probe");
-	strv_push(&argv, s->shell);
+	strv_push(&argv, shell);
 	r = session_capture(argv.v, &out, &eb);
 	strv_free(&argv);
 	if (r != 0 || !out.data) {
+		cleanup_free char *why = r < 0 ? xstrdup(strerror(-r))
+					       : first_line(&eb);
 		*err = xasprintf("cannot start a container from %s: %s",
-				 s->image, r < 0 ? strerror(-r)
-						 : first_line(&eb));
+				 s->image, why);
 		buf_free(&out);
 		buf_free(&eb);
 		return -1;
 	}
 	buf_free(&eb);
-	if (str_has_prefix(out.data, "missing")) {
+	write_file_atomic(cache, out.data, out.len, 0600);
+	*answer = out.data;
+	return 0;
+}
+
+/* Decide the mode (when not forced) and make sure the shell exists; an
+ * image without the default bash (busybox, alpine) gets /bin/sh. */
+static int probe_mode(struct session *s, char **err)
+{
+	cleanup_free char *answer = NULL;
+
+	if (probe_shell(s, s->shell, &answer, err) < 0)
+		return -1;
+	if (str_has_prefix(answer, "missing") && s->shell_default) {
+		free(answer);
+		answer = NULL;
+		if (probe_shell(s, "/bin/sh", &answer, err) < 0)
+			return -1;
+		if (!str_has_prefix(answer, "missing")) {
+			log_debug("the image has no %s; using /bin/sh",
+				  s->shell);
+			free(s->shell);
+			s->shell = xstrdup("/bin/sh");
+		}
+	}
+	if (str_has_prefix(answer, "missing")) {
 		*err = xasprintf("the image has no shell %s (choose one with "
 				 "--shell)",
 				 s->shell);
-		buf_free(&out);
 		return -1;
 	}
-	s->mode = str_has_prefix(out.data, "preload") ? MODE_PRELOAD : MODE_PTY;
-	write_file_atomic(cache, out.data, out.len, 0600);
-	buf_free(&out);
+	if (s->mode == MODE_AUTO)
+		s->mode = str_has_prefix(answer, "preload") ? MODE_PRELOAD
+							     : MODE_PTY;
 	return 0;
 }
 
@@ -604,7 +643,7 @@ int session_prepare(struct session *s, char **err)
 		return -1;
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
-	if (s->mode == MODE_AUTO && probe_mode(s, err) < 0)
+	if (probe_mode(s, err) < 0)
 		return -1;
 	return write_launch_env(s, err);
 }

@@ -30,6 +30,7 @@ struct session {
 	char *runtime_dir; /* host side of PAKS_CONTAINER_DIR */
 	char *launch_dir;  /* where `paks run` was started */
 	char *shell;	   /* shell path inside the container */
+	bool shell_default; /* not chosen by the user: may fall back to sh */
 	char *lib_dir;	   /* where libpaks-preload.so and paks-launch are */
 	enum session_mode mode;
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */

@@ -32,6 +32,7 @@ cleanup_images() {
 	# shellcheck disable=SC2046
 	podman_t rmi -f $(sort -u "$IDS")
 	for sid in "${SIDS[@]}"; do
+		# shellcheck disable=SC2046 # one id per word
 		podman_t rmi -f $(podman_t images -q --filter \
 			"reference=localhost/paks-tmp-$sid-*")
 	done
@@ -383,7 +384,7 @@ check_env() { # L
 	run_line 'set -vx'
 	run_line "#envload cmds-$L"
 	check "$L: #envload says what it loaded" has "^loaded 2 variables from cmds-$L"
-	run_line 'set +vx
+	run_line 'set +vx'
 	# Before anything below types a value.
 	if tmux_history | grep -Eq 'line1|line2|a b "c"'; then
 		not_ok "$L: the values never show on screen during #envload"
@@ -577,6 +578,13 @@ check_kill() { # L SID
 	tmux_stop "b-$L"
 }
 
+# OUT, from stty -a, shows a cooked terminal.
+sane_stty() {
+	! has '(^| )-(icanon|echo|isig|icrnl|opost)( |$)' &&
+		has '(^| )icanon( |$)' && has '(^| )echo( |$)' &&
+		has '(^| )isig( |$)'
+}
+
 # Session a ran paks from a host bash: its status and the terminal after.
 check_exit() { # L SID
 	local L=$1 sid=$2
@@ -593,11 +601,8 @@ check_exit() { # L SID
 		tmux_wait_for '^STATUS=3$' 60
 	wait_no_container "paks-$sid"
 	run_line 'stty -a'
-	has '(^| )-icanon( |$)|(^| )-echo( |$)|(^| )-isig( |$)' &&
-		not_ok "$L: stty shows no raw mode" || ok "$L: stty shows no raw mode"
-	has '(^| )icanon( |$)' && has '(^| )echo( |$)' && has '(^| )isig( |$)' &&
-		ok "$L: stty shows icanon, echo, isig" ||
-		not_ok "$L: stty shows icanon, echo, isig"
+	check "$L: the terminal is sane afterwards (stty: icanon echo isig)" \
+		sane_stty
 	tmux_stop "a-$L"
 }
 

@@ -9,7 +9,8 @@
 # without showing it, a resize reaches `stty size`, `echo exit` does not end
 # the session, the exit status passes through, and the user's terminal is
 # sane after the shell exits and after paks is killed with SIGTERM; a
-# relative path in '#cp' starts from the shell's current directory.
+# relative path in '#cp' starts from the shell's current directory, and
+# Ctrl-C cancels a running command.
 #
 # PTY_BUSYBOX_ARGS adds options to the busybox sessions (e.g. "--shell
 # /bin/sh" while paks does not pick the image's own shell by itself).
@@ -19,6 +20,18 @@ source "$(dirname "$0")/lib.sh"
 new_home
 tag=ptytest-$$
 prompt_re='^(/ )?# ?$'
+
+# A hook that runs until it is cancelled (or 10 minutes pass).
+mkdir -p "$XDG_CONFIG_HOME/paks/hooks"
+cat >"$XDG_CONFIG_HOME/paks/hooks/ptyslow" <<'EOF'
+#!/bin/sh
+# paks: wait until cancelled
+echo "ptyslow-started"
+i=0
+while [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done
+echo "ptyslow-not-cancelled"
+EOF
+chmod +x "$XDG_CONFIG_HOME/paks/hooks/ptyslow"
 
 check "paks env add stores an environment" \
 	"$PAKS" env add ptyenv 'V=a b "c" '\''d'\'''
@@ -99,6 +112,15 @@ session() {
 	else
 		ok "$name: no injected line or value visible on screen"
 	fi
+
+	# Ctrl-C typed while a command runs cancels it.
+	tmux_type "#ptyslow"
+	tmux_send Enter
+	wait_line '^ptyslow-started' "$name: a slow command started"
+	tmux_send C-c
+	tmux_type 'echo CANCEL-$((40+2))'
+	tmux_send Enter
+	wait_line '^CANCEL-42' "$name: Ctrl-C cancelled the running command"
 
 	# An ordinary comment and a line with "exit" in it stay the shell's.
 	tmux_type '# just a comment'
