@@ -58,7 +58,7 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
-check: all $(UNIT_BIN)
+check: fmt-check all $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh
 
 install: all
@@ -83,6 +83,7 @@ FMT_SRC = $(wildcard host/*.c host/*.h preload/*.c preload/*.h include/*.c \
 fmt:
 	clang-format -i $(FMT_SRC)
 
+# CI fails on a formatting diff: run `make fmt` before committing.
 fmt-check:
 	@clang-format --dry-run --Werror $(FMT_SRC)
 

@@ -22,35 +22,35 @@
 #include "words.h"
 
 static const char run_usage[] =
-	"Usage: paks run [OPTIONS] IMAGE\n"
-	"\n"
-	"Start an interactive shell in a new container from IMAGE.  Inside it,\n"
-	"lines starting with '#' are paks commands run on the host (#help).\n"
-	"IMAGE may be a local image, a registry reference (pulled when missing;\n"
-	"loopback registries over plain HTTP) or an archive from #export.\n"
-	"The container is removed when the shell exits; paks exits with the\n"
-	"shell's status.\n"
-	"\n"
-	"Options:\n"
-	"  --shell PATH            shell to run (setting container_shell,\n"
-	"                          default /bin/bash)\n"
-	"  --container-tech NAME   podman, docker or auto (setting\n"
-	"                          container_tech)\n"
-	"  --mode MODE             preload, pty or auto (default: preload for a\n"
-	"                          bash that can load it, pty otherwise)\n"
-	"  -s, --set KEY=VALUE     override one setting for this run\n"
-	"  --engine-arg ARG        pass ARG to the engine before 'run'\n"
-	"                          (e.g. --engine-arg=--root=/tmp/store)\n"
-	"  -v, --volume SRC:DST    bind mount, as the engine's --volume\n"
-	"  -e, --env NAME[=VALUE]  set a variable in the shell (NAME alone\n"
-	"                          copies the host's value)\n"
-	"  -w, --workdir DIR       start in DIR\n"
-	"  -p, --publish PORTS     publish ports, as the engine's --publish\n"
-	"      --name NAME         container name (default paks-ID)\n"
-	"      --user USER         user inside the container (setting user)\n"
-	"      --network NET       network mode, as the engine's --network\n"
-	"      --entrypoint CMD    run the shell through CMD (CMD SHELL)\n"
-	"  -h, --help              show this help\n";
+    "Usage: paks run [OPTIONS] IMAGE\n"
+    "\n"
+    "Start an interactive shell in a new container from IMAGE.  Inside it,\n"
+    "lines starting with '#' are paks commands run on the host (#help).\n"
+    "IMAGE may be a local image, a registry reference (pulled when missing;\n"
+    "loopback registries over plain HTTP) or an archive from #export.\n"
+    "The container is removed when the shell exits; paks exits with the\n"
+    "shell's status.\n"
+    "\n"
+    "Options:\n"
+    "  --shell PATH            shell to run (setting container_shell,\n"
+    "                          default /bin/bash)\n"
+    "  --container-tech NAME   podman, docker or auto (setting\n"
+    "                          container_tech)\n"
+    "  --mode MODE             preload, pty or auto (default: preload for a\n"
+    "                          bash that can load it, pty otherwise)\n"
+    "  -s, --set KEY=VALUE     override one setting for this run\n"
+    "  --engine-arg ARG        pass ARG to the engine before 'run'\n"
+    "                          (e.g. --engine-arg=--root=/tmp/store)\n"
+    "  -v, --volume SRC:DST    bind mount, as the engine's --volume\n"
+    "  -e, --env NAME[=VALUE]  set a variable in the shell (NAME alone\n"
+    "                          copies the host's value)\n"
+    "  -w, --workdir DIR       start in DIR\n"
+    "  -p, --publish PORTS     publish ports, as the engine's --publish\n"
+    "      --name NAME         container name (default paks-ID)\n"
+    "      --user USER         user inside the container (setting user)\n"
+    "      --network NET       network mode, as the engine's --network\n"
+    "      --entrypoint CMD    run the shell through CMD (CMD SHELL)\n"
+    "  -h, --help              show this help\n";
 
 enum {
 	OPT_SHELL = 256,
@@ -149,29 +149,29 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
-		{"shell", required_argument, NULL, OPT_SHELL},
-		{"container-tech", required_argument, NULL, OPT_TECH},
-		{"mode", required_argument, NULL, OPT_MODE},
-		{"set", required_argument, NULL, 's'},
-		{"volume", required_argument, NULL, 'v'},
-		{"env", required_argument, NULL, 'e'},
-		{"workdir", required_argument, NULL, 'w'},
-		{"publish", required_argument, NULL, 'p'},
-		{"name", required_argument, NULL, OPT_NAME},
-		{"user", required_argument, NULL, OPT_USER},
-		{"network", required_argument, NULL, OPT_NETWORK},
-		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-		{"engine-arg", required_argument, NULL, OPT_ENGINE_ARG},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"shell", required_argument, NULL, OPT_SHELL},
+	    {"container-tech", required_argument, NULL, OPT_TECH},
+	    {"mode", required_argument, NULL, OPT_MODE},
+	    {"set", required_argument, NULL, 's'},
+	    {"volume", required_argument, NULL, 'v'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"publish", required_argument, NULL, 'p'},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"user", required_argument, NULL, OPT_USER},
+	    {"network", required_argument, NULL, OPT_NETWORK},
+	    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+	    {"engine-arg", required_argument, NULL, OPT_ENGINE_ARG},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	opterr = 0;
 	optind = 1;
 	/* '+': options stop at IMAGE, as with the engines' own `run`. */
-	while ((c = getopt_long(argc, argv, "+:s:v:e:w:p:h", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:s:v:e:w:p:h", longopts, NULL)) !=
+	       -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 1;
@@ -179,9 +179,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
 			if (c == ':')
-				log_error("option '%s' needs a value (see 'paks "
-					  "run --help')",
-					  bad);
+				log_error(
+				    "option '%s' needs a value (see 'paks "
+				    "run --help')",
+				    bad);
 			else
 				log_error("unknown option '%s' (see 'paks run "
 					  "--help')",
@@ -216,7 +217,7 @@ static int collect_env(struct session *s, const struct strv *env)
 		const char *e = env->v[i];
 		const char *eq = strchr(e, '=');
 		cleanup_free char *name =
-			eq ? xasprintf("%.*s", (int)(eq - e), e) : xstrdup(e);
+		    eq ? xasprintf("%.*s", (int)(eq - e), e) : xstrdup(e);
 		if (!env_valid_var_name(name)) {
 			log_error("invalid variable name '%s' in -e", name);
 			return -EINVAL;

@@ -145,12 +145,12 @@ static int docker_is_remote(const struct session *s, char **where)
 }
 
 const struct engine engine_docker = {
-	.name = "docker",
-	.run_flags = docker_run_flags,
-	.commit_flags = docker_commit_flags,
-	.registry_flags = docker_registry_flags,
-	.sizes = docker_sizes,
-	.save_flags = docker_save_flags,
-	.commit_note = docker_commit_note,
-	.is_remote = docker_is_remote,
+    .name = "docker",
+    .run_flags = docker_run_flags,
+    .commit_flags = docker_commit_flags,
+    .registry_flags = docker_registry_flags,
+    .sizes = docker_sizes,
+    .save_flags = docker_save_flags,
+    .commit_note = docker_commit_note,
+    .is_remote = docker_is_remote,
 };

@@ -144,20 +144,19 @@ static int podman_is_remote(const struct session *s, char **where)
 	if ((!url || !*url) && ((conn && *conn) || remote))
 		url = uri = connection_uri(s, conn && *conn ? conn : NULL);
 	if (!url || !*url || str_has_prefix(url, "unix:") ||
-	    (str_has_prefix(url, "tcp://") &&
-	     engine_host_is_loopback(url + 6)))
+	    (str_has_prefix(url, "tcp://") && engine_host_is_loopback(url + 6)))
 		return 0;
 	*where = xstrdup(url);
 	return 1;
 }
 
 const struct engine engine_podman = {
-	.name = "podman",
-	.run_flags = podman_run_flags,
-	.commit_flags = podman_commit_flags,
-	.registry_flags = podman_registry_flags,
-	.sizes = podman_sizes,
-	.save_flags = podman_save_flags,
-	.commit_note = podman_commit_note,
-	.is_remote = podman_is_remote,
+    .name = "podman",
+    .run_flags = podman_run_flags,
+    .commit_flags = podman_commit_flags,
+    .registry_flags = podman_registry_flags,
+    .sizes = podman_sizes,
+    .save_flags = podman_save_flags,
+    .commit_note = podman_commit_note,
+    .is_remote = podman_is_remote,
 };

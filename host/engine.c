@@ -103,7 +103,8 @@ static void env_change(struct strv *argv, const char *kv)
 void engine_config_changes(json_t *config, struct strv *argv)
 {
 	json_t *env = json_object_get(config, "Env");
-	const char *wd = json_string_value(json_object_get(config, "WorkingDir"));
+	const char *wd =
+	    json_string_value(json_object_get(config, "WorkingDir"));
 	const char *user = json_string_value(json_object_get(config, "User"));
 	size_t i;
 	json_t *v;

@@ -27,28 +27,25 @@ static int exec_cmd_envsave(struct exec_ctx *c, int argc, char **argv);
 static int exec_cmd_envhost(struct exec_ctx *c, int argc, char **argv);
 
 const struct exec_cmd exec_commands[] = {
-	{"help", "", "list the paks commands", exec_cmd_help},
-	{"save", "[suffix=SUFFIX | NAME[:TAG]]",
-	 "save this container as an image", exec_cmd_save},
-	{"push", "REF [tls-verify=false]",
-	 "save this container and push it to a registry", exec_cmd_push},
-	{"export", "[FILE]",
-	 "save this container as an archive in the launch directory",
-	 exec_cmd_export},
-	{"inspect", "[SECTION...]", "show the container's JSON, or sections",
-	 exec_cmd_inspect},
-	{"size", "", "show the size of the changes and the image",
-	 exec_cmd_size},
-	{"diff", "", "list what changed in the container", exec_cmd_diff},
-	{"cp", "[host:]SRC [host:]DEST",
-	 "copy files between the host and the container", exec_cmd_cp},
-	{"envload", "NAME", "export a named environment here",
-	 exec_cmd_envload},
-	{"envsave", "NAME VAR=VALUE...",
-	 "save variables to a named environment and export them",
-	 exec_cmd_envsave},
-	{"envhost", "VAR...", "copy variables from the host", exec_cmd_envhost},
-	{NULL, NULL, NULL, NULL},
+    {"help", "", "list the paks commands", exec_cmd_help},
+    {"save", "[suffix=SUFFIX | NAME[:TAG]]", "save this container as an image",
+     exec_cmd_save},
+    {"push", "REF [tls-verify=false]",
+     "save this container and push it to a registry", exec_cmd_push},
+    {"export", "[FILE]",
+     "save this container as an archive in the launch directory",
+     exec_cmd_export},
+    {"inspect", "[SECTION...]", "show the container's JSON, or sections",
+     exec_cmd_inspect},
+    {"size", "", "show the size of the changes and the image", exec_cmd_size},
+    {"diff", "", "list what changed in the container", exec_cmd_diff},
+    {"cp", "[host:]SRC [host:]DEST",
+     "copy files between the host and the container", exec_cmd_cp},
+    {"envload", "NAME", "export a named environment here", exec_cmd_envload},
+    {"envsave", "NAME VAR=VALUE...",
+     "save variables to a named environment and export them", exec_cmd_envsave},
+    {"envhost", "VAR...", "copy variables from the host", exec_cmd_envhost},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int usage(struct exec_ctx *c, const char *name)
@@ -68,7 +65,8 @@ int exec_cmd_help(struct exec_ctx *c, int argc, char **argv)
 		return usage(c, "help");
 	exec_out(c, "paks commands (run on the host):\n");
 	for (const struct exec_cmd *e = exec_commands; e->name; e++) {
-		cleanup_free char *left = xasprintf("#%s %s", e->name, e->usage);
+		cleanup_free char *left =
+		    xasprintf("#%s %s", e->name, e->usage);
 		exec_out(c, "  %-40s %s\n", left, e->summary);
 	}
 	hooks_list(&c->s->settings, &hl);
@@ -241,14 +239,15 @@ char *exec_host_path(struct exec_ctx *c, const char *p, bool must_exist)
 	if (!*p)
 		p = ".";
 	if (confined && p[0] == '/') {
-		exec_err(c, "host path '%s' is absolute; host paths are "
-			    "relative to %s",
+		exec_err(c,
+			 "host path '%s' is absolute; host paths are "
+			 "relative to %s",
 			 p, ld);
 		return NULL;
 	}
-	if (confined && (str_eq(p, "..") || str_has_prefix(p, "../") ||
-			 strstr(p, "/../") ||
-			 (strlen(p) >= 3 && str_eq(p + strlen(p) - 3, "/.."))))
+	if (confined &&
+	    (str_eq(p, "..") || str_has_prefix(p, "../") || strstr(p, "/../") ||
+	     (strlen(p) >= 3 && str_eq(p + strlen(p) - 3, "/.."))))
 		goto escape;
 	full = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", ld, p);
 	if (!confined)
@@ -274,8 +273,9 @@ char *exec_host_path(struct exec_ctx *c, const char *p, bool must_exist)
 		return full;
 	free(full);
 escape:
-	exec_err(c, "host path '%s' leads outside the launch directory %s "
-		    "(setting cp_unconfined allows it)",
+	exec_err(c,
+		 "host path '%s' leads outside the launch directory %s "
+		 "(setting cp_unconfined allows it)",
 		 p, ld);
 	return NULL;
 }

@@ -57,8 +57,8 @@ static void complete_host(struct exec_ctx *c, const char *word)
 	const char *rel = word + 5;
 	const char *slash = strrchr(rel, '/');
 	cleanup_free char *dirpart =
-		slash ? xasprintf("%.*s", (int)(slash - rel + 1), rel)
-		      : xstrdup("");
+	    slash ? xasprintf("%.*s", (int)(slash - rel + 1), rel)
+		  : xstrdup("");
 	cleanup_free char *dir = NULL;
 	DIR *d;
 	struct dirent *e;
@@ -76,10 +76,9 @@ static void complete_host(struct exec_ctx *c, const char *word)
 		if (e->d_name[0] == '.' && (slash ? slash[1] : rel[0]) != '.')
 			continue;
 		full = xasprintf("%s/%s", dir, e->d_name);
-		cand = xasprintf("host:%s%s%s", dirpart, e->d_name,
-				 stat(full, &st) == 0 && S_ISDIR(st.st_mode)
-					 ? "/"
-					 : "");
+		cand = xasprintf(
+		    "host:%s%s%s", dirpart, e->d_name,
+		    stat(full, &st) == 0 && S_ISDIR(st.st_mode) ? "/" : "");
 		candidate(c, word, cand);
 	}
 	closedir(d);

@@ -35,8 +35,9 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	}
 	if (argc == 3) {
 		if (!str_eq(argv[2], "tls-verify=false")) {
-			exec_err(c, "unknown option '%s' (only "
-				    "tls-verify=false)",
+			exec_err(c,
+				 "unknown option '%s' (only "
+				 "tls-verify=false)",
 				 argv[2]);
 			return 2;
 		}
@@ -107,8 +108,8 @@ static void archive_mode(const char *path)
 
 /* Let the engine write the archive under tmp and rename it only when it
  * succeeded: a failed export leaves nothing under the final name. */
-static int save_archive(struct exec_ctx *c, const char *image,
-			const char *tmp, const char *final)
+static int save_archive(struct exec_ctx *c, const char *image, const char *tmp,
+			const char *final)
 {
 	struct strv a = {0};
 	int r;
@@ -147,11 +148,10 @@ int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
 		exec_err(c, "usage: #export [FILE]");
 		return 2;
 	}
-	target = naming_save_target(c->s->image, NULL,
-				    c->s->settings.save_suffix
-					    ? c->s->settings.save_suffix
-					    : "-saved",
-				    &err);
+	target = naming_save_target(
+	    c->s->image, NULL,
+	    c->s->settings.save_suffix ? c->s->settings.save_suffix : "-saved",
+	    &err);
 	if (!target) {
 		exec_err(c, "%s", err);
 		return 2;

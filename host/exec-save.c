@@ -50,8 +50,7 @@ static int run_quiet(struct exec_ctx *c, struct strv *argv)
 	return r;
 }
 
-static int tag_and_drop(struct exec_ctx *c, const char *tmp,
-			const char *target)
+static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target)
 {
 	struct strv argv = {0};
 	int r;
@@ -96,7 +95,8 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 			strv_push(&argv, "rmi");
 			strv_push(&argv, tmp);
 			struct buf junk = {0};
-			struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
+			struct spawn_opts o = {.out = &junk,
+					       .quiet_stderr = true};
 			exec_spawn(c, argv.v, &o);
 			buf_free(&junk);
 			strv_free(&argv);
@@ -123,16 +123,16 @@ char *exec_save_target(struct exec_ctx *c, int argc, char **argv)
 	char *target;
 
 	if (argc > 1) {
-		exec_err(c, "too many arguments (usage: #%s "
-			    "[suffix=SUFFIX | NAME[:TAG]])",
+		exec_err(c,
+			 "too many arguments (usage: #%s "
+			 "[suffix=SUFFIX | NAME[:TAG]])",
 			 argv[-1] ? argv[-1] : "save");
 		return NULL;
 	}
-	target = naming_save_target(c->s->image, argc ? argv[0] : NULL,
-				    c->s->settings.save_suffix
-					    ? c->s->settings.save_suffix
-					    : "-saved",
-				    &err);
+	target = naming_save_target(
+	    c->s->image, argc ? argv[0] : NULL,
+	    c->s->settings.save_suffix ? c->s->settings.save_suffix : "-saved",
+	    &err);
 	if (!target)
 		exec_err(c, "%s", err);
 	return target;

@@ -183,8 +183,8 @@ static pid_t spawn_child(char *const argv[], const struct spawn_opts *o,
 	posix_spawnattr_setsigdefault(&attr, &def);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF |
-						POSIX_SPAWN_SETPGROUP);
+					    POSIX_SPAWN_SETSIGDEF |
+					    POSIX_SPAWN_SETPGROUP);
 	r = posix_spawnp(&pid, argv[0], &fa, &attr, argv,
 			 o && o->envp ? o->envp : environ);
 	posix_spawnattr_destroy(&attr);
@@ -215,7 +215,8 @@ static void relay(struct exec_ctx *c, const struct spawn_opts *o, int which,
 	else if (which == 2)
 		buf_append(o->fd3, data, n);
 	else
-		exec_write(c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR, data, n);
+		exec_write(c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR, data,
+			   n);
 }
 
 /* Pump the child's pipes until they close; on cancel, TERM then KILL its
@@ -285,9 +286,8 @@ int exec_spawn(struct exec_ctx *c, char *const argv[],
 	}
 	if (o && o->fd3 && pipe2(f3, O_CLOEXEC) < 0)
 		f3[0] = f3[1] = -1;
-	pid = spawn_child(argv, o,
-			  o && o->dir ? o->dir : c->s->launch_dir, out, err,
-			  f3);
+	pid = spawn_child(argv, o, o && o->dir ? o->dir : c->s->launch_dir, out,
+			  err, f3);
 	close(out[1]);
 	close(err[1]);
 	if (f3[1] >= 0)

@@ -18,8 +18,8 @@ struct session;
 struct exec_ctx;
 
 /* Receives PAKS_MSG_OUT, _ERR, _SETVAR (name '\0' value), _CANDIDATE. */
-typedef int (*exec_emit_fn)(struct exec_ctx *c, uint32_t type,
-			    const void *data, size_t len);
+typedef int (*exec_emit_fn)(struct exec_ctx *c, uint32_t type, const void *data,
+			    size_t len);
 /* Called when cancel_fd is readable; returns 1 when the user cancelled. */
 typedef int (*exec_cancel_fn)(struct exec_ctx *c);
 
@@ -50,19 +50,19 @@ extern const struct exec_cmd exec_commands[];
 
 void exec_write(struct exec_ctx *c, uint32_t type, const void *d, size_t n);
 void exec_out(struct exec_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* One "paks: ..." line on the error stream. */
 void exec_err(struct exec_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void exec_setvar(struct exec_ctx *c, const char *name, const char *value);
 
 struct spawn_opts {
-	char *const *envp;  /* NULL: the host environment */
-	const char *dir;    /* NULL: the launch directory */
-	struct buf *out;    /* non-NULL: collect stdout instead of streaming */
-	struct buf *fd3;    /* non-NULL: give the child fd 3, collect it */
-	bool quiet_stderr;  /* drop the child's stderr */
-	bool stdin_null;    /* default: /dev/null anyway; kept for clarity */
+	char *const *envp; /* NULL: the host environment */
+	const char *dir;   /* NULL: the launch directory */
+	struct buf *out;   /* non-NULL: collect stdout instead of streaming */
+	struct buf *fd3;   /* non-NULL: give the child fd 3, collect it */
+	bool quiet_stderr; /* drop the child's stderr */
+	bool stdin_null;   /* default: /dev/null anyway; kept for clarity */
 };
 /* Run argv (never through a shell), streaming its stdout/stderr as
  * OUT/ERR while watching for cancel, which kills its process group.

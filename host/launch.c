@@ -99,8 +99,8 @@ static void apply_env(const char *dir)
 
 /* Look NAME (or a number) up in the container's passwd/group file: the
  * launcher is static, so it reads the files itself rather than via NSS. */
-static int lookup_id(const char *file, const char *name, long *id,
-		     long *gid, char *home, size_t homelen)
+static int lookup_id(const char *file, const char *name, long *id, long *gid,
+		     char *home, size_t homelen)
 {
 	FILE *f = fopen(file, "re");
 	char line[4096];
@@ -171,7 +171,8 @@ static void set_groups(const char *user, gid_t gid)
 	while (f && n < 64 && fgets(line, sizeof(line), f)) {
 		char *name = line, *save = NULL, *members, *gidp;
 		line[strcspn(line, "\n")] = '\0';
-		if (!(gidp = strchr(name, ':')) || !(gidp = strchr(gidp + 1, ':')))
+		if (!(gidp = strchr(name, ':')) ||
+		    !(gidp = strchr(gidp + 1, ':')))
 			continue;
 		gidp++;
 		members = strchr(gidp, ':');
@@ -200,14 +201,16 @@ static int become_user(const char *spec, const char *dir)
 	colon = strchr(user, ':');
 	if (colon)
 		*colon++ = '\0';
-	if (lookup_id("/etc/passwd", user, &uid, &gid, home, sizeof(home)) < 0) {
+	if (lookup_id("/etc/passwd", user, &uid, &gid, home, sizeof(home)) <
+	    0) {
 		fprintf(stderr, "paks: no user '%s' in the container\n", user);
 		return -1;
 	}
 	if (colon && *colon) {
 		if (lookup_id("/etc/group", colon, &g, NULL, NULL, 0) < 0) {
-			fprintf(stderr, "paks: no group '%s' in the "
-					"container\n",
+			fprintf(stderr,
+				"paks: no group '%s' in the "
+				"container\n",
 				colon);
 			return -1;
 		}
@@ -297,8 +300,8 @@ static int probe(const char *shell)
 	}
 	base = strrchr(real, '/');
 	base = base ? base + 1 : real;
-	if (strcmp(base, "bash") != 0 || elf_interp(real, interp,
-						    sizeof(interp)) < 0 ||
+	if (strcmp(base, "bash") != 0 ||
+	    elf_interp(real, interp, sizeof(interp)) < 0 ||
 	    !strstr(interp, "ld-linux")) {
 		puts("pty");
 		return 0;

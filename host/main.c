@@ -11,20 +11,20 @@
 #include "util.h"
 
 static const char usage_text[] =
-	"Usage: paks [--help] [--version] COMMAND [ARGS...]\n"
-	"\n"
-	"Run an interactive shell in a podman or docker container where lines\n"
-	"starting with '#' are paks commands run on the host (#help lists\n"
-	"them): save the container as an image, copy files, load named\n"
-	"environments, push or export the result.\n"
-	"\n"
-	"Commands:\n"
-	"  run IMAGE       start a shell in a new container from IMAGE\n"
-	"  env             manage named environments (#envload NAME)\n"
-	"  config          show or change settings\n"
-	"  hooks           list user-defined '#' commands\n"
-	"\n"
-	"Run 'paks COMMAND --help' for a command's options.\n";
+    "Usage: paks [--help] [--version] COMMAND [ARGS...]\n"
+    "\n"
+    "Run an interactive shell in a podman or docker container where lines\n"
+    "starting with '#' are paks commands run on the host (#help lists\n"
+    "them): save the container as an image, copy files, load named\n"
+    "environments, push or export the result.\n"
+    "\n"
+    "Commands:\n"
+    "  run IMAGE       start a shell in a new container from IMAGE\n"
+    "  env             manage named environments (#envload NAME)\n"
+    "  config          show or change settings\n"
+    "  hooks           list user-defined '#' commands\n"
+    "\n"
+    "Run 'paks COMMAND --help' for a command's options.\n";
 
 int main(int argc, char **argv)
 {
@@ -32,10 +32,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"run", cmd_run},
-		{"env", cmd_env},
-		{"config", cmd_config},
-		{"hooks", cmd_hooks},
+	    {"run", cmd_run},
+	    {"env", cmd_env},
+	    {"config", cmd_config},
+	    {"hooks", cmd_hooks},
 	};
 
 	log_init();

@@ -85,8 +85,8 @@ static int check_name(const char *name, const char **err)
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		bool ok = (first && slash && first_is_host(p, n))
-				  ? valid_host(p, n)
-				  : valid_component(p, n);
+			      ? valid_host(p, n)
+			      : valid_component(p, n);
 		if (!ok) {
 			*err = "invalid image name (use lowercase letters, "
 			       "digits and . _ - separated by /)";
@@ -153,7 +153,8 @@ bool naming_is_id(const char *s)
 	if (n < 12 || n > 64)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
 			return false;
 	}
 	return true;

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 
 struct image_ref {
-	char *name; /* everything before the tag: [registry/]path/name */
-	char *tag;  /* NULL when absent */
+	char *name;   /* everything before the tag: [registry/]path/name */
+	char *tag;    /* NULL when absent */
 	char *digest; /* "sha256:..." when given with '@' */
 };
 

@@ -263,8 +263,8 @@ static pid_t spawn_engine(char *const argv[], const sigset_t *mask)
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setflags(&attr,
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+					    POSIX_SPAWN_SETSIGDEF);
 	r = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	if (r != 0) {
@@ -296,15 +296,15 @@ static int reap(pid_t engine, int *status)
 	return done;
 }
 
-static int serve_loop(struct session *s, pid_t engine, int fifo_fd,
-		      int sig_fd)
+static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 {
 	struct proto_decoder d;
 	int status = 1;
 
 	proto_decoder_init(&d);
 	for (;;) {
-		struct pollfd p[2] = {{fifo_fd, POLLIN, 0}, {sig_fd, POLLIN, 0}};
+		struct pollfd p[2] = {{fifo_fd, POLLIN, 0},
+				      {sig_fd, POLLIN, 0}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -329,7 +329,8 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd,
 		if (p[0].revents & POLLIN) {
 			char chunk[4096];
 			ssize_t n = read(fifo_fd, chunk, sizeof(chunk));
-			if (n > 0 && proto_decoder_feed(&d, chunk, (size_t)n) == 0)
+			if (n > 0 &&
+			    proto_decoder_feed(&d, chunk, (size_t)n) == 0)
 				handle_hellos(s, &d, fifo_fd, sig_fd);
 		}
 	}
@@ -340,7 +341,7 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd,
 int server_run(struct session *s, char *const argv[])
 {
 	cleanup_free char *fifo =
-		xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
+	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
 	sigset_t mask, old;
 	int fifo_fd, sig_fd, status;
 	pid_t engine;

@@ -175,7 +175,8 @@ static int inspect_image(struct session *s, char **err)
 	{
 		json_t *img = json_array_get(root, 0);
 		json_t *cfg = json_object_get(img, "Config");
-		s->image_id = xstrdup(json_string_value(json_object_get(img, "Id")));
+		s->image_id =
+		    xstrdup(json_string_value(json_object_get(img, "Id")));
 		s->image_config = cfg ? json_incref(cfg) : json_object();
 	}
 	json_decref(root);
@@ -199,7 +200,7 @@ static int load_archive(struct session *s, char **err)
 	strv_free(&argv);
 	if (r != 0) {
 		cleanup_free char *why =
-			r < 0 ? xstrdup(strerror(-r)) : first_line(&eb);
+		    r < 0 ? xstrdup(strerror(-r)) : first_line(&eb);
 		*err = xasprintf("cannot load archive %s: %s", s->image, why);
 		buf_free(&out);
 		buf_free(&eb);
@@ -362,7 +363,7 @@ static void sweep_stale(const char *base)
 		pid = strtol(txt, NULL, 10);
 		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
 			cleanup_free char *dir =
-				xasprintf("%s/%s", base, e->d_name);
+			    xasprintf("%s/%s", base, e->d_name);
 			rm_rf(dir);
 		}
 	}
@@ -397,13 +398,14 @@ static int make_runtime_dir(struct session *s, char **err)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	{
-		cleanup_free char *pidfile = xasprintf("%s/pid", s->runtime_dir);
+		cleanup_free char *pidfile =
+		    xasprintf("%s/pid", s->runtime_dir);
 		cleanup_free char *pid = xasprintf("%ld\n", (long)getpid());
 		write_file_atomic(pidfile, pid, strlen(pid), 0600);
 	}
 	{
 		cleanup_free char *fifo =
-			xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
+		    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
 		if (mkfifo(fifo, 0600) < 0) {
 			*err = xasprintf("cannot create %s: %s", fifo,
 					 strerror(errno));
@@ -414,9 +416,9 @@ static int make_runtime_dir(struct session *s, char **err)
 		const char *files[] = {PAKS_PRELOAD_NAME, "paks-launch"};
 		for (int i = 0; i < 2; i++) {
 			cleanup_free char *from =
-				xasprintf("%s/%s", s->lib_dir, files[i]);
+			    xasprintf("%s/%s", s->lib_dir, files[i]);
 			cleanup_free char *to =
-				xasprintf("%s/%s", s->runtime_dir, files[i]);
+			    xasprintf("%s/%s", s->runtime_dir, files[i]);
 			r = copy_file(from, to, 0755);
 			if (r < 0) {
 				*err = xasprintf("cannot install %s: %s", from,
@@ -455,10 +457,10 @@ static char *probe_cache_path(const struct session *s)
 {
 	const char *x = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
-	cleanup_free char *dir =
-		x && *x == '/' ? xasprintf("%s/paks/probe", x)
-			       : xasprintf("%s/.cache/paks/probe",
-					   home && *home ? home : "/tmp");
+	cleanup_free char *dir = x && *x == '/'
+				     ? xasprintf("%s/paks/probe", x)
+				     : xasprintf("%s/.cache/paks/probe",
+						 home && *home ? home : "/tmp");
 	char *shell = xstrdup(s->shell);
 	char *path;
 
@@ -516,8 +518,8 @@ static int probe_shell(struct session *s, const char *shell, char **answer,
 	r = session_capture(argv.v, &out, &eb);
 	strv_free(&argv);
 	if (r != 0 || !out.data) {
-		cleanup_free char *why = r < 0 ? xstrdup(strerror(-r))
-					       : first_line(&eb);
+		cleanup_free char *why =
+		    r < 0 ? xstrdup(strerror(-r)) : first_line(&eb);
 		*err = xasprintf("cannot start a container from %s: %s",
 				 s->image, why);
 		buf_free(&out);
@@ -557,16 +559,16 @@ static int probe_mode(struct session *s, char **err)
 		return -1;
 	}
 	if (s->mode == MODE_AUTO)
-		s->mode = str_has_prefix(answer, "preload") ? MODE_PRELOAD
-							     : MODE_PTY;
+		s->mode =
+		    str_has_prefix(answer, "preload") ? MODE_PRELOAD : MODE_PTY;
 	return 0;
 }
 
 /* The user the shell runs as: the one asked for, else the image's own. */
 static const char *run_user(const struct session *s)
 {
-	const char *img = json_string_value(
-		json_object_get(s->image_config, "User"));
+	const char *img =
+	    json_string_value(json_object_get(s->image_config, "User"));
 
 	if (s->settings.user && *s->settings.user)
 		return s->settings.user;
@@ -601,8 +603,9 @@ static int write_launch_env(struct session *s, char **err)
 		buf_append(&b, kv, strlen(kv) + 1);
 	}
 	if (!has_path)
-		env_record(&b, "PATH", "/usr/local/sbin:/usr/local/bin:"
-				       "/usr/sbin:/usr/bin:/sbin:/bin");
+		env_record(&b, "PATH",
+			   "/usr/local/sbin:/usr/local/bin:"
+			   "/usr/sbin:/usr/bin:/sbin:/bin");
 	env_record(&b, "TERM", term && *term ? term : "xterm");
 	for (i = 0; i < s->user_env.n; i++)
 		buf_append(&b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
@@ -665,8 +668,8 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	 * host/launch.c); an image with a User of its own needs the override,
 	 * which #save undoes with --change USER. */
 	{
-		const char *img = json_string_value(
-			json_object_get(s->image_config, "User"));
+		const char *img =
+		    json_string_value(json_object_get(s->image_config, "User"));
 		if (img && *img)
 			strv_push(argv, "--user=0:0");
 	}

@@ -27,11 +27,11 @@ struct session {
 	json_t *image_config;	 /* the image's original Config object */
 	char *container;	 /* container name, "paks-<id>" */
 	char *session_id;
-	char *runtime_dir; /* host side of PAKS_CONTAINER_DIR */
-	char *launch_dir;  /* where `paks run` was started */
-	char *shell;	   /* shell path inside the container */
+	char *runtime_dir;  /* host side of PAKS_CONTAINER_DIR */
+	char *launch_dir;   /* where `paks run` was started */
+	char *shell;	    /* shell path inside the container */
 	bool shell_default; /* not chosen by the user: may fall back to sh */
-	char *lib_dir;	   /* where libpaks-preload.so and paks-launch are */
+	char *lib_dir;	    /* where libpaks-preload.so and paks-launch are */
 	enum session_mode mode;
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
 	bool remote;	      /* the engine is not on this machine */

@@ -18,7 +18,7 @@ static inline void cleanup_freep(void *p)
 }
 void cleanup_closep(int *fd);
 #define cleanup_free __attribute__((cleanup(cleanup_freep)))
-#define cleanup_fd __attribute__((cleanup(cleanup_closep)))
+#define cleanup_fd   __attribute__((cleanup(cleanup_closep)))
 
 static inline void *steal_ptr(void *pp)
 {
@@ -71,7 +71,7 @@ struct buf {
 };
 void buf_append(struct buf *b, const void *data, size_t n);
 void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 
 /* A NULL-terminated, growable argv. */
@@ -82,7 +82,7 @@ struct strv {
 };
 void strv_push(struct strv *s, const char *str);
 void strv_pushf(struct strv *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *s);
 
 /* XDG directories: $XDG_CONFIG_HOME/paks (default ~/.config/paks). */

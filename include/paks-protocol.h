@@ -30,8 +30,8 @@
  * tmpfs that the runtime creates for every container, so the mountpoint is
  * never part of the writable layer and never reaches a saved image. */
 #define PAKS_CONTAINER_DIR "/dev/.paks"
-#define PAKS_FIFO_NAME "req"
-#define PAKS_PRELOAD_NAME "libpaks-preload.so"
+#define PAKS_FIFO_NAME	   "req"
+#define PAKS_PRELOAD_NAME  "libpaks-preload.so"
 
 /* Environment of the shell inside the container. */
 #define PAKS_ENV_DIR "PAKS_DIR"
@@ -39,15 +39,15 @@
 #define PAKS_FRAME_HDR 8u
 #define PAKS_FRAME_MAX (1u << 20)
 /* A paks command line longer than this is refused with a clear error. */
-#define PAKS_LINE_MAX (32u * 1024u)
+#define PAKS_LINE_MAX	    (32u * 1024u)
 #define PAKS_CHANNEL_ID_MAX 48u
 
 enum paks_msg {
-	PAKS_MSG_HELLO = 1,	/* payload: channel id "<pid>-<seq>-<rand>" */
-	PAKS_MSG_CWD = 2,	/* payload: the shell's current directory */
-	PAKS_MSG_LINE = 3,	/* payload: the command line, run it */
-	PAKS_MSG_COMPLETE = 4,	/* payload: the line up to the cursor */
-	PAKS_MSG_CANCEL = 5,	/* no payload */
+	PAKS_MSG_HELLO = 1,    /* payload: channel id "<pid>-<seq>-<rand>" */
+	PAKS_MSG_CWD = 2,      /* payload: the shell's current directory */
+	PAKS_MSG_LINE = 3,     /* payload: the command line, run it */
+	PAKS_MSG_COMPLETE = 4, /* payload: the line up to the cursor */
+	PAKS_MSG_CANCEL = 5,   /* no payload */
 
 	PAKS_MSG_OUT = 16,	 /* payload: bytes for stdout */
 	PAKS_MSG_ERR = 17,	 /* payload: bytes for stderr */
@@ -67,8 +67,8 @@ struct proto_decoder {
 int proto_valid_type(uint32_t type);
 void proto_encode_header(unsigned char hdr[PAKS_FRAME_HDR], uint32_t type,
 			 uint32_t len);
-int proto_decode_header(const unsigned char hdr[PAKS_FRAME_HDR],
-			uint32_t *type, uint32_t *len);
+int proto_decode_header(const unsigned char hdr[PAKS_FRAME_HDR], uint32_t *type,
+			uint32_t *len);
 /* Encode a whole frame into a malloc'd buffer; returns its size or -errno. */
 long proto_encode(uint32_t type, const void *payload, size_t len,
 		  unsigned char **out);

@@ -48,8 +48,8 @@ void proto_encode_header(unsigned char hdr[PAKS_FRAME_HDR], uint32_t type,
 	put_u32(hdr + 4, len);
 }
 
-int proto_decode_header(const unsigned char hdr[PAKS_FRAME_HDR],
-			uint32_t *type, uint32_t *len)
+int proto_decode_header(const unsigned char hdr[PAKS_FRAME_HDR], uint32_t *type,
+			uint32_t *len)
 {
 	*type = get_u32(hdr);
 	*len = get_u32(hdr + 4);

@@ -256,7 +256,7 @@ check_basics() { # L
 
 check_save() { # L
 	local L=$1 base=$NS/$1:latest saved=$NS/$1-saved:latest
-	run_line 'touch /before-save && #save' 10
+	run_line 'touch /before-save; #save' 10
 	# Not a paks line: '#save' after a command is bash's comment.
 	check "$L: a '#' after a command is a comment" test -z "$OUT"
 	run_line '#save' 60

@@ -16,8 +16,7 @@
 #include "naming.h"
 #include "util.h"
 
-static void expect_target(const char *image, const char *arg,
-			  const char *want)
+static void expect_target(const char *image, const char *arg, const char *want)
 {
 	const char *err = NULL;
 	char *t = naming_save_target(image, arg, "-saved", &err);
@@ -47,9 +46,10 @@ static void test_default_targets(void **state)
 		      "localhost/paks-test/bookworm-saved:latest");
 	expect_target("127.0.0.1:5000/team/app:v1", NULL,
 		      "127.0.0.1:5000/team/app-saved:v1");
-	expect_target("debian@sha256:"
-		      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		      NULL, "debian-saved:latest");
+	expect_target(
+	    "debian@sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    NULL, "debian-saved:latest");
 }
 
 static void test_suffix_and_name(void **state)
@@ -127,9 +127,9 @@ static void test_config_changes(void **state)
 {
 	json_error_t je;
 	json_t *cfg = json_loads(
-		"{\"Env\":[\"PATH=/bin\",\"Q=\\\"quoted\\\"\",\"S=a b\"],"
-		"\"Cmd\":[\"/bin/bash\"],\"WorkingDir\":\"\",\"User\":\"app\"}",
-		0, &je);
+	    "{\"Env\":[\"PATH=/bin\",\"Q=\\\"quoted\\\"\",\"S=a b\"],"
+	    "\"Cmd\":[\"/bin/bash\"],\"WorkingDir\":\"\",\"User\":\"app\"}",
+	    0, &je);
 	struct strv a = {0};
 
 	(void)state;
@@ -151,13 +151,13 @@ static void test_config_changes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_targets),
-		cmocka_unit_test(test_suffix_and_name),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_archive_name),
-		cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_config_changes),
+	    cmocka_unit_test(test_default_targets),
+	    cmocka_unit_test(test_suffix_and_name),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_archive_name),
+	    cmocka_unit_test(test_loopback),
+	    cmocka_unit_test(test_config_changes),
 	};
 	return cmocka_run_group_tests_name("naming", tests, NULL, NULL);
 }
