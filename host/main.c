@@ -40,7 +40,8 @@ int main(int argc, char **argv)
 
 	log_init();
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		log_error("missing command: run, env, config or hooks (see "
+			  "'paks --help')");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

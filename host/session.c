@@ -263,31 +263,58 @@ static int run_progress(char *const argv[])
 	return WEXITSTATUS(status);
 }
 
-/* A registry reference that is not here yet: pull it, showing the
- * engine's progress.  Loopback registries are reached over plain HTTP
- * (registry_flags), credentials come from the engine's own login. */
+/* The engine's reason for a failure: its last "Error: ..." line. */
+static char *last_error_line(const struct buf *b)
+{
+	const char *s = b->data ? b->data : "";
+	const char *best = NULL, *p;
+
+	for (p = s; (p = strstr(p, "Error")); p++) {
+		if (p == s || p[-1] == '\n')
+			best = p;
+	}
+	if (!best)
+		return first_line(b);
+	if (str_has_prefix(best, "Error: "))
+		best += 7;
+	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
+}
+
+/* A registry reference that is not here yet: pull it.  On a terminal the
+ * engine's progress is shown as it comes; otherwise it is kept, and a
+ * failure is one line with the engine's reason.  Loopback registries are
+ * reached over plain HTTP (registry_flags), credentials come from the
+ * engine's own login. */
 static int pull_image(struct session *s, char **err)
 {
 	struct strv argv = {0};
+	struct buf out = {0};
+	bool tty = isatty(2);
 	int r;
 
-	log_info("%s is not here; pulling it", s->image);
+	if (tty)
+		log_info("%s is not here; pulling it", s->image);
 	session_engine_argv(s, &argv);
 	strv_push(&argv, "pull");
 	(void)s->engine->registry_flags(s, s->image, false, &argv);
 	strv_push(&argv, s->image);
-	r = run_progress(argv.v);
+	r = tty ? run_progress(argv.v) : session_capture(argv.v, &out, &out);
 	strv_free(&argv);
-	if (r != 0) {
-		*err = r < 0 ? xasprintf("cannot run %s: %s", s->engine_path,
-					 strerror(-r))
-			     : xasprintf("image '%s' is not here and could "
-					 "not be pulled (%s's message is "
-					 "above)",
-					 s->image, s->engine->name);
-		return -1;
+	if (r < 0)
+		*err = xasprintf("cannot run %s: %s", s->engine_path,
+				 strerror(-r));
+	else if (r > 0 && tty)
+		*err = xasprintf("image '%s' is not here and could not be "
+				 "pulled (%s's message is above)",
+				 s->image, s->engine->name);
+	else if (r > 0) {
+		cleanup_free char *why = last_error_line(&out);
+		*err = xasprintf("image '%s' is not here and could not be "
+				 "pulled: %s",
+				 s->image, why);
 	}
-	return 0;
+	buf_free(&out);
+	return r == 0 ? 0 : -1;
 }
 
 static int resolve_image(struct session *s, char **err)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `paks`, `paks run`: help, version, every usage and failure path of `run`
+# (bad flags, missing engine, missing image, bad settings), and an installed
+# paks (make install PREFIX=...) giving a working shell that leaves no
+# container and a sane terminal behind.
+source "$(dirname "$0")/lib.sh"
+new_home
+
+# expect_fail STATUS DESC CMD...: CMD exits STATUS and prints exactly one
+# line on stderr, starting with "paks: ".
+expect_fail() {
+	local want=$1 desc=$2 err rc=0
+	shift 2
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" -eq "$want" ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
+		[[ "$err" == paks:* ]]; then
+		ok "$desc (exit $want: $err)"
+	else
+		not_ok "$desc"
+		printf '#   exit %s, want %s; stderr:\n%s\n' "$rc" "$want" "$err" | sed 's/^/#   /'
+	fi
+}
+
+# --- help and version -------------------------------------------------------
+check "paks --version prints the version" bash -c '"$PAKS" --version | grep -Eq "^paks [0-9]+\.[0-9]+"'
+check "paks --help lists the commands" bash -c \
+	'out=$("$PAKS" --help) && for c in run env config hooks; do grep -q "^  $c" <<<"$out" || exit 1; done'
+run_help=$("$PAKS" run --help)
+missing=""
+for opt in --shell --container-tech --mode --set --engine-arg --volume --env \
+	--workdir --publish --name --user --network --entrypoint --help; do
+	grep -q -- "$opt" <<<"$run_help" || missing="$missing $opt"
+done
+if [ -z "$missing" ]; then ok "paks run --help documents every option"; else not_ok "paks run --help misses:$missing"; fi
+
+# --- usage errors: exit 2, one line -----------------------------------------
+expect_fail 2 "paks with no command" "$PAKS"
+expect_fail 2 "an unknown command" "$PAKS" frobnicate
+expect_fail 2 "run without IMAGE" "$PAKS" run
+expect_fail 2 "run with an unknown flag" "$PAKS" run --bogus "$IMG_BOOKWORM"
+expect_fail 2 "run with a flag missing its value" "$PAKS" run -w
+expect_fail 2 "run with a word after IMAGE" "$PAKS" run "$IMG_BOOKWORM" extra
+expect_fail 2 "run -s with an unknown setting" "$PAKS" run -s colour=red "$IMG_BOOKWORM"
+expect_fail 2 "run with a bad --mode" "$PAKS" run --mode fast "$IMG_BOOKWORM"
+expect_fail 2 "run with a bad --container-tech" "$PAKS" run --container-tech lxc "$IMG_BOOKWORM"
+expect_fail 2 "run -e with an invalid variable name" "$PAKS" run -e 1BAD=x "$IMG_BOOKWORM"
+mkdir -p "$XDG_CONFIG_HOME/paks"
+printf 'container_tech: podman\nmode: [1, 2]\n' >"$XDG_CONFIG_HOME/paks/settings.yml"
+err=$("$PAKS" run "$IMG_BOOKWORM" 2>&1 >/dev/null)
+if [[ "$err" == *settings.yml:2:*mode* ]]; then ok "a bad settings file names file, line and key"; else not_ok "bad settings: $err"; fi
+rm "$XDG_CONFIG_HOME/paks/settings.yml"
+
+# --- failures: exit 1, one line ---------------------------------------------
+empty=$TEST_TMP/empty-path
+mkdir -p "$empty"
+expect_fail 1 "no engine at all" env PATH="$empty" "$PAKS" run "$IMG_BOOKWORM"
+expect_fail 1 "the chosen engine is missing" env PATH="$empty" "$PAKS" run --container-tech podman "$IMG_BOOKWORM"
+expect_fail 1 "an image that is not here and cannot be pulled" \
+	"$PAKS" run localhost/paks-test/no-such-image-$$
+expect_fail 1 "a shell the image does not have" "$PAKS" run --shell /bin/no-such-shell "$IMG_BOOKWORM"
+check "failed runs left no container" wait_no_container paks-
+
+# --- an installed paks ------------------------------------------------------
+prefix=$TEST_TMP/prefix
+if make -s -C "$TEST_REPO" O="$PAKS_LIB_DIR" install PREFIX="$prefix" >/dev/null 2>&1; then
+	ok "make install PREFIX=..."
+else
+	not_ok "make install PREFIX=..."
+fi
+check "installed: the program, its library, launcher, hooks, completion" \
+	test -x "$prefix/bin/paks" -a -f "$prefix/lib/paks/libpaks-preload.so" -a \
+	-x "$prefix/lib/paks/paks-launch" -a -x "$prefix/share/paks/hooks/pkgdiff" -a \
+	-f "$prefix/share/bash-completion/completions/paks"
+name=paks-inst-$$
+tmux_start inst "$prefix/bin/paks run --name $name $IMG_BOOKWORM; echo \"paks-exit=\$?\"; stty -a; exec sleep 600"
+if tmux_wait_for '[#$] *$' 60; then ok "installed paks gives a shell"; else not_ok "installed paks gives a shell"; fi
+tmux_type '#help'
+tmux_send Enter
+if tmux_wait_for '#envload NAME' 20; then ok "installed paks runs #help through its preload"; else not_ok "installed #help"; fi
+tmux_type 'exit 4'
+tmux_send Enter
+if tmux_wait_for 'paks-exit=4' 30; then ok "the shell's exit status is paks's"; else not_ok "exit status"; fi
+screen=$(tmux_screen)
+if grep -q ' icanon ' <<<"$screen" && grep -q ' echo ' <<<"$screen"; then
+	ok "the terminal is sane afterwards (icanon, echo)"
+else
+	not_ok "the terminal is sane afterwards"
+fi
+check "the container is gone" wait_no_container "$name"
+make -s -C "$TEST_REPO" O="$PAKS_LIB_DIR" uninstall PREFIX="$prefix" >/dev/null 2>&1
+left=$(find "$prefix" -type f 2>/dev/null | wc -l)
+if [ "$left" -eq 0 ]; then ok "make uninstall removes every installed file"; else not_ok "uninstall left $left files"; fi
+finish
