@@ -44,7 +44,13 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	}
 	if (level == LOG_DEBUG)
 		return;
-	if (level == LOG_WARN)
+	/* On a terminal the prefix is coloured, unless NO_COLOR is set. */
+	if (log_use_color(2))
+		fputs(level == LOG_ERROR  ? "\033[1;31mpaks:\033[0m "
+		      : level == LOG_WARN ? "\033[1;33mpaks: warning:\033[0m "
+					  : "\033[1mpaks:\033[0m ",
+		      stderr);
+	else if (level == LOG_WARN)
 		fputs("paks: warning: ", stderr);
 	else
 		fputs("paks: ", stderr);

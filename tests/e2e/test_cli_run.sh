@@ -51,6 +51,21 @@ err=$("$PAKS" run "$IMG_BOOKWORM" 2>&1 >/dev/null)
 if [[ "$err" == *settings.yml:2:*mode* ]]; then ok "a bad settings file names file, line and key"; else not_ok "bad settings: $err"; fi
 rm "$XDG_CONFIG_HOME/paks/settings.yml"
 
+# --- colour: only on a terminal, never with NO_COLOR ----------------------
+tmux_start colour "$PAKS frobnicate; NO_COLOR=1 $PAKS frobnicate; echo done-colour; exec sleep 600"
+if tmux_wait_for 'done-colour' 20; then
+	coloured=$(_t_tmux capture-pane -p -e -t "$(_t_target)" | grep "unknown command" | head -2)
+	if grep -q $'\e\[' <<<"$(head -1 <<<"$coloured")" &&
+		! grep -q $'\e\[' <<<"$(tail -1 <<<"$coloured")"; then
+		ok "errors are coloured on a terminal, plain with NO_COLOR"
+	else
+		not_ok "colour / NO_COLOR: $(cat -v <<<"$coloured")"
+	fi
+else
+	not_ok "colour test did not finish"
+fi
+tmux_stop colour
+
 # --- failures: exit 1, one line ---------------------------------------------
 empty=$TEST_TMP/empty-path
 mkdir -p "$empty"

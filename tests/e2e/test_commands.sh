@@ -207,6 +207,11 @@ quit_paks() {
 	tmux_wait_exit >/dev/null
 }
 
+# no_commit SID: no engine commit of the session's container is running.
+no_commit() {
+	! pgrep -f "commit .*paks-$1 " >/dev/null
+}
+
 # in_ctr SID SCRIPT: run a sh script in the session's container (with a
 # PATH: the container's own environment has none, the launcher sets it).
 in_ctr() {
@@ -446,7 +451,7 @@ check_bad_input() { # L
 	printf '#save %s' "$(head -c 65536 /dev/zero | tr '\0' x)" \
 		>"$TEST_TMP/long-line"
 	POLL_TIMEOUT=60 run_with paste "$TEST_TMP/long-line"
-	check "$L: a 64 KiB line is one error line" one_error 'long'
+	check "$L: a 64 KiB line is one error line" one_error 'command line too long'
 	run_line 'echo alive-2'
 	check "$L: the shell works after a 64 KiB line" has '^alive-2$'
 
@@ -487,6 +492,8 @@ check_cancel() { # L
 	check "$L: Ctrl-C during #save returns the prompt" has '^after-ctrl-c$'
 	check "$L: the cancelled save says the target is unchanged" \
 		tmux_wait_for "^paks: save failed; $victim is unchanged" 1
+	# Judge the target only once no commit of this container runs.
+	POLL_TIMEOUT=120 poll no_commit "$SID"
 	check "$L: a cancelled save leaves the target's image untouched" \
 		test "$(image_id "$victim")" = "$before"
 	check "$L: no paks-tmp- image of this session remains" \
@@ -568,6 +575,10 @@ check_kill() { # L SID
 	pid=$(ps -o pid= --ppid "$pane" | tr -d ' ')
 	check "$L: paks is the pane's child ($pid)" grep -q paks "/proc/$pid/cmdline"
 	kill -9 "$pid"
+	# A killed paks cannot remove its runtime directory (the session id is
+	# its name, lowercased).
+	cleanup_add find "${XDG_RUNTIME_DIR:-/nonexistent}/paks" \
+		"/tmp/paks-$(id -u)" -maxdepth 1 -iname "$sid" -exec rm -rf {} +
 	run_line 'echo alive-after-kill' 10
 	check "$L: the shell works after kill -9 of paks" has '^alive-after-kill$'
 	run_line '#help' 5
