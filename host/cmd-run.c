@@ -396,9 +396,10 @@ int cmd_run(int argc, char **argv)
 	if (r == 0)
 		r = run_session(&s, &o);
 	session_cleanup(&s);
-	/* The engine restores the terminal; make sure even if it died. */
+	/* The engine restores the terminal; make sure even if it died.
+	 * TCSADRAIN: what the user typed after `exit` stays for the shell. */
 	if (tty)
-		tcsetattr(0, TCSAFLUSH, &saved);
+		tcsetattr(0, TCSADRAIN, &saved);
 	session_free(&s);
 	run_opts_free(&o);
 	return r;

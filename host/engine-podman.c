@@ -16,22 +16,32 @@
  * launcher sets the shell's real environment). */
 static void podman_run_flags(const struct session *s, struct strv *argv)
 {
-	(void)s;
 	strv_push(argv, "--unsetenv-all");
+	/* ...then the image's own variables again, in order: the container
+	 * (and `podman exec` in it) sees the image's PATH, and a commit
+	 * records exactly the image's Env. */
+	{
+		json_t *env = json_object_get(s->image_config, "Env");
+		size_t i;
+		json_t *v;
+		json_array_foreach(env, i, v)
+		{
+			if (json_is_string(v) &&
+			    strchr(json_string_value(v), '='))
+				strv_pushf(argv, "--env=%s",
+					   json_string_value(v));
+		}
+	}
 	/* The default detach keys swallow Ctrl-P, bash's previous-history;
 	 * an empty value switches them off. */
 	strv_push(argv, "--detach-keys=");
 }
 
-/* podman commit --squash makes the whole image one layer.  The docker
- * image format is what keeps the commit message (podman refuses
- * --message for OCI) and what every registry, `docker load` and
- * apptainer accept. */
+/* podman commit --squash makes the whole image one layer. */
 static void podman_commit_flags(const struct session *s, bool squash,
 				struct strv *argv)
 {
 	(void)s;
-	strv_push(argv, "--format=docker");
 	if (squash)
 		strv_push(argv, "--squash");
 }

@@ -17,7 +17,7 @@
 
 #define SAVE_MARK "paks save"
 
-/* Was the running image itself made by #save (its comment says so)?  Then
+/* Was the running image itself made by #save (its author says so)?  Then
  * squash, so saving a saved image again does not add a layer every time. */
 static bool image_is_paks_save(struct exec_ctx *c)
 {
@@ -28,7 +28,7 @@ static bool image_is_paks_save(struct exec_ctx *c)
 	session_engine_argv(c->s, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.Comment}}");
+	strv_push(&argv, "--format={{.Author}}");
 	strv_push(&argv, c->s->image_id);
 	struct buf err = {0};
 	/* A failed look-up only means no squash; keep its message quiet. */
@@ -83,7 +83,9 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 	session_engine_argv(s, &argv);
 	strv_push(&argv, "commit");
 	s->engine->commit_flags(s, squash, &argv);
-	strv_pushf(&argv, "--message=%s from %s", SAVE_MARK, s->image);
+	/* The author field marks a paks save: it is image metadata, not config,
+	 * and both engines and both image formats keep it without a warning. */
+	strv_pushf(&argv, "--author=%s from %s", SAVE_MARK, s->image);
 	engine_config_changes(s->image_config, &argv);
 	strv_push(&argv, s->container);
 	strv_push(&argv, tmp);

@@ -125,10 +125,16 @@ run_all_e2e() {
 	for t in "${scripts[@]}"; do
 		run_e2e "$t"
 	done
-	# Every test removes what it started: no paks- container may remain.
-	after=$(paks_containers)
-	leaked=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") |
-		grep . | tr '\n' ' ')
+	# Every test removes what it started: no paks- container may remain
+	# (the engine may still be removing one: give it a few seconds).
+	local tries
+	for tries in $(seq 20); do
+		after=$(paks_containers)
+		leaked=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") |
+			grep . | tr '\n' ' ')
+		[ -z "$leaked" ] && break
+		sleep 1
+	done
 	if [ -n "$leaked" ]; then
 		fail_one "no paks- container left after the e2e tests (left: $leaked)"
 	else
