@@ -194,19 +194,6 @@ static pid_t spawn_child(char *const argv[], const struct spawn_opts *o,
 	return pid;
 }
 
-static int wait_status(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
-}
-
 static void relay(struct exec_ctx *c, const struct spawn_opts *o, int which,
 		  const char *data, size_t n)
 {
@@ -305,7 +292,7 @@ int exec_spawn(struct exec_ctx *c, char *const argv[],
 		if (fds[i] >= 0)
 			set_fl(fds[i], O_NONBLOCK);
 	pump(c, o, pid, fds);
-	st = wait_status(pid);
+	st = wait_exit_code(pid);
 	if (c->cancelled && st >= 0)
 		return 130;
 	return st;

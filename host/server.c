@@ -274,13 +274,6 @@ static pid_t spawn_engine(char *const argv[], const sigset_t *mask)
 	return pid;
 }
 
-static int engine_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 /* Reap children; returns 1 when the engine has exited. */
 static int reap(pid_t engine, int *status)
 {
@@ -289,7 +282,7 @@ static int reap(pid_t engine, int *status)
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (pid == engine) {
-			*status = engine_status(st);
+			*status = status_code(st);
 			done = 1;
 		}
 	}

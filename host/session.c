@@ -90,7 +90,7 @@ int session_capture(char *const argv[], struct buf *out, struct buf *err)
 	struct buf dummy = {0};
 	int po[2], pe[2] = {-1, -1};
 	pid_t pid;
-	int r, status;
+	int r;
 
 	if (pipe2(po, O_CLOEXEC) < 0)
 		return -errno;
@@ -118,13 +118,7 @@ int session_capture(char *const argv[], struct buf *out, struct buf *err)
 	drain_pipes(po[0], err ? pe[0] : -1, out ? out : &dummy,
 		    err ? err : &dummy);
 	buf_free(&dummy);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return wait_exit_code(pid);
 }
 
 static char *first_line(const struct buf *b)
@@ -245,7 +239,7 @@ static int run_progress(char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int r, status;
+	int r;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -254,13 +248,7 @@ static int run_progress(char *const argv[])
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return -r;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return wait_exit_code(pid);
 }
 
 /* The engine's reason for a failure: its last "Error: ..." line. */

@@ -91,6 +91,11 @@ char *paks_config_dir(void);
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);
 
+/* A wait() status as a shell reports it: the exit code, or 128+signal. */
+int status_code(int wstatus);
+/* Wait for pid, retrying EINTR: its status_code(), or -errno. */
+int wait_exit_code(pid_t pid);
+
 /* 1 when an argument before "--" is -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -14,6 +14,7 @@
 #   tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
 #   tmux_pane_dead_status | tmux_wait_exit [TIMEOUT] | tmux_stop [NAME]
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
+#   run CMD... (sets OUT ERR RC) | expect DESC RC [STDOUT] | expect_err DESC TEXT
 
 TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 TEST_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -319,4 +320,38 @@ tmux_stop() {
 		done
 	done
 	return 0
+}
+
+# --- commands without a terminal ---------------------------------------------
+
+# run CMD...: sets OUT, ERR and RC.
+run() {
+	RC=0
+	"$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || RC=$?
+	OUT=$(cat "$TEST_TMP/out")
+	ERR=$(cat "$TEST_TMP/err")
+}
+
+# expect DESC RC [STDOUT]: compare the last run.
+expect() {
+	local desc=$1 rc=$2
+	if [ "$RC" -ne "$rc" ]; then
+		not_ok "$desc (exit $RC, wanted $rc)"
+		printf '#   stdout: %s\n#   stderr: %s\n' "$OUT" "$ERR"
+	elif [ $# -ge 3 ] && [ "$OUT" != "$3" ]; then
+		not_ok "$desc (stdout differs)"
+		diff <(printf '%s\n' "$3") <(printf '%s\n' "$OUT") | sed 's/^/#   /'
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_err DESC TEXT: stderr of the last run is exactly TEXT.
+expect_err() {
+	if [ "$ERR" = "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '#   stderr: %s\n#   wanted: %s\n' "$ERR" "$2"
+	fi
 }

@@ -13,37 +13,6 @@ source "$(dirname "$0")/lib.sh"
 new_home
 envs=$XDG_CONFIG_HOME/paks/envs
 
-# run CMD...: sets OUT, ERR and RC.
-run() {
-	RC=0
-	"$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || RC=$?
-	OUT=$(cat "$TEST_TMP/out")
-	ERR=$(cat "$TEST_TMP/err")
-}
-
-# expect DESC RC [STDOUT]: compare the last run.
-expect() {
-	local desc=$1 rc=$2
-	if [ "$RC" -ne "$rc" ]; then
-		not_ok "$desc (exit $RC, wanted $rc)"
-		printf '#   stdout: %s\n#   stderr: %s\n' "$OUT" "$ERR"
-	elif [ $# -ge 3 ] && [ "$OUT" != "$3" ]; then
-		not_ok "$desc (stdout differs)"
-		diff <(printf '%s\n' "$3") <(printf '%s\n' "$OUT") | sed 's/^/#   /'
-	else
-		ok "$desc"
-	fi
-}
-
-# expect_err DESC TEXT: stderr of the last run is exactly TEXT.
-expect_err() {
-	if [ "$ERR" = "$2" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   stderr: %s\n#   wanted: %s\n' "$ERR" "$2"
-	fi
-}
 
 perm() { stat -c %a "$1"; }
 

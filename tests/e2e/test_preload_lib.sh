@@ -111,8 +111,8 @@ tmux_start shell "podman run --rm -it --name $name_prefix-shell \
 	-v $rt:/dev/.paks -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
 	-e PAKS_DIR=/dev/.paks $IMG_BOOKWORM bash; echo podman-exit=\$?; sleep 600"
 
-# run LINE WAIT-REGEX DESC: type LINE, ok when WAIT-REGEX shows up.
-run() {
+# type_line LINE WAIT-REGEX DESC: type LINE, ok when WAIT-REGEX shows up.
+type_line() {
 	tmux_type "$1"
 	tmux_send Enter
 	if tmux_wait_for "$2"; then ok "$3"; else not_ok "$3"; fi
@@ -123,11 +123,11 @@ if ! tmux_wait_for "$prompt" 60; then
 	finish
 fi
 ok "bookworm: interactive bash starts with the preload"
-run 'echo hi-$((6 * 7))' '^hi-42$' "an ordinary line runs normally"
+type_line 'echo hi-$((6 * 7))' '^hi-42$' "an ordinary line runs normally"
 
 # No req FIFO at all (the runtime dir has been emptied).
-run '#help' "^$host_msg\$" "'#help' without a req FIFO: one line saying the host is not running"
-run 'echo "st=$?"; history 2 | head -n 1' '^ +[0-9]+ +#help$' \
+type_line '#help' "^$host_msg\$" "'#help' without a req FIFO: one line saying the host is not running"
+type_line 'echo "st=$?"; history 2 | head -n 1' '^ +[0-9]+ +#help$' \
 	"the '#help' line is in history"
 if tmux_screen | grep -q '^st=1$'; then
 	ok "\$? is 1 after the failed '#help'"
@@ -138,8 +138,8 @@ fi
 # A req FIFO nobody has open: ENXIO.
 mkfifo -m 600 "$rt/req"
 tmux_send C-l
-run '#help again' "^$host_msg\$" "'#help' with an unread req FIFO: the same message"
-run 'echo still-$((40 + 2))' '^still-42$' "the shell keeps working"
+type_line '#help again' "^$host_msg\$" "'#help' with an unread req FIFO: the same message"
+type_line 'echo still-$((40 + 2))' '^still-42$' "the shell keeps working"
 
 # '#' text on a continuation line or in `read -e` belongs to the shell.
 tmux_send C-l
@@ -147,11 +147,11 @@ tmux_type 'cat <<EOF'
 tmux_send Enter
 tmux_type '#include <stdio.h>'
 tmux_send Enter
-run 'EOF' '^#include <stdio.h>$' "a here-document with a '#include' line"
+type_line 'EOF' '^#include <stdio.h>$' "a here-document with a '#include' line"
 tmux_type 'read -e x'
 tmux_send Enter
-run '#help from read' '^#help from read$' "typing into read -e"
-run 'echo "x=$x" marker-$((1 + 1))' '^x=#help from read marker-2$' \
+type_line '#help from read' '^#help from read$' "typing into read -e"
+type_line 'echo "x=$x" marker-$((1 + 1))' '^x=#help from read marker-2$' \
 	"read -e got the '#' line as data"
 tmux_type "bash -c 'read -e -p \"ro> \" y; echo \"y=\$y\"'"
 tmux_send Enter
@@ -173,7 +173,7 @@ tmux_send C-l
 tmux_type '#he'
 tmux_send Tab
 tmux_send C-u
-run 'echo tab-$((2 * 3))' '^tab-6$' "Tab on a '#' line without a host"
+type_line 'echo tab-$((2 * 3))' '^tab-6$' "Tab on a '#' line without a host"
 if ! tmux_screen | grep -q 'paks:'; then
 	ok "Tab without a host prints nothing"
 else
@@ -186,9 +186,9 @@ sleep 600 <>"$rt/req" &
 holder=$!
 cleanup_add kill "$holder"
 tmux_send C-l
-run '#help stuck' '^paks: the paks host did not answer$' \
+type_line '#help stuck' '^paks: the paks host did not answer$' \
 	"'#help' with a host that never answers: one line, then the prompt"
-run 'echo after-$((5 + 5))' '^after-10$' "the shell keeps working after that"
+type_line 'echo after-$((5 + 5))' '^after-10$' "the shell keeps working after that"
 kill "$holder" 2>/dev/null
 left=
 for f in "$rt"/* "$rt"/.[!.]*; do
@@ -207,12 +207,12 @@ fi
 tmux_send C-l
 tmux_type 'bash'
 tmux_send Enter
-run 'echo level=$SHLVL' '^level=2$' "a nested bash starts"
-run '#help nested' "^$host_msg\$" "nested bash: '#help' gives the same message"
+type_line 'echo level=$SHLVL' '^level=2$' "a nested bash starts"
+type_line '#help nested' "^$host_msg\$" "nested bash: '#help' gives the same message"
 tmux_type 'exit'
 tmux_send Enter
 tmux_send C-l
-run 'echo level=$SHLVL' '^level=1$' "back in the outer bash"
+type_line 'echo level=$SHLVL' '^level=1$' "back in the outer bash"
 
 tmux_type 'exit'
 tmux_send Enter
