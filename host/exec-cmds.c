@@ -234,7 +234,6 @@ char *exec_host_path(struct exec_ctx *c, const char *p, bool must_exist)
 	bool confined = !c->s->settings.cp_unconfined;
 	char *full, real[PATH_MAX];
 	cleanup_free char *parent = NULL;
-	size_t ll = strlen(ld);
 
 	if (!*p)
 		p = ".";
@@ -269,7 +268,7 @@ char *exec_host_path(struct exec_ctx *c, const char *p, bool must_exist)
 		free(full);
 		return NULL;
 	}
-	if (strncmp(real, ld, ll) == 0 && (real[ll] == '\0' || real[ll] == '/'))
+	if (path_is_within(real, ld))
 		return full;
 	free(full);
 escape:

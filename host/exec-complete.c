@@ -4,6 +4,7 @@
  * #envload/#envsave, and host: paths for #cp.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,12 +61,18 @@ static void complete_host(struct exec_ctx *c, const char *word)
 	    slash ? xasprintf("%.*s", (int)(slash - rel + 1), rel)
 		  : xstrdup("");
 	cleanup_free char *dir = NULL;
+	char real[PATH_MAX];
 	DIR *d;
 	struct dirent *e;
 
 	if (strstr(rel, "..") || rel[0] == '/')
 		return;
 	dir = xasprintf("%s/%s", c->s->launch_dir, dirpart);
+	/* The same confinement as #cp: no listing through a symlink that
+	 * leads out of the launch directory. */
+	if (!c->s->settings.cp_unconfined &&
+	    (!realpath(dir, real) || !path_is_within(real, c->s->launch_dir)))
+		return;
 	d = opendir(dir);
 	if (!d)
 		return;

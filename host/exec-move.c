@@ -63,6 +63,7 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	note = c->s->engine->registry_flags(c->s, target, tls_off, &a);
 	if (note)
 		exec_err(c, "%s", note);
+	strv_push(&a, "--");
 	strv_push(&a, target);
 	r = exec_engine(c, &a, NULL);
 	strv_free(&a);
@@ -120,6 +121,7 @@ static int save_archive(struct exec_ctx *c, const char *image, const char *tmp,
 	strv_push(&a, "save");
 	c->s->engine->save_flags(c->s, &a);
 	strv_pushf(&a, "--output=%s", tmp);
+	strv_push(&a, "--");
 	strv_push(&a, image);
 	r = exec_engine(c, &a, NULL);
 	strv_free(&a);

@@ -57,12 +57,14 @@ static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target)
 
 	session_engine_argv(c->s, &argv);
 	strv_push(&argv, "tag");
+	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
 	strv_push(&argv, target);
 	r = run_quiet(c, &argv);
 	strv_free(&argv);
 	session_engine_argv(c->s, &argv);
 	strv_push(&argv, "rmi");
+	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
 	run_quiet(c, &argv);
 	strv_free(&argv);
@@ -95,6 +97,7 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 		if (r > 0 || c->cancelled) {
 			session_engine_argv(s, &argv);
 			strv_push(&argv, "rmi");
+			strv_push(&argv, "--");
 			strv_push(&argv, tmp);
 			struct buf junk = {0};
 			struct spawn_opts o = {.out = &junk,

@@ -160,7 +160,7 @@ static void chown_tree(const char *dir, uid_t uid, gid_t gid)
 }
 
 /* Supplementary groups: the groups of /etc/group that list the user. */
-static void set_groups(const char *user, gid_t gid)
+static int set_groups(const char *user, gid_t gid)
 {
 	FILE *f = fopen("/etc/group", "re");
 	gid_t groups[64];
@@ -179,7 +179,7 @@ static void set_groups(const char *user, gid_t gid)
 		if (!members)
 			continue;
 		*members++ = '\0';
-		for (char *m = strtok_r(members, ",", &save); m;
+		for (char *m = strtok_r(members, ",", &save); m && n < 64;
 		     m = strtok_r(NULL, ",", &save)) {
 			if (strcmp(m, user) == 0)
 				groups[n++] = (gid_t)strtol(gidp, NULL, 10);
@@ -187,7 +187,7 @@ static void set_groups(const char *user, gid_t gid)
 	}
 	if (f)
 		fclose(f);
-	setgroups(n, groups);
+	return setgroups(n, groups);
 }
 
 /* USER[:GROUP], names or numbers, as the engines' --user takes it. */
@@ -219,8 +219,13 @@ static int become_user(const char *spec, const char *dir)
 	if (gid < 0)
 		gid = uid;
 	chown_tree(dir, (uid_t)uid, (gid_t)gid);
-	if (getuid() == 0)
-		set_groups(user, (gid_t)gid);
+	/* Groups first, then gid, then uid: each needs the privilege the
+	 * next one drops.  A failure keeps root's groups, so it is fatal. */
+	if (getuid() == 0 && set_groups(user, (gid_t)gid) < 0) {
+		fprintf(stderr, "paks: cannot set the groups of '%s': %s\n",
+			spec, strerror(errno));
+		return -1;
+	}
 	if (setgid((gid_t)gid) < 0 || setuid((uid_t)uid) < 0) {
 		fprintf(stderr, "paks: cannot become user '%s': %s\n", spec,
 			strerror(errno));

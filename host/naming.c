@@ -39,7 +39,9 @@ static bool valid_component(const char *s, size_t n)
 
 static bool valid_host(const char *s, size_t n)
 {
-	if (n == 0)
+	/* Never an option to the engine: a host starts with a letter, a digit
+	 * or '[' (IPv6). */
+	if (n == 0 || !(isalnum((unsigned char)s[0]) || s[0] == '['))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];

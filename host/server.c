@@ -8,6 +8,7 @@
  * command.
  */
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -131,10 +132,27 @@ static int read_request(int qfd, struct worker_req *w)
 	}
 }
 
+/* The container can write to the runtime directory: never follow a link
+ * it planted there, and talk only to FIFOs. */
+static int open_channel(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
 static int open_answer(const char *apath)
 {
 	for (int waited = 0; waited < WORKER_OPEN_TIMEOUT_MS; waited += 10) {
-		int fd = open(apath, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		int fd = open_channel(apath, O_WRONLY | O_NONBLOCK);
 		if (fd >= 0) {
 			int fl = fcntl(fd, F_GETFL);
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
@@ -174,7 +192,7 @@ static void worker_serve(struct session *s, const char *id)
 	unsigned char st[4];
 	int qfd, afd, status;
 
-	qfd = open(qpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	qfd = open_channel(qpath, O_RDONLY | O_NONBLOCK);
 	if (qfd < 0)
 		return;
 	proto_decoder_init(&w.dec);
@@ -292,11 +310,14 @@ static int reap(pid_t engine, int *status)
 static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 {
 	struct proto_decoder d;
+	cleanup_free char *fifo =
+	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
+	bool serving = true;
 	int status = 1;
 
 	proto_decoder_init(&d);
 	for (;;) {
-		struct pollfd p[2] = {{fifo_fd, POLLIN, 0},
+		struct pollfd p[2] = {{serving ? fifo_fd : -1, POLLIN, 0},
 				      {sig_fd, POLLIN, 0}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -306,13 +327,16 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				/* SIGTERM ends paks but not the shell: the
-				 * engine keeps the terminal and --rm still
-				 * removes the container when the shell
-				 * exits.  SIGHUP (the terminal is gone)
-				 * reaches the engine too. */
-				if (si.ssi_signo == SIGTERM)
-					return 128 + SIGTERM;
+				/* SIGTERM stops the service but not the
+				 * shell: the engine keeps the terminal, '#'
+				 * commands say the host is gone, and paks
+				 * cleans up when the shell exits.  SIGHUP
+				 * (the terminal is gone) reaches the engine
+				 * too. */
+				if (si.ssi_signo == SIGTERM && serving) {
+					serving = false;
+					unlink(fifo);
+				}
 				if (si.ssi_signo == SIGHUP)
 					kill(engine, SIGHUP);
 			}

@@ -84,6 +84,30 @@ static void drain_pipes(int out, int err, struct buf *bo, struct buf *be)
 	}
 }
 
+/* posix_spawnp with the default signal mask and dispositions: a worker
+ * ignores SIGINT and blocks others, and an engine command it starts must
+ * still be stoppable. */
+static int spawn_clean(pid_t *pid, char *const argv[],
+		       const posix_spawn_file_actions_t *fa)
+{
+	posix_spawnattr_t attr;
+	sigset_t none, def;
+	int r;
+
+	sigemptyset(&none);
+	sigfillset(&def);
+	sigdelset(&def, SIGKILL);
+	sigdelset(&def, SIGSTOP);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+					    POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	return r;
+}
+
 int session_capture(char *const argv[], struct buf *out, struct buf *err)
 {
 	posix_spawn_file_actions_t fa;
@@ -104,7 +128,7 @@ int session_capture(char *const argv[], struct buf *out, struct buf *err)
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	if (err)
 		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	r = spawn_clean(&pid, argv, &fa);
 	posix_spawn_file_actions_destroy(&fa);
 	close(po[1]);
 	if (err)
@@ -145,6 +169,7 @@ static int inspect_image(struct session *s, char **err)
 	session_engine_argv(s, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
+	strv_push(&argv, "--");
 	strv_push(&argv, s->image);
 	r = session_capture(argv.v, &out, &eb);
 	strv_free(&argv);
@@ -244,7 +269,7 @@ static int run_progress(char *const argv[])
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, 2, 1);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	r = spawn_clean(&pid, argv, &fa);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return -r;
@@ -285,6 +310,7 @@ static int pull_image(struct session *s, char **err)
 	session_engine_argv(s, &argv);
 	strv_push(&argv, "pull");
 	(void)s->engine->registry_flags(s, s->image, false, &argv);
+	strv_push(&argv, "--");
 	strv_push(&argv, s->image);
 	r = tty ? run_progress(argv.v) : session_capture(argv.v, &out, &out);
 	strv_free(&argv);

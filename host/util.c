@@ -340,3 +340,13 @@ int wait_exit_code(pid_t pid)
 	}
 	return status_code(st);
 }
+
+bool path_is_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (str_eq(dir, "/"))
+		return path[0] == '/';
+	return strncmp(path, dir, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
+}

@@ -91,6 +91,9 @@ char *paks_config_dir(void);
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);
 
+/* 1 when the resolved path is dir or below it. */
+bool path_is_within(const char *path, const char *dir);
+
 /* A wait() status as a shell reports it: the exit code, or 128+signal. */
 int status_code(int wstatus);
 /* Wait for pid, retrying EINTR: its status_code(), or -errno. */

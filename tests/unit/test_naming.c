@@ -75,6 +75,10 @@ static void test_refused(void **state)
 	expect_refused("debian", "tag=x");
 	expect_refused("debian", "-leading");
 	expect_refused("debian", "x@sha256:00");
+	/* Never an option to the engine. */
+	expect_refused("debian", "-h.x/y");
+	expect_refused("debian", "-h");
+	expect_refused("debian", "--help:1");
 	/* An image given by id has no name to derive from. */
 	expect_refused("0123456789ab", NULL);
 	expect_target("0123456789ab", "named:1", "named:1");

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Faults and hostile input in preload mode: a process in the container
+# planting a symlink in the shared runtime directory, an image name that
+# looks like an option, and SIGTERM to the paks process while the shell
+# runs (the shell keeps working and says the host is gone).
+source "$(dirname "$0")/lib.sh"
+new_home
+victim=$TEST_TMP/victim.txt
+echo original >"$victim"
+launch=$TEST_TMP/launch
+mkdir -p "$launch"
+name=paks-faults-$$
+
+# Wait for the shell's prompt after typing LINE.
+type_wait() {
+	tmux_type "$1"
+	tmux_send Enter
+	tmux_wait_for "$2" "${3:-30}"
+}
+
+tmux_start faults "cd $launch && $PAKS run --name $name $IMG_BOOKWORM; echo paks-exit=\$?; exec sleep 600"
+tmux_wait_for '[#$] *$' 60 || not_ok "the shell started"
+
+# 1. A symlink planted as a request's answer FIFO must not be written
+#    through: the host refuses anything that is not a FIFO of its own.
+type_wait "cd /dev/.paks && mkfifo x-1-a.q && ln -s $victim x-1-a.a && exec 3<>x-1-a.q && printf '\\x03\\0\\0\\0\\x05\\0\\0\\0#help' >&3 && printf '\\x01\\0\\0\\0\\x05\\0\\0\\0x-1-a' > req; echo planted-\$?" 'planted-0'
+# Give the host's worker its whole open timeout (5 s) to misbehave.
+sleep 6
+if [ "$(cat "$victim")" = original ]; then
+	ok "a planted symlink in the runtime dir is not written through"
+else
+	not_ok "the host wrote through a planted symlink: $(head -c 80 "$victim" | od -c | head -2)"
+fi
+type_wait 'exec 3>&-; rm -f x-1-a.q x-1-a.a; cd /; echo cleaned' '^cleaned'
+
+# 2. A save target that looks like an option is refused, and nothing is
+#    saved or lost.
+type_wait 'touch /keep-me' '[#$] *$'
+type_wait '#save -h.x/y' '^paks: .*invalid image name' 30 &&
+	ok "#save -h.x/y is refused as an image name" || not_ok "#save -h.x/y is refused"
+if podman_t images --format '{{.Repository}}' | grep -q -- '^-h'; then
+	not_ok "no image named like an option"
+else
+	ok "no image named like an option"
+fi
+
+# 3. SIGTERM to paks: the shell keeps working, '#' commands say the host is
+#    gone, and exiting the shell ends paks with the shell's status.
+paks_pid=$(pgrep -f "^$PAKS run --name $name" | head -1)
+if [ -n "$paks_pid" ]; then
+	kill -TERM "$paks_pid"
+	ok "found and signalled paks ($paks_pid)"
+else
+	not_ok "found the paks process"
+fi
+sleep 1
+type_wait 'echo alive-$((40 + 2))' '^alive-42' && ok "the shell works after SIGTERM to paks" ||
+	not_ok "the shell works after SIGTERM to paks"
+type_wait '#help' '^paks: .*(not running|did not answer)' 10 &&
+	ok "#help says the host is gone" || not_ok "#help says the host is gone"
+type_wait 'exit 5' 'paks-exit=5' 30 && ok "paks exits with the shell's status after SIGTERM" ||
+	not_ok "paks exits with the shell's status after SIGTERM"
+check "the container is gone" wait_no_container "$name"
+finish
