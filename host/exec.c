@@ -167,24 +167,13 @@ static pid_t spawn_child(char *const argv[], const struct spawn_opts *o,
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none, def;
 	pid_t pid;
 	int r;
 
 	spawn_io_setup(&fa, o, out, err, f3);
 	if (dir)
 		posix_spawn_file_actions_addchdir_np(&fa, dir);
-	sigemptyset(&none);
-	sigfillset(&def);
-	sigdelset(&def, SIGKILL);
-	sigdelset(&def, SIGSTOP);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETSIGDEF |
-					    POSIX_SPAWN_SETPGROUP);
+	spawn_attr_init(&attr, true);
 	r = posix_spawnp(&pid, argv[0], &fa, &attr, argv,
 			 o && o->envp ? o->envp : environ);
 	posix_spawnattr_destroy(&attr);

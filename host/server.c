@@ -264,25 +264,15 @@ static void handle_hellos(struct session *s, struct proto_decoder *d,
 	}
 }
 
-static pid_t spawn_engine(char *const argv[], const sigset_t *mask)
+/* The engine stays in paks's process group: it is the terminal's
+ * foreground job, as it would be when started by the user's shell. */
+static pid_t spawn_engine(char *const argv[])
 {
 	posix_spawnattr_t attr;
-	sigset_t none, def;
 	pid_t pid;
 	int r;
 
-	(void)mask;
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGQUIT);
-	sigaddset(&def, SIGTSTP);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETSIGDEF);
+	spawn_attr_init(&attr, false);
 	r = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	if (r != 0) {
@@ -375,7 +365,7 @@ int server_run(struct session *s, char *const argv[])
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	engine = spawn_engine(argv, &mask);
+	engine = spawn_engine(argv);
 	if (engine < 0) {
 		int e = errno;
 		close(fifo_fd);

@@ -91,18 +91,9 @@ static int spawn_clean(pid_t *pid, char *const argv[],
 		       const posix_spawn_file_actions_t *fa)
 {
 	posix_spawnattr_t attr;
-	sigset_t none, def;
 	int r;
 
-	sigemptyset(&none);
-	sigfillset(&def);
-	sigdelset(&def, SIGKILL);
-	sigdelset(&def, SIGSTOP);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETSIGDEF);
+	spawn_attr_init(&attr, false);
 	r = posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	return r;

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <spawn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -349,4 +351,22 @@ bool path_is_within(const char *path, const char *dir)
 		return path[0] == '/';
 	return strncmp(path, dir, n) == 0 &&
 	       (path[n] == '\0' || path[n] == '/');
+}
+
+void spawn_attr_init(posix_spawnattr_t *attr, bool own_group)
+{
+	sigset_t none, def;
+
+	sigemptyset(&none);
+	sigfillset(&def);
+	sigdelset(&def, SIGKILL);
+	sigdelset(&def, SIGSTOP);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &def);
+	if (own_group)
+		posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setflags(
+	    attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+		      (own_group ? POSIX_SPAWN_SETPGROUP : 0));
 }

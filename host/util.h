@@ -6,6 +6,7 @@
 #ifndef PAKS_UTIL_H
 #define PAKS_UTIL_H
 
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,6 +91,11 @@ char *paks_config_dir(void);
 
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);
+
+/* Spawn attributes for a child of paks: an empty signal mask and default
+ * dispositions (paks blocks signals for its signalfd and ignores some), and
+ * optionally a process group of its own so that cancel can kill it all. */
+void spawn_attr_init(posix_spawnattr_t *attr, bool own_group);
 
 /* 1 when the resolved path is dir or below it. */
 bool path_is_within(const char *path, const char *dir);
