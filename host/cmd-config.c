@@ -314,12 +314,23 @@ static int config_unset(int argc, char **argv, const char *path)
 	return store_key(path, argv[1], NULL);
 }
 
-static int config_init(int argc, char **argv, const char *path)
+/* Write the commented default file; errors are reported here. */
+static int write_template(const char *path)
 {
 	cleanup_free char *text = settings_template();
 	cleanup_free char *dir = paks_config_dir();
+	int r = mkdir_p(dir, 0700);
+
+	if (r == 0)
+		r = write_file_atomic(path, text, strlen(text), 0644);
+	if (r < 0)
+		log_error("%s: %s", path, strerror(-r));
+	return r;
+}
+
+static int config_init(int argc, char **argv, const char *path)
+{
 	bool force = false;
-	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0 ||
@@ -336,13 +347,8 @@ static int config_init(int argc, char **argv, const char *path)
 		log_error("%s already exists (--force overwrites it)", path);
 		return 1;
 	}
-	r = mkdir_p(dir, 0700);
-	if (r == 0)
-		r = write_file_atomic(path, text, strlen(text), 0644);
-	if (r < 0) {
-		log_error("%s: %s", path, strerror(-r));
+	if (write_template(path) < 0)
 		return 1;
-	}
 	printf("wrote %s\n", path);
 	return 0;
 }
@@ -373,23 +379,14 @@ char *config_editor_command(void)
 static int config_edit(int argc, char **argv, const char *path)
 {
 	cleanup_free char *editor = NULL;
-	cleanup_free char *dir = paks_config_dir();
 	struct settings s;
 	char *err = NULL;
 	int r;
 
 	if (no_args(argc, argv, "edit") < 0)
 		return EXIT_USAGE;
-	if (access(path, F_OK) < 0) {
-		cleanup_free char *text = settings_template();
-		r = mkdir_p(dir, 0700);
-		if (r == 0)
-			r = write_file_atomic(path, text, strlen(text), 0644);
-		if (r < 0) {
-			log_error("%s: %s", path, strerror(-r));
-			return 1;
-		}
-	}
+	if (access(path, F_OK) < 0 && write_template(path) < 0)
+		return 1;
 	editor = pick_editor(path);
 	if (config_run_editor(editor, path, &err) < 0) {
 		log_error("%s", err);
