@@ -47,15 +47,6 @@ static void editor_argv(const char *editor, const char *file, struct strv *v)
 	strv_push(v, file);
 }
 
-static int wait_child(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
-}
-
 int config_run_editor(const char *editor, const char *file, char **err)
 {
 	struct strv argv = {0};
@@ -77,7 +68,7 @@ int config_run_editor(const char *editor, const char *file, char **err)
 	sigaction(SIGQUIT, &ign, &old_quit);
 	r = -posix_spawnp(&pid, argv.v[0], NULL, &attr, argv.v, environ);
 	if (r == 0)
-		r = wait_child(pid, &status);
+		r = wait_pid(pid, &status);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	posix_spawnattr_destroy(&attr);
@@ -94,21 +85,6 @@ int config_run_editor(const char *editor, const char *file, char **err)
 		r = -ECHILD;
 	strv_free(&argv);
 	return r;
-}
-
-/* The settings as they take effect: defaults, then the file. */
-static int load_effective(const char *path, struct settings *s)
-{
-	char *err = NULL;
-
-	settings_defaults(s);
-	if (settings_load(s, path, &err) < 0) {
-		log_error("%s", err);
-		free(err);
-		settings_free(s);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static int no_args(int argc, char **argv, const char *sub)
@@ -135,7 +111,7 @@ static int config_show(int argc, char **argv, const char *path)
 
 	if (no_args(argc, argv, "show") < 0)
 		return EXIT_USAGE;
-	if (load_effective(path, &s) < 0)
+	if (settings_load_effective(&s, path) < 0)
 		return 1;
 	for (size_t i = 0; keys[i]; i++) {
 		cleanup_free char *v = NULL;
@@ -169,7 +145,7 @@ static int config_get(int argc, char **argv, const char *path)
 	}
 	if (!settings_known_key(argv[1]))
 		return unknown_key(argv[1]);
-	if (load_effective(path, &s) < 0)
+	if (settings_load_effective(&s, path) < 0)
 		return 1;
 	settings_get(&s, argv[1], &lines);
 	for (size_t i = 0; i < lines.n; i++)

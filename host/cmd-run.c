@@ -233,12 +233,10 @@ static int collect_env(struct session *s, const struct strv *env)
 
 static int apply_settings(struct session *s, struct run_opts *o)
 {
-	cleanup_free char *path = settings_path();
 	char *err = NULL;
 
-	settings_defaults(&s->settings);
-	if (settings_load(&s->settings, path, &err) < 0)
-		goto fail;
+	if (settings_load_effective(&s->settings, NULL) < 0)
+		return -EINVAL;
 	for (size_t i = 0; i < o->sets.n; i++) {
 		if (settings_apply(&s->settings, o->sets.v[i], &err) < 0)
 			goto fail;

@@ -80,23 +80,6 @@ static int is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The directory holding the running executable, or NULL. */
-static char *exe_dir(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return xstrdup(buf[0] ? buf : "/");
-}
-
 /* The shipped hooks.  Installed: <prefix>/bin/paks finds
  * <prefix>/share/paks/hooks.  In a build tree (the preload library sits
  * next to the executable) the source tree's hooks/ is used instead: the
@@ -104,13 +87,11 @@ static char *exe_dir(void)
  * <exe dir>/../hooks for the in-tree build/paks. */
 static void shipped_dirs(struct strv *v)
 {
-	cleanup_free char *exe = exe_dir();
-	cleanup_free char *lib = NULL;
+	cleanup_free char *exe = paks_exe_dir();
 
 	if (!exe)
 		return;
-	lib = xasprintf("%s/%s", exe, PAKS_PRELOAD_NAME);
-	if (access(lib, F_OK) != 0) {
+	if (!paks_exe_in_build_tree(exe)) {
 		/* exe is already canonical: its parent is the prefix. */
 		char *slash = strrchr(exe, '/');
 		*slash = '\0';
@@ -662,19 +643,6 @@ static int hooks_cmd_dirs(const struct settings *s)
 	return 0;
 }
 
-static int load_settings(struct settings *s)
-{
-	cleanup_free char *path = settings_path();
-	cleanup_free char *err = NULL;
-
-	settings_defaults(s);
-	if (settings_load(s, path, &err) < 0) {
-		log_error("%s", err ? err : "cannot read the settings");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int cmd_hooks(int argc, char **argv)
 {
 	struct settings s;
@@ -690,7 +658,7 @@ int cmd_hooks(int argc, char **argv)
 			  "--help')");
 		return EXIT_USAGE;
 	}
-	if (load_settings(&s) < 0) {
+	if (settings_load_effective(&s, NULL) < 0) {
 		settings_free(&s);
 		return 1;
 	}

@@ -999,30 +999,17 @@ static void wait_child(struct proxy *px, int ms)
  * container running.  Once it is dead, --rm removes it. */
 static void kill_container(struct proxy *px)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 	struct strv argv = {0};
-	sigset_t none;
-	pid_t pid;
+	struct buf out = {0};
 
 	if (!px->s || !px->s->container || !px->s->engine_path)
 		return;
 	session_engine_argv(px->s, &argv);
 	strv_push(&argv, "kill");
 	strv_push(&argv, px->s->container);
-	posix_spawn_file_actions_init(&fa);
-	for (int fd = 0; fd < 3; fd++)
-		posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR,
-						 0);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	if (posix_spawnp(&pid, argv.v[0], &fa, &attr, argv.v, environ) == 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	/* Its output (a container id, or why not) is of no use here. */
+	session_capture(argv.v, &out, &out);
+	buf_free(&out);
 	strv_free(&argv);
 }
 

@@ -36,23 +36,13 @@ void session_engine_argv(const struct session *s, struct strv *argv)
 
 char *session_find_lib_dir(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *dir, *cand;
+	cleanup_free char *exe = paks_exe_dir();
 
-	if (n <= 0)
+	if (!exe)
 		return NULL;
-	exe[n] = '\0';
-	dir = strrchr(exe, '/');
-	if (dir)
-		*dir = '\0';
 	/* The build tree keeps everything next to the binary. */
-	cand = xasprintf("%s/%s", exe, PAKS_PRELOAD_NAME);
-	if (access(cand, R_OK) == 0) {
-		free(cand);
+	if (paks_exe_in_build_tree(exe))
 		return xstrdup(exe);
-	}
-	free(cand);
 	return xasprintf("%s/../lib/paks", exe);
 }
 

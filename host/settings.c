@@ -16,6 +16,7 @@
 
 #include <yaml.h>
 
+#include "log.h"
 #include "settings.h"
 #include "util.h"
 
@@ -916,5 +917,20 @@ int settings_edit_text(const char *text, size_t len, const char *key,
 	}
 	buf_append(&b, "", 0);
 	*out = b.data;
+	return 0;
+}
+
+int settings_load_effective(struct settings *s, const char *path)
+{
+	cleanup_free char *own = path ? NULL : settings_path();
+	char *err = NULL;
+
+	settings_defaults(s);
+	if (settings_load(s, path ? path : own, &err) < 0) {
+		log_error("%s", err ? err : "cannot read the settings");
+		free(err);
+		settings_free(s);
+		return -EINVAL;
+	}
 	return 0;
 }

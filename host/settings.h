@@ -29,6 +29,10 @@ char *settings_path(void);
  * -EINVAL and sets *err to a malloc'd one-line message naming file, line
  * and key, e.g. "settings.yml:3: unknown key 'colour'". */
 int settings_load(struct settings *s, const char *path, char **err);
+/* The settings as they take effect: defaults, then the file at path (NULL:
+ * settings_path()).  On error it prints the one-line message, leaves s
+ * empty and returns -EINVAL. */
+int settings_load_effective(struct settings *s, const char *path);
 /* Apply "key=value" to s (for `paks run -s`).  Same error contract. */
 int settings_apply(struct settings *s, const char *kv, char **err);
 /* The effective editor command. */

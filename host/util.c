@@ -12,12 +12,14 @@
 #include <spawn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "paks-protocol.h"
 #include "util.h"
 
 void cleanup_closep(int *fd)
@@ -332,15 +334,44 @@ int status_code(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
-int wait_exit_code(pid_t pid)
+int wait_pid(pid_t pid, int *wstatus)
 {
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0) {
+	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
 	}
-	return status_code(st);
+	return 0;
+}
+
+int wait_exit_code(pid_t pid)
+{
+	int st;
+	int r = wait_pid(pid, &st);
+
+	return r < 0 ? r : status_code(st);
+}
+
+char *paks_exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(buf[0] ? buf : "/");
+}
+
+bool paks_exe_in_build_tree(const char *exe_dir)
+{
+	cleanup_free char *lib = xasprintf("%s/%s", exe_dir, PAKS_PRELOAD_NAME);
+
+	return access(lib, R_OK) == 0;
 }
 
 bool path_is_within(const char *path, const char *dir)

@@ -86,6 +86,12 @@ void strv_pushf(struct strv *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *s);
 
+/* The directory of the running paks executable (malloc'd), or NULL. */
+char *paks_exe_dir(void);
+/* 1 when paks runs from its build tree: the preload library sits next to
+ * the executable (installed, it lives in PREFIX/lib/paks). */
+bool paks_exe_in_build_tree(const char *exe_dir);
+
 /* XDG directories: $XDG_CONFIG_HOME/paks (default ~/.config/paks). */
 char *paks_config_dir(void);
 
@@ -102,6 +108,8 @@ bool path_is_within(const char *path, const char *dir);
 
 /* A wait() status as a shell reports it: the exit code, or 128+signal. */
 int status_code(int wstatus);
+/* Wait for pid, retrying EINTR: 0 with the raw wait() status, or -errno. */
+int wait_pid(pid_t pid, int *wstatus);
 /* Wait for pid, retrying EINTR: its status_code(), or -errno. */
 int wait_exit_code(pid_t pid);
 
