@@ -17,29 +17,6 @@
 
 #define SAVE_MARK "paks save"
 
-/* Was the running image itself made by #save (its author says so)?  Then
- * squash, so saving a saved image again does not add a layer every time. */
-static bool image_is_paks_save(struct exec_ctx *c)
-{
-	struct strv argv = {0};
-	struct buf out = {0};
-	bool yes = false;
-
-	session_engine_argv(c->s, &argv);
-	strv_push(&argv, "image");
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.Author}}");
-	strv_push(&argv, c->s->image_id);
-	struct buf err = {0};
-	/* A failed look-up only means no squash; keep its message quiet. */
-	if (session_capture(argv.v, &out, &err) == 0 && out.data)
-		yes = strstr(out.data, SAVE_MARK) != NULL;
-	strv_free(&argv);
-	buf_free(&out);
-	buf_free(&err);
-	return yes;
-}
-
 static int run_quiet(struct exec_ctx *c, struct strv *argv)
 {
 	struct buf out = {0};
@@ -74,7 +51,10 @@ static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target)
 int exec_save_image(struct exec_ctx *c, const char *target)
 {
 	struct session *s = c->s;
-	bool squash = s->settings.save_squash || image_is_paks_save(c);
+	/* An image made by #save (its author says so) is squashed when saved
+	 * again, so the layer count does not grow with every save. */
+	bool squash = s->settings.save_squash ||
+		      strstr(s->image_author, SAVE_MARK) != NULL;
 	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
 					   s->session_id, (long)getpid());
 	struct strv argv = {0};

@@ -178,6 +178,9 @@ static int inspect_image(struct session *s, char **err)
 		s->image_id =
 		    xstrdup(json_string_value(json_object_get(img, "Id")));
 		s->image_config = cfg ? json_incref(cfg) : json_object();
+		free(s->image_author);
+		s->image_author =
+		    xstrdup(json_string_value(json_object_get(img, "Author")));
 	}
 	json_decref(root);
 	return 0;
@@ -465,6 +468,7 @@ void session_free(struct session *s)
 	strv_free(&s->engine_args);
 	free(s->image);
 	free(s->image_id);
+	free(s->image_author);
 	json_decref(s->image_config);
 	free(s->container);
 	free(s->session_id);
