@@ -48,7 +48,7 @@ const struct exec_cmd exec_commands[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static int usage(struct exec_ctx *c, const char *name)
+int exec_usage(struct exec_ctx *c, const char *name)
 {
 	const struct exec_cmd *e = exec_find(name);
 
@@ -62,7 +62,7 @@ int exec_cmd_help(struct exec_ctx *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return usage(c, "help");
+		return exec_usage(c, "help");
 	exec_out(c, "paks commands (run on the host):\n");
 	for (const struct exec_cmd *e = exec_commands; e->name; e++) {
 		cleanup_free char *left =
@@ -193,7 +193,7 @@ static int exec_cmd_size(struct exec_ctx *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return usage(c, "size");
+		return exec_usage(c, "size");
 	obj = inspect_container(c, true);
 	if (!obj)
 		return 1;
@@ -216,7 +216,7 @@ static int exec_cmd_diff(struct exec_ctx *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return usage(c, "diff");
+		return exec_usage(c, "diff");
 	session_engine_argv(c->s, &a);
 	strv_push(&a, "diff");
 	strv_push(&a, c->s->container);
@@ -296,7 +296,7 @@ static int exec_cmd_cp(struct exec_ctx *c, int argc, char **argv)
 	int r;
 
 	if (argc != 3)
-		return usage(c, "cp");
+		return exec_usage(c, "cp");
 	src_host = str_has_prefix(argv[1], "host:");
 	dst_host = str_has_prefix(argv[2], "host:");
 	if (src_host == dst_host) {
@@ -347,7 +347,7 @@ static int exec_cmd_envload(struct exec_ctx *c, int argc, char **argv)
 	int r;
 
 	if (argc != 2)
-		return usage(c, "envload");
+		return exec_usage(c, "envload");
 	if (!envstore_valid_name(argv[1])) {
 		exec_err(c, "invalid environment name '%s'", argv[1]);
 		return 2;
@@ -399,7 +399,7 @@ static int exec_cmd_envsave(struct exec_ctx *c, int argc, char **argv)
 	int r;
 
 	if (argc < 3)
-		return usage(c, "envsave");
+		return exec_usage(c, "envsave");
 	if (!envstore_valid_name(argv[1])) {
 		exec_err(c, "invalid environment name '%s'", argv[1]);
 		return 2;
@@ -439,7 +439,7 @@ static int exec_cmd_envhost(struct exec_ctx *c, int argc, char **argv)
 	struct envset set = {0};
 
 	if (argc < 2)
-		return usage(c, "envhost");
+		return exec_usage(c, "envhost");
 	for (int i = 1; i < argc; i++) {
 		const char *v = getenv(argv[i]);
 		if (!env_valid_var_name(argv[i])) {

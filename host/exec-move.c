@@ -29,10 +29,8 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	const char *note;
 	int r;
 
-	if (argc < 2 || argc > 3) {
-		exec_err(c, "usage: #push REF [tls-verify=false]");
-		return 2;
-	}
+	if (argc < 2 || argc > 3)
+		return exec_usage(c, "push");
 	if (argc == 3) {
 		if (!str_eq(argv[2], "tls-verify=false")) {
 			exec_err(c,
@@ -143,21 +141,13 @@ int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
 	cleanup_free char *file = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *tmp = NULL;
-	const char *err = NULL;
 	int r;
 
-	if (argc > 2) {
-		exec_err(c, "usage: #export [FILE]");
+	if (argc > 2)
+		return exec_usage(c, "export");
+	target = exec_save_target(c, NULL);
+	if (!target)
 		return 2;
-	}
-	target = naming_save_target(
-	    c->s->image, NULL,
-	    c->s->settings.save_suffix ? c->s->settings.save_suffix : "-saved",
-	    &err);
-	if (!target) {
-		exec_err(c, "%s", err);
-		return 2;
-	}
 	file = argc == 2 ? xstrdup(argv[1]) : naming_archive_name(target);
 	path = exec_host_path(c, file, false);
 	if (!path)

@@ -102,22 +102,14 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 	return 0;
 }
 
-char *exec_save_target(struct exec_ctx *c, int argc, char **argv)
+char *exec_save_target(struct exec_ctx *c, const char *arg)
 {
 	const char *err = NULL;
-	char *target;
-
-	if (argc > 1) {
-		exec_err(c,
-			 "too many arguments (usage: #%s "
-			 "[suffix=SUFFIX | NAME[:TAG]])",
-			 argv[-1] ? argv[-1] : "save");
-		return NULL;
-	}
-	target = naming_save_target(
-	    c->s->image, argc ? argv[0] : NULL,
+	char *target = naming_save_target(
+	    c->s->image, arg,
 	    c->s->settings.save_suffix ? c->s->settings.save_suffix : "-saved",
 	    &err);
+
 	if (!target)
 		exec_err(c, "%s", err);
 	return target;
@@ -125,9 +117,12 @@ char *exec_save_target(struct exec_ctx *c, int argc, char **argv)
 
 int exec_cmd_save(struct exec_ctx *c, int argc, char **argv)
 {
-	cleanup_free char *target = exec_save_target(c, argc - 1, argv + 1);
+	cleanup_free char *target = NULL;
 	int r;
 
+	if (argc > 2)
+		return exec_usage(c, "save");
+	target = exec_save_target(c, argc == 2 ? argv[1] : NULL);
 	if (!target)
 		return 2;
 	r = exec_save_image(c, target);

@@ -82,8 +82,11 @@ int exec_cmd_help(struct exec_ctx *c, int argc, char **argv);
 /* Commit the container to `target` atomically (temporary name, then
  * tag), with the image's original config.  0 or an exit status. */
 int exec_save_image(struct exec_ctx *c, const char *target);
-/* The target of `#save ARGS` (argv after the command name). */
-char *exec_save_target(struct exec_ctx *c, int argc, char **argv);
+/* The target of `#save [ARG]` (arg NULL: the image's name plus the
+ * save_suffix setting); NULL with the error emitted. */
+char *exec_save_target(struct exec_ctx *c, const char *arg);
+/* One "paks: usage: #NAME ARGS" line from the command table; returns 2. */
+int exec_usage(struct exec_ctx *c, const char *name);
 int exec_cmd_save(struct exec_ctx *c, int argc, char **argv);
 int exec_cmd_push(struct exec_ctx *c, int argc, char **argv);
 int exec_cmd_export(struct exec_ctx *c, int argc, char **argv);
