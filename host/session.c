@@ -479,7 +479,7 @@ void session_free(struct session *s)
 	strv_free(&s->user_env);
 }
 
-static char *probe_cache_path(const struct session *s)
+static char *probe_cache_path(const struct session *s, const char *shell_path)
 {
 	const char *x = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
@@ -487,7 +487,7 @@ static char *probe_cache_path(const struct session *s)
 				     ? xasprintf("%s/paks/probe", x)
 				     : xasprintf("%s/.cache/paks/probe",
 						 home && *home ? home : "/tmp");
-	char *shell = xstrdup(s->shell);
+	char *shell = xstrdup(shell_path);
 	char *path;
 
 	for (char *p = shell; *p; p++) {
@@ -503,24 +503,13 @@ static char *probe_cache_path(const struct session *s)
 /* Ask the launcher, inside the image, whether its shell can host the
  * preload.  The answer depends only on the image and the shell, so it is
  * cached by image id. */
-static char *probe_cache_for(struct session *s, const char *shell)
-{
-	char *saved = s->shell;
-	char *path;
-
-	s->shell = (char *)shell;
-	path = probe_cache_path(s);
-	s->shell = saved;
-	return path;
-}
-
 /* Ask the launcher, inside the image, about SHELL: "preload" (a glibc bash
  * that can host the library), "pty" or "missing".  The answer depends only
  * on the image and the shell, so it is cached by image id. */
 static int probe_shell(struct session *s, const char *shell, char **answer,
 		       char **err)
 {
-	cleanup_free char *cache = probe_cache_for(s, shell);
+	cleanup_free char *cache = probe_cache_path(s, shell);
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
 	int r;
