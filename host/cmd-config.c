@@ -12,8 +12,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +19,9 @@
 
 #include "cli.h"
 #include "log.h"
+#include "proc.h"
 #include "settings.h"
 #include "util.h"
-
-extern char **environ;
 
 struct config_cmd {
 	const char *name;
@@ -50,28 +47,10 @@ static void editor_argv(const char *editor, const char *file, struct strv *v)
 int config_run_editor(const char *editor, const char *file, char **err)
 {
 	struct strv argv = {0};
-	posix_spawnattr_t attr;
-	sigset_t dflt;
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
-	pid_t pid;
 	int status = 0, r;
 
 	editor_argv(editor, file, &argv);
-	/* Like system(): ^C belongs to the editor while it runs. */
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGQUIT);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	r = -posix_spawnp(&pid, argv.v[0], NULL, &attr, argv.v, environ);
-	if (r == 0)
-		r = wait_pid(pid, &status);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	posix_spawnattr_destroy(&attr);
+	r = proc_run_foreground(argv.v, &status);
 	if (r < 0)
 		*err = xasprintf("cannot run editor '%s': %s", argv.v[0],
 				 strerror(-r));

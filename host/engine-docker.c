@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "proc.h"
 #include "session.h"
 
 /* The docker CLI sends no detach keys when --detach-keys is empty, and the
@@ -77,11 +78,11 @@ static bool server_is_podman(const struct session *s)
 
 	if (cached >= 0)
 		return cached;
-	session_engine_argv(s, &argv);
+	engine_argv(s, &argv);
 	strv_push(&argv, "version");
 	strv_push(&argv, "--format={{range .Server.Components}}{{.Name}} "
 			 "{{end}}");
-	cached = session_capture(argv.v, &out, &eb) == 0 && out.data &&
+	cached = proc_capture(argv.v, &out, &eb) == 0 && out.data &&
 		 strstr(out.data, "Podman") != NULL;
 	strv_free(&argv);
 	buf_free(&out);
@@ -122,11 +123,11 @@ static int docker_is_remote(const struct session *s, char **where)
 	char *host = NULL;
 	int r;
 
-	session_engine_argv(s, &argv);
+	engine_argv(s, &argv);
 	strv_push(&argv, "context");
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--format={{.Endpoints.docker.Host}}");
-	r = session_capture(argv.v, &out, &eb);
+	r = proc_capture(argv.v, &out, &eb);
 	strv_free(&argv);
 	buf_free(&eb);
 	if (r == 0 && out.data) {

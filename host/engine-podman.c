@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "proc.h"
 #include "session.h"
 
 /* podman adds TERM, container=podman and a default PATH to the container,
@@ -114,7 +115,7 @@ static char *connection_uri(const struct session *s, const char *name)
 	strv_push(&argv, "connection");
 	strv_push(&argv, "list");
 	strv_push(&argv, "--format={{.Name}} {{.URI}} {{.Default}}");
-	if (session_capture(argv.v, &out, &eb) == 0 && out.data) {
+	if (proc_capture(argv.v, &out, &eb) == 0 && out.data) {
 		for (char *l = strtok_r(out.data, "\n", &save); l && !uri;
 		     l = strtok_r(NULL, "\n", &save)) {
 			char *sp = strchr(l, ' ');
@@ -162,6 +163,7 @@ static int podman_is_remote(const struct session *s, char **where)
 
 const struct engine engine_podman = {
     .name = "podman",
+    .tty_from_stdin = true,
     .run_flags = podman_run_flags,
     .commit_flags = podman_commit_flags,
     .registry_flags = podman_registry_flags,

@@ -13,7 +13,27 @@
 
 #include "engine.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
+
+void engine_argv(const struct session *s, struct strv *argv)
+{
+	strv_push(argv, s->engine_path);
+	for (size_t i = 0; i < s->engine_args.n; i++)
+		strv_push(argv, s->engine_args.v[i]);
+}
+
+char *engine_first_line(const struct buf *b)
+{
+	const char *s = b->data ? b->data : "";
+	const char *nl;
+
+	/* podman prefixes errors with "Error: "; keep the message. */
+	while (*s == '\n')
+		s++;
+	nl = strchr(s, '\n');
+	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
+}
 
 const struct engine *engine_by_name(const char *name)
 {

@@ -16,6 +16,10 @@ struct session;
 
 struct engine {
 	const char *name; /* "podman" or "docker": also the program name */
+	/* The client takes the terminal's mode and size from its stdin, so
+	 * its output may go through a pipe instead of the PTY (podman; the
+	 * docker CLI reads the size from stdout). */
+	bool tty_from_stdin;
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);
@@ -44,6 +48,10 @@ struct engine {
 extern const struct engine engine_podman;
 extern const struct engine engine_docker;
 
+/* Start an engine command line for s: the program, its global flags. */
+void engine_argv(const struct session *s, struct strv *argv);
+/* The first non-empty line of an engine's message, malloc'd. */
+char *engine_first_line(const struct buf *b);
 /* "podman" / "docker" -> backend, NULL otherwise. */
 const struct engine *engine_by_name(const char *name);
 /* Resolve container_tech ("auto", "podman", "docker") to a backend whose

@@ -96,7 +96,7 @@ static json_t *inspect_container(struct exec_ctx *c, bool size)
 	json_t *root, *obj = NULL;
 	int r;
 
-	session_engine_argv(c->s, &argv);
+	engine_argv(c->s, &argv);
 	strv_push(&argv, "container");
 	strv_push(&argv, "inspect");
 	if (size)
@@ -217,7 +217,7 @@ static int exec_cmd_diff(struct exec_ctx *c, int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return exec_usage(c, "diff");
-	session_engine_argv(c->s, &a);
+	engine_argv(c->s, &a);
 	strv_push(&a, "diff");
 	strv_push(&a, c->s->container);
 	r = exec_engine(c, &a, NULL);
@@ -310,7 +310,7 @@ static int exec_cmd_cp(struct exec_ctx *c, int argc, char **argv)
 		       : container_path(c, argv[2]);
 	if (!src || !dst)
 		return 1;
-	session_engine_argv(c->s, &a);
+	engine_argv(c->s, &a);
 	strv_push(&a, "cp");
 	strv_push(&a, src);
 	strv_push(&a, dst);

@@ -56,7 +56,7 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 	if (r != 0)
 		return r;
 	exec_out(c, "Pushing %s...\n", target);
-	session_engine_argv(c->s, &a);
+	engine_argv(c->s, &a);
 	strv_push(&a, "push");
 	note = c->s->engine->registry_flags(c->s, target, tls_off, &a);
 	if (note)
@@ -115,7 +115,7 @@ static int save_archive(struct exec_ctx *c, const char *image, const char *tmp,
 
 	/* podman refuses to write over an existing file. */
 	unlink(tmp);
-	session_engine_argv(c->s, &a);
+	engine_argv(c->s, &a);
 	strv_push(&a, "save");
 	c->s->engine->save_flags(c->s, &a);
 	strv_pushf(&a, "--output=%s", tmp);

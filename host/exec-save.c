@@ -32,14 +32,14 @@ static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target)
 	struct strv argv = {0};
 	int r;
 
-	session_engine_argv(c->s, &argv);
+	engine_argv(c->s, &argv);
 	strv_push(&argv, "tag");
 	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
 	strv_push(&argv, target);
 	r = run_quiet(c, &argv);
 	strv_free(&argv);
-	session_engine_argv(c->s, &argv);
+	engine_argv(c->s, &argv);
 	strv_push(&argv, "rmi");
 	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
@@ -62,7 +62,7 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 
 	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
 		 squash ? " (squashed)" : "");
-	session_engine_argv(s, &argv);
+	engine_argv(s, &argv);
 	strv_push(&argv, "commit");
 	s->engine->commit_flags(s, squash, &argv);
 	/* The author field marks a paks save: it is image metadata, not config,
@@ -75,7 +75,7 @@ int exec_save_image(struct exec_ctx *c, const char *target)
 	strv_free(&argv);
 	if (r != 0 || c->cancelled) {
 		if (r > 0 || c->cancelled) {
-			session_engine_argv(s, &argv);
+			engine_argv(s, &argv);
 			strv_push(&argv, "rmi");
 			strv_push(&argv, "--");
 			strv_push(&argv, tmp);

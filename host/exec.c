@@ -4,27 +4,18 @@
  * run host programs with an argv while their output streams back and
  * Ctrl-C can cancel them.
  */
-#include <sys/wait.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "exec.h"
 #include "hooks.h"
 #include "log.h"
+#include "proc.h"
 #include "session.h"
 #include "words.h"
-
-extern char **environ;
 
 void exec_write(struct exec_ctx *c, uint32_t type, const void *d, size_t n)
 {
@@ -131,157 +122,57 @@ int exec_line(struct exec_ctx *c, const char *line, size_t len)
 	return r;
 }
 
-static void set_fl(int fd, int flags)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | flags);
-}
-
-static void kill_group(pid_t pid, int sig)
-{
-	if (kill(-pid, sig) < 0)
-		kill(pid, sig);
-}
-
-struct spawn_pipes {
-	int fd[3]; /* stdout, stderr, fd 3 */
+struct relay {
+	struct exec_ctx *c;
+	const struct spawn_opts *o;
 };
 
-static void spawn_io_setup(posix_spawn_file_actions_t *fa,
-			   const struct spawn_opts *o, int out[2], int err[2],
-			   int f3[2])
+/* stdout to o->out when collecting, fd 3 to o->fd3, the rest streamed. */
+static void relay(void *arg, int which, const char *data, size_t n)
 {
-	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(fa, out[1], 1);
-	if (o && o->quiet_stderr)
-		posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY,
-						 0);
-	else
-		posix_spawn_file_actions_adddup2(fa, err[1], 2);
-	if (f3[1] >= 0)
-		posix_spawn_file_actions_adddup2(fa, f3[1], 3);
-}
+	struct relay *rl = arg;
 
-static pid_t spawn_child(char *const argv[], const struct spawn_opts *o,
-			 const char *dir, int out[2], int err[2], int f3[2])
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	pid_t pid;
-	int r;
-
-	spawn_io_setup(&fa, o, out, err, f3);
-	if (dir)
-		posix_spawn_file_actions_addchdir_np(&fa, dir);
-	spawn_attr_init(&attr, true);
-	r = posix_spawnp(&pid, argv[0], &fa, &attr, argv,
-			 o && o->envp ? o->envp : environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -r;
-	return pid;
-}
-
-static void relay(struct exec_ctx *c, const struct spawn_opts *o, int which,
-		  const char *data, size_t n)
-{
-	if (which == 0 && o && o->out)
-		buf_append(o->out, data, n);
+	if (which == 0 && rl->o && rl->o->out)
+		buf_append(rl->o->out, data, n);
 	else if (which == 2)
-		buf_append(o->fd3, data, n);
+		buf_append(rl->o->fd3, data, n);
 	else
-		exec_write(c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR, data,
-			   n);
+		exec_write(rl->c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR,
+			   data, n);
 }
 
-/* Pump the child's pipes until they close; on cancel, TERM then KILL its
- * process group. */
-static void pump(struct exec_ctx *c, const struct spawn_opts *o, pid_t pid,
-		 int fds[3])
+static int relay_cancel(void *arg)
 {
-	struct pollfd p[4];
-	char chunk[16384];
-	time_t killed_at = 0;
+	struct relay *rl = arg;
 
-	for (;;) {
-		int open_fds = 0;
-		for (int i = 0; i < 3; i++) {
-			p[i].fd = fds[i];
-			p[i].events = POLLIN;
-			open_fds += fds[i] >= 0;
-		}
-		if (!open_fds)
-			break;
-		p[3].fd = c->cancelled ? -1 : c->cancel_fd;
-		p[3].events = POLLIN;
-		if (poll(p, 4, killed_at ? 500 : -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[3].fd >= 0 && p[3].revents && c->check_cancel &&
-		    c->check_cancel(c)) {
-			c->cancelled = true;
-			kill_group(pid, SIGTERM);
-			killed_at = time(NULL);
-		}
-		if (killed_at && time(NULL) - killed_at >= 3)
-			kill_group(pid, SIGKILL);
-		for (int i = 0; i < 3; i++) {
-			ssize_t n;
-			if (fds[i] < 0 || !p[i].revents)
-				continue;
-			n = read(fds[i], chunk, sizeof(chunk));
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0) {
-				close(fds[i]);
-				fds[i] = -1;
-				continue;
-			}
-			relay(c, o, i, chunk, (size_t)n);
-		}
-	}
+	return rl->c->check_cancel && rl->c->check_cancel(rl->c);
 }
 
 int exec_spawn(struct exec_ctx *c, char *const argv[],
 	       const struct spawn_opts *o)
 {
-	int out[2], err[2], f3[2] = {-1, -1};
-	int fds[3];
-	pid_t pid;
-	int st;
+	struct proc_opts po = {
+	    .envp = o ? o->envp : NULL,
+	    .dir = o && o->dir ? o->dir : c->s->launch_dir,
+	    .own_group = true,
+	    .out = PROC_PIPE,
+	    .err = o && o->quiet_stderr ? PROC_NULL : PROC_PIPE,
+	    .fd3 = o && o->fd3,
+	};
+	struct relay rl = {c, o};
+	struct proc_sink sink = {.data = relay,
+				 .cancel_fd = c->cancel_fd,
+				 .check_cancel = relay_cancel,
+				 .cancelled = c->cancelled,
+				 .arg = &rl};
+	struct proc p;
+	int st = proc_start(&p, argv, &po);
 
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -errno;
-	}
-	if (o && o->fd3 && pipe2(f3, O_CLOEXEC) < 0)
-		f3[0] = f3[1] = -1;
-	pid = spawn_child(argv, o, o && o->dir ? o->dir : c->s->launch_dir, out,
-			  err, f3);
-	close(out[1]);
-	close(err[1]);
-	if (f3[1] >= 0)
-		close(f3[1]);
-	fds[0] = out[0];
-	fds[1] = err[0];
-	fds[2] = f3[0];
-	if (pid < 0) {
-		for (int i = 0; i < 3; i++)
-			if (fds[i] >= 0)
-				close(fds[i]);
-		return (int)pid;
-	}
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			set_fl(fds[i], O_NONBLOCK);
-	pump(c, o, pid, fds);
-	st = wait_exit_code(pid);
+	if (st < 0)
+		return st;
+	proc_pump(&p, &sink);
+	c->cancelled = sink.cancelled;
+	st = proc_wait(p.pid);
 	if (c->cancelled && st >= 0)
 		return 130;
 	return st;

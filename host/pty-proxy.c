@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,7 @@
 #include "engine.h"
 #include "exec.h"
 #include "log.h"
+#include "proc.h"
 #include "pty.h"
 #include "session.h"
 #include "util.h"
@@ -286,8 +286,7 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 			const struct winsize *ws)
 {
 	char name[128];
-	int slave, err = 0, pfd[2], opipe[2] = {-1, -1};
-	ssize_t r;
+	int slave, err, opipe[2] = {-1, -1};
 
 	px->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (px->master < 0)
@@ -301,49 +300,19 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 		return -errno;
 	if (px->tio_saved)
 		tcsetattr(slave, TCSANOW, &px->saved_tio);
-	/* podman takes the terminal's mode and size from its stdin, so its
-	 * output can come through a pipe: a stream then skips the kernel's
-	 * tty layer, which costs more than the rest of the proxy together.
-	 * The docker CLI reads the size from stdout: it keeps the PTY. */
-	if (px->s && px->s->engine == &engine_podman &&
+	/* An engine client that takes the terminal's mode and size from its
+	 * stdin (podman) can send its output through a pipe: a stream then
+	 * skips the kernel's tty layer, which costs more than the rest of the
+	 * proxy together.  The docker CLI reads the size from stdout: it
+	 * keeps the PTY. */
+	if (px->s && px->s->engine && px->s->engine->tty_from_stdin &&
 	    pipe2(opipe, O_CLOEXEC) < 0)
 		opipe[0] = opipe[1] = -1;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		err = -errno;
-		close(slave);
-		return err;
-	}
-	px->child = fork();
-	if (px->child == 0) {
-		sigprocmask(SIG_SETMASK, &px->old_mask, NULL);
-		setsid();
-		ioctl(slave, TIOCSCTTY, 0);
-		dup2(slave, 0);
-		dup2(opipe[1] >= 0 ? opipe[1] : slave, 1);
-		dup2(opipe[1] >= 0 ? opipe[1] : slave, 2);
-		execvp(argv[0], argv);
-		err = errno;
-		(void)!write(pfd[1], &err, sizeof(err));
-		_exit(127);
-	}
-	err = px->child < 0 ? -errno : 0;
+	err = proc_start_pty(argv, slave, opipe[1], &px->old_mask, &px->child);
 	close(slave);
-	close(pfd[1]);
 	if (opipe[1] >= 0)
 		close(opipe[1]);
 	px->out_pipe = opipe[0];
-	if (err == 0) {
-		do
-			r = read(pfd[0], &err, sizeof(err));
-		while (r < 0 && errno == EINTR);
-		if (r == (ssize_t)sizeof(err)) {
-			waitpid(px->child, NULL, 0);
-			err = -err;
-		} else {
-			err = 0;
-		}
-	}
-	close(pfd[0]);
 	if (err == 0)
 		fcntl(px->master, F_SETFL,
 		      fcntl(px->master, F_GETFL) | O_NONBLOCK);
@@ -353,23 +322,10 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 	return err;
 }
 
-static void reap(struct proxy *px, int flags)
+static void reap(struct proxy *px, bool block)
 {
-	int st;
-	pid_t r;
-
-	if (px->child_done)
-		return;
-	do
-		r = waitpid(px->child, &st, flags);
-	while (r < 0 && errno == EINTR);
-	if (r != px->child)
-		return;
-	px->child_done = true;
-	if (WIFEXITED(st))
-		px->status = WEXITSTATUS(st);
-	else if (WIFSIGNALED(st))
-		px->status = 128 + WTERMSIG(st);
+	if (!px->child_done && proc_reap(px->child, block, &px->status))
+		px->child_done = true;
 }
 
 /* ---- paks commands ---- */
@@ -450,7 +406,7 @@ static void handle_signal(struct proxy *px, int sig)
 	if (sig == SIGWINCH)
 		apply_winsize(px);
 	else if (sig == SIGCHLD)
-		reap(px, WNOHANG);
+		reap(px, false);
 	else if (!px->shutdown_sig)
 		px->shutdown_sig = sig;
 }
@@ -550,27 +506,10 @@ static int write_env_file(struct proxy *px, int status)
  * asked once, it does not change. */
 static long container_pid(struct proxy *px)
 {
-	struct strv argv = {0};
-	struct buf out = {0}, err = {0};
-
-	if (px->shell_pid != 0)
-		return px->shell_pid > 0 ? px->shell_pid : 0;
-	px->shell_pid = -1;
-	if (!px->s || !px->s->container || !px->s->engine_path || px->s->remote)
-		return 0;
-	session_engine_argv(px->s, &argv);
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.State.Pid}}");
-	strv_push(&argv, px->s->container);
-	if (session_capture(argv.v, &out, &err) == 0 && out.data) {
-		buf_append(&out, "", 1);
-		px->shell_pid = strtol(out.data, NULL, 10);
-		if (px->shell_pid <= 0)
-			px->shell_pid = -1;
-	}
-	strv_free(&argv);
-	buf_free(&out);
-	buf_free(&err);
+	if (px->shell_pid == 0)
+		px->shell_pid = px->s ? session_container_pid(px->s) : 0;
+	if (px->shell_pid == 0)
+		px->shell_pid = -1;
 	return px->shell_pid > 0 ? px->shell_pid : 0;
 }
 
@@ -990,27 +929,14 @@ static void wait_child(struct proxy *px, int ms)
 		struct pollfd p = {.fd = px->sigfd, .events = POLLIN};
 		poll(&p, 1, 50);
 		read_signals(px);
-		reap(px, WNOHANG);
+		reap(px, false);
 	}
 }
 
-/* `ENGINE kill NAME`: the shell is the container's PID 1, which ignores
- * TERM and HUP, and killing only the engine client would leave the
- * container running.  Once it is dead, --rm removes it. */
 static void kill_container(struct proxy *px)
 {
-	struct strv argv = {0};
-	struct buf out = {0};
-
-	if (!px->s || !px->s->container || !px->s->engine_path)
-		return;
-	session_engine_argv(px->s, &argv);
-	strv_push(&argv, "kill");
-	strv_push(&argv, px->s->container);
-	/* Its output (a container id, or why not) is of no use here. */
-	session_capture(argv.v, &out, &out);
-	buf_free(&out);
-	strv_free(&argv);
+	if (px->s)
+		session_kill_container(px->s);
 }
 
 /* TERM, HUP or INT sent to paks: give the terminal back first (on a line
@@ -1035,7 +961,7 @@ static void shutdown_engine(struct proxy *px)
 	}
 	if (!px->child_done) {
 		kill(px->child, SIGKILL);
-		reap(px, 0);
+		reap(px, true);
 	}
 	px->status = 128 + px->shutdown_sig;
 }
@@ -1068,7 +994,7 @@ static int proxy_loop(struct proxy *px)
 		if (px->master_eof || px->child_done) {
 			drain_master(px);
 			terminal_restore(px);
-			reap(px, 0);
+			reap(px, true);
 			return px->status;
 		}
 	}

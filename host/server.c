@@ -9,13 +9,11 @@
  */
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +23,9 @@
 #include "exec.h"
 #include "log.h"
 #include "paks-protocol.h"
+#include "proc.h"
 #include "server.h"
 #include "session.h"
-
-extern char **environ;
 
 #define WORKER_OPEN_TIMEOUT_MS 5000
 
@@ -266,31 +263,25 @@ static void handle_hellos(struct session *s, struct proto_decoder *d,
 
 /* The engine stays in paks's process group: it is the terminal's
  * foreground job, as it would be when started by the user's shell. */
-static pid_t spawn_engine(char *const argv[])
+static int spawn_engine(char *const argv[], pid_t *pid)
 {
-	posix_spawnattr_t attr;
-	pid_t pid;
-	int r;
+	struct proc_opts o = {.stdin_inherit = true};
+	struct proc p;
+	int r = proc_start(&p, argv, &o);
 
-	spawn_attr_init(&attr, false);
-	r = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (r != 0) {
-		errno = r;
-		return -1;
-	}
-	return pid;
+	*pid = p.pid;
+	return r;
 }
 
 /* Reap children; returns 1 when the engine has exited. */
 static int reap(pid_t engine, int *status)
 {
 	pid_t pid;
-	int st, done = 0;
+	int code, done = 0;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+	while ((pid = proc_reap_any(&code)) > 0) {
 		if (pid == engine) {
-			*status = status_code(st);
+			*status = code;
 			done = 1;
 		}
 	}
@@ -350,7 +341,7 @@ int server_run(struct session *s, char *const argv[])
 	cleanup_free char *fifo =
 	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
 	sigset_t mask, old;
-	int fifo_fd, sig_fd, status;
+	int fifo_fd, sig_fd, status, r;
 	pid_t engine;
 
 	/* O_RDWR: the FIFO never reports EOF when a client closes it. */
@@ -365,16 +356,15 @@ int server_run(struct session *s, char *const argv[])
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	engine = spawn_engine(argv);
-	if (engine < 0) {
-		int e = errno;
+	r = spawn_engine(argv, &engine);
+	if (r < 0) {
 		close(fifo_fd);
 		close(sig_fd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -e;
+		return r;
 	}
 	status = serve_loop(s, engine, fifo_fd, sig_fd);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
+	while (proc_reap_any(&r) > 0)
 		;
 	close(fifo_fd);
 	close(sig_fd);

@@ -38,22 +38,19 @@ struct session {
 	bool remote;	      /* the engine is not on this machine */
 };
 
-/* Start an engine command line: program, global flags. */
-void session_engine_argv(const struct session *s, struct strv *argv);
-/* The directory holding the paks helper files next to the executable. */
-char *session_find_lib_dir(void);
-
-#endif
-
-/* Run an engine command with argv, collecting stdout (and stderr when err
- * is non-NULL, else it passes through).  Returns the exit status or
- * -errno. */
-int session_capture(char *const argv[], struct buf *out, struct buf *err);
-/* Prepare the session (engine, image, runtime dir, mode) and run it. */
-int session_prepare(struct session *s, char **err);
+/* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
+ * or -1 with *cause set. */
+int session_prepare(struct session *s, char **cause);
 /* The full engine command line for the interactive container. */
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv);
+/* The container's first process as the host sees it, 0 when unknown
+ * (a remote engine, or not running). */
+long session_container_pid(struct session *s);
+/* Kill the container, so that --rm removes it. */
+void session_kill_container(struct session *s);
 /* Remove the runtime directory. */
 void session_cleanup(struct session *s);
 void session_free(struct session *s);
+
+#endif

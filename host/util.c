@@ -5,11 +5,8 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
-#include <signal.h>
-#include <spawn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -327,30 +324,6 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
-int status_code(int wstatus)
-{
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return WEXITSTATUS(wstatus);
-}
-
-int wait_pid(pid_t pid, int *wstatus)
-{
-	while (waitpid(pid, wstatus, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
-}
-
-int wait_exit_code(pid_t pid)
-{
-	int st;
-	int r = wait_pid(pid, &st);
-
-	return r < 0 ? r : status_code(st);
-}
-
 char *paks_exe_dir(void)
 {
 	char buf[PATH_MAX];
@@ -382,22 +355,4 @@ bool path_is_within(const char *path, const char *dir)
 		return path[0] == '/';
 	return strncmp(path, dir, n) == 0 &&
 	       (path[n] == '\0' || path[n] == '/');
-}
-
-void spawn_attr_init(posix_spawnattr_t *attr, bool own_group)
-{
-	sigset_t none, def;
-
-	sigemptyset(&none);
-	sigfillset(&def);
-	sigdelset(&def, SIGKILL);
-	sigdelset(&def, SIGSTOP);
-	posix_spawnattr_init(attr);
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &def);
-	if (own_group)
-		posix_spawnattr_setpgroup(attr, 0);
-	posix_spawnattr_setflags(
-	    attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-		      (own_group ? POSIX_SPAWN_SETPGROUP : 0));
 }

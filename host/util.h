@@ -6,7 +6,6 @@
 #ifndef PAKS_UTIL_H
 #define PAKS_UTIL_H
 
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,20 +97,8 @@ char *paks_config_dir(void);
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);
 
-/* Spawn attributes for a child of paks: an empty signal mask and default
- * dispositions (paks blocks signals for its signalfd and ignores some), and
- * optionally a process group of its own so that cancel can kill it all. */
-void spawn_attr_init(posix_spawnattr_t *attr, bool own_group);
-
 /* 1 when the resolved path is dir or below it. */
 bool path_is_within(const char *path, const char *dir);
-
-/* A wait() status as a shell reports it: the exit code, or 128+signal. */
-int status_code(int wstatus);
-/* Wait for pid, retrying EINTR: 0 with the raw wait() status, or -errno. */
-int wait_pid(pid_t pid, int *wstatus);
-/* Wait for pid, retrying EINTR: its status_code(), or -errno. */
-int wait_exit_code(pid_t pid);
 
 /* 1 when an argument before "--" is -h or --help. */
 int cli_wants_help(int argc, char **argv);

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The image a session runs: load it from an #export archive, pull it when
+ * it is not here, and inspect it for its id, author and original config.
+ */
+#include <sys/stat.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "image.h"
+#include "log.h"
+#include "proc.h"
+#include "session.h"
+
+/* `inspect` the image: 0 with id and config, 1 when it does not exist. */
+static int inspect_image(struct session *s, char **cause)
+{
+	struct strv argv = {0};
+	struct buf out = {0}, eb = {0};
+	json_error_t je;
+	json_t *root;
+	int r;
+
+	engine_argv(s, &argv);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--");
+	strv_push(&argv, s->image);
+	r = proc_capture(argv.v, &out, &eb);
+	strv_free(&argv);
+	buf_free(&eb);
+	if (r != 0) {
+		buf_free(&out);
+		if (r < 0) {
+			*cause = xasprintf("cannot run %s: %s", s->engine_path,
+					   strerror(-r));
+			return -1;
+		}
+		return 1;
+	}
+	root = json_loads(out.data ? out.data : "", 0, &je);
+	buf_free(&out);
+	if (!json_is_array(root) || json_array_size(root) < 1) {
+		json_decref(root);
+		*cause = xasprintf("unexpected output from %s image inspect",
+				   s->engine_path);
+		return -1;
+	}
+	{
+		json_t *img = json_array_get(root, 0);
+		json_t *cfg = json_object_get(img, "Config");
+		s->image_id =
+		    xstrdup(json_string_value(json_object_get(img, "Id")));
+		s->image_config = cfg ? json_incref(cfg) : json_object();
+		free(s->image_author);
+		s->image_author =
+		    xstrdup(json_string_value(json_object_get(img, "Author")));
+	}
+	json_decref(root);
+	return 0;
+}
+
+/* A file argument is an archive from #export: load it and run what it
+ * holds.  Sets s->image to the loaded reference. */
+static int load_archive(struct session *s, char **cause)
+{
+	struct strv argv = {0};
+	struct buf out = {0}, eb = {0};
+	char *ref = NULL;
+	int r;
+
+	engine_argv(s, &argv);
+	strv_push(&argv, "load");
+	strv_push(&argv, "-i");
+	strv_push(&argv, s->image);
+	r = proc_capture(argv.v, &out, &eb);
+	strv_free(&argv);
+	if (r != 0) {
+		cleanup_free char *why =
+		    r < 0 ? xstrdup(strerror(-r)) : engine_first_line(&eb);
+		*cause = xasprintf("cannot load archive %s: %s", s->image, why);
+		buf_free(&out);
+		buf_free(&eb);
+		return -1;
+	}
+	/* "Loaded image: REF" (podman prints "Loaded image(s): REF"). */
+	for (char *line = out.data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		char *colon = strstr(line, "Loaded image");
+		if (nl)
+			*nl = '\0';
+		if (colon && (colon = strchr(colon, ':'))) {
+			colon++;
+			while (*colon == ' ')
+				colon++;
+			free(ref);
+			ref = xstrdup(colon);
+			{
+				char *comma = strchr(ref, ',');
+				if (comma)
+					*comma = '\0';
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	buf_free(&out);
+	buf_free(&eb);
+	if (!ref) {
+		*cause = xasprintf("%s load did not name the loaded image",
+				   s->engine_path);
+		return -1;
+	}
+	free(s->image);
+	s->image = ref;
+	return 0;
+}
+
+/* The engine's reason for a failure: its last "Error: ..." line. */
+static char *last_error_line(const struct buf *b)
+{
+	const char *s = b->data ? b->data : "";
+	const char *best = NULL, *p;
+
+	for (p = s; (p = strstr(p, "Error")); p++) {
+		if (p == s || p[-1] == '\n')
+			best = p;
+	}
+	if (!best)
+		return engine_first_line(b);
+	if (str_has_prefix(best, "Error: "))
+		best += 7;
+	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
+}
+
+/* A registry reference that is not here yet: pull it.  On a terminal the
+ * engine's progress is shown as it comes; otherwise it is kept, and a
+ * failure is one line with the engine's reason.  Loopback registries are
+ * reached over plain HTTP (registry_flags), credentials come from the
+ * engine's own login. */
+static int pull_image(struct session *s, char **cause)
+{
+	struct strv argv = {0};
+	struct buf out = {0};
+	bool tty = isatty(2);
+	int r;
+
+	if (tty)
+		log_info("%s is not here; pulling it", s->image);
+	engine_argv(s, &argv);
+	strv_push(&argv, "pull");
+	(void)s->engine->registry_flags(s, s->image, false, &argv);
+	strv_push(&argv, "--");
+	strv_push(&argv, s->image);
+	r = tty ? proc_run_progress(argv.v) : proc_capture(argv.v, &out, &out);
+	strv_free(&argv);
+	if (r < 0)
+		*cause = xasprintf("cannot run %s: %s", s->engine_path,
+				   strerror(-r));
+	else if (r > 0 && tty)
+		*cause = xasprintf("image '%s' is not here and could not be "
+				   "pulled (%s's message is above)",
+				   s->image, s->engine->name);
+	else if (r > 0) {
+		cleanup_free char *why = last_error_line(&out);
+		*cause = xasprintf("image '%s' is not here and could not be "
+				   "pulled: %s",
+				   s->image, why);
+	}
+	buf_free(&out);
+	return r == 0 ? 0 : -1;
+}
+
+int image_resolve(struct session *s, char **cause)
+{
+	struct stat st;
+	int r;
+
+	if ((strchr(s->image, '/') || strstr(s->image, ".tar")) &&
+	    stat(s->image, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (load_archive(s, cause) < 0)
+			return -1;
+	}
+	r = inspect_image(s, cause);
+	if (r <= 0)
+		return r;
+	if (pull_image(s, cause) < 0)
+		return -1;
+	r = inspect_image(s, cause);
+	if (r > 0)
+		*cause = xasprintf("image '%s' not found", s->image);
+	return r == 0 ? 0 : -1;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The image a session runs: load, pull and inspect.
+ */
+#ifndef PAKS_IMAGE_H
+#define PAKS_IMAGE_H
+
+struct session;
+
+/* Make s->image available (loading an archive file, pulling a missing
+ * reference) and fill s->image_id, image_author and image_config.  0, or
+ * -1 with *cause set. */
+int image_resolve(struct session *s, char **cause);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shell's environment, written to launch.env in the runtime directory
+ * for the launcher: the image's variables, what a shell needs, the user's
+ * -e values and the paks variables.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "launch-env.h"
+#include "paks-protocol.h"
+#include "session.h"
+
+/* The user the shell runs as: the one asked for, else the image's own. */
+static const char *run_user(const struct session *s)
+{
+	const char *img =
+	    json_string_value(json_object_get(s->image_config, "User"));
+
+	if (s->settings.user && *s->settings.user)
+		return s->settings.user;
+	return img && *img ? img : NULL;
+}
+
+static void env_record(struct buf *b, const char *name, const char *value)
+{
+	buf_printf(b, "%s=%s", name, value);
+	buf_append(b, "", 1);
+}
+
+/* The shell's environment: the image's variables, what a shell needs, the
+ * user's -e values, and the paks variables. */
+int launch_env_write(struct session *s, char **cause)
+{
+	json_t *env = json_object_get(s->image_config, "Env");
+	const char *term = getenv("TERM");
+	cleanup_free char *path = xasprintf("%s/launch.env", s->runtime_dir);
+	struct buf b = {0};
+	bool has_path = false;
+	size_t i;
+	json_t *v;
+	int r;
+
+	json_array_foreach(env, i, v)
+	{
+		const char *kv = json_string_value(v);
+		if (!kv || !strchr(kv, '='))
+			continue;
+		has_path |= str_has_prefix(kv, "PATH=");
+		buf_append(&b, kv, strlen(kv) + 1);
+	}
+	if (!has_path)
+		env_record(&b, "PATH",
+			   "/usr/local/sbin:/usr/local/bin:"
+			   "/usr/sbin:/usr/bin:/sbin:/bin");
+	env_record(&b, "TERM", term && *term ? term : "xterm");
+	for (i = 0; i < s->user_env.n; i++)
+		buf_append(&b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
+	env_record(&b, PAKS_ENV_DIR, PAKS_CONTAINER_DIR);
+	env_record(&b, "PAKS_SESSION", s->session_id);
+	if (run_user(s))
+		env_record(&b, "PAKS_USER", run_user(s));
+	if (s->mode == MODE_PRELOAD)
+		env_record(&b, "LD_PRELOAD",
+			   PAKS_CONTAINER_DIR "/" PAKS_PRELOAD_NAME);
+	r = write_file_atomic(path, b.data, b.len, 0600);
+	buf_free(&b);
+	if (r < 0) {
+		*cause = xasprintf("cannot write %s: %s", path, strerror(-r));
+		return -1;
+	}
+	return 0;
+}

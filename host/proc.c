@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host processes: every program paks runs on the host (engine commands,
+ * hooks, the editor, the interactive engine client) is started here, with
+ * an argv and posix_spawn (fork only where a PTY must become the
+ * controlling terminal), and waited for here.
+ */
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+extern char **environ;
+
+/* An empty signal mask and default dispositions (paks blocks signals for
+ * its signalfd and ignores some), and optionally a process group of its
+ * own so that cancel can kill it all. */
+static void attr_init(posix_spawnattr_t *attr, bool own_group)
+{
+	sigset_t none, def;
+
+	sigemptyset(&none);
+	sigfillset(&def);
+	sigdelset(&def, SIGKILL);
+	sigdelset(&def, SIGSTOP);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &def);
+	if (own_group)
+		posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setflags(
+	    attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+		      (own_group ? POSIX_SPAWN_SETPGROUP : 0));
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
+}
+
+static void stream_action(posix_spawn_file_actions_t *fa, int fd,
+			  enum proc_stream how, int pipe_w)
+{
+	if (how == PROC_NULL)
+		posix_spawn_file_actions_addopen(fa, fd, "/dev/null", O_WRONLY,
+						 0);
+	else if (how == PROC_PIPE)
+		posix_spawn_file_actions_adddup2(fa, pipe_w, fd);
+	else if (how == PROC_STDERR)
+		posix_spawn_file_actions_adddup2(fa, 2, fd);
+}
+
+int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o)
+{
+	static const struct proc_opts none = {0};
+	int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int r = 0;
+
+	if (!o)
+		o = &none;
+	if ((o->out == PROC_PIPE && pipe2(pipes[0], O_CLOEXEC) < 0) ||
+	    (o->err == PROC_PIPE && pipe2(pipes[1], O_CLOEXEC) < 0))
+		r = -errno;
+	/* Without fd 3 a hook still runs; it only cannot set variables. */
+	if (r == 0 && o->fd3 && pipe2(pipes[2], O_CLOEXEC) < 0)
+		pipes[2][0] = pipes[2][1] = -1;
+	if (r < 0) {
+		for (int i = 0; i < 3; i++)
+			close_pair(pipes[i]);
+		return r;
+	}
+	posix_spawn_file_actions_init(&fa);
+	if (!o->stdin_inherit)
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+						 0);
+	stream_action(&fa, 1, o->out, pipes[0][1]);
+	stream_action(&fa, 2, o->err, pipes[1][1]);
+	if (pipes[2][1] >= 0)
+		posix_spawn_file_actions_adddup2(&fa, pipes[2][1], 3);
+	if (o->dir)
+		posix_spawn_file_actions_addchdir_np(&fa, o->dir);
+	attr_init(&attr, o->own_group);
+	r = -posix_spawnp(&p->pid, argv[0], &fa, &attr, argv,
+			  o->envp ? o->envp : environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 3; i++) {
+		if (pipes[i][1] >= 0)
+			close(pipes[i][1]);
+		p->fd[i] = pipes[i][0];
+		if (r < 0 && p->fd[i] >= 0) {
+			close(p->fd[i]);
+			p->fd[i] = -1;
+		}
+		if (p->fd[i] >= 0)
+			fcntl(p->fd[i], F_SETFL,
+			      fcntl(p->fd[i], F_GETFL) | O_NONBLOCK);
+	}
+	return r;
+}
+
+void proc_kill(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) < 0)
+		kill(pid, sig);
+}
+
+static void pump_read(struct proc *p, struct proc_sink *sink, int i)
+{
+	char chunk[16384];
+	ssize_t n = read(p->fd[i], chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(p->fd[i]);
+		p->fd[i] = -1;
+		return;
+	}
+	sink->data(sink->arg, i, chunk, (size_t)n);
+}
+
+void proc_pump(struct proc *p, struct proc_sink *sink)
+{
+	struct pollfd pf[4];
+	time_t killed_at = 0;
+
+	for (;;) {
+		int open_fds = 0;
+		for (int i = 0; i < 3; i++) {
+			pf[i].fd = p->fd[i];
+			pf[i].events = POLLIN;
+			open_fds += p->fd[i] >= 0;
+		}
+		if (!open_fds)
+			break;
+		pf[3].fd = sink->cancelled ? -1 : sink->cancel_fd;
+		pf[3].events = POLLIN;
+		if (poll(pf, 4, killed_at ? 500 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[3].fd >= 0 && pf[3].revents && sink->check_cancel &&
+		    sink->check_cancel(sink->arg)) {
+			sink->cancelled = true;
+			proc_kill(p->pid, SIGTERM);
+			killed_at = time(NULL);
+		}
+		if (killed_at && time(NULL) - killed_at >= 3)
+			proc_kill(p->pid, SIGKILL);
+		for (int i = 0; i < 3; i++) {
+			if (p->fd[i] >= 0 && pf[i].revents)
+				pump_read(p, sink, i);
+		}
+	}
+}
+
+int proc_status_code(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+int proc_wait_status(pid_t pid, int *wstatus)
+{
+	while (waitpid(pid, wstatus, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int proc_wait(pid_t pid)
+{
+	int st;
+	int r = proc_wait_status(pid, &st);
+
+	return r < 0 ? r : proc_status_code(st);
+}
+
+int proc_reap(pid_t pid, bool block, int *code)
+{
+	int st;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &st, block ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r != pid)
+		return 0;
+	*code = proc_status_code(st);
+	return 1;
+}
+
+pid_t proc_reap_any(int *code)
+{
+	int st;
+	pid_t pid = waitpid(-1, &st, WNOHANG);
+
+	if (pid > 0)
+		*code = proc_status_code(st);
+	return pid;
+}
+
+struct capture {
+	struct buf *b[2];
+};
+
+static void capture_data(void *arg, int which, const char *data, size_t len)
+{
+	struct capture *cap = arg;
+
+	if (which < 2 && cap->b[which])
+		buf_append(cap->b[which], data, len);
+}
+
+int proc_capture(char *const argv[], struct buf *out, struct buf *err)
+{
+	struct proc_opts o = {.out = PROC_PIPE,
+			      .err = err ? PROC_PIPE : PROC_INHERIT};
+	struct capture cap = {{out, err}};
+	struct proc_sink sink = {
+	    .data = capture_data, .cancel_fd = -1, .arg = &cap};
+	struct proc p;
+	int r = proc_start(&p, argv, &o);
+
+	if (r < 0)
+		return r;
+	proc_pump(&p, &sink);
+	return proc_wait(p.pid);
+}
+
+int proc_run_progress(char *const argv[])
+{
+	struct proc_opts o = {.out = PROC_STDERR};
+	struct proc p;
+	int r = proc_start(&p, argv, &o);
+
+	return r < 0 ? r : proc_wait(p.pid);
+}
+
+int proc_run_foreground(char *const argv[], int *wstatus)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	posix_spawnattr_t attr;
+	sigset_t dflt;
+	pid_t pid;
+	int r;
+
+	/* Like system(): ^C belongs to the program while it runs. */
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGQUIT);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	r = -posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	if (r == 0)
+		r = proc_wait_status(pid, wstatus);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	posix_spawnattr_destroy(&attr);
+	return r;
+}
+
+/* The child side of proc_start_pty: an exec failure is reported through
+ * the close-on-exec pipe, which closes unread when exec succeeds. */
+static void __attribute__((noreturn))
+pty_child(char *const argv[], int slave, int out_fd, const sigset_t *mask,
+	  int report)
+{
+	int err;
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	setsid();
+	ioctl(slave, TIOCSCTTY, 0);
+	dup2(slave, 0);
+	dup2(out_fd >= 0 ? out_fd : slave, 1);
+	dup2(out_fd >= 0 ? out_fd : slave, 2);
+	execvp(argv[0], argv);
+	err = errno;
+	(void)!write(report, &err, sizeof(err));
+	_exit(127);
+}
+
+int proc_start_pty(char *const argv[], int slave, int out_fd,
+		   const sigset_t *mask, pid_t *pid)
+{
+	int pfd[2], err = 0;
+	ssize_t r;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid == 0)
+		pty_child(argv, slave, out_fd, mask, pfd[1]);
+	if (*pid < 0)
+		err = -errno;
+	close(pfd[1]);
+	if (err == 0) {
+		do
+			r = read(pfd[0], &err, sizeof(err));
+		while (r < 0 && errno == EINTR);
+		if (r == (ssize_t)sizeof(err)) {
+			proc_wait(*pid);
+			err = -err;
+		} else {
+			err = 0;
+		}
+	}
+	close(pfd[0]);
+	return err;
+}

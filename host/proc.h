@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host processes: the one place paks starts a program (always an argv,
+ * never a shell), collects its output, waits for it and kills it.
+ */
+#ifndef PAKS_PROC_H
+#define PAKS_PROC_H
+
+#include <sys/types.h>
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* Where one of the child's standard streams goes. */
+enum proc_stream {
+	PROC_INHERIT, /* paks's own */
+	PROC_NULL,    /* /dev/null */
+	PROC_PIPE,    /* a pipe paks reads (struct proc.fd) */
+	PROC_STDERR,  /* paks's stderr (for stdout: progress output) */
+};
+
+struct proc_opts {
+	char *const *envp;	   /* NULL: the host environment */
+	const char *dir;	   /* NULL: paks's current directory */
+	bool own_group;		   /* a process group of its own (proc_kill) */
+	bool stdin_inherit;	   /* default: stdin is /dev/null */
+	enum proc_stream out, err; /* stdout and stderr */
+	bool fd3;		   /* a pipe on the child's fd 3 */
+};
+
+struct proc {
+	pid_t pid;
+	int fd[3]; /* read ends for stdout, stderr, fd 3; -1 when not piped */
+};
+
+/* Receives a started process's piped output and watches for cancel. */
+struct proc_sink {
+	/* which: 0 stdout, 1 stderr, 2 fd 3. */
+	void (*data)(void *arg, int which, const char *data, size_t len);
+	int cancel_fd; /* -1 when there is nothing to watch */
+	/* Called when cancel_fd is readable; 1 when the user cancelled. */
+	int (*check_cancel)(void *arg);
+	bool cancelled; /* set once cancelled; then cancel_fd is left alone */
+	void *arg;
+};
+
+/* Start argv (looked up in PATH) with the default signal mask and
+ * dispositions: paks blocks signals for its signalfd and a worker ignores
+ * SIGINT, and a program it starts must still be stoppable.  0 or -errno
+ * (-ENOENT: no such program). */
+int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o);
+/* Read p's pipes until they close, handing the data to sink; on cancel,
+ * TERM then (3 s later) KILL p's process group.  Closes the pipes. */
+void proc_pump(struct proc *p, struct proc_sink *sink);
+/* Wait for pid, retrying EINTR: 0 with the raw wait() status, or -errno. */
+int proc_wait_status(pid_t pid, int *wstatus);
+/* Wait for pid: its exit code (128+signal when killed), or -errno. */
+int proc_wait(pid_t pid);
+/* Reap pid if it has exited: 1 with *code (as proc_wait), 0 when it is
+ * still running (or block is true and waiting failed). */
+int proc_reap(pid_t pid, bool block, int *code);
+/* Reap any exited child without blocking: its pid with *code, or <= 0
+ * when there is none. */
+pid_t proc_reap_any(int *code);
+/* Signal pid's process group, or pid alone when it has none. */
+void proc_kill(pid_t pid, int sig);
+/* A wait() status as a shell reports it: the exit code, or 128+signal. */
+int proc_status_code(int wstatus);
+
+/* Run argv with stdin /dev/null, collecting stdout into out (may be NULL:
+ * dropped) and stderr into err (NULL: it goes to paks's stderr).  out and
+ * err may be the same buffer.  The exit status or -errno. */
+int proc_capture(char *const argv[], struct buf *out, struct buf *err);
+/* Run argv whose output is progress for the user: stdin /dev/null, both
+ * its streams on paks's stderr so stdout stays clean.  The exit status or
+ * -errno. */
+int proc_run_progress(char *const argv[]);
+/* Run argv in the foreground on paks's terminal, like system(3) without
+ * the shell: INT and QUIT go to it while paks waits.  0 with the raw wait()
+ * status, or -errno. */
+int proc_run_foreground(char *const argv[], int *wstatus);
+/* Start argv in a session of its own with the PTY slave as its controlling
+ * terminal and stdin; stdout and stderr go to out_fd when >= 0, else to
+ * the slave.  The child gets the signal mask *mask.  0 with *pid, or
+ * -errno, also when the program could not be executed. */
+int proc_start_pty(char *const argv[], int slave, int out_fd,
+		   const sigset_t *mask, pid_t *pid);
+
+#endif
