@@ -75,6 +75,20 @@ static int no_args(int argc, char **argv, const char *sub)
 	return -EINVAL;
 }
 
+/* The effective settings, with the reason printed when they cannot be
+ * read. */
+static int load_effective(struct settings *s, const char *path)
+{
+	char *cause = NULL;
+	int r = settings_load_effective(s, path, &cause);
+
+	if (r < 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	return r;
+}
+
 static int config_path_cmd(int argc, char **argv, const char *path)
 {
 	if (no_args(argc, argv, "path") < 0)
@@ -90,7 +104,7 @@ static int config_show(int argc, char **argv, const char *path)
 
 	if (no_args(argc, argv, "show") < 0)
 		return EXIT_USAGE;
-	if (settings_load_effective(&s, path) < 0)
+	if (load_effective(&s, path) < 0)
 		return 1;
 	for (size_t i = 0; keys[i]; i++) {
 		cleanup_free char *v = NULL;
@@ -124,7 +138,7 @@ static int config_get(int argc, char **argv, const char *path)
 	}
 	if (!settings_known_key(argv[1]))
 		return unknown_key(argv[1]);
-	if (settings_load_effective(&s, path) < 0)
+	if (load_effective(&s, path) < 0)
 		return 1;
 	settings_get(&s, argv[1], &lines);
 	for (size_t i = 0; i < lines.n; i++)

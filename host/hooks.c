@@ -647,6 +647,7 @@ int cmd_hooks(int argc, char **argv)
 {
 	struct settings s;
 	const char *sub = argc > 1 ? argv[1] : "list";
+	char *cause = NULL;
 	int r;
 
 	if (cli_wants_help(argc, argv)) {
@@ -658,7 +659,9 @@ int cmd_hooks(int argc, char **argv)
 			  "--help')");
 		return EXIT_USAGE;
 	}
-	if (settings_load_effective(&s, NULL) < 0) {
+	if (settings_load_effective(&s, NULL, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
 		settings_free(&s);
 		return 1;
 	}

@@ -16,7 +16,6 @@
 
 #include <yaml.h>
 
-#include "log.h"
 #include "settings.h"
 #include "util.h"
 
@@ -920,15 +919,14 @@ int settings_edit_text(const char *text, size_t len, const char *key,
 	return 0;
 }
 
-int settings_load_effective(struct settings *s, const char *path)
+int settings_load_effective(struct settings *s, const char *path, char **cause)
 {
 	cleanup_free char *own = path ? NULL : settings_path();
 	char *err = NULL;
 
 	settings_defaults(s);
 	if (settings_load(s, path ? path : own, &err) < 0) {
-		log_error("%s", err ? err : "cannot read the settings");
-		free(err);
+		*cause = err ? err : xstrdup("cannot read the settings");
 		settings_free(s);
 		return -EINVAL;
 	}

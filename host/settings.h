@@ -30,9 +30,9 @@ char *settings_path(void);
  * and key, e.g. "settings.yml:3: unknown key 'colour'". */
 int settings_load(struct settings *s, const char *path, char **err);
 /* The settings as they take effect: defaults, then the file at path (NULL:
- * settings_path()).  On error it prints the one-line message, leaves s
- * empty and returns -EINVAL. */
-int settings_load_effective(struct settings *s, const char *path);
+ * settings_path()).  On error it leaves s empty, sets *cause to the
+ * one-line message and returns -EINVAL. */
+int settings_load_effective(struct settings *s, const char *path, char **cause);
 /* Apply "key=value" to s (for `paks run -s`).  Same error contract. */
 int settings_apply(struct settings *s, const char *kv, char **err);
 /* The effective editor command. */
