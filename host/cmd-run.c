@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "engine-choose.h"
 #include "engine.h"
 #include "envstore.h"
 #include "log.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine-choose.h"
 #include "engine.h"
 #include "proc.h"
 #include "session.h"

@@ -35,62 +35,6 @@ char *engine_first_line(const struct buf *b)
 	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
-const struct engine *engine_by_name(const char *name)
-{
-	if (str_eq(name, "podman"))
-		return &engine_podman;
-	if (str_eq(name, "docker"))
-		return &engine_docker;
-	return NULL;
-}
-
-int engine_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = NULL;
-	char *save = NULL;
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	copy = xstrdup(path ? path : "/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		cleanup_free char *p = xasprintf("%s/%s", d, prog);
-		struct stat st;
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(p, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-const struct engine *engine_choose(const char *tech, char **err)
-{
-	const struct engine *e;
-
-	if (!tech || str_eq(tech, "auto")) {
-		if (engine_in_path("podman"))
-			return &engine_podman;
-		if (engine_in_path("docker"))
-			return &engine_docker;
-		*err = xstrdup("neither podman nor docker was found in PATH; "
-			       "install one of them");
-		return NULL;
-	}
-	e = engine_by_name(tech);
-	if (!e) {
-		*err = xasprintf("unknown container tech '%s' (use podman, "
-				 "docker or auto)",
-				 tech);
-		return NULL;
-	}
-	if (!engine_in_path(e->name)) {
-		*err = xasprintf("%s was not found in PATH", e->name);
-		return NULL;
-	}
-	return e;
-}
-
 static void json_array_change(struct strv *argv, const char *what, json_t *v)
 {
 	char *dump;

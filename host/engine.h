@@ -45,20 +45,10 @@ struct engine {
 	int (*is_remote)(const struct session *s, char **where);
 };
 
-extern const struct engine engine_podman;
-extern const struct engine engine_docker;
-
 /* Start an engine command line for s: the program, its global flags. */
 void engine_argv(const struct session *s, struct strv *argv);
 /* The first non-empty line of an engine's message, malloc'd. */
 char *engine_first_line(const struct buf *b);
-/* "podman" / "docker" -> backend, NULL otherwise. */
-const struct engine *engine_by_name(const char *name);
-/* Resolve container_tech ("auto", "podman", "docker") to a backend whose
- * program is in PATH; on failure *err says why. */
-const struct engine *engine_choose(const char *tech, char **err);
-/* 1 when prog is found in PATH (or is an executable path). */
-int engine_in_path(const char *prog);
 /* The --change instructions that restore an image config (CMD, ENTRYPOINT,
  * ENV, WORKDIR, USER) on commit. */
 void engine_config_changes(json_t *config, struct strv *argv);
