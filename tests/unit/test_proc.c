@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the process module (host/proc.c): capture of stdout and
+ * stderr, exit codes and signals, a missing program, stdin, directory,
+ * environment, fd 3, and cancel killing the child's process group.  The
+ * children are ordinary coreutils programs started with an argv.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proc.h"
+#include "util.h"
+
+static char *text(struct buf *b)
+{
+	buf_append(b, "", 1);
+	return b->data;
+}
+
+static void test_capture_streams(void **state)
+{
+	char *argv[] = {"ls", "/no/such/path/for/paks", NULL};
+	char *pargv[] = {"printf", "a b\n", NULL};
+	struct buf out = {0}, err = {0};
+
+	(void)state;
+	assert_int_equal(proc_capture(pargv, &out, &err), 0);
+	assert_string_equal(text(&out), "a b\n");
+	assert_int_equal(err.len, 0);
+	buf_free(&out);
+	assert_int_equal(proc_capture(argv, &out, &err), 2);
+	assert_int_equal(out.len, 0);
+	assert_non_null(strstr(text(&err), "/no/such/path/for/paks"));
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void test_capture_merged(void **state)
+{
+	char *argv[] = {"ls", "/", "/no/such/path/for/paks", NULL};
+	struct buf both = {0};
+
+	(void)state;
+	assert_int_equal(proc_capture(argv, &both, &both), 2);
+	assert_non_null(strstr(text(&both), "/no/such/path/for/paks"));
+	assert_non_null(strstr(both.data, "proc"));
+	buf_free(&both);
+}
+
+static void test_missing_program(void **state)
+{
+	char *argv[] = {"paks-no-such-program", NULL};
+	struct buf out = {0};
+
+	(void)state;
+	assert_int_equal(proc_capture(argv, &out, &out), -ENOENT);
+	buf_free(&out);
+}
+
+static void test_exit_code(void **state)
+{
+	char *argv[] = {"false", NULL};
+
+	(void)state;
+	assert_int_equal(proc_capture(argv, NULL, NULL), 1);
+	assert_int_equal(proc_run_progress(argv), 1);
+}
+
+static void test_stdin_is_null(void **state)
+{
+	char *argv[] = {"cat", NULL};
+	struct buf out = {0};
+
+	(void)state;
+	assert_int_equal(proc_capture(argv, &out, NULL), 0);
+	assert_int_equal(out.len, 0);
+}
+
+static void sink_data(void *arg, int which, const char *data, size_t len)
+{
+	struct buf *b = arg;
+
+	buf_append(&b[which], data, len);
+}
+
+static void test_dir_env_fd3(void **state)
+{
+	char *env[] = {"PAKS_TEST=1", NULL};
+	char *pwd[] = {"pwd", NULL};
+	char *envv[] = {"env", NULL};
+	char *dd[] = {"dd",	     "if=/proc/self/cmdline", "of=/dev/fd/3",
+		      "status=none", "conv=notrunc",	      NULL};
+	struct proc_opts o = {.dir = "/", .out = PROC_PIPE, .err = PROC_PIPE};
+	struct buf b[3] = {{0}};
+	struct proc_sink sink = {.data = sink_data, .cancel_fd = -1, .arg = b};
+	struct proc p;
+
+	(void)state;
+	assert_int_equal(proc_start(&p, pwd, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 0);
+	assert_string_equal(text(&b[0]), "/\n");
+	buf_free(&b[0]);
+
+	o.envp = env;
+	assert_int_equal(proc_start(&p, envv, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 0);
+	assert_string_equal(text(&b[0]), "PAKS_TEST=1\n");
+	buf_free(&b[0]);
+
+	o.envp = NULL;
+	o.fd3 = true;
+	assert_int_equal(proc_start(&p, dd, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 0);
+	/* dd's own command line, NUL-separated, came through fd 3. */
+	assert_true(b[2].len > 2);
+	assert_string_equal(b[2].data, "dd");
+	assert_int_equal(b[0].len, 0);
+	assert_int_equal(b[1].len, 0);
+	for (int i = 0; i < 3; i++)
+		buf_free(&b[i]);
+}
+
+static int always_cancel(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static void test_cancel_kills_group(void **state)
+{
+	char *argv[] = {"sleep", "100", NULL};
+	struct proc_opts o = {
+	    .own_group = true, .out = PROC_PIPE, .err = PROC_PIPE};
+	struct buf b[3] = {{0}};
+	int cancel[2];
+	struct proc_sink sink = {
+	    .data = sink_data, .check_cancel = always_cancel, .arg = b};
+	struct proc p;
+
+	(void)state;
+	assert_int_equal(pipe(cancel), 0);
+	assert_int_equal(write(cancel[1], "x", 1), 1);
+	sink.cancel_fd = cancel[0];
+	assert_int_equal(proc_start(&p, argv, &o), 0);
+	proc_pump(&p, &sink);
+	assert_true(sink.cancelled);
+	assert_int_equal(proc_wait(p.pid), 128 + SIGTERM);
+	close(cancel[0]);
+	close(cancel[1]);
+}
+
+static void test_kill_and_reap(void **state)
+{
+	char *argv[] = {"sleep", "100", NULL};
+	struct proc_opts o = {.own_group = true};
+	struct proc p;
+	int code = -1;
+
+	(void)state;
+	assert_int_equal(proc_start(&p, argv, &o), 0);
+	assert_int_equal(proc_reap(p.pid, false, &code), 0);
+	proc_kill(p.pid, SIGKILL);
+	assert_int_equal(proc_reap(p.pid, true, &code), 1);
+	assert_int_equal(code, 128 + SIGKILL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_capture_streams),
+	    cmocka_unit_test(test_capture_merged),
+	    cmocka_unit_test(test_missing_program),
+	    cmocka_unit_test(test_exit_code),
+	    cmocka_unit_test(test_stdin_is_null),
+	    cmocka_unit_test(test_dir_env_fd3),
+	    cmocka_unit_test(test_cancel_kills_group),
+	    cmocka_unit_test(test_kill_and_reap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
