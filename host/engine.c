@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What both engine backends share: choosing one, and turning an image's
- * original config into the --change list that a commit needs so the saved
- * image carries nothing of paks.
+ * What both engine backends share: the engine command line of a session,
+ * the engine's one-line messages, loopback registries, and turning an
+ * image's original config into the --change list that a commit needs so
+ * the saved image carries nothing of paks.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine.h"
 #include "log.h"
