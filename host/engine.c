@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "log.h"
 #include "session.h"
 #include "util.h"
 
