@@ -161,14 +161,13 @@ static int check_hook_file(const char *path)
 	return 0;
 }
 
-int hooks_find(const struct settings *s, const char *name, char **path)
+/* The hook file for name in the hook directories: 0 and *path, -EACCES
+ * when one is there but not executable, or -ENOENT. */
+static int find_in_dirs(const struct settings *s, const char *name, char **path)
 {
 	char **dirs = NULL;
 	int r = -ENOENT;
 
-	*path = NULL;
-	if (!hooks_valid_name(name))
-		return -EINVAL;
 	hooks_dirs(s, &dirs);
 	for (size_t i = 0; dirs[i]; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dirs[i], name);
@@ -186,6 +185,28 @@ int hooks_find(const struct settings *s, const char *name, char **path)
 	}
 	dirs_free(dirs);
 	return r;
+}
+
+enum exec_status hooks_find(const struct settings *s, const char *name,
+			    char **path, char **cause)
+{
+	int r;
+
+	*path = NULL;
+	if (!hooks_valid_name(name)) {
+		*cause = xasprintf("invalid command name '%s'", name);
+		return PAKS_CMD_USAGE;
+	}
+	r = find_in_dirs(s, name, path);
+	if (r == 0)
+		return PAKS_CMD_OK;
+	if (r == -EACCES) {
+		*cause = xasprintf("hook '%s' is not executable (chmod +x it)",
+				   name);
+		return PAKS_CMD_NOEXEC;
+	}
+	*cause = xasprintf("unknown command '#%s' (see #help)", name);
+	return PAKS_CMD_NOTFOUND;
 }
 
 /* Trim and sanitise a description: printable ASCII/UTF-8 only, bounded. */
@@ -509,36 +530,37 @@ static char *record_excerpt(const struct record_error *e)
 	return s ? s : xstrdup("");
 }
 
-static int export_records(struct exec_ctx *c, const char *name,
-			  const struct buf *fd3)
+static enum exec_status export_records(struct exec_ctx *c, const char *name,
+				       const struct buf *fd3, char **cause)
 {
 	struct record_error e;
 	cleanup_free char *what = NULL;
 	int r;
 
 	if (!fd3->len)
-		return 0;
+		return PAKS_CMD_OK;
 	r = parse_records(fd3->data, fd3->len, setvar_cb, c, &e);
 	if (r == 0)
-		return 0;
+		return PAKS_CMD_OK;
 	if (r != -EINVAL) {
-		exec_err(c, "hook '%s': %s", name, strerror(-r));
-		return 1;
+		*cause = xasprintf("hook '%s': %s", name, strerror(-r));
+		return PAKS_CMD_FAIL;
 	}
 	what = record_excerpt(&e);
-	exec_err(c,
-		 "hook '%s': skipped %zu bad variable record%s on fd 3 (%s: "
-		 "'%s')",
-		 name, e.bad, e.bad == 1 ? "" : "s", e.reason, what);
-	return 1;
+	*cause = xasprintf("hook '%s': skipped %zu bad variable record%s on "
+			   "fd 3 (%s: '%s')",
+			   name, e.bad, e.bad == 1 ? "" : "s", e.reason, what);
+	return PAKS_CMD_FAIL;
 }
 
-int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv)
+enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,
+			   char **argv, char **cause)
 {
 	const char *name = argc > 0 ? argv[0] : path;
 	struct strv av = {0}, env = {0};
 	struct buf fd3 = {0};
 	struct spawn_opts o = {0};
+	enum exec_status st;
 	int r;
 
 	strv_push(&av, path);
@@ -549,22 +571,22 @@ int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv)
 	o.dir = c->s->launch_dir;
 	o.fd3 = &fd3;
 	r = exec_spawn(c, av.v, &o);
+	st = exec_result(c, r);
 	if (r < 0) {
-		exec_err(c, "hook '%s' could not be started: %s", name,
-			 strerror(-r));
-		r = r == -ENOENT ? 127 : 126;
-	} else if (c->cancelled) {
-		/* Interrupted: nothing it wrote on fd 3 is trusted. */
-	} else if (r != 0) {
-		exec_err(c, "hook '%s' exited with status %d%s", name, r,
-			 fd3.len ? " (variables not exported)" : "");
-	} else {
-		r = export_records(c, name, &fd3);
+		*cause = xasprintf("hook '%s' could not be started: %s", name,
+				   strerror(-r));
+		st = r == -ENOENT ? PAKS_CMD_NOTFOUND : PAKS_CMD_NOEXEC;
+	} else if (st == PAKS_CMD_EXITED) {
+		*cause = xasprintf("hook '%s' exited with status %d%s", name, r,
+				   fd3.len ? " (variables not exported)" : "");
+	} else if (st == PAKS_CMD_OK) {
+		/* Cancelled: nothing it wrote on fd 3 is trusted. */
+		st = export_records(c, name, &fd3, cause);
 	}
 	buf_free(&fd3);
 	strv_free(&env);
 	strv_free(&av);
-	return r;
+	return st;
 }
 
 /* ---- paks hooks ---- */
