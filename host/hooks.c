@@ -27,6 +27,7 @@
 #include "session.h"
 #include "settings.h"
 #include "util.h"
+#include "varname.h"
 
 extern char **environ;
 
@@ -375,20 +376,6 @@ void hooks_list_free(struct hook_list *l)
 
 /* ---- fd 3 records ---- */
 
-/* The same rule as shell variables: [A-Za-z_][A-Za-z0-9_]*. */
-static int valid_var_name(const char *s, size_t n)
-{
-	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 struct record_error {
 	const char *reason; /* of the first bad record */
 	const char *rec;    /* its start in the data */
@@ -424,7 +411,7 @@ static int parse_one(const char *rec, size_t n, int terminated,
 		record_fail(e, "record without '='", rec, n);
 		return 0;
 	}
-	if (!valid_var_name(rec, (size_t)(eq - rec))) {
+	if (!varname_valid(rec, (size_t)(eq - rec))) {
 		record_fail(e, "invalid variable name", rec, n);
 		return 0;
 	}
