@@ -6,7 +6,7 @@
  * when running from a build tree), then the `hooks_path` setting.  Hooks run
  * on the host with an argv, in the launch directory, with PAKS_* variables
  * describing the session; they hand variables back to the shell as
- * NAME=VALUE\0 records written to fd 3.  Also `paks hooks list|dirs`.
+ * NAME=VALUE\0 records written to fd 3.  `paks hooks` is in cmd-hooks.c.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -20,10 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "exec.h"
 #include "hooks.h"
-#include "log.h"
 #include "session.h"
 #include "settings.h"
 #include "util.h"
@@ -74,13 +72,6 @@ static void dirs_push(struct strv *v, char *dir)
 	free(dir);
 }
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* The shipped hooks.  Installed: <prefix>/bin/paks finds
  * <prefix>/share/paks/hooks.  In a build tree (the preload library sits
  * next to the executable) the source tree's hooks/ is used instead: the
@@ -100,14 +91,14 @@ static void shipped_dirs(struct strv *v)
 		return;
 	}
 #ifdef PAKS_SOURCE_DIR
-	if (is_dir(PAKS_SOURCE_DIR "/hooks")) {
+	if (path_is_dir(PAKS_SOURCE_DIR "/hooks")) {
 		dirs_push(v, xstrdup(PAKS_SOURCE_DIR "/hooks"));
 		return;
 	}
 #endif
 	{
 		cleanup_free char *src = xasprintf("%s/../hooks", exe);
-		char *real = is_dir(src) ? realpath(src, NULL) : NULL;
+		char *real = path_is_dir(src) ? realpath(src, NULL) : NULL;
 		if (real)
 			dirs_push(v, real);
 	}
@@ -141,7 +132,7 @@ void hooks_dirs(const struct settings *s, char ***dirs)
 	*dirs = v.v;
 }
 
-static void dirs_free(char **dirs)
+void hooks_dirs_free(char **dirs)
 {
 	for (size_t i = 0; dirs && dirs[i]; i++)
 		free(dirs[i]);
@@ -184,7 +175,7 @@ static int find_in_dirs(const struct settings *s, const char *name, char **path)
 		if (c == -EACCES)
 			r = -EACCES;
 	}
-	dirs_free(dirs);
+	hooks_dirs_free(dirs);
 	return r;
 }
 
@@ -274,7 +265,7 @@ static char *text_description(const char *data, size_t len)
 	return NULL;
 }
 
-static char *file_description(const char *path)
+char *hooks_description(const char *path)
 {
 	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	char data[DESC_MAX_BYTES];
@@ -293,10 +284,9 @@ static char *file_description(const char *path)
 	return text_description(data, len);
 }
 
-/* Call fn for every valid, executable hook in dir, in directory order. */
-static void scan_dir(const char *dir,
-		     void (*fn)(void *arg, const char *name, const char *path),
-		     void *arg)
+void hooks_scan_dir(const char *dir,
+		    void (*fn)(void *arg, const char *name, const char *path),
+		    void *arg)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -332,7 +322,7 @@ static void list_add(struct hook_list *l, const char *name, const char *path)
 	h = &l->hooks[l->n++];
 	h->name = xstrdup(name);
 	h->path = xstrdup(path);
-	h->description = file_description(path);
+	h->description = hooks_description(path);
 }
 
 static void list_add_first(void *arg, const char *name, const char *path)
@@ -357,8 +347,8 @@ void hooks_list(const struct settings *s, struct hook_list *out)
 	memset(out, 0, sizeof(*out));
 	hooks_dirs(s, &dirs);
 	for (size_t i = 0; dirs[i]; i++)
-		scan_dir(dirs[i], list_add_first, out);
-	dirs_free(dirs);
+		hooks_scan_dir(dirs[i], list_add_first, out);
+	hooks_dirs_free(dirs);
 	if (out->n > 1)
 		qsort(out->hooks, out->n, sizeof(*out->hooks), hook_cmp);
 }
@@ -574,104 +564,4 @@ enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,
 	strv_free(&env);
 	strv_free(&av);
 	return st;
-}
-
-/* ---- paks hooks ---- */
-
-static const char hooks_usage[] =
-    "Usage: paks hooks [list | dirs]\n"
-    "\n"
-    "User-defined '#' commands.  Typing '#NAME ARGS...' in a paks shell\n"
-    "runs the executable NAME from the first hook directory that has it\n"
-    "(built-in commands win).  A hook runs on the host, in the directory\n"
-    "where 'paks run' was started, with PAKS_ENGINE, PAKS_CONTAINER,\n"
-    "PAKS_IMAGE, PAKS_IMAGE_ID, PAKS_LAUNCH_DIR and PAKS_SHELL_CWD set.\n"
-    "It exports variables to the shell by writing NAME=VALUE\\0 records to\n"
-    "file descriptor 3.  A '# paks: TEXT' line near its top describes it.\n"
-    "\n"
-    "Commands:\n"
-    "  list    show the hooks found, where, and their descriptions (default)\n"
-    "  dirs    print the directories searched, in order\n";
-
-struct list_state {
-	struct hook_list seen;
-	size_t width, path_width;
-	int pass; /* 0: measure, 1: print */
-};
-
-static void print_hook(void *arg, const char *name, const char *path)
-{
-	struct list_state *st = arg;
-	int shadowed = list_lookup(&st->seen, name) != NULL;
-	cleanup_free char *desc = NULL;
-	size_t len = strlen(name);
-
-	if (st->pass == 0) {
-		if (len > st->width)
-			st->width = len;
-		if (strlen(path) > st->path_width)
-			st->path_width = strlen(path);
-		return;
-	}
-	desc = shadowed ? xstrdup("(shadowed by an earlier directory)")
-			: file_description(path);
-	if (desc)
-		printf("%-*s  %-*s  %s\n", (int)st->width, name,
-		       (int)st->path_width, path, desc);
-	else
-		printf("%-*s  %s\n", (int)st->width, name, path);
-	if (!shadowed)
-		list_add(&st->seen, name, path);
-}
-
-static int hooks_cmd_list(const struct settings *s)
-{
-	struct list_state st = {0};
-	char **dirs = NULL;
-
-	hooks_dirs(s, &dirs);
-	for (st.pass = 0; st.pass < 2; st.pass++) {
-		for (size_t i = 0; dirs[i]; i++)
-			scan_dir(dirs[i], print_hook, &st);
-	}
-	if (st.seen.n == 0)
-		printf("no hooks found (see 'paks hooks dirs')\n");
-	hooks_list_free(&st.seen);
-	dirs_free(dirs);
-	return 0;
-}
-
-static int hooks_cmd_dirs(const struct settings *s)
-{
-	char **dirs = NULL;
-
-	hooks_dirs(s, &dirs);
-	for (size_t i = 0; dirs[i]; i++)
-		printf("%s%s\n", dirs[i], is_dir(dirs[i]) ? "" : "  (missing)");
-	dirs_free(dirs);
-	return 0;
-}
-
-int cmd_hooks(int argc, char **argv)
-{
-	struct settings s;
-	const char *sub = argc > 1 ? argv[1] : "list";
-	int r;
-
-	if (cli_wants_help(argc, argv)) {
-		fputs(hooks_usage, stdout);
-		return 0;
-	}
-	if (argc > 2 || (strcmp(sub, "list") && strcmp(sub, "dirs"))) {
-		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
-			  "--help')");
-		return EXIT_USAGE;
-	}
-	if (settings_load_effective(&s, NULL) < 0) {
-		settings_free(&s);
-		return 1;
-	}
-	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s) : hooks_cmd_list(&s);
-	settings_free(&s);
-	return r;
 }

@@ -35,6 +35,14 @@ enum exec_status hooks_find(const struct settings *s, const char *name,
 /* Every hook found, first directory wins for a name; sorted by name. */
 void hooks_list(const struct settings *s, struct hook_list *out);
 void hooks_list_free(struct hook_list *l);
+void hooks_dirs_free(char **dirs);
+/* Call fn for every valid, executable hook in dir, in directory order. */
+void hooks_scan_dir(const char *dir,
+		    void (*fn)(void *arg, const char *name, const char *path),
+		    void *arg);
+/* The "# paks: TEXT" description near the top of a hook (malloc'd), or
+ * NULL. */
+char *hooks_description(const char *path);
 /* Run a hook for the executor: argv[0] is the hook name.  A non-zero exit
  * is PAKS_CMD_EXITED with the status in c->status, and *cause. */
 enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,

@@ -384,6 +384,13 @@ bool path_is_within(const char *path, const char *dir)
 	       (path[n] == '\0' || path[n] == '/');
 }
 
+bool path_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 void spawn_attr_init(posix_spawnattr_t *attr, bool own_group)
 {
 	sigset_t none, def;

@@ -105,6 +105,8 @@ void spawn_attr_init(posix_spawnattr_t *attr, bool own_group);
 
 /* 1 when the resolved path is dir or below it. */
 bool path_is_within(const char *path, const char *dir);
+/* true when path is a directory (following symlinks). */
+bool path_is_dir(const char *path);
 
 /* A wait() status as a shell reports it: the exit code, or 128+signal. */
 int status_code(int wstatus);
