@@ -87,6 +87,18 @@ int config_run_editor(const char *editor, const char *file, char **err)
 	return r;
 }
 
+/* The effective settings, or the one-line error printed. */
+static int load_settings(struct settings *s, const char *path)
+{
+	char *err = NULL;
+
+	if (settings_load_effective(s, path, &err) == 0)
+		return 0;
+	log_error("%s", err);
+	free(err);
+	return -EINVAL;
+}
+
 static int no_args(int argc, char **argv, const char *sub)
 {
 	if (argc <= 1)
@@ -111,7 +123,7 @@ static int config_show(int argc, char **argv, const char *path)
 
 	if (no_args(argc, argv, "show") < 0)
 		return EXIT_USAGE;
-	if (settings_load_effective(&s, path) < 0)
+	if (load_settings(&s, path) < 0)
 		return 1;
 	for (size_t i = 0; keys[i]; i++) {
 		cleanup_free char *v = NULL;
@@ -145,7 +157,7 @@ static int config_get(int argc, char **argv, const char *path)
 	}
 	if (!settings_known_key(argv[1]))
 		return unknown_key(argv[1]);
-	if (settings_load_effective(&s, path) < 0)
+	if (load_settings(&s, path) < 0)
 		return 1;
 	settings_get(&s, argv[1], &lines);
 	for (size_t i = 0; i < lines.n; i++)

@@ -101,6 +101,7 @@ int cmd_hooks(int argc, char **argv)
 {
 	struct settings s;
 	const char *sub = argc > 1 ? argv[1] : "list";
+	char *err = NULL;
 	int r;
 
 	if (cli_wants_help(argc, argv)) {
@@ -112,8 +113,9 @@ int cmd_hooks(int argc, char **argv)
 			  "--help')");
 		return EXIT_USAGE;
 	}
-	if (settings_load_effective(&s, NULL) < 0) {
-		settings_free(&s);
+	if (settings_load_effective(&s, NULL, &err) < 0) {
+		log_error("%s", err);
+		free(err);
 		return 1;
 	}
 	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s) : hooks_cmd_list(&s);

@@ -236,8 +236,8 @@ static int apply_settings(struct session *s, struct run_opts *o)
 {
 	char *err = NULL;
 
-	if (settings_load_effective(&s->settings, NULL) < 0)
-		return -EINVAL;
+	if (settings_load_effective(&s->settings, NULL, &err) < 0)
+		goto fail;
 	for (size_t i = 0; i < o->sets.n; i++) {
 		if (settings_apply(&s->settings, o->sets.v[i], &err) < 0)
 			goto fail;
