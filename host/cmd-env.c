@@ -84,7 +84,7 @@ static int load_for(const char *name, struct envset *set, bool may_create)
 		return 0;
 	}
 	if (r < 0) {
-		log_error("%s", err ? err : strerror(-r));
+		log_error("%s", err);
 		free(err);
 	}
 	return r;
@@ -96,7 +96,7 @@ static int save(const char *name, const struct envset *set)
 	int r = envstore_save(name, set, &err);
 
 	if (r < 0) {
-		log_error("%s", err ? err : strerror(-r));
+		log_error("%s", err);
 		free(err);
 	}
 	return r;
