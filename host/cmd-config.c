@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `paks config ...`: show, get, set, unset, init, edit and path for the
- * settings file.  `set` changes only the bytes of one key (settings.c) and
- * checks the whole result by loading it before the atomic rename, so a
- * typo never leaves a file paks cannot read.  Also the editor launcher
+ * settings file.  `set` changes only the bytes of one key (settings-yaml.c)
+ * and checks the whole result by loading it before the atomic rename, so
+ * a typo never leaves a file paks cannot read.  Also the editor launcher
  * shared with `paks env edit`: an argv split on whitespace, never a shell.
  */
 #include <sys/stat.h>
