@@ -6,7 +6,8 @@
  * when running from a build tree), then the `hooks_path` setting.  Hooks run
  * on the host with an argv, in the launch directory, with PAKS_* variables
  * describing the session; they hand variables back to the shell as
- * NAME=VALUE\0 records written to fd 3.  `paks hooks` is in cmd-hooks.c.
+ * NAME=VALUE\0 records written to fd 3 (hook-records.c).  `paks hooks` is
+ * in cmd-hooks.c.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -21,11 +22,11 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "hook-records.h"
 #include "hooks.h"
 #include "session.h"
 #include "settings.h"
 #include "util.h"
-#include "varname.h"
 
 extern char **environ;
 
@@ -201,30 +202,6 @@ enum exec_status hooks_find(const struct settings *s, const char *name,
 	return PAKS_CMD_NOTFOUND;
 }
 
-/* Trim and sanitise a description: printable ASCII/UTF-8 only, bounded. */
-static char *clean_description(const char *s, size_t n)
-{
-	struct buf b = {0};
-
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 &&
-	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	if (n == 0)
-		return NULL;
-	if (n > DESC_MAX_LEN)
-		n = DESC_MAX_LEN;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		char out = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-		buf_append(&b, &out, 1);
-	}
-	return b.data;
-}
-
 /* Look for "# paks: TEXT" at the start of one line (leading blanks allowed). */
 static char *line_description(const char *line, size_t n)
 {
@@ -241,7 +218,7 @@ static char *line_description(const char *line, size_t n)
 	if (n - i < sizeof(tag) - 1 || memcmp(line + i, tag, sizeof(tag) - 1))
 		return NULL;
 	i += sizeof(tag) - 1;
-	return clean_description(line + i, n - i);
+	return str_printable(line + i, n - i, DESC_MAX_LEN);
 }
 
 /* The description in the first lines of a file's text; NULL for none or for
@@ -364,90 +341,6 @@ void hooks_list_free(struct hook_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* ---- fd 3 records ---- */
-
-struct record_error {
-	const char *reason; /* of the first bad record */
-	const char *rec;    /* its start in the data */
-	size_t rec_len;
-	size_t bad;
-};
-
-static void record_fail(struct record_error *e, const char *reason,
-			const char *rec, size_t n)
-{
-	if (e->bad++ == 0) {
-		e->reason = reason;
-		e->rec = rec;
-		e->rec_len = n;
-	}
-}
-
-/* One record rec[0..n) (without its NUL).  Bad records are counted and
- * skipped; the callback's own failure stops the parse. */
-static int parse_one(const char *rec, size_t n, int terminated,
-		     int (*cb)(void *, const char *, const char *), void *arg,
-		     struct record_error *e)
-{
-	const char *eq = memchr(rec, '=', n);
-	cleanup_free char *name = NULL;
-	cleanup_free char *value = NULL;
-
-	if (!terminated) {
-		record_fail(e, "last record is not NUL-terminated", rec, n);
-		return 0;
-	}
-	if (!eq) {
-		record_fail(e, "record without '='", rec, n);
-		return 0;
-	}
-	if (!varname_valid(rec, (size_t)(eq - rec))) {
-		record_fail(e, "invalid variable name", rec, n);
-		return 0;
-	}
-	name = strndup(rec, (size_t)(eq - rec));
-	value = strndup(eq + 1, n - (size_t)(eq - rec) - 1);
-	if (!name || !value)
-		return -ENOMEM;
-	return cb(arg, name, value);
-}
-
-static int parse_records(const char *data, size_t len,
-			 int (*cb)(void *, const char *, const char *),
-			 void *arg, struct record_error *e)
-{
-	size_t pos = 0;
-
-	memset(e, 0, sizeof(*e));
-	while (pos < len) {
-		const char *nul = memchr(data + pos, '\0', len - pos);
-		size_t n = nul ? (size_t)(nul - (data + pos)) : len - pos;
-		int r;
-
-		/* Empty records (a stray extra NUL) carry nothing: skip. */
-		if (n > 0) {
-			r = parse_one(data + pos, n, nul != NULL, cb, arg, e);
-			if (r < 0)
-				return r;
-		}
-		pos += n + 1;
-	}
-	return e->bad ? -EINVAL : 0;
-}
-
-int hooks_parse_records(const char *data, size_t len,
-			int (*cb)(void *arg, const char *name,
-				  const char *value),
-			void *arg, const char **err)
-{
-	struct record_error e;
-	int r = parse_records(data, len, cb, arg, &e);
-
-	if (err)
-		*err = e.bad ? e.reason : NULL;
-	return r;
-}
-
 /* ---- running ---- */
 
 static int is_hook_env(const char *entry)
@@ -494,36 +387,23 @@ static int setvar_cb(void *arg, const char *name, const char *value)
 	return 0;
 }
 
-/* A short, printable rendering of a bad record's start for the error. */
-static char *record_excerpt(const struct record_error *e)
-{
-	size_t n = e->rec_len;
-	const char *eq = memchr(e->rec, '=', n);
-	char *s;
-
-	if (eq)
-		n = (size_t)(eq - e->rec);
-	s = clean_description(e->rec, n > 40 ? 40 : n);
-	return s ? s : xstrdup("");
-}
-
 static enum exec_status export_records(struct exec_ctx *c, const char *name,
 				       const struct buf *fd3, char **cause)
 {
-	struct record_error e;
+	struct hook_record_error e;
 	cleanup_free char *what = NULL;
 	int r;
 
 	if (!fd3->len)
 		return PAKS_CMD_OK;
-	r = parse_records(fd3->data, fd3->len, setvar_cb, c, &e);
+	r = hook_records_parse(fd3->data, fd3->len, setvar_cb, c, &e);
 	if (r == 0)
 		return PAKS_CMD_OK;
 	if (r != -EINVAL) {
 		*cause = xasprintf("hook '%s': %s", name, strerror(-r));
 		return PAKS_CMD_FAIL;
 	}
-	what = record_excerpt(&e);
+	what = hook_records_excerpt(&e);
 	*cause = xasprintf("hook '%s': skipped %zu bad variable record%s on "
 			   "fd 3 (%s: '%s')",
 			   name, e.bad, e.bad == 1 ? "" : "s", e.reason, what);

@@ -47,11 +47,4 @@ char *hooks_description(const char *path);
  * is PAKS_CMD_EXITED with the status in c->status, and *cause. */
 enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,
 			   char **argv, char **cause);
-/* Parse fd-3 records into exec_setvar calls; returns 0 or -EINVAL with
- * *err set (exposed for unit tests). */
-int hooks_parse_records(const char *data, size_t len,
-			int (*cb)(void *arg, const char *name,
-				  const char *value),
-			void *arg, const char **err);
-
 #endif

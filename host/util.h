@@ -63,6 +63,9 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_eq(const char *a, const char *b);
 /* Case-insensitive ASCII equality. */
 bool str_ieq(const char *a, const char *b);
+/* s[0..n) without leading and trailing blanks, control characters turned
+ * into spaces, at most max bytes (malloc'd); NULL when nothing is left. */
+char *str_printable(const char *s, size_t n, size_t max);
 
 /* A growable byte buffer. */
 struct buf {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/hooks.c: hook name validation, the fd-3 NAME=VALUE\0
- * record format, "# paks:" descriptions, the lookup order over the hook
- * directories, and running a real hook through the executor's spawn.
+ * Unit tests for host/hooks.c and hook-records.c: hook name validation, the
+ * fd-3 NAME=VALUE\0 record format, "# paks:" descriptions, the lookup order
+ * over the hook directories, and running a real hook through the executor's
+ * spawn.
  */
 #include <sys/stat.h>
 
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "exec.h"
+#include "hook-records.h"
 #include "hooks.h"
 #include "session.h"
 #include "settings.h"
@@ -54,9 +56,13 @@ static void vars_free(struct vars *v)
 
 static int parse(const char *data, size_t len, struct vars *v, const char **err)
 {
+	struct hook_record_error e;
+	int r;
+
 	memset(v, 0, sizeof(*v));
-	*err = NULL;
-	return hooks_parse_records(data, len, collect_cb, v, err);
+	r = hook_records_parse(data, len, collect_cb, v, &e);
+	*err = e.bad ? e.reason : NULL;
+	return r;
 }
 
 /* A temp tree per test; XDG_CONFIG_HOME and HOME point into it. */
@@ -271,13 +277,13 @@ static int failing_cb(void *arg, const char *name, const char *value)
 static void test_records_cb_error_stops(void **state)
 {
 	static const char data[] = "A=1\0B=2\0";
-	const char *err = NULL;
+	struct hook_record_error e;
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(hooks_parse_records(data, sizeof(data) - 1, failing_cb,
-					     &calls, &err),
-			 -EIO);
+	assert_int_equal(
+	    hook_records_parse(data, sizeof(data) - 1, failing_cb, &calls, &e),
+	    -EIO);
 	assert_int_equal(calls, 1);
 }
 
