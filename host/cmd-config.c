@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `paks config ...`: show, get, set, unset, init, edit and path for the
- * settings file.  `set` changes only the bytes of one key (settings.c) and
- * checks the whole result by loading it before the atomic rename, so a
- * typo never leaves a file paks cannot read.  Also the editor launcher
+ * settings file.  `set` changes only the bytes of one key (settings-yaml.c)
+ * and checks the whole result by loading it before the atomic rename, so
+ * a typo never leaves a file paks cannot read.  Also the editor launcher
  * shared with `paks env edit`: an argv split on whitespace, never a shell.
  */
 #include <sys/stat.h>
@@ -66,6 +66,18 @@ int config_run_editor(const char *editor, const char *file, char **err)
 	return r;
 }
 
+/* The effective settings, or the one-line error printed. */
+static int load_settings(struct settings *s, const char *path)
+{
+	char *err = NULL;
+
+	if (settings_load_effective(s, path, &err) == 0)
+		return 0;
+	log_error("%s", err);
+	free(err);
+	return -EINVAL;
+}
+
 static int no_args(int argc, char **argv, const char *sub)
 {
 	if (argc <= 1)
@@ -73,20 +85,6 @@ static int no_args(int argc, char **argv, const char *sub)
 	log_error("unexpected argument '%s' (usage: paks config %s)", argv[1],
 		  sub);
 	return -EINVAL;
-}
-
-/* The effective settings, with the reason printed when they cannot be
- * read. */
-static int load_effective(struct settings *s, const char *path)
-{
-	char *cause = NULL;
-	int r = settings_load_effective(s, path, &cause);
-
-	if (r < 0) {
-		log_error("%s", cause);
-		free(cause);
-	}
-	return r;
 }
 
 static int config_path_cmd(int argc, char **argv, const char *path)
@@ -104,7 +102,7 @@ static int config_show(int argc, char **argv, const char *path)
 
 	if (no_args(argc, argv, "show") < 0)
 		return EXIT_USAGE;
-	if (load_effective(&s, path) < 0)
+	if (load_settings(&s, path) < 0)
 		return 1;
 	for (size_t i = 0; keys[i]; i++) {
 		cleanup_free char *v = NULL;
@@ -138,7 +136,7 @@ static int config_get(int argc, char **argv, const char *path)
 	}
 	if (!settings_known_key(argv[1]))
 		return unknown_key(argv[1]);
-	if (load_effective(&s, path) < 0)
+	if (load_settings(&s, path) < 0)
 		return 1;
 	settings_get(&s, argv[1], &lines);
 	for (size_t i = 0; i < lines.n; i++)

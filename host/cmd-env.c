@@ -18,6 +18,7 @@
 #include "log.h"
 #include "settings.h"
 #include "util.h"
+#include "varname.h"
 
 struct env_cmd {
 	const char *name;
@@ -64,7 +65,7 @@ static int check_env_name(const char *name)
 
 static int check_var_name(const char *name)
 {
-	if (env_valid_var_name(name))
+	if (varname_valid(name, strlen(name)))
 		return 0;
 	log_error("invalid variable name '%s' (letters, digits and '_', not "
 		  "starting with a digit)",
@@ -83,7 +84,7 @@ static int load_for(const char *name, struct envset *set, bool may_create)
 		return 0;
 	}
 	if (r < 0) {
-		log_error("%s", err ? err : strerror(-r));
+		log_error("%s", err);
 		free(err);
 	}
 	return r;
@@ -95,7 +96,7 @@ static int save(const char *name, const struct envset *set)
 	int r = envstore_save(name, set, &err);
 
 	if (r < 0) {
-		log_error("%s", err ? err : strerror(-r));
+		log_error("%s", err);
 		free(err);
 	}
 	return r;

@@ -20,6 +20,7 @@
 #include "pty.h"
 #include "server.h"
 #include "session.h"
+#include "varname.h"
 #include "words.h"
 
 static const char run_usage[] =
@@ -219,7 +220,7 @@ static int collect_env(struct session *s, const struct strv *env)
 		const char *eq = strchr(e, '=');
 		cleanup_free char *name =
 		    eq ? xasprintf("%.*s", (int)(eq - e), e) : xstrdup(e);
-		if (!env_valid_var_name(name)) {
+		if (!varname_valid(name, strlen(name))) {
 			log_error("invalid variable name '%s' in -e", name);
 			return -EINVAL;
 		}

@@ -19,6 +19,7 @@
 
 #include "envstore.h"
 #include "util.h"
+#include "varname.h"
 
 /* Values can be certificates or keys, but not gigabytes. */
 #define ENV_MAX_SIZE (16 * 1024 * 1024)
@@ -32,17 +33,6 @@ static bool is_alpha(char c)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-bool env_valid_var_name(const char *name)
-{
-	if (!name || !(is_alpha(*name) || *name == '_'))
-		return false;
-	for (const char *c = name + 1; *c; c++) {
-		if (!(is_alpha(*c) || is_digit(*c) || *c == '_'))
-			return false;
-	}
-	return true;
 }
 
 bool envstore_valid_name(const char *name)
@@ -218,7 +208,7 @@ static int parse_line(const char *s, size_t n, char **name, char **value,
 		return -EINVAL;
 	}
 	*name = xasprintf("%.*s", (int)(eq - s), s);
-	if (!env_valid_var_name(*name)) {
+	if (!varname_valid(*name, strlen(*name))) {
 		*msg = xasprintf("invalid variable name '%s' (letters, digits "
 				 "and '_', not starting with a digit)",
 				 *name);
@@ -449,7 +439,8 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 	if (check_name(name, err) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < set->n; i++) {
-		if (!env_valid_var_name(set->vars[i].name)) {
+		if (!varname_valid(set->vars[i].name,
+				   strlen(set->vars[i].name))) {
 			*err = xasprintf("invalid variable name '%s'",
 					 set->vars[i].name);
 			return -EINVAL;

@@ -19,7 +19,6 @@ struct envset {
 	size_t n;
 };
 
-bool env_valid_var_name(const char *name);
 bool envstore_valid_name(const char *name);
 char *envstore_dir(void);
 /* Load NAME; -ENOENT when it does not exist. err as in settings. */
@@ -46,8 +45,5 @@ void envset_free(struct envset *set);
 int envstore_parse(const char *text, size_t len, struct envset *out,
 		   char **err);
 char *envstore_format(const struct envset *set);
-
-/* `paks env ...` */
-int cmd_env(int argc, char **argv);
 
 #endif

@@ -16,45 +16,50 @@
 #include "naming.h"
 #include "session.h"
 
-/* What the engine records in a commit beyond the original config. */
-/* Push the saved container: the engine's own login supplies credentials
- * and its progress goes to the shell as it comes. */
-int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
+/* Where #push REF goes: a tag (":latest" unless given), never a digest. */
+static enum exec_status push_target(const char *arg, char **target,
+				    char **cause)
 {
 	struct image_ref ref;
 	const char *err = NULL;
-	cleanup_free char *target = NULL;
-	bool tls_off = false;
-	struct strv a = {0};
-	const char *note;
-	int r;
 
-	if (argc < 2 || argc > 3)
-		return exec_usage(c, "push");
-	if (argc == 3) {
-		if (!str_eq(argv[2], "tls-verify=false")) {
-			exec_err(c,
-				 "unknown option '%s' (only "
-				 "tls-verify=false)",
-				 argv[2]);
-			return 2;
-		}
-		tls_off = true;
-	}
-	if (naming_parse(argv[1], &ref, &err) < 0) {
-		exec_err(c, "invalid reference '%s': %s", argv[1], err);
-		return 2;
+	if (naming_parse(arg, &ref, &err) < 0) {
+		*cause = xasprintf("invalid reference '%s': %s", arg, err);
+		return PAKS_CMD_USAGE;
 	}
 	if (ref.digest) {
 		naming_free(&ref);
-		exec_err(c, "push to a tag, not a digest");
-		return 2;
+		*cause = xstrdup("push to a tag, not a digest");
+		return PAKS_CMD_USAGE;
 	}
-	target = xasprintf("%s:%s", ref.name, ref.tag ? ref.tag : "latest");
+	*target = xasprintf("%s:%s", ref.name, ref.tag ? ref.tag : "latest");
 	naming_free(&ref);
-	r = exec_save_image(c, target);
-	if (r != 0)
-		return r;
+	return PAKS_CMD_OK;
+}
+
+/* Push the saved container: the engine's own login supplies credentials
+ * and its progress goes to the shell as it comes. */
+enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
+			       char **cause)
+{
+	cleanup_free char *target = NULL;
+	bool tls_off = argc == 3;
+	struct strv a = {0};
+	enum exec_status st;
+	const char *note;
+	int r;
+
+	if (tls_off && !str_eq(argv[2], "tls-verify=false")) {
+		*cause = xasprintf("unknown option '%s' (only "
+				   "tls-verify=false)",
+				   argv[2]);
+		return PAKS_CMD_USAGE;
+	}
+	st = push_target(argv[1], &target, cause);
+	if (st == PAKS_CMD_OK)
+		st = exec_save_image(c, target, cause);
+	if (st != PAKS_CMD_OK)
+		return st;
 	exec_out(c, "Pushing %s...\n", target);
 	engine_argv(c->s, &a);
 	strv_push(&a, "push");
@@ -63,20 +68,21 @@ int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)
 		exec_err(c, "%s", note);
 	strv_push(&a, "--");
 	strv_push(&a, target);
-	r = exec_engine(c, &a, NULL);
+	r = exec_engine(c, &a, NULL, cause);
 	strv_free(&a);
 	if (r != 0 || c->cancelled) {
-		exec_err(c, "push of %s failed (the image is saved locally)",
-			 target);
-		return c->cancelled ? 130 : (r < 0 ? 1 : r);
+		exec_cause(cause,
+			   "push of %s failed (the image is saved locally)",
+			   target);
+		return exec_result(c, r);
 	}
 	exec_out(c, "Pushed %s\n", target);
-	return 0;
+	return PAKS_CMD_OK;
 }
 
 /* A temporary file next to the final one, so the rename is atomic; made
  * before anything is committed, so an unwritable place fails first. */
-static char *archive_tmp(struct exec_ctx *c, const char *final)
+static char *archive_tmp(const char *final, char **cause)
 {
 	cleanup_free char *dir = xstrdup(final);
 	char *tmp;
@@ -86,8 +92,8 @@ static char *archive_tmp(struct exec_ctx *c, const char *final)
 	tmp = xasprintf("%s/.paks-export-XXXXXX", *dir ? dir : "");
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		exec_err(c, "cannot write in %s: %s", *dir ? dir : "/",
-			 strerror(errno));
+		*cause = xasprintf("cannot write in %s: %s", *dir ? dir : "/",
+				   strerror(errno));
 		free(tmp);
 		return NULL;
 	}
@@ -107,8 +113,9 @@ static void archive_mode(const char *path)
 
 /* Let the engine write the archive under tmp and rename it only when it
  * succeeded: a failed export leaves nothing under the final name. */
-static int save_archive(struct exec_ctx *c, const char *image, const char *tmp,
-			const char *final)
+static enum exec_status save_archive(struct exec_ctx *c, const char *image,
+				     const char *tmp, const char *final,
+				     char **cause)
 {
 	struct strv a = {0};
 	int r;
@@ -121,49 +128,49 @@ static int save_archive(struct exec_ctx *c, const char *image, const char *tmp,
 	strv_pushf(&a, "--output=%s", tmp);
 	strv_push(&a, "--");
 	strv_push(&a, image);
-	r = exec_engine(c, &a, NULL);
+	r = exec_engine(c, &a, NULL, cause);
 	strv_free(&a);
 	if (r == 0 && !c->cancelled) {
 		archive_mode(tmp);
 		if (rename(tmp, final) == 0)
-			return 0;
-		exec_err(c, "cannot rename to %s: %s", final, strerror(errno));
-		r = 1;
+			return PAKS_CMD_OK;
+		*cause = xasprintf("cannot rename to %s: %s", final,
+				   strerror(errno));
+		r = -1;
 	}
 	unlink(tmp);
-	exec_err(c, "export failed; nothing was written to %s", final);
-	return c->cancelled ? 130 : (r < 0 ? 1 : r);
+	exec_cause(cause, "export failed; nothing was written to %s", final);
+	return exec_result(c, r);
 }
 
-int exec_cmd_export(struct exec_ctx *c, int argc, char **argv)
+enum exec_status exec_cmd_export(struct exec_ctx *c, int argc, char **argv,
+				 char **cause)
 {
 	cleanup_free char *target = NULL;
 	cleanup_free char *file = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *tmp = NULL;
-	int r;
+	enum exec_status st;
 
-	if (argc > 2)
-		return exec_usage(c, "export");
-	target = exec_save_target(c, NULL);
+	target = exec_save_target(c, NULL, cause);
 	if (!target)
-		return 2;
+		return PAKS_CMD_USAGE;
 	file = argc == 2 ? xstrdup(argv[1]) : naming_archive_name(target);
-	path = exec_host_path(c, file, false);
+	path = exec_host_path(c->s, file, false, cause);
 	if (!path)
-		return 2;
-	tmp = archive_tmp(c, path);
+		return PAKS_CMD_USAGE;
+	tmp = archive_tmp(path, cause);
 	if (!tmp)
-		return 1;
-	r = exec_save_image(c, target);
-	if (r != 0) {
+		return PAKS_CMD_FAIL;
+	st = exec_save_image(c, target, cause);
+	if (st != PAKS_CMD_OK) {
 		unlink(tmp);
-		return r;
+		return st;
 	}
 	exec_out(c, "Writing %s...\n", file);
-	r = save_archive(c, target, tmp, path);
-	if (r == 0)
+	st = save_archive(c, target, tmp, path, cause);
+	if (st == PAKS_CMD_OK)
 		exec_out(c, "Exported %s to %s (load it with: %s load -i %s)\n",
 			 target, path, c->s->engine->name, file);
-	return r;
+	return st;
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The executor core: split a command line, find the built-in or hook, and
- * run host programs with an argv while their output streams back and
- * Ctrl-C can cancel them.
+ * The executor core: the command table, which declares each built-in's
+ * argument counts and usage; the dispatcher, which splits a line, checks
+ * the counts, runs the built-in or hook and turns its result into an exit
+ * status; and running host programs with an argv while their output
+ * streams back and Ctrl-C can cancel them.
  */
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,59 +22,35 @@
 #include "session.h"
 #include "words.h"
 
-void exec_write(struct exec_ctx *c, uint32_t type, const void *d, size_t n)
-{
-	if (c->emit)
-		c->emit(c, type, d, n);
-}
+extern char **environ;
 
-static void exec_vwrite(struct exec_ctx *c, uint32_t type, const char *pfx,
-			const char *fmt, va_list ap)
-{
-	char *s;
-	int n = vasprintf(&s, fmt, ap);
+static enum exec_status exec_cmd_help(struct exec_ctx *c, int argc, char **argv,
+				      char **cause);
 
-	if (n < 0)
-		return;
-	if (pfx) {
-		char *t = xasprintf("%s%s\n", pfx, s);
-		exec_write(c, type, t, strlen(t));
-		free(t);
-	} else {
-		exec_write(c, type, s, (size_t)n);
-	}
-	free(s);
-}
-
-void exec_out(struct exec_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	exec_vwrite(c, PAKS_MSG_OUT, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void exec_err(struct exec_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	exec_vwrite(c, PAKS_MSG_ERR, "paks: ", fmt, ap);
-	va_end(ap);
-}
-
-void exec_setvar(struct exec_ctx *c, const char *name, const char *value)
-{
-	size_t nl = strlen(name), vl = strlen(value);
-	char *rec = xmalloc(nl + vl + 1);
-
-	memcpy(rec, name, nl);
-	rec[nl] = '\0';
-	memcpy(rec + nl + 1, value, vl);
-	exec_write(c, PAKS_MSG_SETVAR, rec, nl + 1 + vl);
-	free(rec);
-}
+const struct exec_cmd exec_commands[] = {
+    {"help", 0, 0, "", "list the paks commands", exec_cmd_help},
+    {"save", 0, 1, "[suffix=SUFFIX | NAME[:TAG]]",
+     "save this container as an image", exec_cmd_save},
+    {"push", 1, 2, "REF [tls-verify=false]",
+     "save this container and push it to a registry", exec_cmd_push},
+    {"export", 0, 1, "[FILE]",
+     "save this container as an archive in the launch directory",
+     exec_cmd_export},
+    {"inspect", 0, -1, "[SECTION...]", "show the container's JSON, or sections",
+     exec_cmd_inspect},
+    {"size", 0, 0, "", "show the size of the changes and the image",
+     exec_cmd_size},
+    {"diff", 0, 0, "", "list what changed in the container", exec_cmd_diff},
+    {"cp", 2, 2, "[host:]SRC [host:]DEST",
+     "copy files between the host and the container", exec_cmd_cp},
+    {"envload", 1, 1, "NAME", "export a named environment here",
+     exec_cmd_envload},
+    {"envsave", 2, -1, "NAME VAR=VALUE...",
+     "save variables to a named environment and export them", exec_cmd_envsave},
+    {"envhost", 1, -1, "VAR...", "copy variables from the host",
+     exec_cmd_envhost},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
 
 const struct exec_cmd *exec_find(const char *name)
 {
@@ -80,46 +61,109 @@ const struct exec_cmd *exec_find(const char *name)
 	return NULL;
 }
 
+static enum exec_status exec_cmd_help(struct exec_ctx *c, int argc, char **argv,
+				      char **cause)
+{
+	struct hook_list hl = {0};
+
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	exec_out(c, "paks commands (run on the host):\n");
+	for (const struct exec_cmd *e = exec_commands; e->name; e++) {
+		cleanup_free char *left =
+		    xasprintf("#%s %s", e->name, e->usage);
+		exec_out(c, "  %-40s %s\n", left, e->summary);
+	}
+	hooks_list(&c->s->settings, &hl);
+	for (size_t i = 0, shown = 0; i < hl.n; i++) {
+		if (exec_find(hl.hooks[i].name))
+			continue; /* a built-in always wins */
+		if (!shown++)
+			exec_out(c, "hooks:\n");
+		cleanup_free char *left = xasprintf("#%s", hl.hooks[i].name);
+		exec_out(c, "  %-40s %s\n", left,
+			 hl.hooks[i].description ? hl.hooks[i].description
+						 : "(hook)");
+	}
+	hooks_list_free(&hl);
+	exec_out(c, "Lines starting with '# ' or '#!' stay ordinary "
+		    "comments.\n");
+	return PAKS_CMD_OK;
+}
+
+int exec_exit_status(const struct exec_ctx *c, enum exec_status st)
+{
+	switch (st) {
+	case PAKS_CMD_OK:
+		return 0;
+	case PAKS_CMD_FAIL:
+		return 1;
+	case PAKS_CMD_USAGE:
+		return 2;
+	case PAKS_CMD_NOEXEC:
+		return 126;
+	case PAKS_CMD_NOTFOUND:
+		return 127;
+	case PAKS_CMD_CANCELLED:
+		return 130;
+	case PAKS_CMD_EXITED:
+		return c->status;
+	}
+	return 1;
+}
+
+static enum exec_status run_builtin(struct exec_ctx *c,
+				    const struct exec_cmd *cmd, int argc,
+				    char **argv, char **cause)
+{
+	int n = argc - 1;
+
+	if (n < cmd->args_min || (cmd->args_max >= 0 && n > cmd->args_max)) {
+		*cause = xasprintf("usage: #%s %s", cmd->name, cmd->usage);
+		return PAKS_CMD_USAGE;
+	}
+	return cmd->run(c, argc, argv, cause);
+}
+
+static enum exec_status run_words(struct exec_ctx *c, int argc, char **argv,
+				  char **cause)
+{
+	const struct exec_cmd *cmd = exec_find(argv[0]);
+	cleanup_free char *hook = NULL;
+	enum exec_status st;
+
+	if (cmd)
+		return run_builtin(c, cmd, argc, argv, cause);
+	st = hooks_find(&c->s->settings, argv[0], &hook, cause);
+	if (st != PAKS_CMD_OK)
+		return st;
+	return hooks_run(c, hook, argc, argv, cause);
+}
+
 int exec_line(struct exec_ctx *c, const char *line, size_t len)
 {
 	struct words w;
 	const char *err = NULL;
-	const struct exec_cmd *cmd;
-	cleanup_free char *hook = NULL;
-	int r;
+	char *cause = NULL;
+	enum exec_status st;
 
 	if (!words_is_command(line, len)) {
-		exec_err(c, "not a paks command (they start with '#' and a "
-			    "letter; see #help)");
-		return 2;
-	}
-	r = words_split(line + 1, len - 1, &w, &err);
-	if (r < 0) {
-		exec_err(c, "%s", err);
-		return 2;
-	}
-	cmd = exec_find(w.argv[0]);
-	if (cmd) {
-		r = cmd->run(c, w.argc, w.argv);
+		cause = xstrdup("not a paks command (they start with '#' and "
+				"a letter; see #help)");
+		st = PAKS_CMD_USAGE;
+	} else if (words_split(line + 1, len - 1, &w, &err) < 0) {
+		cause = xstrdup(err);
+		st = PAKS_CMD_USAGE;
 	} else {
-		r = hooks_find(&c->s->settings, w.argv[0], &hook);
-		if (r == 0) {
-			r = hooks_run(c, hook, w.argc, w.argv);
-		} else if (r == -EINVAL) {
-			exec_err(c, "invalid command name '%s'", w.argv[0]);
-			r = 2;
-		} else if (r == -EACCES) {
-			exec_err(c, "hook '%s' is not executable (chmod +x it)",
-				 w.argv[0]);
-			r = 126;
-		} else {
-			exec_err(c, "unknown command '#%s' (see #help)",
-				 w.argv[0]);
-			r = 127;
-		}
+		st = run_words(c, w.argc, w.argv, &cause);
+		words_free(&w);
 	}
-	words_free(&w);
-	return r;
+	if (cause) {
+		exec_err(c, "%s", cause);
+		free(cause);
+	}
+	return exec_exit_status(c, st);
 }
 
 struct relay {
@@ -179,11 +223,12 @@ int exec_spawn(struct exec_ctx *c, char *const argv[],
 }
 
 int exec_engine(struct exec_ctx *c, struct strv *argv,
-		const struct spawn_opts *o)
+		const struct spawn_opts *o, char **cause)
 {
 	int r = exec_spawn(c, argv->v, o);
 
 	if (r < 0)
-		exec_err(c, "cannot run %s: %s", argv->v[0], strerror(-r));
+		*cause =
+		    xasprintf("cannot run %s: %s", argv->v[0], strerror(-r));
 	return r;
 }

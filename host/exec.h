@@ -32,29 +32,41 @@ struct exec_ctx {
 	exec_cancel_fn check_cancel;
 	void *cancel_arg;
 	bool cancelled;
+	int status; /* with PAKS_CMD_EXITED: the program's exit status */
 };
 
+/* What a command did, as tmux's enum cmd_retval; exec_line maps it to the
+ * exit status the shell sees, in one place. */
+enum exec_status {
+	PAKS_CMD_OK,	    /* 0 */
+	PAKS_CMD_FAIL,	    /* 1 */
+	PAKS_CMD_USAGE,	    /* 2: bad arguments */
+	PAKS_CMD_NOEXEC,    /* 126: found but cannot be run */
+	PAKS_CMD_NOTFOUND,  /* 127: no such command */
+	PAKS_CMD_CANCELLED, /* 130: the user pressed Ctrl-C */
+	PAKS_CMD_EXITED,    /* a program's own status, in exec_ctx.status */
+};
+
+/* A command.  On PAKS_CMD_FAIL, _USAGE, _NOEXEC and _NOTFOUND *cause is
+ * set (malloc'd, no "paks: " prefix); exec_line prints it once.  Commands
+ * take between args_min and args_max arguments (-1: no limit), checked
+ * before run is called. */
 struct exec_cmd {
 	const char *name;
+	int args_min, args_max;
 	const char *usage; /* arguments, e.g. "[suffix=SUFFIX | NAME[:TAG]]" */
 	const char *summary;
-	int (*run)(struct exec_ctx *c, int argc, char **argv);
+	enum exec_status (*run)(struct exec_ctx *c, int argc, char **argv,
+				char **cause);
 };
 
+/* exec.c: the command table and the dispatcher. */
+extern const struct exec_cmd exec_commands[];
 /* Run one command line; returns the exit status to report. */
 int exec_line(struct exec_ctx *c, const char *line, size_t len);
-/* Emit CANDIDATE frames for the line up to the cursor. */
-int exec_complete(struct exec_ctx *c, const char *line, size_t len);
 const struct exec_cmd *exec_find(const char *name);
-extern const struct exec_cmd exec_commands[];
-
-void exec_write(struct exec_ctx *c, uint32_t type, const void *d, size_t n);
-void exec_out(struct exec_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* One "paks: ..." line on the error stream. */
-void exec_err(struct exec_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void exec_setvar(struct exec_ctx *c, const char *name, const char *value);
+/* The one place a command's result becomes the shell's $?. */
+int exec_exit_status(const struct exec_ctx *c, enum exec_status st);
 
 struct spawn_opts {
 	char *const *envp; /* NULL: the host environment */
@@ -70,26 +82,68 @@ struct spawn_opts {
  * not be started (-ENOENT: no such program). */
 int exec_spawn(struct exec_ctx *c, char *const argv[],
 	       const struct spawn_opts *o);
-/* Convenience: run an engine command for the session. */
+/* Convenience: run an engine command for the session.  When it cannot be
+ * started, returns -errno with *cause set. */
 int exec_engine(struct exec_ctx *c, struct strv *argv,
-		const struct spawn_opts *o);
+		const struct spawn_opts *o, char **cause);
 
-/* Per-command entry points (exec-*.c). */
-int exec_cmd_help(struct exec_ctx *c, int argc, char **argv);
+/* exec-out.c: what a command sends back to the shell. */
+void exec_write(struct exec_ctx *c, uint32_t type, const void *d, size_t n);
+void exec_out(struct exec_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* One "paks: ..." line on the error stream. */
+void exec_err(struct exec_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void exec_setvar(struct exec_ctx *c, const char *name, const char *value);
+/* Set *cause to the message, followed by ": " and the old cause if there
+ * was one: the caller's context in front of the callee's reason. */
+void exec_cause(char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* What running a program (exec_spawn's result r) means for the command:
+ * CANCELLED when the user cancelled, FAIL when it did not start (r < 0),
+ * OK, or EXITED with r kept in c->status. */
+enum exec_status exec_result(struct exec_ctx *c, int r);
+
+/* exec-path.c: host paths for #cp and #export. */
+/* Relative to the launch directory and confined to it unless cp_unconfined
+ * (symlinks leading out count as outside).  must_exist: else only the
+ * parent must exist.  NULL with *cause set when refused. */
+char *exec_host_path(const struct session *s, const char *p, bool must_exist,
+		     char **cause);
+
+/* exec-commit.c: committing the container, for #save, #push, #export. */
+/* The target of `#save [ARG]` (arg NULL: the image's name plus the
+ * save_suffix setting); NULL with *cause set. */
+char *exec_save_target(struct exec_ctx *c, const char *arg, char **cause);
+/* Commit the container to `target` atomically (temporary name, then
+ * tag), with the image's original config. */
+enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
+				 char **cause);
+
+/* exec-complete.c */
+/* Emit CANDIDATE frames for the line up to the cursor. */
+int exec_complete(struct exec_ctx *c, const char *line, size_t len);
+
+/* The commands (exec-*.c), referenced by the table in exec.c. */
+enum exec_status exec_cmd_save(struct exec_ctx *c, int argc, char **argv,
+			       char **cause);
+enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
+			       char **cause);
+enum exec_status exec_cmd_export(struct exec_ctx *c, int argc, char **argv,
+				 char **cause);
+enum exec_status exec_cmd_inspect(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+enum exec_status exec_cmd_size(struct exec_ctx *c, int argc, char **argv,
+			       char **cause);
+enum exec_status exec_cmd_diff(struct exec_ctx *c, int argc, char **argv,
+			       char **cause);
+enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
+			     char **cause);
+enum exec_status exec_cmd_envload(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+enum exec_status exec_cmd_envsave(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+enum exec_status exec_cmd_envhost(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
 
 #endif
-
-/* Commit the container to `target` atomically (temporary name, then
- * tag), with the image's original config.  0 or an exit status. */
-int exec_save_image(struct exec_ctx *c, const char *target);
-/* The target of `#save [ARG]` (arg NULL: the image's name plus the
- * save_suffix setting); NULL with the error emitted. */
-char *exec_save_target(struct exec_ctx *c, const char *arg);
-/* One "paks: usage: #NAME ARGS" line from the command table; returns 2. */
-int exec_usage(struct exec_ctx *c, const char *name);
-int exec_cmd_save(struct exec_ctx *c, int argc, char **argv);
-int exec_cmd_push(struct exec_ctx *c, int argc, char **argv);
-int exec_cmd_export(struct exec_ctx *c, int argc, char **argv);
-/* A host path for #cp/#export: relative to the launch directory and
- * confined to it unless cp_unconfined.  NULL (error emitted) when refused. */
-char *exec_host_path(struct exec_ctx *c, const char *p, bool must_exist);

@@ -6,7 +6,8 @@
  * when running from a build tree), then the `hooks_path` setting.  Hooks run
  * on the host with an argv, in the launch directory, with PAKS_* variables
  * describing the session; they hand variables back to the shell as
- * NAME=VALUE\0 records written to fd 3.  Also `paks hooks list|dirs`.
+ * NAME=VALUE\0 records written to fd 3 (hook-records.c).  `paks hooks` is
+ * in cmd-hooks.c.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -20,10 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "exec.h"
+#include "hook-records.h"
 #include "hooks.h"
-#include "log.h"
 #include "session.h"
 #include "settings.h"
 #include "util.h"
@@ -73,13 +73,6 @@ static void dirs_push(struct strv *v, char *dir)
 	free(dir);
 }
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* The shipped hooks.  Installed: <prefix>/bin/paks finds
  * <prefix>/share/paks/hooks.  In a build tree (the preload library sits
  * next to the executable) the source tree's hooks/ is used instead: the
@@ -99,14 +92,14 @@ static void shipped_dirs(struct strv *v)
 		return;
 	}
 #ifdef PAKS_SOURCE_DIR
-	if (is_dir(PAKS_SOURCE_DIR "/hooks")) {
+	if (path_is_dir(PAKS_SOURCE_DIR "/hooks")) {
 		dirs_push(v, xstrdup(PAKS_SOURCE_DIR "/hooks"));
 		return;
 	}
 #endif
 	{
 		cleanup_free char *src = xasprintf("%s/../hooks", exe);
-		char *real = is_dir(src) ? realpath(src, NULL) : NULL;
+		char *real = path_is_dir(src) ? realpath(src, NULL) : NULL;
 		if (real)
 			dirs_push(v, real);
 	}
@@ -140,7 +133,7 @@ void hooks_dirs(const struct settings *s, char ***dirs)
 	*dirs = v.v;
 }
 
-static void dirs_free(char **dirs)
+void hooks_dirs_free(char **dirs)
 {
 	for (size_t i = 0; dirs && dirs[i]; i++)
 		free(dirs[i]);
@@ -161,14 +154,13 @@ static int check_hook_file(const char *path)
 	return 0;
 }
 
-int hooks_find(const struct settings *s, const char *name, char **path)
+/* The hook file for name in the hook directories: 0 and *path, -EACCES
+ * when one is there but not executable, or -ENOENT. */
+static int find_in_dirs(const struct settings *s, const char *name, char **path)
 {
 	char **dirs = NULL;
 	int r = -ENOENT;
 
-	*path = NULL;
-	if (!hooks_valid_name(name))
-		return -EINVAL;
 	hooks_dirs(s, &dirs);
 	for (size_t i = 0; dirs[i]; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dirs[i], name);
@@ -184,32 +176,30 @@ int hooks_find(const struct settings *s, const char *name, char **path)
 		if (c == -EACCES)
 			r = -EACCES;
 	}
-	dirs_free(dirs);
+	hooks_dirs_free(dirs);
 	return r;
 }
 
-/* Trim and sanitise a description: printable ASCII/UTF-8 only, bounded. */
-static char *clean_description(const char *s, size_t n)
+enum exec_status hooks_find(const struct settings *s, const char *name,
+			    char **path, char **cause)
 {
-	struct buf b = {0};
+	int r;
 
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
+	*path = NULL;
+	if (!hooks_valid_name(name)) {
+		*cause = xasprintf("invalid command name '%s'", name);
+		return PAKS_CMD_USAGE;
 	}
-	while (n > 0 &&
-	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	if (n == 0)
-		return NULL;
-	if (n > DESC_MAX_LEN)
-		n = DESC_MAX_LEN;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		char out = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-		buf_append(&b, &out, 1);
+	r = find_in_dirs(s, name, path);
+	if (r == 0)
+		return PAKS_CMD_OK;
+	if (r == -EACCES) {
+		*cause = xasprintf("hook '%s' is not executable (chmod +x it)",
+				   name);
+		return PAKS_CMD_NOEXEC;
 	}
-	return b.data;
+	*cause = xasprintf("unknown command '#%s' (see #help)", name);
+	return PAKS_CMD_NOTFOUND;
 }
 
 /* Look for "# paks: TEXT" at the start of one line (leading blanks allowed). */
@@ -228,7 +218,7 @@ static char *line_description(const char *line, size_t n)
 	if (n - i < sizeof(tag) - 1 || memcmp(line + i, tag, sizeof(tag) - 1))
 		return NULL;
 	i += sizeof(tag) - 1;
-	return clean_description(line + i, n - i);
+	return str_printable(line + i, n - i, DESC_MAX_LEN);
 }
 
 /* The description in the first lines of a file's text; NULL for none or for
@@ -252,7 +242,7 @@ static char *text_description(const char *data, size_t len)
 	return NULL;
 }
 
-static char *file_description(const char *path)
+char *hooks_description(const char *path)
 {
 	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	char data[DESC_MAX_BYTES];
@@ -271,10 +261,9 @@ static char *file_description(const char *path)
 	return text_description(data, len);
 }
 
-/* Call fn for every valid, executable hook in dir, in directory order. */
-static void scan_dir(const char *dir,
-		     void (*fn)(void *arg, const char *name, const char *path),
-		     void *arg)
+void hooks_scan_dir(const char *dir,
+		    void (*fn)(void *arg, const char *name, const char *path),
+		    void *arg)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -310,7 +299,7 @@ static void list_add(struct hook_list *l, const char *name, const char *path)
 	h = &l->hooks[l->n++];
 	h->name = xstrdup(name);
 	h->path = xstrdup(path);
-	h->description = file_description(path);
+	h->description = hooks_description(path);
 }
 
 static void list_add_first(void *arg, const char *name, const char *path)
@@ -335,8 +324,8 @@ void hooks_list(const struct settings *s, struct hook_list *out)
 	memset(out, 0, sizeof(*out));
 	hooks_dirs(s, &dirs);
 	for (size_t i = 0; dirs[i]; i++)
-		scan_dir(dirs[i], list_add_first, out);
-	dirs_free(dirs);
+		hooks_scan_dir(dirs[i], list_add_first, out);
+	hooks_dirs_free(dirs);
 	if (out->n > 1)
 		qsort(out->hooks, out->n, sizeof(*out->hooks), hook_cmp);
 }
@@ -350,104 +339,6 @@ void hooks_list_free(struct hook_list *l)
 	}
 	free(l->hooks);
 	memset(l, 0, sizeof(*l));
-}
-
-/* ---- fd 3 records ---- */
-
-/* The same rule as shell variables: [A-Za-z_][A-Za-z0-9_]*. */
-static int valid_var_name(const char *s, size_t n)
-{
-	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_'))
-			return 0;
-	}
-	return 1;
-}
-
-struct record_error {
-	const char *reason; /* of the first bad record */
-	const char *rec;    /* its start in the data */
-	size_t rec_len;
-	size_t bad;
-};
-
-static void record_fail(struct record_error *e, const char *reason,
-			const char *rec, size_t n)
-{
-	if (e->bad++ == 0) {
-		e->reason = reason;
-		e->rec = rec;
-		e->rec_len = n;
-	}
-}
-
-/* One record rec[0..n) (without its NUL).  Bad records are counted and
- * skipped; the callback's own failure stops the parse. */
-static int parse_one(const char *rec, size_t n, int terminated,
-		     int (*cb)(void *, const char *, const char *), void *arg,
-		     struct record_error *e)
-{
-	const char *eq = memchr(rec, '=', n);
-	cleanup_free char *name = NULL;
-	cleanup_free char *value = NULL;
-
-	if (!terminated) {
-		record_fail(e, "last record is not NUL-terminated", rec, n);
-		return 0;
-	}
-	if (!eq) {
-		record_fail(e, "record without '='", rec, n);
-		return 0;
-	}
-	if (!valid_var_name(rec, (size_t)(eq - rec))) {
-		record_fail(e, "invalid variable name", rec, n);
-		return 0;
-	}
-	name = strndup(rec, (size_t)(eq - rec));
-	value = strndup(eq + 1, n - (size_t)(eq - rec) - 1);
-	if (!name || !value)
-		return -ENOMEM;
-	return cb(arg, name, value);
-}
-
-static int parse_records(const char *data, size_t len,
-			 int (*cb)(void *, const char *, const char *),
-			 void *arg, struct record_error *e)
-{
-	size_t pos = 0;
-
-	memset(e, 0, sizeof(*e));
-	while (pos < len) {
-		const char *nul = memchr(data + pos, '\0', len - pos);
-		size_t n = nul ? (size_t)(nul - (data + pos)) : len - pos;
-		int r;
-
-		/* Empty records (a stray extra NUL) carry nothing: skip. */
-		if (n > 0) {
-			r = parse_one(data + pos, n, nul != NULL, cb, arg, e);
-			if (r < 0)
-				return r;
-		}
-		pos += n + 1;
-	}
-	return e->bad ? -EINVAL : 0;
-}
-
-int hooks_parse_records(const char *data, size_t len,
-			int (*cb)(void *arg, const char *name,
-				  const char *value),
-			void *arg, const char **err)
-{
-	struct record_error e;
-	int r = parse_records(data, len, cb, arg, &e);
-
-	if (err)
-		*err = e.bad ? e.reason : NULL;
-	return r;
 }
 
 /* ---- running ---- */
@@ -496,49 +387,37 @@ static int setvar_cb(void *arg, const char *name, const char *value)
 	return 0;
 }
 
-/* A short, printable rendering of a bad record's start for the error. */
-static char *record_excerpt(const struct record_error *e)
+static enum exec_status export_records(struct exec_ctx *c, const char *name,
+				       const struct buf *fd3, char **cause)
 {
-	size_t n = e->rec_len;
-	const char *eq = memchr(e->rec, '=', n);
-	char *s;
-
-	if (eq)
-		n = (size_t)(eq - e->rec);
-	s = clean_description(e->rec, n > 40 ? 40 : n);
-	return s ? s : xstrdup("");
-}
-
-static int export_records(struct exec_ctx *c, const char *name,
-			  const struct buf *fd3)
-{
-	struct record_error e;
+	struct hook_record_error e;
 	cleanup_free char *what = NULL;
 	int r;
 
 	if (!fd3->len)
-		return 0;
-	r = parse_records(fd3->data, fd3->len, setvar_cb, c, &e);
+		return PAKS_CMD_OK;
+	r = hook_records_parse(fd3->data, fd3->len, setvar_cb, c, &e);
 	if (r == 0)
-		return 0;
+		return PAKS_CMD_OK;
 	if (r != -EINVAL) {
-		exec_err(c, "hook '%s': %s", name, strerror(-r));
-		return 1;
+		*cause = xasprintf("hook '%s': %s", name, strerror(-r));
+		return PAKS_CMD_FAIL;
 	}
-	what = record_excerpt(&e);
-	exec_err(c,
-		 "hook '%s': skipped %zu bad variable record%s on fd 3 (%s: "
-		 "'%s')",
-		 name, e.bad, e.bad == 1 ? "" : "s", e.reason, what);
-	return 1;
+	what = hook_records_excerpt(&e);
+	*cause = xasprintf("hook '%s': skipped %zu bad variable record%s on "
+			   "fd 3 (%s: '%s')",
+			   name, e.bad, e.bad == 1 ? "" : "s", e.reason, what);
+	return PAKS_CMD_FAIL;
 }
 
-int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv)
+enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,
+			   char **argv, char **cause)
 {
 	const char *name = argc > 0 ? argv[0] : path;
 	struct strv av = {0}, env = {0};
 	struct buf fd3 = {0};
 	struct spawn_opts o = {0};
+	enum exec_status st;
 	int r;
 
 	strv_push(&av, path);
@@ -549,123 +428,20 @@ int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv)
 	o.dir = c->s->launch_dir;
 	o.fd3 = &fd3;
 	r = exec_spawn(c, av.v, &o);
+	st = exec_result(c, r);
 	if (r < 0) {
-		exec_err(c, "hook '%s' could not be started: %s", name,
-			 strerror(-r));
-		r = r == -ENOENT ? 127 : 126;
-	} else if (c->cancelled) {
-		/* Interrupted: nothing it wrote on fd 3 is trusted. */
-	} else if (r != 0) {
-		exec_err(c, "hook '%s' exited with status %d%s", name, r,
-			 fd3.len ? " (variables not exported)" : "");
-	} else {
-		r = export_records(c, name, &fd3);
+		*cause = xasprintf("hook '%s' could not be started: %s", name,
+				   strerror(-r));
+		st = r == -ENOENT ? PAKS_CMD_NOTFOUND : PAKS_CMD_NOEXEC;
+	} else if (st == PAKS_CMD_EXITED) {
+		*cause = xasprintf("hook '%s' exited with status %d%s", name, r,
+				   fd3.len ? " (variables not exported)" : "");
+	} else if (st == PAKS_CMD_OK) {
+		/* Cancelled: nothing it wrote on fd 3 is trusted. */
+		st = export_records(c, name, &fd3, cause);
 	}
 	buf_free(&fd3);
 	strv_free(&env);
 	strv_free(&av);
-	return r;
-}
-
-/* ---- paks hooks ---- */
-
-static const char hooks_usage[] =
-    "Usage: paks hooks [list | dirs]\n"
-    "\n"
-    "User-defined '#' commands.  Typing '#NAME ARGS...' in a paks shell\n"
-    "runs the executable NAME from the first hook directory that has it\n"
-    "(built-in commands win).  A hook runs on the host, in the directory\n"
-    "where 'paks run' was started, with PAKS_ENGINE, PAKS_CONTAINER,\n"
-    "PAKS_IMAGE, PAKS_IMAGE_ID, PAKS_LAUNCH_DIR and PAKS_SHELL_CWD set.\n"
-    "It exports variables to the shell by writing NAME=VALUE\\0 records to\n"
-    "file descriptor 3.  A '# paks: TEXT' line near its top describes it.\n"
-    "\n"
-    "Commands:\n"
-    "  list    show the hooks found, where, and their descriptions (default)\n"
-    "  dirs    print the directories searched, in order\n";
-
-struct list_state {
-	struct hook_list seen;
-	size_t width, path_width;
-	int pass; /* 0: measure, 1: print */
-};
-
-static void print_hook(void *arg, const char *name, const char *path)
-{
-	struct list_state *st = arg;
-	int shadowed = list_lookup(&st->seen, name) != NULL;
-	cleanup_free char *desc = NULL;
-	size_t len = strlen(name);
-
-	if (st->pass == 0) {
-		if (len > st->width)
-			st->width = len;
-		if (strlen(path) > st->path_width)
-			st->path_width = strlen(path);
-		return;
-	}
-	desc = shadowed ? xstrdup("(shadowed by an earlier directory)")
-			: file_description(path);
-	if (desc)
-		printf("%-*s  %-*s  %s\n", (int)st->width, name,
-		       (int)st->path_width, path, desc);
-	else
-		printf("%-*s  %s\n", (int)st->width, name, path);
-	if (!shadowed)
-		list_add(&st->seen, name, path);
-}
-
-static int hooks_cmd_list(const struct settings *s)
-{
-	struct list_state st = {0};
-	char **dirs = NULL;
-
-	hooks_dirs(s, &dirs);
-	for (st.pass = 0; st.pass < 2; st.pass++) {
-		for (size_t i = 0; dirs[i]; i++)
-			scan_dir(dirs[i], print_hook, &st);
-	}
-	if (st.seen.n == 0)
-		printf("no hooks found (see 'paks hooks dirs')\n");
-	hooks_list_free(&st.seen);
-	dirs_free(dirs);
-	return 0;
-}
-
-static int hooks_cmd_dirs(const struct settings *s)
-{
-	char **dirs = NULL;
-
-	hooks_dirs(s, &dirs);
-	for (size_t i = 0; dirs[i]; i++)
-		printf("%s%s\n", dirs[i], is_dir(dirs[i]) ? "" : "  (missing)");
-	dirs_free(dirs);
-	return 0;
-}
-
-int cmd_hooks(int argc, char **argv)
-{
-	struct settings s;
-	const char *sub = argc > 1 ? argv[1] : "list";
-	char *cause = NULL;
-	int r;
-
-	if (cli_wants_help(argc, argv)) {
-		fputs(hooks_usage, stdout);
-		return 0;
-	}
-	if (argc > 2 || (strcmp(sub, "list") && strcmp(sub, "dirs"))) {
-		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
-			  "--help')");
-		return EXIT_USAGE;
-	}
-	if (settings_load_effective(&s, NULL, &cause) < 0) {
-		log_error("%s", cause);
-		free(cause);
-		settings_free(&s);
-		return 1;
-	}
-	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s) : hooks_cmd_list(&s);
-	settings_free(&s);
-	return r;
+	return st;
 }

@@ -7,8 +7,9 @@
 
 #include <stddef.h>
 
+#include "exec.h"
+
 struct settings;
-struct exec_ctx;
 
 struct hook {
 	char *name;
@@ -26,19 +27,24 @@ int hooks_valid_name(const char *name);
 /* Directories searched, in order: $XDG_CONFIG_HOME/paks/hooks, the installed
  * share/paks/hooks (relative to the executable), then hooks_path. */
 void hooks_dirs(const struct settings *s, char ***dirs);
-/* Find hook `name`: 0 and *path (malloc'd), -ENOENT, or -EINVAL for a bad
- * name. */
-int hooks_find(const struct settings *s, const char *name, char **path);
+/* Find hook `name`: PAKS_CMD_OK and *path (malloc'd); else *cause and
+ * USAGE for a bad name, NOEXEC for a file that is not executable, or
+ * NOTFOUND. */
+enum exec_status hooks_find(const struct settings *s, const char *name,
+			    char **path, char **cause);
 /* Every hook found, first directory wins for a name; sorted by name. */
 void hooks_list(const struct settings *s, struct hook_list *out);
 void hooks_list_free(struct hook_list *l);
-/* Run a hook for the executor: argv[0] is the hook name. */
-int hooks_run(struct exec_ctx *c, const char *path, int argc, char **argv);
-/* Parse fd-3 records into exec_setvar calls; returns 0 or -EINVAL with
- * *err set (exposed for unit tests). */
-int hooks_parse_records(const char *data, size_t len,
-			int (*cb)(void *arg, const char *name,
-				  const char *value),
-			void *arg, const char **err);
-
+void hooks_dirs_free(char **dirs);
+/* Call fn for every valid, executable hook in dir, in directory order. */
+void hooks_scan_dir(const char *dir,
+		    void (*fn)(void *arg, const char *name, const char *path),
+		    void *arg);
+/* The "# paks: TEXT" description near the top of a hook (malloc'd), or
+ * NULL. */
+char *hooks_description(const char *path);
+/* Run a hook for the executor: argv[0] is the hook name.  A non-zero exit
+ * is PAKS_CMD_EXITED with the status in c->status, and *cause. */
+enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,
+			   char **argv, char **cause);
 #endif

@@ -94,6 +94,29 @@ bool str_ieq(const char *a, const char *b)
 	return a && b && strcasecmp(a, b) == 0;
 }
 
+char *str_printable(const char *s, size_t n, size_t max)
+{
+	struct buf b = {0};
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (n == 0)
+		return NULL;
+	if (n > max)
+		n = max;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char out = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+		buf_append(&b, &out, 1);
+	}
+	return b.data;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -355,4 +378,11 @@ bool path_is_within(const char *path, const char *dir)
 		return path[0] == '/';
 	return strncmp(path, dir, n) == 0 &&
 	       (path[n] == '\0' || path[n] == '/');
+}
+
+bool path_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }

@@ -62,6 +62,9 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_eq(const char *a, const char *b);
 /* Case-insensitive ASCII equality. */
 bool str_ieq(const char *a, const char *b);
+/* s[0..n) without leading and trailing blanks, control characters turned
+ * into spaces, at most max bytes (malloc'd); NULL when nothing is left. */
+char *str_printable(const char *s, size_t n, size_t max);
 
 /* A growable byte buffer. */
 struct buf {
@@ -99,6 +102,8 @@ void format_size(double bytes, char *out, size_t outlen);
 
 /* 1 when the resolved path is dir or below it. */
 bool path_is_within(const char *path, const char *dir);
+/* true when path is a directory (following symlinks). */
+bool path_is_dir(const char *path);
 
 /* 1 when an argument before "--" is -h or --help. */
 int cli_wants_help(int argc, char **argv);

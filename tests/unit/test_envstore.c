@@ -22,22 +22,6 @@
 #include "envstore.h"
 #include "util.h"
 
-static void test_var_names(void **state)
-{
-	static const char *good[] = {"A", "_", "a_b", "PATH", "x9", "_1"};
-	static const char *bad[] = {"",	 "9a",	"a-b", "a b", "a=b",
-				    "é", "a.b", "$A",  " A",  "A\n"};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(env_valid_var_name(good[i]));
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (env_valid_var_name(bad[i]))
-			fail_msg("'%s' accepted", bad[i]);
-	}
-	assert_false(env_valid_var_name(NULL));
-}
-
 static void test_env_names(void **state)
 {
 	static const char *good[] = {"a",   "Dev", "prod.eu-1",
@@ -431,7 +415,6 @@ static void test_list_without_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
-	    cmocka_unit_test(test_var_names),
 	    cmocka_unit_test(test_env_names),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_format_escapes),

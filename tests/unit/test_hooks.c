@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/hooks.c: hook name validation, the fd-3 NAME=VALUE\0
- * record format, "# paks:" descriptions, the lookup order over the hook
- * directories, and running a real hook through the executor's spawn.
+ * Unit tests for host/hooks.c and hook-records.c: hook name validation, the
+ * fd-3 NAME=VALUE\0 record format, "# paks:" descriptions, the lookup order
+ * over the hook directories, and running a real hook through the executor's
+ * spawn.
  */
 #include <sys/stat.h>
 
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "exec.h"
+#include "hook-records.h"
 #include "hooks.h"
 #include "session.h"
 #include "settings.h"
@@ -54,9 +56,13 @@ static void vars_free(struct vars *v)
 
 static int parse(const char *data, size_t len, struct vars *v, const char **err)
 {
+	struct hook_record_error e;
+	int r;
+
 	memset(v, 0, sizeof(*v));
-	*err = NULL;
-	return hooks_parse_records(data, len, collect_cb, v, err);
+	r = hook_records_parse(data, len, collect_cb, v, &e);
+	*err = e.bad ? e.reason : NULL;
+	return r;
 }
 
 /* A temp tree per test; XDG_CONFIG_HOME and HOME point into it. */
@@ -106,10 +112,29 @@ static void expect_find(const struct settings *s, const char *name,
 	char *path = NULL;
 	char *want = tpath(rel);
 
-	assert_int_equal(hooks_find(s, name, &path), 0);
+	char *cause = NULL;
+
+	assert_int_equal(hooks_find(s, name, &path, &cause), PAKS_CMD_OK);
+	assert_null(cause);
 	assert_string_equal(path, want);
 	free(path);
 	free(want);
+}
+
+/* hooks_find's status for a name that is not found; its cause must say
+ * what is wrong. */
+static enum exec_status find_fails(const struct settings *s, const char *name,
+				   const char *cause_has)
+{
+	char *path = (char *)"untouched";
+	char *cause = NULL;
+	enum exec_status st = hooks_find(s, name, &path, &cause);
+
+	assert_null(path);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, cause_has));
+	free(cause);
+	return st;
 }
 
 /* ---- names ---- */
@@ -252,13 +277,13 @@ static int failing_cb(void *arg, const char *name, const char *value)
 static void test_records_cb_error_stops(void **state)
 {
 	static const char data[] = "A=1\0B=2\0";
-	const char *err = NULL;
+	struct hook_record_error e;
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(hooks_parse_records(data, sizeof(data) - 1, failing_cb,
-					     &calls, &err),
-			 -EIO);
+	assert_int_equal(
+	    hook_records_parse(data, sizeof(data) - 1, failing_cb, &calls, &e),
+	    -EIO);
 	assert_int_equal(calls, 1);
 }
 
@@ -360,7 +385,6 @@ static void test_find_order(void **state)
 	char *path_list[] = {p1, p2, NULL};
 	struct settings s = {.hooks_path = path_list};
 	struct hook_list l;
-	char *path = (char *)"untouched";
 
 	(void)state;
 	put("xdg/paks/hooks/a", "#!/bin/sh\n# paks: xdg a\n", 0755);
@@ -378,12 +402,15 @@ static void test_find_order(void **state)
 	/* A non-executable file does not hide a later executable one... */
 	expect_find(&s, "e", "p2/e");
 	/* ...but alone it is reported as such, not as missing. */
-	assert_int_equal(hooks_find(&s, "f", &path), -EACCES);
-	assert_null(path);
-	assert_int_equal(hooks_find(&s, "nope", &path), -ENOENT);
-	assert_int_equal(hooks_find(&s, "../p1/a", &path), -EINVAL);
-	assert_int_equal(hooks_find(&s, ".", &path), -EINVAL);
-	assert_null(path);
+	assert_int_equal(find_fails(&s, "f", "hook 'f' is not executable"),
+			 PAKS_CMD_NOEXEC);
+	assert_int_equal(find_fails(&s, "nope", "unknown command '#nope'"),
+			 PAKS_CMD_NOTFOUND);
+	assert_int_equal(
+	    find_fails(&s, "../p1/a", "invalid command name '../p1/a'"),
+	    PAKS_CMD_USAGE);
+	assert_int_equal(find_fails(&s, ".", "invalid command name '.'"),
+			 PAKS_CMD_USAGE);
 
 	hooks_list(&s, &l);
 	assert_int_equal(l.n, 4); /* a b c e */
@@ -427,6 +454,8 @@ static int run_hook(const char *script, int argc, char **argv,
 	struct session s = {0};
 	struct exec_ctx c = {0};
 	char *path = tpath("run/hook");
+	char *cause = NULL;
+	enum exec_status st;
 	int r;
 
 	put("run/hook", script, 0755);
@@ -445,7 +474,12 @@ static int run_hook(const char *script, int argc, char **argv,
 	c.emit_arg = e;
 	c.cancel_fd = -1;
 	setenv("PAKS_IMAGE", "stale-value-from-the-host", 1);
-	r = hooks_run(&c, path, argc, argv);
+	/* As exec_line does: the cause printed once, the status mapped. */
+	st = hooks_run(&c, path, argc, argv, &cause);
+	if (cause)
+		exec_err(&c, "%s", cause);
+	free(cause);
+	r = exec_exit_status(&c, st);
 	strv_free(&s.engine_args);
 	free(s.launch_dir);
 	free(path);

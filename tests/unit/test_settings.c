@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for settings.c: every error path of the YAML reader (with
- * file and line in the message), hostile input that must not crash,
- * settings_apply for `paks run -s`, and the one-key text edit behind
+ * Unit tests for settings.c and settings-yaml.c: every error path of the YAML
+ * reader (with file and line in the message), hostile input that must not
+ * crash, settings_apply for `paks run -s`, and the one-key text edit behind
  * `paks config set`.
  */
 #include <errno.h>

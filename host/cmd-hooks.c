@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `paks hooks [list | dirs]`: the user-defined '#' commands found, where,
+ * and the directories searched.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hooks.h"
+#include "log.h"
+#include "settings.h"
+#include "util.h"
+
+static const char hooks_usage[] =
+    "Usage: paks hooks [list | dirs]\n"
+    "\n"
+    "User-defined '#' commands.  Typing '#NAME ARGS...' in a paks shell\n"
+    "runs the executable NAME from the first hook directory that has it\n"
+    "(built-in commands win).  A hook runs on the host, in the directory\n"
+    "where 'paks run' was started, with PAKS_ENGINE, PAKS_CONTAINER,\n"
+    "PAKS_IMAGE, PAKS_IMAGE_ID, PAKS_LAUNCH_DIR and PAKS_SHELL_CWD set.\n"
+    "It exports variables to the shell by writing NAME=VALUE\\0 records to\n"
+    "file descriptor 3.  A '# paks: TEXT' line near its top describes it.\n"
+    "\n"
+    "Commands:\n"
+    "  list    show the hooks found, where, and their descriptions (default)\n"
+    "  dirs    print the directories searched, in order\n";
+
+struct list_state {
+	struct strv seen; /* names printed so far: later ones are shadowed */
+	size_t width, path_width;
+	int pass; /* 0: measure, 1: print */
+};
+
+static bool seen(const struct list_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->seen.n; i++) {
+		if (str_eq(st->seen.v[i], name))
+			return true;
+	}
+	return false;
+}
+
+static void print_hook(void *arg, const char *name, const char *path)
+{
+	struct list_state *st = arg;
+	bool shadowed = seen(st, name);
+	cleanup_free char *desc = NULL;
+	size_t len = strlen(name);
+
+	if (st->pass == 0) {
+		if (len > st->width)
+			st->width = len;
+		if (strlen(path) > st->path_width)
+			st->path_width = strlen(path);
+		return;
+	}
+	desc = shadowed ? xstrdup("(shadowed by an earlier directory)")
+			: hooks_description(path);
+	if (desc)
+		printf("%-*s  %-*s  %s\n", (int)st->width, name,
+		       (int)st->path_width, path, desc);
+	else
+		printf("%-*s  %s\n", (int)st->width, name, path);
+	if (!shadowed)
+		strv_push(&st->seen, name);
+}
+
+static int hooks_cmd_list(const struct settings *s)
+{
+	struct list_state st = {0};
+	char **dirs = NULL;
+
+	hooks_dirs(s, &dirs);
+	for (st.pass = 0; st.pass < 2; st.pass++) {
+		for (size_t i = 0; dirs[i]; i++)
+			hooks_scan_dir(dirs[i], print_hook, &st);
+	}
+	if (st.seen.n == 0)
+		printf("no hooks found (see 'paks hooks dirs')\n");
+	strv_free(&st.seen);
+	hooks_dirs_free(dirs);
+	return 0;
+}
+
+static int hooks_cmd_dirs(const struct settings *s)
+{
+	char **dirs = NULL;
+
+	hooks_dirs(s, &dirs);
+	for (size_t i = 0; dirs[i]; i++)
+		printf("%s%s\n", dirs[i],
+		       path_is_dir(dirs[i]) ? "" : "  (missing)");
+	hooks_dirs_free(dirs);
+	return 0;
+}
+
+int cmd_hooks(int argc, char **argv)
+{
+	struct settings s;
+	const char *sub = argc > 1 ? argv[1] : "list";
+	char *err = NULL;
+	int r;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(hooks_usage, stdout);
+		return 0;
+	}
+	if (argc > 2 || (strcmp(sub, "list") && strcmp(sub, "dirs"))) {
+		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
+			  "--help')");
+		return EXIT_USAGE;
+	}
+	if (settings_load_effective(&s, NULL, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+		return 1;
+	}
+	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s) : hooks_cmd_list(&s);
+	settings_free(&s);
+	return r;
+}

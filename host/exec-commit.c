@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Committing the running container as an image that carries the original
+ * image's config and nothing of paks, for #save, #push and #export.  The
+ * commit goes to a temporary name first and is tagged only when it
+ * succeeded, so a failed save never touches an existing image under the
+ * target name.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "exec.h"
+#include "naming.h"
+#include "session.h"
+
+#define SAVE_MARK "paks save"
+
+static int run_quiet(struct exec_ctx *c, struct strv *argv, char **cause)
+{
+	struct buf out = {0};
+	struct spawn_opts o = {.out = &out};
+	int r = exec_engine(c, argv, &o, cause);
+
+	buf_free(&out);
+	return r;
+}
+
+/* Remove the temporary image; what goes wrong here is not the user's. */
+static void drop_tmp(struct exec_ctx *c, const char *tmp)
+{
+	struct strv argv = {0};
+	struct buf junk = {0};
+	struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
+
+	engine_argv(c->s, &argv);
+	strv_push(&argv, "rmi");
+	strv_push(&argv, "--");
+	strv_push(&argv, tmp);
+	exec_spawn(c, argv.v, &o);
+	buf_free(&junk);
+	strv_free(&argv);
+}
+
+static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target,
+			char **cause)
+{
+	struct strv argv = {0};
+	char *ignored = NULL;
+	int r;
+
+	engine_argv(c->s, &argv);
+	strv_push(&argv, "tag");
+	strv_push(&argv, "--");
+	strv_push(&argv, tmp);
+	strv_push(&argv, target);
+	r = run_quiet(c, &argv, cause);
+	strv_free(&argv);
+	engine_argv(c->s, &argv);
+	strv_push(&argv, "rmi");
+	strv_push(&argv, "--");
+	strv_push(&argv, tmp);
+	run_quiet(c, &argv, &ignored);
+	free(ignored);
+	strv_free(&argv);
+	return r;
+}
+
+static void commit_argv(struct session *s, bool squash, const char *tmp,
+			struct strv *argv)
+{
+	engine_argv(s, argv);
+	strv_push(argv, "commit");
+	s->engine->commit_flags(s, squash, argv);
+	/* The author field marks a paks save: it is image metadata, not config,
+	 * and both engines and both image formats keep it without a warning. */
+	strv_pushf(argv, "--author=%s from %s", SAVE_MARK, s->image);
+	engine_config_changes(s->image_config, argv);
+	strv_push(argv, s->container);
+	strv_push(argv, tmp);
+}
+
+enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
+				 char **cause)
+{
+	struct session *s = c->s;
+	/* An image made by #save (its author says so) is squashed when saved
+	 * again, so the layer count does not grow with every save. */
+	bool squash = s->settings.save_squash ||
+		      strstr(s->image_author, SAVE_MARK) != NULL;
+	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
+					   s->session_id, (long)getpid());
+	struct strv argv = {0};
+	const char *note;
+	int r;
+
+	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
+		 squash ? " (squashed)" : "");
+	commit_argv(s, squash, tmp, &argv);
+	r = exec_engine(c, &argv, NULL, cause);
+	strv_free(&argv);
+	if (r != 0 || c->cancelled) {
+		if (r > 0 || c->cancelled) {
+			drop_tmp(c, tmp);
+			exec_cause(cause, "save failed; %s is unchanged",
+				   target);
+		}
+		return c->cancelled ? PAKS_CMD_CANCELLED : PAKS_CMD_FAIL;
+	}
+	if (tag_and_drop(c, tmp, target, cause) != 0) {
+		exec_cause(cause, "could not tag the saved image as %s",
+			   target);
+		return PAKS_CMD_FAIL;
+	}
+	note = s->engine->commit_note(s);
+	if (note)
+		exec_err(c, "%s", note);
+	return PAKS_CMD_OK;
+}
+
+char *exec_save_target(struct exec_ctx *c, const char *arg, char **cause)
+{
+	const char *err = NULL;
+	char *target = naming_save_target(
+	    c->s->image, arg,
+	    c->s->settings.save_suffix ? c->s->settings.save_suffix : "-saved",
+	    &err);
+
+	if (!target)
+		*cause = xstrdup(err);
+	return target;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shell variable name rule.  Dependency-free: it is compiled into the
+ * preload as well as the host.
+ */
+#include "varname.h"
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+bool varname_valid(const char *s, size_t n)
+{
+	if (!s || n == 0 || !is_alpha(s[0]))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		if (!is_alpha(s[i]) && !(s[i] >= '0' && s[i] <= '9'))
+			return false;
+	}
+	return true;
+}
