@@ -5,8 +5,9 @@
  * share/paks/hooks next to the paks executable (the source tree's hooks/
  * when running from a build tree), then the `hooks_path` setting.  Hooks run
  * on the host with an argv, in the launch directory, with PAKS_* variables
- * describing the session; they hand variables back to the shell as
- * NAME=VALUE\0 records written to fd 3.  Also `paks hooks list|dirs`.
+ * describing the session; they hand variables back to the shell on fd 3,
+ * as NAME=VALUE\0 records or, when the stream holds no NUL byte, in the
+ * GitHub Actions env-file format (envfile.c).  Also `paks hooks list|dirs`.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "envfile.h"
 #include "exec.h"
 #include "hooks.h"
 #include "log.h"
@@ -509,6 +511,25 @@ static char *record_excerpt(const struct record_error *e)
 	return s ? s : xstrdup("");
 }
 
+/* The same report as for NUL records: good pairs are exported, the first
+ * bad one is named, status 1. */
+static int export_envfile(struct exec_ctx *c, const char *name,
+			  const struct buf *fd3)
+{
+	struct envfile f;
+	int r = envfile_parse(fd3->data, fd3->len, &f);
+
+	for (size_t i = 0; i < f.n; i++)
+		exec_setvar(c, f.pairs[i].name, f.pairs[i].value);
+	if (r < 0)
+		exec_err(c,
+			 "hook '%s': skipped %zu bad variable record%s on fd 3 "
+			 "(%s)",
+			 name, f.bad, f.bad == 1 ? "" : "s", f.cause);
+	envfile_free(&f);
+	return r < 0 ? 1 : 0;
+}
+
 static int export_records(struct exec_ctx *c, const char *name,
 			  const struct buf *fd3)
 {
@@ -518,6 +539,8 @@ static int export_records(struct exec_ctx *c, const char *name,
 
 	if (!fd3->len)
 		return 0;
+	if (!memchr(fd3->data, '\0', fd3->len))
+		return export_envfile(c, name, fd3);
 	r = parse_records(fd3->data, fd3->len, setvar_cb, c, &e);
 	if (r == 0)
 		return 0;
