@@ -100,6 +100,8 @@ check "paks hooks list shows the shipped pkgdiff with its description" \
 	grep -qE "^pkgdiff +/.*/pkgdiff +show packages installed" <<<"$out"
 check "paks hooks list shows the shipped containerfile" \
 	grep -qE "^containerfile +/.*/containerfile +write a Containerfile" <<<"$out"
+check "paks hooks list shows the shipped sbom" \
+	grep -qE "^sbom +/.*/sbom +write a CycloneDX 1.5 SBOM" <<<"$out"
 out=$("$PAKS" hooks dirs 2>&1)
 check "paks hooks dirs lists the user directory first" \
 	test "$(head -n 1 <<<"$out")" = "$hooks"
