@@ -17,6 +17,8 @@ PKGS=(
 	containernetworking-plugins golang-github-containers-common
 	# test images, registry and terminal tests
 	mmdebstrap skopeo docker-registry busybox-static tmux zsh jq python3
+	# the CycloneDX schema validator for #sbom (tests/sbom/install.sh)
+	nodejs npm
 	# tooling: make fmt, benchmarks
 	clang-format hyperfine
 )

@@ -60,6 +60,21 @@ cat >"$hooks/setvar" <<'EOF'
 printf 'HOOKVAR=line1\nline2 "dq" '\''sq'\'' $x\0' >&3
 printf 'HOOKEMPTY=\0' >&3
 EOF
+# The GitHub Actions env-file format (no NUL byte in the stream).
+cat >"$hooks/ghenv" <<'EOF'
+#!/bin/sh
+{
+	printf 'GH_SPACES=value with spaces\n'
+	printf 'GH_MULTI<<EOF_X\n'
+	printf '%s\n' 'first "dq" '\''sq'\''' 'second $HOME $x'
+	printf 'EOF_X\n'
+	printf 'GH_EMPTY=\n'
+} >&3
+EOF
+cat >"$hooks/ghbad" <<'EOF'
+#!/bin/sh
+printf 'GH_GOOD=kept\nGH_BROKEN<<END\nnever closed\n' >&3
+EOF
 # Where '#a/../../evil' would land if the name were used as a path.
 mkdir -p "$hooks/a"
 cat >"$XDG_CONFIG_HOME/paks/evil" <<EOF
@@ -85,6 +100,8 @@ check "paks hooks list shows the shipped pkgdiff with its description" \
 	grep -qE "^pkgdiff +/.*/pkgdiff +show packages installed" <<<"$out"
 check "paks hooks list shows the shipped containerfile" \
 	grep -qE "^containerfile +/.*/containerfile +write a Containerfile" <<<"$out"
+check "paks hooks list shows the shipped sbom" \
+	grep -qE "^sbom +/.*/sbom +write a CycloneDX 1.5 SBOM" <<<"$out"
 out=$("$PAKS" hooks dirs 2>&1)
 check "paks hooks dirs lists the user directory first" \
 	test "$(head -n 1 <<<"$out")" = "$hooks"
@@ -187,6 +204,37 @@ tmux_type 'echo "empty:${HOOKEMPTY-unset}:$(env | grep -c ^HOOKEMPTY=)"'
 tmux_send Enter
 check "an empty value is exported (set, and in the environment)" \
 	tmux_wait_for '^empty::1$'
+
+tmux_type '#ghenv'
+tmux_send Enter
+# shellcheck disable=SC2016 # typed into the container's shell
+tmux_type '[ "$GH_SPACES" = "value with spaces" ] && echo GH-SPACES-SAME'
+tmux_send Enter
+check "env-file format: NAME=value with spaces is exported" \
+	tmux_wait_for '^GH-SPACES-SAME'
+tmux_type "[ \"\$GH_MULTI\" = \"\$(printf 'first \"dq\" \\x27sq\\x27\\nsecond \$HOME \$x')\" ] && echo GH-MULTI-SAME || echo GH-MULTI-DIFF"
+tmux_send Enter
+check "env-file format: a heredoc value with two lines, quotes and \$" \
+	tmux_wait_for '^GH-MULTI-SAME'
+# shellcheck disable=SC2016 # typed into the container's shell
+tmux_type 'echo "ghempty:${GH_EMPTY-unset}:$(env | grep -c ^GH_EMPTY=)"'
+tmux_send Enter
+check "env-file format: an empty value is exported" \
+	tmux_wait_for '^ghempty::1$'
+tmux_type '#ghbad'
+tmux_send Enter
+check "env-file format: a missing delimiter is one line naming hook and record" \
+	tmux_wait_for "^paks: hook 'ghbad': skipped 1 bad variable record on fd 3 \(matching delimiter not found: 'GH_BROKEN<<END'\)$"
+# shellcheck disable=SC2016 # typed into the container's shell
+tmux_type 'echo "ghbad-status=$?"'
+tmux_send Enter
+check "env-file format: a bad record makes the status 1" \
+	tmux_wait_for '^ghbad-status=1$'
+# shellcheck disable=SC2016 # typed into the container's shell
+tmux_type 'echo "ghgood:${GH_GOOD-unset}:${GH_BROKEN-unset}"'
+tmux_send Enter
+check "env-file format: the good record before it still arrives" \
+	tmux_wait_for '^ghgood:kept:unset$'
 
 tmux_type '#help'
 tmux_send Enter
