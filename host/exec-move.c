@@ -16,7 +16,6 @@
 #include "naming.h"
 #include "session.h"
 
-/* What the engine records in a commit beyond the original config. */
 /* Push the saved container: the engine's own login supplies credentials
  * and its progress goes to the shell as it comes. */
 int exec_cmd_push(struct exec_ctx *c, int argc, char **argv)

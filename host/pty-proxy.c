@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The PTY proxy (PTY mode, issue 5): for shells that cannot host the
+ * The PTY proxy (PTY mode): for shells that cannot host the
  * preload (busybox ash, dash, musl images), paks runs the engine on a PTY
  * of its own and copies bytes between it and the user's terminal in one
  * ppoll loop.  Everything shown to the user is also fed to a virtual
