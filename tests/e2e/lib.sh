@@ -9,11 +9,14 @@
 # temporary directory goes.  The built artifacts come in through
 # $PAKS and $PAKS_LIB_DIR (defaults: build/), test images through $IMG_*.
 #
-# Contract: ok DESC | not_ok DESC | check DESC CMD... | finish
+# Contract: ok DESC | not_ok DESC | skip DESC | check DESC CMD... | finish
+#   poll_until SECS CMD...
 #   tmux_start NAME CMD... | tmux_use NAME | tmux_send KEYS... | tmux_type TEXT
-#   tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
+#   type_enter TEXT | tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
+#   expect_screen DESC REGEX [TIMEOUT] | shell_ready [TIMEOUT]
 #   tmux_pane_dead_status | tmux_wait_exit [TIMEOUT] | tmux_stop [NAME]
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
+#   port_free PORT | config_of (jq filter on stdin)
 #   run CMD... (sets OUT ERR RC) | expect DESC RC [STDOUT] | expect_err DESC TEXT
 
 TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
@@ -55,6 +58,11 @@ not_ok() {
 	echo "not ok - $*"
 }
 
+# skip DESC: a check this machine cannot run; it counts neither way.
+skip() {
+	echo "# skipped: $*"
+}
+
 # check DESC CMD...: ok when CMD exits 0; its output is shown only on failure.
 check() {
 	local desc=$1 out rc=0
@@ -68,6 +76,18 @@ check() {
 		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /' | head -n 40
 	fi
 	return 0
+}
+
+# poll_until SECS CMD...: run CMD every 0.1s until it exits 0 (then 0), or
+# until SECS seconds have passed (then 1).  CMD runs at least once.  The
+# one polling loop of the tests: a guard against hangs, not an assertion.
+poll_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
 }
 
 # Print the summary and exit: 0 only if every check passed and there was one.
@@ -133,19 +153,35 @@ podman_t() {
 # PREFIX (default "paks-") exists, waiting up to TMUX_WAIT_TIMEOUT seconds
 # for containers that are still being removed.
 wait_no_container() {
-	local prefix=${1:-paks-} left deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while :; do
-		left=$(podman_t ps -a --format '{{.Names}}' 2>/dev/null |
-			awk -v p="$prefix" 'index($0, p) == 1 { printf "%s ", $0 }')
-		[ -z "$left" ] && break
-		[ $SECONDS -ge $deadline ] && break
-		sleep 0.2
-	done
+	local prefix=${1:-paks-} left
+	poll_until "$TMUX_WAIT_TIMEOUT" _t_no_container "$prefix"
 	if [ -z "$left" ]; then
 		ok "no container named $prefix* left"
 	else
 		not_ok "no container named $prefix* left (found: $left)"
 	fi
+}
+
+# Sets the caller's left to the containers named PREFIX*; 0 when none.
+_t_no_container() {
+	left=$(podman_t ps -a --format '{{.Names}}' 2>/dev/null |
+		awk -v p="$1" 'index($0, p) == 1 { printf "%s ", $0 }')
+	[ -z "$left" ]
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# config_of: the parts of an image config (JSON on stdin) that a save, push
+# or export must keep.  Missing lists are empty and an empty WorkingDir is
+# "/", as podman records "/" for an image whose WorkingDir is empty.
+config_of() {
+	jq -S '{Env: (.Env // []), Cmd: (.Cmd // []),
+		Entrypoint: (.Entrypoint // []),
+		WorkingDir: (if (.WorkingDir // "") == "" then "/" else .WorkingDir end),
+		User: (.User // ""), Labels: (.Labels // {})}'
 }
 
 # --- tmux --------------------------------------------------------------------
@@ -219,6 +255,11 @@ tmux_type() {
 	_t_tmux send-keys -t "$(_t_target)" -l -- "$1"
 }
 
+# type_enter TEXT: type TEXT literally and press Enter.
+type_enter() {
+	tmux_type "$1" && tmux_send Enter
+}
+
 tmux_screen() {
 	_t_tmux capture-pane -p -J -t "$(_t_target)"
 }
@@ -238,20 +279,34 @@ _t_screen_dump() {
 # matches a line.  On timeout the screen goes to stderr and it returns 1.
 tmux_wait_for() {
 	local re=$1 timeout=${2:-$TMUX_WAIT_TIMEOUT}
-	local deadline=$((SECONDS + timeout))
-	while :; do
-		if tmux_screen 2>/dev/null | grep -Eq -- "$re"; then
-			return 0
-		fi
-		if [ $SECONDS -ge $deadline ]; then
-			{
-				echo "# tmux_wait_for: no match for /$re/ after ${timeout}s; screen of $TMUX_TARGET:"
-				_t_screen_dump
-			} >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	poll_until "$timeout" _t_screen_has "$re" && return 0
+	{
+		echo "# tmux_wait_for: no match for /$re/ after ${timeout}s; screen of $TMUX_TARGET:"
+		_t_screen_dump
+	} >&2
+	return 1
+}
+
+_t_screen_has() {
+	tmux_screen 2>/dev/null | grep -Eq -- "$1"
+}
+
+# expect_screen DESC REGEX [TIMEOUT]: ok when REGEX shows up on the screen
+# within TIMEOUT seconds, not ok (with the screen) when it does not.
+expect_screen() {
+	if tmux_wait_for "$2" "${3:-$TMUX_WAIT_TIMEOUT}"; then
+		ok "$1"
+	else
+		not_ok "$1"
+	fi
+}
+
+# shell_ready [TIMEOUT]: wait (default 90s) until the shell in the target
+# pane runs a command.
+shell_ready() {
+	# shellcheck disable=SC2016 # typed into the container's shell
+	type_enter 'echo READY-$((6*7))'
+	tmux_wait_for '^READY-42' "${1:-90}"
 }
 
 # Prints the exit status of the target pane's command once it has ended
@@ -283,17 +338,12 @@ tmux_pane_dead_status() {
 # print its exit status; returns 1 on timeout.
 tmux_wait_exit() {
 	local timeout=${1:-$TMUX_WAIT_TIMEOUT}
-	local deadline=$((SECONDS + timeout))
-	until tmux_pane_dead_status; do
-		if [ $SECONDS -ge $deadline ]; then
-			{
-				echo "# tmux_wait_exit: $TMUX_TARGET still running after ${timeout}s; screen:"
-				_t_screen_dump
-			} >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	poll_until "$timeout" tmux_pane_dead_status && return 0
+	{
+		echo "# tmux_wait_exit: $TMUX_TARGET still running after ${timeout}s; screen:"
+		_t_screen_dump
+	} >&2
+	return 1
 }
 
 # tmux_stop [NAME]: end session NAME, or without NAME the whole server, and

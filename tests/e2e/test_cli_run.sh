@@ -89,13 +89,11 @@ check "installed: the program, its library, launcher, hooks, completion" \
 	-f "$prefix/share/bash-completion/completions/paks"
 name=paks-inst-$$
 tmux_start inst "$prefix/bin/paks run --name $name $IMG_BOOKWORM; echo \"paks-exit=\$?\"; stty -a; exec sleep 600"
-if tmux_wait_for '[#$] *$' 60; then ok "installed paks gives a shell"; else not_ok "installed paks gives a shell"; fi
-tmux_type '#help'
-tmux_send Enter
-if tmux_wait_for '#envload NAME' 20; then ok "installed paks runs #help through its preload"; else not_ok "installed #help"; fi
-tmux_type 'exit 4'
-tmux_send Enter
-if tmux_wait_for 'paks-exit=4' 30; then ok "the shell's exit status is paks's"; else not_ok "exit status"; fi
+expect_screen "installed paks gives a shell" '[#$] *$' 60
+type_enter '#help'
+expect_screen "installed paks runs #help through its preload" '#envload NAME' 20
+type_enter 'exit 4'
+expect_screen "the shell's exit status is paks's" 'paks-exit=4' 30
 screen=$(tmux_screen)
 if grep -q ' icanon ' <<<"$screen" && grep -q ' echo ' <<<"$screen"; then
 	ok "the terminal is sane afterwards (icanon, echo)"

@@ -14,8 +14,7 @@ name=paks-faults-$$
 
 # Wait for the shell's prompt after typing LINE.
 type_wait() {
-	tmux_type "$1"
-	tmux_send Enter
+	type_enter "$1"
 	tmux_wait_for "$2" "${3:-30}"
 }
 

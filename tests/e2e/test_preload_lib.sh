@@ -99,7 +99,7 @@ if command -v python3 >/dev/null && python3 -c 'import readline' 2>/dev/null; th
 	fi
 	tmux_stop py
 else
-	echo "# skipped: no python3 with readline on this machine"
+	skip "python3 -i with readline (no python3 with readline on this machine)"
 fi
 
 # --- an interactive bash whose host is not running -----------------------------
@@ -111,24 +111,19 @@ tmux_start shell "podman run --rm -it --name $name_prefix-shell \
 	-v $rt:/dev/.paks -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
 	-e PAKS_DIR=/dev/.paks $IMG_BOOKWORM bash; echo podman-exit=\$?; sleep 600"
 
-# type_line LINE WAIT-REGEX DESC: type LINE, ok when WAIT-REGEX shows up.
-type_line() {
-	tmux_type "$1"
-	tmux_send Enter
-	if tmux_wait_for "$2"; then ok "$3"; else not_ok "$3"; fi
-}
-
 if ! tmux_wait_for "$prompt" 60; then
 	not_ok "bookworm: interactive bash starts with the preload"
 	finish
 fi
 ok "bookworm: interactive bash starts with the preload"
-type_line 'echo hi-$((6 * 7))' '^hi-42$' "an ordinary line runs normally"
+type_enter 'echo hi-$((6 * 7))'
+expect_screen "an ordinary line runs normally" '^hi-42$'
 
 # No req FIFO at all (the runtime dir has been emptied).
-type_line '#help' "^$host_msg\$" "'#help' without a req FIFO: one line saying the host is not running"
-type_line 'echo "st=$?"; history 2 | head -n 1' '^ +[0-9]+ +#help$' \
-	"the '#help' line is in history"
+type_enter '#help'
+expect_screen "'#help' without a req FIFO: one line saying the host is not running" "^$host_msg\$"
+type_enter 'echo "st=$?"; history 2 | head -n 1'
+expect_screen "the '#help' line is in history" '^ +[0-9]+ +#help$'
 if tmux_screen | grep -q '^st=1$'; then
 	ok "\$? is 1 after the failed '#help'"
 else
@@ -138,23 +133,23 @@ fi
 # A req FIFO nobody has open: ENXIO.
 mkfifo -m 600 "$rt/req"
 tmux_send C-l
-type_line '#help again' "^$host_msg\$" "'#help' with an unread req FIFO: the same message"
-type_line 'echo still-$((40 + 2))' '^still-42$' "the shell keeps working"
+type_enter '#help again'
+expect_screen "'#help' with an unread req FIFO: the same message" "^$host_msg\$"
+type_enter 'echo still-$((40 + 2))'
+expect_screen "the shell keeps working" '^still-42$'
 
 # '#' text on a continuation line or in `read -e` belongs to the shell.
 tmux_send C-l
-tmux_type 'cat <<EOF'
-tmux_send Enter
-tmux_type '#include <stdio.h>'
-tmux_send Enter
-type_line 'EOF' '^#include <stdio.h>$' "a here-document with a '#include' line"
-tmux_type 'read -e x'
-tmux_send Enter
-type_line '#help from read' '^#help from read$' "typing into read -e"
-type_line 'echo "x=$x" marker-$((1 + 1))' '^x=#help from read marker-2$' \
-	"read -e got the '#' line as data"
-tmux_type "bash -c 'read -e -p \"ro> \" y; echo \"y=\$y\"'"
-tmux_send Enter
+type_enter 'cat <<EOF'
+type_enter '#include <stdio.h>'
+type_enter 'EOF'
+expect_screen "a here-document with a '#include' line" '^#include <stdio.h>$'
+type_enter 'read -e x'
+type_enter '#help from read'
+expect_screen "typing into read -e" '^#help from read$'
+type_enter 'echo "x=$x" marker-$((1 + 1))'
+expect_screen "read -e got the '#' line as data" '^x=#help from read marker-2$'
+type_enter "bash -c 'read -e -p \"ro> \" y; echo \"y=\$y\"'"
 if tmux_wait_for '^ro> ' && tmux_type '#help nonint' && tmux_send Enter &&
 	tmux_wait_for '^y=#help nonint$'; then
 	ok "a non-interactive bash's read -e got the '#' line as data"
@@ -173,7 +168,8 @@ tmux_send C-l
 tmux_type '#he'
 tmux_send Tab
 tmux_send C-u
-type_line 'echo tab-$((2 * 3))' '^tab-6$' "Tab on a '#' line without a host"
+type_enter 'echo tab-$((2 * 3))'
+expect_screen "Tab on a '#' line without a host" '^tab-6$'
 if ! tmux_screen | grep -q 'paks:'; then
 	ok "Tab without a host prints nothing"
 else
@@ -186,9 +182,10 @@ sleep 600 <>"$rt/req" &
 holder=$!
 cleanup_add kill "$holder"
 tmux_send C-l
-type_line '#help stuck' '^paks: the paks host did not answer$' \
-	"'#help' with a host that never answers: one line, then the prompt"
-type_line 'echo after-$((5 + 5))' '^after-10$' "the shell keeps working after that"
+type_enter '#help stuck'
+expect_screen "'#help' with a host that never answers: one line, then the prompt" '^paks: the paks host did not answer$'
+type_enter 'echo after-$((5 + 5))'
+expect_screen "the shell keeps working after that" '^after-10$'
 kill "$holder" 2>/dev/null
 left=
 for f in "$rt"/* "$rt"/.[!.]*; do
@@ -205,22 +202,18 @@ fi
 
 # Nested interactive bash: same behaviour one level down.
 tmux_send C-l
-tmux_type 'bash'
-tmux_send Enter
-type_line 'echo level=$SHLVL' '^level=2$' "a nested bash starts"
-type_line '#help nested' "^$host_msg\$" "nested bash: '#help' gives the same message"
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'bash'
+type_enter 'echo level=$SHLVL'
+expect_screen "a nested bash starts" '^level=2$'
+type_enter '#help nested'
+expect_screen "nested bash: '#help' gives the same message" "^$host_msg\$"
+type_enter 'exit'
 tmux_send C-l
-type_line 'echo level=$SHLVL' '^level=1$' "back in the outer bash"
+type_enter 'echo level=$SHLVL'
+expect_screen "back in the outer bash" '^level=1$'
 
-tmux_type 'exit'
-tmux_send Enter
-if tmux_wait_for '^podman-exit=0$' 120; then
-	ok "the shell exits normally (status 0)"
-else
-	not_ok "the shell exits normally (status 0)"
-fi
+type_enter 'exit'
+expect_screen "the shell exits normally (status 0)" '^podman-exit=0$' 120
 tmux_stop shell
 wait_no_container "$name_prefix"
 
