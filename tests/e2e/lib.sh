@@ -13,7 +13,8 @@
 #   poll_until SECS CMD...
 #   tmux_start NAME CMD... | tmux_use NAME | tmux_send KEYS... | tmux_type TEXT
 #   type_enter TEXT | tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
-#   expect_screen DESC REGEX [TIMEOUT] | shell_ready [TIMEOUT]
+#   expect_screen DESC REGEX [TIMEOUT] | expect_no_screen DESC REGEX
+#   shell_ready [TIMEOUT]
 #   tmux_pane_dead_status | tmux_wait_exit [TIMEOUT] | tmux_stop [NAME]
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
 #   port_free PORT | config_of (jq filter on stdin)
@@ -298,6 +299,16 @@ expect_screen() {
 		ok "$1"
 	else
 		not_ok "$1"
+	fi
+}
+
+# expect_no_screen DESC REGEX: ok when no line on the screen matches now.
+expect_no_screen() {
+	if _t_screen_has "$2"; then
+		not_ok "$1"
+		_t_screen_dump
+	else
+		ok "$1"
 	fi
 }
 

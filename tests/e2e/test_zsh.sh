@@ -23,19 +23,13 @@ type_enter '# just a comment'
 type_enter "#envload zenv$$"
 expect_screen "#envload runs in zsh" "loaded 1 variable from zenv$$" 20
 type_enter 'print -r -- "[$ZV]"; printenv ZV | od -c | head -1 >/dev/null && echo exported'
-if tmux_wait_for '^exported' 10 && tmux_screen | grep -qF "[a b \"c\" 'd' \$x]"; then
-	ok "the value arrived exactly and exported"
-else
-	not_ok "the value arrived exactly and exported"
-fi
+expect_screen "the variable is exported" '^exported' 10
+expect_screen "the value arrived exactly" "\\[a b \"c\" 'd' \\\$x\\]"
 type_enter "#save $target"
 expect_screen "#save in zsh" "^Saved $target" 120
 check "the saved image exists" podman_t image exists "$target"
-if tmux_screen | grep -qE 'command not found|no such file'; then
-	not_ok "zsh printed no 'command not found' for '#' lines"
-else
-	ok "zsh printed no 'command not found' for '#' lines"
-fi
+expect_no_screen "zsh printed no 'command not found' for '#' lines" \
+	'command not found|no such file'
 type_enter 'fc -ln 1 | grep -c paks/ ; echo hist-done'
 if tmux_wait_for '^hist-done' 10 && tmux_screen | grep -B1 '^hist-done' | head -1 | grep -qx '0'; then
 	ok "the injected line is not in zsh's history"
