@@ -19,6 +19,7 @@
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
 #   port_free PORT | config_of (jq filter on stdin)
 #   run CMD... (sets OUT ERR RC) | expect DESC RC [STDOUT] | expect_err DESC TEXT
+#   expect_same DESC WANT GOT
 
 TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 TEST_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -362,7 +363,7 @@ tmux_wait_exit() {
 # ended, so that what they clean up on SIGHUP is done when this returns.
 # shellcheck disable=SC2120
 tmux_stop() {
-	local pids=() pid deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
+	local pids=()
 	if [ $# -gt 0 ]; then
 		mapfile -t pids < <(_t_tmux list-panes -s -t "=$1" \
 			-F '#{?pane_dead,,#{pane_pid}}' 2>/dev/null)
@@ -374,13 +375,16 @@ tmux_stop() {
 		_t_tmux kill-server >/dev/null 2>&1 || true
 		TMUX_TARGET=""
 	fi
-	for pid in "${pids[@]}"; do
-		[ -n "$pid" ] || continue
-		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
-			sleep 0.1
-		done
-	done
+	poll_until "$TMUX_WAIT_TIMEOUT" _t_gone "${pids[@]}"
 	return 0
+}
+
+# _t_gone PID...: none of the processes is left (empty PIDs are skipped).
+_t_gone() {
+	local pid
+	for pid in "$@"; do
+		[ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null || return 1
+	done
 }
 
 # --- commands without a terminal ---------------------------------------------
@@ -404,6 +408,17 @@ expect() {
 		diff <(printf '%s\n' "$3") <(printf '%s\n' "$OUT") | sed 's/^/#   /'
 	else
 		ok "$desc"
+	fi
+}
+
+# expect_same DESC WANT GOT: ok when GOT is WANT and not empty; otherwise
+# the difference is shown.
+expect_same() {
+	if [ -n "$3" ] && [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/#   /'
 	fi
 }
 

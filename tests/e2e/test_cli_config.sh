@@ -256,11 +256,8 @@ for k in container_tech container_shell user config_editor hooks_path mode \
 done
 for c in show get set unset init edit path; do
 	run "$PAKS" config "$c" --help
-	if [ "$RC" -eq 0 ] && [[ $OUT == "Usage: paks config $c"* ]]; then
-		ok "config $c --help"
-	else
-		not_ok "config $c --help (exit $RC: $OUT)"
-	fi
+	check "config $c --help" bash -c '[ "$1" -eq 0 ] && [[ $2 == "$3"* ]]' _ \
+		"$RC" "$OUT" "Usage: paks config $c"
 done
 run "$PAKS" config
 expect "config without a command: exit 2" 2

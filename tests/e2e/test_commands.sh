@@ -55,11 +55,7 @@ _n=0
 
 # poll CMD...: until CMD succeeds, up to TMUX_WAIT_TIMEOUT (a guard).
 poll() {
-	local deadline=$((SECONDS + ${POLL_TIMEOUT:-$TMUX_WAIT_TIMEOUT}))
-	until "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
+	poll_until "${POLL_TIMEOUT:-$TMUX_WAIT_TIMEOUT}" "$@"
 }
 
 # What the pane shows after the line BEGIN-$_n, trailing blank lines cut.
@@ -182,12 +178,12 @@ no_paks_in_run() { # IMAGE
 	! grep paks <<<"$out"
 }
 
+no_image() { # REF
+	[ -z "$(podman_t images -q --filter "reference=$1")" ]
+}
+
 wait_gone() { # REF: polls a guard's while, for a cleanup that runs last
-	local deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while [ -n "$(podman_t images -q --filter "reference=$1")" ]; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.2
-	done
+	poll_until "$TMUX_WAIT_TIMEOUT" no_image "$1"
 }
 
 # quit_paks: exit the shell of a pane that runs paks itself.  (Not with
@@ -234,11 +230,7 @@ check_basics() { # L
 	run_line '#help'
 	for cmd in help save push export inspect size diff cp envload \
 		envsave envhost; do
-		has "^  #$cmd( |\$)" || {
-			not_ok "$L: #help lists #$cmd"
-			continue
-		}
-		ok "$L: #help lists #$cmd"
+		check "$L: #help lists #$cmd" has "^  #$cmd( |\$)"
 	done
 	run_line '#nope'
 	check "$L: #nope prints one line naming it and #help" \

@@ -36,12 +36,7 @@ free_port() {
 }
 
 wait_socket() {
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 10 test -S "$1"
 }
 
 # --- a registry, podman's Docker API service, and the docker CLI -------------
@@ -208,14 +203,13 @@ check "docker commits through $DOCKER_HOST" \
 
 # Wait until REGEX matches at least N lines of the screen.
 wait_count() {
-	local re=$1 n=$2 deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while [ "$(tmux_screen | grep -Ec -- "$re")" -lt "$n" ]; do
-		if [ $SECONDS -ge $deadline ]; then
-			tmux_screen | sed 's/^/#   |/' >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	poll_until "$TMUX_WAIT_TIMEOUT" screen_count "$1" "$2" && return 0
+	tmux_screen | sed 's/^/#   |/' >&2
+	return 1
+}
+
+screen_count() { # REGEX N: at least N lines of the screen match
+	[ "$(tmux_screen | grep -Ec -- "$1")" -ge "$2" ]
 }
 
 # What podman's service adds to every container it creates and a commit
@@ -269,12 +263,8 @@ if docker version --format '{{range .Server.Components}}{{.Name}} {{end}}' | gre
 	server_is_podman=true
 	saved_cfg=$(strip_service_env "$orig" <<<"$saved_cfg")
 fi
-if [ "$saved_cfg" = "$orig" ]; then
-	ok "the saved config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)"
-else
-	not_ok "the saved config equals the original's"
-	diff <(echo "$orig") <(echo "$saved_cfg") | sed 's/^/#   /'
-fi
+expect_same "the saved config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)" \
+	"$orig" "$saved_cfg"
 check "the saved image has the file" \
 	bash -c '[ "$(docker run --rm "$1" cat /root/moved.txt)" = "$2" ]' _ "$saved" "$mark"
 
@@ -308,11 +298,9 @@ if $server_is_podman; then
 	check "#push says what podman's service adds to a committed Env" \
 		tmux_wait_for '^paks: note: the Docker API server is podman'
 fi
-if skopeo inspect --config --tls-verify=false "docker://$ref" >"$TEST_TMP/pushed.json" 2>&1; then
-	ok "skopeo finds $ref in the registry"
-else
-	not_ok "skopeo finds $ref in the registry"
-fi
+check "skopeo finds $ref in the registry" \
+	bash -c 'skopeo inspect --config --tls-verify=false "docker://$1" >"$2" 2>&1' _ \
+	"$ref" "$TEST_TMP/pushed.json"
 check "the pushed config has no LD_PRELOAD, PAKS_ or /dev/.paks" \
 	bash -c 'jq -e .config "$1" >/dev/null && ! jq -c .config "$1" | grep -Eq "LD_PRELOAD|PAKS_|/dev/\\.paks"' _ \
 	"$TEST_TMP/pushed.json"

@@ -214,10 +214,10 @@ check "#containerfile -o writes another file" \
 
 type_enter 'exit'
 tmux_wait_exit 60 >/dev/null
-deadline=$((SECONDS + 30))
-while podman_t container exists "$container" && [ $SECONDS -lt $deadline ]; do
-	sleep 0.2
-done
+no_container() {
+	! podman_t container exists "$1"
+}
+poll_until 30 no_container "$container"
 check "the session's container is gone after exit" \
 	test -n "$container" -a "$(podman_t container exists "$container"; echo $?)" = 1
 finish

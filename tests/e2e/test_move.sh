@@ -41,11 +41,11 @@ start_registry() {
 	docker-registry serve "$TEST_TMP/registry.yml" >"$TEST_TMP/registry.log" 2>&1 &
 	REG_PID=$!
 	cleanup_add kill "$REG_PID"
-	for i in $(seq 1 100); do
-		port_free "$REG_PORT" || return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 10 port_taken "$REG_PORT"
+}
+
+port_taken() {
+	! port_free "$1"
 }
 
 # A second podman storage, as on another machine: $1 names it, and
@@ -98,20 +98,13 @@ check "the pushing session ends with status 0" \
 # --- what landed in the registry ------------------------------------------------
 
 pushed=$TEST_TMP/pushed.json
-if skopeo inspect --config --tls-verify=false "docker://$ref" >"$pushed" 2>"$TEST_TMP/skopeo.err"; then
-	ok "skopeo finds $ref in the registry"
-else
-	not_ok "skopeo finds $ref in the registry"
-	sed 's/^/#   /' "$TEST_TMP/skopeo.err"
-fi
+check "skopeo finds $ref in the registry" \
+	bash -c 'skopeo inspect --config --tls-verify=false "docker://$1" >"$2"' _ \
+	"$ref" "$pushed"
 orig=$(podman_t image inspect "$IMG_BOOKWORM" --format '{{json .Config}}' | config_of)
 got=$(jq '.config' "$pushed" 2>/dev/null | config_of)
-if [ -n "$got" ] && [ "$got" = "$orig" ]; then
-	ok "the pushed config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)"
-else
-	not_ok "the pushed config equals the original's"
-	diff <(echo "$orig") <(echo "$got") | sed 's/^/#   /'
-fi
+expect_same "the pushed config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)" \
+	"$orig" "$got"
 check "the pushed config has no LD_PRELOAD, PAKS_ or /dev/.paks" \
 	bash -c '! jq -c .config "$1" | grep -Eq "LD_PRELOAD|PAKS_|/dev/\\.paks"' _ "$pushed"
 layer=$(podman_t image diff "$ref" 2>&1)
@@ -170,12 +163,7 @@ check "the loaded image has the same file" \
 	"$store_root" "$store_runroot" "$saved" "$mark"
 loaded_cfg=$(podman_t --root "$store_root" --runroot "$store_runroot" image inspect "$saved" \
 	--format '{{json .Config}}' 2>/dev/null | config_of)
-if [ -n "$loaded_cfg" ] && [ "$loaded_cfg" = "$orig" ]; then
-	ok "the exported config equals the original's"
-else
-	not_ok "the exported config equals the original's"
-	diff <(echo "$orig") <(echo "$loaded_cfg") | sed 's/^/#   /'
-fi
+expect_same "the exported config equals the original's" "$orig" "$loaded_cfg"
 
 # paks run FILE: one command on the other machine.
 other_store store3
@@ -188,23 +176,20 @@ tmux_wait_exit >/dev/null
 
 # --- a remote engine is refused at start ----------------------------------------
 
-out=$(CONTAINER_HOST=ssh://nobody@remote.invalid/run/podman/podman.sock \
-	"$PAKS" run --container-tech podman "$IMG_BOOKWORM" 2>&1 </dev/null)
-rc=$?
-if [ $rc -eq 1 ] && echo "$out" | grep -q '^paks: .*remote'; then
-	ok "CONTAINER_HOST=ssh://... is refused at start"
-else
-	not_ok "CONTAINER_HOST=ssh://... is refused at start (exit $rc: $out)"
-fi
-out=$("$PAKS" run --container-tech podman \
+# refused_remote CMD...: CMD exits 1 with a "paks: ... remote" line.
+refused_remote() {
+	local out rc=0
+	out=$("$@" 2>&1 </dev/null) || rc=$?
+	echo "exit $rc: $out"
+	[ $rc -eq 1 ] && grep -q '^paks: .*remote' <<<"$out"
+}
+check "CONTAINER_HOST=ssh://... is refused at start" refused_remote \
+	env CONTAINER_HOST=ssh://nobody@remote.invalid/run/podman/podman.sock \
+	"$PAKS" run --container-tech podman "$IMG_BOOKWORM"
+check "--engine-arg=--url=ssh://... is refused at start" refused_remote \
+	"$PAKS" run --container-tech podman \
 	--engine-arg=--url=ssh://nobody@remote.invalid/run/podman/podman.sock \
-	"$IMG_BOOKWORM" 2>&1 </dev/null)
-rc=$?
-if [ $rc -eq 1 ] && echo "$out" | grep -q '^paks: .*remote'; then
-	ok "--engine-arg=--url=ssh://... is refused at start"
-else
-	not_ok "--engine-arg=--url=ssh://... is refused at start (exit $rc: $out)"
-fi
+	"$IMG_BOOKWORM"
 
 wait_no_container "$ctr-"
 finish

@@ -49,8 +49,7 @@ pane_cmd() {
 # The terminal after paks ended: canonical mode and echo are back on.
 check_stty() {
 	local name=$1 f=$TEST_TMP/$1.stty
-	local deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while [ ! -s "$f" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+	poll_until "$TMUX_WAIT_TIMEOUT" test -s "$f"
 	if grep -Eq '(^| )icanon( |$)' "$f" && grep -Eq '(^| )echo( |$)' "$f" &&
 		grep -Eq '(^| )icrnl( |$)' "$f"; then
 		ok "$name: terminal sane after paks ended (icanon echo icrnl)"
