@@ -216,11 +216,9 @@ expect_err_re "huge file message names the file" "^paks: $conf: too large"
 
 rm -f "$conf"
 run "$PAKS" run -s mode=fast "$IMG_BOOKWORM"
-if [ "$RC" -ne 0 ] && [[ $ERR == *"invalid value 'fast' for 'mode' (expected auto, preload or pty)"* ]]; then
-	ok "run -s is checked like the file"
-else
-	not_ok "run -s is checked like the file (exit $RC: $ERR)"
-fi
+check "run -s is checked like the file" \
+	bash -c '[ "$1" -ne 0 ] && [[ $2 == *"$3"* ]]' _ "$RC" "$ERR" \
+	"invalid value 'fast' for 'mode' (expected auto, preload or pty)"
 
 # --- edit ---------------------------------------------------------------------------
 
