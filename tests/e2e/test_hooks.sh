@@ -132,15 +132,9 @@ check "the hook runs in the launch directory" test "$(get pwd)" = "$launch"
 check "the hook gets its arguments as typed" test "$(get args)" = "2|a b|c"
 
 type_enter '#slow'
-if tmux_wait_for '^slow-first-line'; then
-	if tmux_screen | grep -q '^slow-second-line'; then
-		not_ok "hook output streams (second line came before the go)"
-	else
-		ok "hook output streams (first line shown while it still runs)"
-	fi
-else
-	not_ok "hook output streams (first line never shown)"
-fi
+expect_screen "hook output streams (first line shown)" '^slow-first-line'
+expect_no_screen "hook output streams (no second line before the go)" \
+	'^slow-second-line'
 touch "$launch/go"
 check "the hook's later output arrives" tmux_wait_for '^slow-second-line'
 
