@@ -31,11 +31,10 @@ check "the saved image exists" podman_t image exists "$target"
 expect_no_screen "zsh printed no 'command not found' for '#' lines" \
 	'command not found|no such file'
 type_enter 'fc -ln 1 | grep -c paks/ ; echo hist-done'
-if tmux_wait_for '^hist-done' 10 && tmux_screen | grep -B1 '^hist-done' | head -1 | grep -qx '0'; then
-	ok "the injected line is not in zsh's history"
-else
-	not_ok "the injected line is not in zsh's history"
-fi
+tmux_wait_for '^hist-done' 10
+check "the injected line is not in zsh's history" \
+	bash -c '[ "$(grep -B1 "^hist-done" <<<"$1" | head -1)" = 0 ]' _ \
+	"$(tmux_screen)"
 type_enter 'exit 6'
 expect_screen "paks exits with zsh's status" 'paks-exit=6' 30
 check "the container is gone" wait_no_container "$name"
