@@ -13,8 +13,10 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Ihost $(WARNINGS) \
 	-DPAKS_VERSION='"$(VERSION)"' -DPAKS_SOURCE_DIR='"$(CURDIR)"'
 
 SHARED_SRC := $(wildcard include/*.c)
-HOST_SRC := $(filter-out host/launch.c,$(wildcard host/*.c))
-PRELOAD_SRC := $(wildcard preload/*.c)
+HOST_SRC := $(wildcard host/*.c)
+# preload/ is the container side: the preload library and the launcher.
+LAUNCH_SRC := preload/launch.c
+PRELOAD_SRC := $(filter-out $(LAUNCH_SRC),$(wildcard preload/*.c))
 
 HOST_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(HOST_SRC) $(SHARED_SRC))
 PRELOAD_OBJ := $(patsubst %.c,$(O)/pic/%.o,$(PRELOAD_SRC) $(SHARED_SRC))
@@ -46,7 +48,7 @@ $(O)/libpaks-preload.so: $(PRELOAD_OBJ) preload/preload.map
 		-Wl,-z,defs -Wl,--as-needed -o $@ $(PRELOAD_OBJ)
 
 # Started inside the container; static so it runs in any image (musl too).
-$(O)/paks-launch: host/launch.c
+$(O)/paks-launch: $(LAUNCH_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
 

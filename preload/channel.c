@@ -116,10 +116,11 @@ static int chan_name(struct chan *c)
 		     ++chan_seq, rnd);
 	if (n < 0 || (size_t)n >= sizeof(c->id))
 		return -ENAMETOOLONG;
-	n = snprintf(c->qpath, sizeof(c->qpath), "%s/%s.q", hook_dir(), c->id);
+	n = snprintf(c->qpath, sizeof(c->qpath), "%s/%s.q", readline_dir(),
+		     c->id);
 	if (n < 0 || (size_t)n >= sizeof(c->qpath))
 		return -ENAMETOOLONG;
-	snprintf(c->apath, sizeof(c->apath), "%s/%s.a", hook_dir(), c->id);
+	snprintf(c->apath, sizeof(c->apath), "%s/%s.a", readline_dir(), c->id);
 	return 0;
 }
 
@@ -165,7 +166,7 @@ static void chan_close(struct chan *c)
  * SIGHUP/SIGTERM, gives up.  Completion leaves the signal to readline. */
 static int chan_check_signal(struct chan *c)
 {
-	int sig = hook_pending_signal();
+	int sig = readline_pending_signal();
 
 	if (sig == SIGHUP || sig == SIGTERM)
 		return -ECANCELED;
@@ -174,8 +175,8 @@ static int chan_check_signal(struct chan *c)
 	if (c->flags & CHANNEL_QUIET)
 		return -ECANCELED;
 	if (c->cancel_sent)
-		return hook_consume_signal() ? -ECANCELED : 0;
-	hook_consume_signal();
+		return readline_consume_signal() ? -ECANCELED : 0;
+	readline_consume_signal();
 	c->cancel_sent = true;
 	c->deadline = now_ms() + CANCEL_TIMEOUT_MS;
 	if (c->qfd < 0)
@@ -192,7 +193,7 @@ static int chan_hello(struct chan *c)
 	char path[PATH_MAX];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/%s", hook_dir(), PAKS_FIFO_NAME);
+	snprintf(path, sizeof(path), "%s/%s", readline_dir(), PAKS_FIFO_NAME);
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENXIO || errno == ENOENT || errno == ENOTDIR
@@ -220,7 +221,7 @@ static int chan_hello(struct chan *c)
  * give up; closing .q tells a host that already started to stop. */
 static int interrupted(void)
 {
-	int sig = hook_pending_signal();
+	int sig = readline_pending_signal();
 
 	return sig == SIGINT || sig == SIGHUP || sig == SIGTERM;
 }
@@ -419,7 +420,7 @@ int channel_request(uint32_t kind, const char *line, size_t len, int flags,
 	sigset_t old;
 	int was_pending, r;
 
-	if (!hook_dir()[0])
+	if (!readline_dir()[0])
 		return -ENXIO;
 	if (len > PAKS_FRAME_MAX)
 		return -E2BIG;
@@ -437,8 +438,8 @@ int channel_request(uint32_t kind, const char *line, size_t len, int flags,
 	/* We acted on that Ctrl-C: the line stays accepted, with status
 	 * 130, instead of readline discarding it afterwards. */
 	if (r == -ECANCELED && !(flags & CHANNEL_QUIET) &&
-	    hook_pending_signal() == SIGINT)
-		hook_consume_signal();
+	    readline_pending_signal() == SIGINT)
+		readline_consume_signal();
 	pipe_restore(&old, was_pending);
 	if (r < 0 && !(flags & CHANNEL_QUIET))
 		chan_report(r);

@@ -26,10 +26,6 @@ mark="dock-$$-$RANDOM"
 ctr="paks-dock-$$"
 saved=localhost/paks-dock-$$/saved:1
 
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
 free_port() {
 	local p i
 	for i in $(seq 1 20); do
@@ -40,12 +36,7 @@ free_port() {
 }
 
 wait_socket() {
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 10 test -S "$1"
 }
 
 # --- a registry, podman's Docker API service, and the docker CLI -------------
@@ -210,30 +201,15 @@ check "docker commits through $DOCKER_HOST" \
 
 # --- helpers -----------------------------------------------------------------
 
-shell_ready() {
-	# shellcheck disable=SC2016 # typed into the container's shell
-	tmux_type 'echo READY-$((6*7))'
-	tmux_send Enter
-	tmux_wait_for '^READY-42' "${1:-90}"
-}
-
 # Wait until REGEX matches at least N lines of the screen.
 wait_count() {
-	local re=$1 n=$2 deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while [ "$(tmux_screen | grep -Ec -- "$re")" -lt "$n" ]; do
-		if [ $SECONDS -ge $deadline ]; then
-			tmux_screen | sed 's/^/#   |/' >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	poll_until "$TMUX_WAIT_TIMEOUT" screen_count "$1" "$2" && return 0
+	tmux_screen | sed 's/^/#   |/' >&2
+	return 1
 }
 
-config_of() {
-	jq -S '{Env: (.Env // []), Cmd: (.Cmd // []),
-		Entrypoint: (.Entrypoint // []),
-		WorkingDir: (if (.WorkingDir // "") == "" then "/" else .WorkingDir end),
-		User: (.User // ""), Labels: (.Labels // {})}'
+screen_count() { # REGEX N: at least N lines of the screen match
+	[ "$(tmux_screen | grep -Ec -- "$1")" -ge "$2" ]
 }
 
 # What podman's service adds to every container it creates and a commit
@@ -268,18 +244,15 @@ check "the container runs in the service behind DOCKER_HOST" \
 	bash -c 'docker ps --format "{{.Names}}" | grep -qx "$1"' _ "$ctr-run"
 
 # shellcheck disable=SC2016
-tmux_type 'echo ctrlp-$((1+1))'
-tmux_send Enter
+type_enter 'echo ctrlp-$((1+1))'
 tmux_wait_for '^ctrlp-2$' >/dev/null
 tmux_send C-p
 check "Ctrl-P reaches bash at once (previous-history)" \
 	wait_count 'echo ctrlp-\$\(\(1\+1\)\)$' 2
 tmux_send C-u
 
-tmux_type "echo $mark > /root/moved.txt"
-tmux_send Enter
-tmux_type "#save $saved"
-tmux_send Enter
+type_enter "echo $mark > /root/moved.txt"
+type_enter "#save $saved"
 check "#save reports success" tmux_wait_for "^Saved $saved" 180
 check "the saved image exists" docker image inspect "$saved"
 saved_cfg=$(docker image inspect "$saved" --format '{{json .Config}}' | config_of)
@@ -290,66 +263,50 @@ if docker version --format '{{range .Server.Components}}{{.Name}} {{end}}' | gre
 	server_is_podman=true
 	saved_cfg=$(strip_service_env "$orig" <<<"$saved_cfg")
 fi
-if [ "$saved_cfg" = "$orig" ]; then
-	ok "the saved config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)"
-else
-	not_ok "the saved config equals the original's"
-	diff <(echo "$orig") <(echo "$saved_cfg") | sed 's/^/#   /'
-fi
+expect_same "the saved config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)" \
+	"$orig" "$saved_cfg"
 check "the saved image has the file" \
 	bash -c '[ "$(docker run --rm "$1" cat /root/moved.txt)" = "$2" ]' _ "$saved" "$mark"
 
 tmux_send C-l
-tmux_type '#inspect Name Config.Image'
-tmux_send Enter
+type_enter '#inspect Name Config.Image'
 check "#inspect shows the container's name" tmux_wait_for "\"/?$ctr-run\""
-tmux_type '#size'
-tmux_send Enter
+type_enter '#size'
 check "#size shows the changes" tmux_wait_for '^changes: [0-9.]+ [kMG]?B'
 check "#size shows the virtual size" tmux_wait_for '^virtual: [0-9.]+ [kMG]?B'
-tmux_type '#diff'
-tmux_send Enter
+type_enter '#diff'
 check "#diff lists the new file" tmux_wait_for '^A /root/moved.txt$'
 
 tmux_send C-l
-tmux_type '#cp host:in.txt /tmp/in.txt'
-tmux_send Enter
+type_enter '#cp host:in.txt /tmp/in.txt'
 tmux_wait_for '^copied ' >/dev/null
-tmux_type 'cat /tmp/in.txt'
-tmux_send Enter
+type_enter 'cat /tmp/in.txt'
 check "#cp from the host" tmux_wait_for "^from the host $mark$"
-tmux_type '#cp /root/moved.txt host:out.txt'
-tmux_send Enter
+type_enter '#cp /root/moved.txt host:out.txt'
 tmux_wait_for '^copied /root' >/dev/null
 check "#cp to the host" bash -c '[ "$(cat "$1")" = "$2" ]' _ "$launch/out.txt" "$mark"
 
-tmux_type "#envload dockenv-$$"
-tmux_send Enter
+type_enter "#envload dockenv-$$"
 # shellcheck disable=SC2016
-tmux_type 'echo "got[$DOCKVAR]"'
-tmux_send Enter
+type_enter 'echo "got[$DOCKVAR]"'
 check "#envload exports the variable" tmux_wait_for '^got\[a b \$c\]$'
 
 tmux_send C-l
-tmux_type "#push $ref"
-tmux_send Enter
+type_enter "#push $ref"
 check "#push through docker reports success" tmux_wait_for "^Pushed $ref" 180
 if $server_is_podman; then
 	check "#push says what podman's service adds to a committed Env" \
 		tmux_wait_for '^paks: note: the Docker API server is podman'
 fi
-if skopeo inspect --config --tls-verify=false "docker://$ref" >"$TEST_TMP/pushed.json" 2>&1; then
-	ok "skopeo finds $ref in the registry"
-else
-	not_ok "skopeo finds $ref in the registry"
-fi
+check "skopeo finds $ref in the registry" \
+	bash -c 'skopeo inspect --config --tls-verify=false "docker://$1" >"$2" 2>&1' _ \
+	"$ref" "$TEST_TMP/pushed.json"
 check "the pushed config has no LD_PRELOAD, PAKS_ or /dev/.paks" \
 	bash -c 'jq -e .config "$1" >/dev/null && ! jq -c .config "$1" | grep -Eq "LD_PRELOAD|PAKS_|/dev/\\.paks"' _ \
 	"$TEST_TMP/pushed.json"
 
 tmux_send C-l
-tmux_type '#export'
-tmux_send Enter
+type_enter '#export'
 check "#export through docker reports the archive" \
 	tmux_wait_for "^Exported $exported to $launch/base-saved_1.tar" 180
 check "no temporary file is left" \
@@ -363,8 +320,7 @@ check "the loaded image has the file" \
 	bash -c '[ "$(podman --root "$1/root" --runroot "$1/runroot" run --rm "$2" cat /root/moved.txt)" = "$3" ]' _ \
 	"$store" "$exported" "$mark"
 
-tmux_type 'exit 0'
-tmux_send Enter
+type_enter 'exit 0'
 check "the docker session ends with status 0" bash -c '[ "$1" = 0 ]' _ "$(tmux_wait_exit 60)"
 check "the container is gone" \
 	bash -c '! docker ps -a --format "{{.Names}}" | grep -qx "$1"' _ "$ctr-run"
