@@ -185,6 +185,7 @@ static void worker_serve(struct session *s, const char *id)
 	struct worker_req w = {0};
 	struct exec_ctx c = {0};
 	unsigned char st[4];
+	long long t0 = now_us();
 	int qfd, afd, status;
 
 	qfd = open_channel(qpath, O_RDONLY | O_NONBLOCK);
@@ -204,13 +205,16 @@ static void worker_serve(struct session *s, const char *id)
 	c.check_cancel = check_cancel;
 	c.cancel_arg = &w;
 	c.cancelled = w.cancelled;
-	log_debug("request %s: %s", id, w.line);
 	if (w.kind == PAKS_MSG_COMPLETE)
 		status = exec_complete(&c, w.line, w.line_len);
 	else
 		status = exec_line(&c, w.line, w.line_len);
 	proto_put_i32(st, status);
 	proto_write(afd, PAKS_MSG_EXIT, st, 4);
+	/* From the HELLO to the EXIT frame: the host's share of a round trip,
+	 * for PAKS_DEBUG_LOG readers chasing a slow '#' command. */
+	log_debug("request %s %s: status %d in %.3f ms", id, w.line, status,
+		  (double)(now_us() - t0) / 1000.0);
 	close(afd);
 	close(qfd);
 }
