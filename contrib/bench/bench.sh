@@ -199,19 +199,18 @@ m_export() {
 	"$E" rmi $("$E" images -q 'localhost/paks-test/bookworm-saved' 2>/dev/null) >/dev/null 2>&1 || true
 }
 
-pty_plain() {
-	local b=$((BULK_MB * 1000000))
-	drive --step "bulk:bulk_x:s=\$(date +%s%N); head -c $b /dev/zero | tr '\\0' x; e=\$(date +%s%N); echo; echo BENCH_MS=\$(( (e-s)/1000000 ))" \
-		--step "bulk:bulk_y:s=\$(date +%s%N); yes | head -c $b; e=\$(date +%s%N); echo BENCH_MS=\$(( (e-s)/1000000 ))" \
-		--step "echo:echo:$ECHO_KEYS" -- "$E" run --rm -it "$IMAGE" /bin/sh | record pty plain_
+# pty_session SIDE ARGV...: bulk output of both kinds, then keystrokes.
+pty_session() {
+	local side=$1 b=$((BULK_MB * 1000000))
+	shift
+	local t='s=$(date +%s%N); ' e='e=$(date +%s%N); echo; echo BENCH_MS=$(( (e-s)/1000000 ))'
+	drive --step "bulk:${side}_bulk_x:$t head -c $b /dev/zero | tr '\\0' x; $e" \
+		--step "bulk:${side}_bulk_y:$t yes | head -c $b; $e" \
+		--step "echo:${side}_echo:$ECHO_KEYS" --step "rss:${side}_rss" -- "$@" |
+		record pty
 }
-pty_paks() {
-	local b=$((BULK_MB * 1000000))
-	drive --step "bulk:bulk_x:s=\$(date +%s%N); head -c $b /dev/zero | tr '\\0' x; e=\$(date +%s%N); echo; echo BENCH_MS=\$(( (e-s)/1000000 ))" \
-		--step "bulk:bulk_y:s=\$(date +%s%N); yes | head -c $b; e=\$(date +%s%N); echo BENCH_MS=\$(( (e-s)/1000000 ))" \
-		--step "echo:echo:$ECHO_KEYS" --step rss:rss -- \
-		"${PAKSRUN[@]}" --mode pty --shell /bin/sh "$IMAGE" | record pty paks_
-}
+pty_plain() { pty_session plain "$E" run --rm -it "$IMAGE" /bin/sh; }
+pty_paks() { pty_session paks "${PAKSRUN[@]}" --mode pty --shell /bin/sh "$IMAGE"; }
 m_pty() {
 	say "$E: PTY mode, bulk output (${BULK_MB} MB) and keystroke echo ($ROUNDS rounds)"
 	for ((r = 1; r <= ROUNDS; r++)); do pair "$r" pty_plain pty_paks; done
