@@ -14,7 +14,7 @@
 #   SAVE_MB   [1024]  the large change for #save vs commit
 #   CP_MB     [100]   CP_FILES [10000]   the #cp file and tree
 #   BULK_MB   [20]    PTY bulk output    ECHO_KEYS [100]
-#   ONLY      a regex over measure names (prompt newid rt save cp export pty)
+#   ONLY      a regex over measure names (prompt newid rt save cp export pty cli)
 #   PAKS, CONTAINERS_CONF; DOCKER_HOST to use a running dockerd instead of
 #   starting one on private paths under /var/tmp/paks-bench-dockerd.
 set -euo pipefail
@@ -194,9 +194,12 @@ m_export() {
 		steps+=(--step "run:rm -f $work/exp$r.tar $work/pexp$r.tar"
 			--step "run:$E rmi $img")
 	done
+	# #export saves to the image's "-saved" name first: give it a private
+	# image, so that name is ours too.
+	"$E" tag "$IMAGE" localhost/paks-bench/exp-base
 	drive --step 'sh:echo hello >/small.txt' "${steps[@]}" -- \
-		"${PAKSRUN[@]}" --name "$name" "$IMAGE" | record export
-	"$E" rmi $("$E" images -q 'localhost/paks-test/bookworm-saved' 2>/dev/null) >/dev/null 2>&1 || true
+		"${PAKSRUN[@]}" --name "$name" localhost/paks-bench/exp-base | record export
+	"$E" rmi localhost/paks-bench/exp-base-saved localhost/paks-bench/exp-base >/dev/null 2>&1 || true
 }
 
 # pty_session SIDE ARGV...: bulk output of both kinds, then keystrokes.
@@ -216,6 +219,24 @@ m_pty() {
 	for ((r = 1; r <= ROUNDS; r++)); do pair "$r" pty_plain pty_paks; done
 }
 
+# What bounds the rows above: one engine CLI call, alone.
+m_cli() {
+	local r t
+	say "$E: single engine CLI calls ($ROUNDS rounds)"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		t=$(date +%s%N)
+		"$E" image inspect "$IMAGE" >/dev/null
+		echo "inspect	$(( ($(date +%s%N) - t) / 1000 ))e-3" | record cli
+		t=$(date +%s%N)
+		"$E" tag "$IMAGE" localhost/paks-bench/tag:x >/dev/null
+		"$E" rmi localhost/paks-bench/tag:x >/dev/null
+		echo "tag_rmi	$(( ($(date +%s%N) - t) / 1000 ))e-3" | record cli
+		t=$(date +%s%N)
+		"$E" run --rm "$IMAGE" true
+		echo "run_true	$(( ($(date +%s%N) - t) / 1000 ))e-3" | record cli
+	done
+}
+
 [ -x "$PAKS" ] || { say "no $PAKS: run make first"; exit 1; }
 podman image exists "$IMAGE" ||
 	{ say "no image $IMAGE (tests/images.sh bookworm)"; exit 1; }
@@ -231,7 +252,7 @@ for e in $ENGINES; do
 		say "docker: loading $IMAGE from podman"
 		podman save "$IMAGE" | docker load >/dev/null
 	fi
-	for m in prompt newid rt save cp export pty; do
+	for m in prompt newid rt save cp export pty cli; do
 		want "$m" || continue
 		"m_$m" || say "$e: $m failed; its rows are incomplete"
 	done

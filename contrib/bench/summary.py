@@ -83,6 +83,14 @@ def main():
                 pc += " p99 %s" % fmt(pct(p, 99))
                 qc += " p99 %s" % fmt(pct(q, 99))
             print(line % sum(zip(w, (label, e, pc, qc, r, target)), ()))
+    for side, label in (("inspect", "one `image inspect`"),
+                        ("tag_rmi", "one `tag` + `rmi`"),
+                        ("run_true", "one `run --rm IMAGE true`")):
+        for e in engines:
+            v = d.get((e, "cli", side), [])
+            if v:
+                print(line % sum(zip(w, (label, e, cell(v, "ms"), "-", "-",
+                                         "(what bounds)")), ()))
     for e in engines:
         rss = d.get((e, "rt", "rss"), []) + d.get((e, "pty", "paks_rss"), [])
         if rss:
