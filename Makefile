@@ -63,6 +63,11 @@ unit: $(UNIT_BIN)
 check: fmt-check all $(UNIT_BIN)
 	@O=$(O) tests/run-all.sh
 
+# Timing of paks against the plain engines (contrib/bench/bench.sh);
+# never part of check.
+bench: all
+	@PAKS=$(CURDIR)/$(O)/paks contrib/bench/bench.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/paks \
 		$(DESTDIR)$(DATADIR)/paks/hooks
@@ -97,5 +102,5 @@ demo: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all unit check install uninstall fmt fmt-check demo clean
+.PHONY: all unit check bench install uninstall fmt fmt-check demo clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
