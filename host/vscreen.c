@@ -31,8 +31,16 @@
 #define BACKLOG_MAX (64u * 1024u)
 #define TAIL_MAX    (16u * 1024u)
 
+struct vt_guard {
+	int state;
+	int seps;   /* separators in this CSI so far */
+	long param; /* value of the parameter being read */
+	bool skip;  /* this CSI was cancelled: drop the rest of it */
+};
+
 struct vscreen {
 	VTerm *vt;
+	struct vt_guard guard;
 	VTermScreen *screen;
 	struct buf backlog; /* output not yet fed to libvterm */
 	bool dropped;	    /* part of the backlog was thrown away */
@@ -45,6 +53,138 @@ struct vscreen {
 	int max_row; /* lowest row the cursor reached since the mark */
 	char *prompt;
 };
+
+/* libvterm 0.1.4 (Debian 12) keeps a CSI sequence's parameters in
+ * `long args[16]` and stores one at every ';' or ':' without a bounds
+ * check: the 16th separator writes past the array, over the parser's
+ * callback pointers, and the next callback crashes.  Truecolour SGR
+ * ("\e[38:2:R:G:B;48:2:R:G:B;...m") reaches that in everyday output.  A
+ * parameter is also a count libvterm loops over, and its digits
+ * accumulate in a long without a limit.  So every byte passes through a
+ * copy of libvterm's parser states first (kept across writes: a sequence
+ * can arrive in pieces), and a CSI that would get its 16th separator or a
+ * parameter above CSI_PARAM_MAX is cancelled with CAN and the rest of it
+ * dropped.  Controls inside it still pass, as libvterm acts on them
+ * inside a CSI too.  OSC and DCS strings need nothing: libvterm 0.1.4
+ * truncates them to its buffer. */
+#define CSI_SEPS_MAX  15
+#define CSI_PARAM_MAX 65535L
+
+enum {
+	G_NORMAL,
+	G_ESC,
+	G_CSI_LEADER,
+	G_CSI_ARGS,
+	G_CSI_INTERMED,
+	G_STRING,
+	G_ESC_IN_STRING,
+};
+
+/* One byte through the guard: returns whether libvterm gets it, and sets
+ * *cancel when a CAN must go to libvterm before it. */
+static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
+{
+	*cancel = false;
+	if (c == 0x00 || c == 0x7f)
+		return true;
+	if (c == 0x18 || c == 0x1a) { /* CAN, SUB: back to ground */
+		g->state = G_NORMAL;
+		g->skip = false;
+		return true;
+	}
+	if (c == 0x1b) {
+		g->state = g->state == G_STRING ? G_ESC_IN_STRING : G_ESC;
+		g->skip = false;
+		return true;
+	}
+	if (c == 0x07 && g->state == G_STRING) {
+		g->state = G_NORMAL;
+		return true;
+	}
+	if (c < 0x20) /* other C0: acted on, state kept */
+		return true;
+
+	switch (g->state) {
+	case G_NORMAL:
+	case G_STRING:
+		return true;
+	case G_ESC_IN_STRING:
+		if (c == '\\') {
+			g->state = G_NORMAL;
+			return true;
+		}
+		g->state = G_ESC;
+		/* fall through */
+	case G_ESC:
+		if (c == '[') {
+			g->state = G_CSI_LEADER;
+			g->seps = 0;
+			g->param = 0;
+		} else if (c == 'P' || c == ']') {
+			g->state = G_STRING;
+		} else if (c >= 0x30 && c <= 0x7e) {
+			g->state = G_NORMAL;
+		}
+		/* intermediates and bytes >= 0x80 stay in ESC, as in libvterm
+		 */
+		return true;
+	case G_CSI_LEADER:
+		if (c >= 0x3c && c <= 0x3f)
+			return true;
+		g->state = G_CSI_ARGS;
+		/* fall through */
+	case G_CSI_ARGS:
+		if ((c >= '0' && c <= '9') || c == ':' || c == ';') {
+			if (g->skip)
+				return false;
+			if (c == ':' || c == ';') {
+				g->param = 0;
+				if (++g->seps <= CSI_SEPS_MAX)
+					return true;
+			} else {
+				g->param = g->param * 10 + (c - '0');
+				if (g->param <= CSI_PARAM_MAX)
+					return true;
+			}
+			g->skip = true;
+			*cancel = true;
+			return false;
+		}
+		g->state = G_CSI_INTERMED;
+		/* fall through */
+	case G_CSI_INTERMED:
+		if (c >= 0x20 && c <= 0x2f)
+			return !g->skip;
+		/* the final byte, or an invalid one: the CSI ends */
+		g->state = G_NORMAL;
+		if (g->skip) {
+			g->skip = false;
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+/* vterm_input_write through the guard. */
+static void vt_write(struct vscreen *v, const char *data, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		bool cancel;
+
+		if (guard_byte(&v->guard, (unsigned char)data[i], &cancel))
+			continue;
+		if (i > start)
+			vterm_input_write(v->vt, data + start, i - start);
+		if (cancel)
+			vterm_input_write(v->vt, "\x18", 1);
+		start = i + 1;
+	}
+	if (len > start)
+		vterm_input_write(v->vt, data + start, len - start);
+}
 
 static int cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 {
@@ -193,14 +333,14 @@ void vscreen_sync(struct vscreen *v)
 		v->marked = false;
 		v->dropped = false;
 		if (v->alt_dropped >= 0)
-			vterm_input_write(
-			    v->vt,
-			    v->alt_dropped ? "\x1b[?1049h" : "\x1b[?1049l", 8);
+			vt_write(v,
+				 v->alt_dropped ? "\x1b[?1049h" : "\x1b[?1049l",
+				 8);
 		v->alt_dropped = -1;
 	}
 	if (v->backlog.len == 0)
 		return;
-	vterm_input_write(v->vt, v->backlog.data, v->backlog.len);
+	vt_write(v, v->backlog.data, v->backlog.len);
 	v->backlog.len = 0;
 	if (v->marked) {
 		cursor_pos(v, &row, &col);
