@@ -58,7 +58,7 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
-check: fmt-check all $(UNIT_BIN) fuzz-check
+check: fmt-check all $(UNIT_BIN) fuzz-replay-bins
 	@O=$(O) tests/run-all.sh
 
 # Fuzz targets (tests/fuzz/README.md): one per parser of bytes from the
@@ -78,10 +78,13 @@ $(O)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_MAIN) $(LIB_OBJ)
 
 fuzz-bins: $(patsubst %,$(O)/fuzz/%,$(FUZZ_TARGETS))
 
-fuzz-check:
+# gcc with sanitizers, main() from replay.c; tests/run-all.sh replays them.
+fuzz-replay-bins:
 	@$(MAKE) --no-print-directory -s O=$(O)/fuzz-replay CC=gcc \
 		CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' \
 		FUZZ_MAIN=tests/fuzz/replay.c fuzz-bins
+
+fuzz-check: fuzz-replay-bins
 	@tests/fuzz/replay.sh $(O)/fuzz-replay/fuzz $(FUZZ_TARGETS)
 
 fuzz:
@@ -124,5 +127,5 @@ demo: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all unit check fuzz fuzz-check fuzz-bins install uninstall fmt fmt-check demo clean
+.PHONY: all unit check fuzz fuzz-check fuzz-bins fuzz-replay-bins install uninstall fmt fmt-check demo clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
