@@ -35,7 +35,7 @@ struct vt_guard {
 	int state;
 	int seps;   /* separators in this CSI so far */
 	long param; /* value of the parameter being read */
-	bool skip;  /* this CSI was cancelled: drop the rest of it */
+	bool skip;  /* this CSI or DCS was cancelled: drop the rest of it */
 };
 
 struct vscreen {
@@ -65,8 +65,13 @@ struct vscreen {
  * can arrive in pieces), and a CSI that would get its 16th separator or a
  * parameter above CSI_PARAM_MAX is cancelled with CAN and the rest of it
  * dropped.  Controls inside it still pass, as libvterm acts on them
- * inside a CSI too.  OSC and DCS strings need nothing: libvterm 0.1.4
- * truncates them to its buffer. */
+ * inside a CSI too.
+ *
+ * DCS strings are dropped whole (CAN instead of the 'P'): in libvterm
+ * they only ask for answers, which are the real terminal's job, and
+ * 0.1.4 answers an unknown DECRQSS ("\eP$qzm\e\\") with
+ * printf("%.s", (int)len, str), taking the length for the string pointer.
+ * OSC strings pass: libvterm truncates them to its buffer. */
 #define CSI_SEPS_MAX  15
 #define CSI_PARAM_MAX 65535L
 
@@ -98,16 +103,20 @@ static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
 		return true;
 	}
 	if (c == 0x07 && g->state == G_STRING) {
+		bool pass = !g->skip;
+
 		g->state = G_NORMAL;
-		return true;
+		g->skip = false;
+		return pass;
 	}
 	if (c < 0x20) /* other C0: acted on, state kept */
 		return true;
 
 	switch (g->state) {
 	case G_NORMAL:
-	case G_STRING:
 		return true;
+	case G_STRING:
+		return !g->skip;
 	case G_ESC_IN_STRING:
 		if (c == '\\') {
 			g->state = G_NORMAL;
@@ -120,7 +129,12 @@ static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
 			g->state = G_CSI_LEADER;
 			g->seps = 0;
 			g->param = 0;
-		} else if (c == 'P' || c == ']') {
+		} else if (c == 'P') {
+			g->state = G_STRING;
+			g->skip = true;
+			*cancel = true;
+			return false;
+		} else if (c == ']') {
 			g->state = G_STRING;
 		} else if (c >= 0x30 && c <= 0x7e) {
 			g->state = G_NORMAL;
