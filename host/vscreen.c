@@ -13,6 +13,7 @@
  * holds, so reading the screen works for both without knowing either.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,27 @@ void vscreen_free(struct vscreen *v)
 	free(v);
 }
 
+/* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
+ * pushes into the scrollback, past row 0 when the cursor was near the
+ * top, and the next character is written outside the screen (vim#6141,
+ * fixed in libvterm 0.2).  Put it back with a cursor move; the move
+ * ends any sequence left incomplete, so the guard starts over too. */
+static void put_cursor_on_screen(struct vscreen *v)
+{
+	VTermPos pos;
+	char cup[32];
+	int n;
+
+	vterm_state_get_cursorpos(vterm_obtain_state(v->vt), &pos);
+	if (pos.row >= 0 && pos.col >= 0)
+		return;
+	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH",
+		     pos.row < 0 ? 1 : pos.row + 1,
+		     pos.col < 0 ? 1 : pos.col + 1);
+	vterm_input_write(v->vt, cup, (size_t)n);
+	memset(&v->guard, 0, sizeof(v->guard));
+}
+
 void vscreen_resize(struct vscreen *v, int rows, int cols)
 {
 	if (rows < 2 || cols < 2 || (rows == v->rows && cols == v->cols))
@@ -279,6 +301,7 @@ void vscreen_resize(struct vscreen *v, int rows, int cols)
 	vterm_set_size(v->vt, rows, cols);
 	v->rows = rows;
 	v->cols = cols;
+	put_cursor_on_screen(v);
 }
 
 static void cursor_pos(struct vscreen *v, int *row, int *col)

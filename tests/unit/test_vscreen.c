@@ -386,6 +386,31 @@ static void test_dcs_dropped(void **state)
 	assert_survives("XY\x1bP$q\rA\x1b\\B", "BY");
 }
 
+/* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
+ * pushes off the top, to a negative row when it was near the top, and
+ * writes there next (vim#6141).  Found by make fuzz. */
+static void test_resize_shorter_cursor_at_top(void **state)
+{
+	struct vscreen *v = vscreen_new(25, 80);
+	char *row;
+	int r, c;
+
+	(void)state;
+	feed(v, "\x1b[24HLine 24\r\nLine 25\x1b[H");
+	vscreen_resize(v, 20, 80);
+	vscreen_cursor(v, &r, &c);
+	assert_int_equal(r, 0);
+	assert_int_equal(c, 0);
+	feed(v, "X");
+	row = vscreen_row_text(v, 0);
+	assert_string_equal(row, "X");
+	free(row);
+	row = vscreen_row_text(v, 19);
+	assert_string_equal(row, "Line 25");
+	free(row);
+	vscreen_free(v);
+}
+
 /* A sequence too long is cancelled; what follows it is drawn, and a
  * control inside it still acts, as it would inside any CSI. */
 static void test_csi_cancel_recovers(void **state)
@@ -438,6 +463,7 @@ int main(void)
 	    cmocka_unit_test(test_csi_huge_param),
 	    cmocka_unit_test(test_csi_cancel_recovers),
 	    cmocka_unit_test(test_dcs_dropped),
+	    cmocka_unit_test(test_resize_shorter_cursor_at_top),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
