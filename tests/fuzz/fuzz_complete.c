@@ -39,6 +39,20 @@ static void touch(const char *dir, const char *name)
 		fclose(f);
 }
 
+static void remove_dir(void)
+{
+	static const char *const files[] = {"sub/inner", "sub",	    "out",
+					    "file.txt",	 ".hidden", ""};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", session.launch_dir,
+			 files[i]);
+		if (unlink(path) < 0)
+			rmdir(path);
+	}
+}
+
 static void setup(void)
 {
 	static char dir[] = "/tmp/paks-fuzz-complete-XXXXXX";
@@ -57,6 +71,7 @@ static void setup(void)
 	if (symlink("/", path) < 0)
 		abort();
 	session.launch_dir = dir;
+	atexit(remove_dir);
 	/* No user configuration, so no stored environments or hooks. */
 	setenv("XDG_CONFIG_HOME", "/nonexistent/paks-fuzz", 1);
 	setenv("HOME", "/nonexistent/paks-fuzz", 1);
