@@ -72,7 +72,12 @@ struct vscreen {
  * they only ask for answers, which are the real terminal's job, and
  * 0.1.4 answers an unknown DECRQSS ("\eP$qzm\e\\") with
  * printf("%.s", (int)len, str), taking the length for the string pointer.
- * OSC strings pass: libvterm truncates them to its buffer. */
+ * OSC strings pass: libvterm truncates them to its buffer.
+ *
+ * REP ("\e[Nb", repeat the last character) is cancelled too: libvterm
+ * 0.1.4 loops forever on it when nothing was printed before it ("\e[b"
+ * on a fresh screen).  Shells do not print it; a full-screen program that
+ * does runs on the alternate screen, which paks does not read. */
 #define CSI_SEPS_MAX  15
 #define CSI_PARAM_MAX 65535L
 
@@ -174,6 +179,10 @@ static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
 		g->state = G_NORMAL;
 		if (g->skip) {
 			g->skip = false;
+			return false;
+		}
+		if (c == 'b') { /* REP: see above */
+			*cancel = true;
 			return false;
 		}
 		return true;

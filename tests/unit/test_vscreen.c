@@ -411,6 +411,16 @@ static void test_resize_shorter_cursor_at_top(void **state)
 	vscreen_free(v);
 }
 
+/* REP never reaches libvterm: 0.1.4 loops forever on it with no
+ * character before it.  Found by make fuzz. */
+static void test_rep_dropped(void **state)
+{
+	(void)state;
+	assert_survives("\x1b[bA", "A");
+	assert_survives("\x1b[5bA", "A");
+	assert_survives("A\x1b[3bB", "AB");
+}
+
 /* A sequence too long is cancelled; what follows it is drawn, and a
  * control inside it still acts, as it would inside any CSI. */
 static void test_csi_cancel_recovers(void **state)
@@ -463,6 +473,7 @@ int main(void)
 	    cmocka_unit_test(test_csi_huge_param),
 	    cmocka_unit_test(test_csi_cancel_recovers),
 	    cmocka_unit_test(test_dcs_dropped),
+	    cmocka_unit_test(test_rep_dropped),
 	    cmocka_unit_test(test_resize_shorter_cursor_at_top),
 	};
 
