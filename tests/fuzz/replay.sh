@@ -4,7 +4,8 @@
 # Replay each fuzz target's corpus (tests/fuzz/corpus/NAME) through its
 # sanitizer build, as `make check` does.  One "ok" / "not ok" line per
 # target, then "fuzz replay: N passed, N failed"; the exit status is
-# non-zero if any target crashed, reported a sanitizer error or leak, or
+# non-zero if any target crashed, reported a sanitizer error or leak,
+# hung (FUZZ_REPLAY_TIMEOUT seconds for a whole corpus, default 300), or
 # had no corpus.
 #
 # usage: tests/fuzz/replay.sh BINDIR NAME...
@@ -17,8 +18,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 pass=0
 fail=0
 for t in "$@"; do
-	out=$("$bindir/$t" "tests/fuzz/corpus/$t" 2>&1)
+	out=$(timeout -k 10 "${FUZZ_REPLAY_TIMEOUT:-300}" \
+		"$bindir/$t" "tests/fuzz/corpus/$t" 2>&1)
 	rc=$?
+	[ $rc -ne 124 ] || out="replay: timed out (a hang)"
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1))
 		echo "ok - fuzz replay $t ($(printf '%s\n' "$out" | tail -n 1))"
