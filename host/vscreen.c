@@ -145,8 +145,7 @@ static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
 		} else if (c >= 0x30 && c <= 0x7e) {
 			g->state = G_NORMAL;
 		}
-		/* intermediates and bytes >= 0x80 stay in ESC, as in libvterm
-		 */
+		/* intermediates and bytes >= 0x80 stay in ESC, as there */
 		return true;
 	case G_CSI_LEADER:
 		if (c >= 0x3c && c <= 0x3f)
