@@ -189,6 +189,30 @@ static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
 	return true;
 }
 
+/* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
+ * pushes into the scrollback, past row 0 when the cursor was near the
+ * top, and the next character is written outside the screen (vim#6141,
+ * fixed in libvterm 0.2).  make fuzz also found output that leaves it in
+ * column -1 on a screen 2 or 3 columns wide
+ * (tests/fuzz/corpus/vscreen/crash-negative-column): checked after every
+ * write too.  Put it back with a cursor move; the move
+ * ends any sequence left incomplete, so the guard starts over too. */
+static void put_cursor_on_screen(struct vscreen *v)
+{
+	VTermPos pos;
+	char cup[32];
+	int n;
+
+	vterm_state_get_cursorpos(vterm_obtain_state(v->vt), &pos);
+	if (pos.row >= 0 && pos.col >= 0)
+		return;
+	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH",
+		     pos.row < 0 ? 1 : pos.row + 1,
+		     pos.col < 0 ? 1 : pos.col + 1);
+	vterm_input_write(v->vt, cup, (size_t)n);
+	memset(&v->guard, 0, sizeof(v->guard));
+}
+
 /* vterm_input_write through the guard. */
 static void vt_write(struct vscreen *v, const char *data, size_t len)
 {
@@ -207,6 +231,7 @@ static void vt_write(struct vscreen *v, const char *data, size_t len)
 	}
 	if (len > start)
 		vterm_input_write(v->vt, data + start, len - start);
+	put_cursor_on_screen(v);
 }
 
 static int cb_settermprop(VTermProp prop, VTermValue *val, void *user)
@@ -278,27 +303,6 @@ void vscreen_free(struct vscreen *v)
 	buf_free(&v->backlog);
 	free(v->prompt);
 	free(v);
-}
-
-/* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
- * pushes into the scrollback, past row 0 when the cursor was near the
- * top, and the next character is written outside the screen (vim#6141,
- * fixed in libvterm 0.2).  Put it back with a cursor move; the move
- * ends any sequence left incomplete, so the guard starts over too. */
-static void put_cursor_on_screen(struct vscreen *v)
-{
-	VTermPos pos;
-	char cup[32];
-	int n;
-
-	vterm_state_get_cursorpos(vterm_obtain_state(v->vt), &pos);
-	if (pos.row >= 0 && pos.col >= 0)
-		return;
-	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH",
-		     pos.row < 0 ? 1 : pos.row + 1,
-		     pos.col < 0 ? 1 : pos.col + 1);
-	vterm_input_write(v->vt, cup, (size_t)n);
-	memset(&v->guard, 0, sizeof(v->guard));
 }
 
 void vscreen_resize(struct vscreen *v, int rows, int cols)
