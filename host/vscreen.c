@@ -310,6 +310,17 @@ void vscreen_resize(struct vscreen *v, int rows, int cols)
 	if (rows < 2 || cols < 2 || (rows == v->rows && cols == v->cols))
 		return;
 	vscreen_sync(v);
+	/* libvterm 0.1.4 keeps a scroll region (DECSTBM) across a resize
+	 * that leaves it outside the screen, and scrolls it with a negative
+	 * memmove (tests/fuzz/corpus/vscreen/crash-resize-scroll-region):
+	 * reset it first, keeping the cursor (DECSC, DECRC).  The sequence
+	 * ends any incomplete one, so the guard starts over. */
+	vterm_input_write(v->vt,
+			  "\x1b"
+			  "7\x1b[r\x1b"
+			  "8",
+			  7);
+	memset(&v->guard, 0, sizeof(v->guard));
 	vterm_set_size(v->vt, rows, cols);
 	v->rows = rows;
 	v->cols = cols;
