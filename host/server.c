@@ -46,17 +46,8 @@ static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 	return 0;
 }
 
-struct worker_req {
-	struct proto_decoder dec;
-	char *cwd;
-	char *line;
-	size_t line_len;
-	uint32_t kind; /* PAKS_MSG_LINE or PAKS_MSG_COMPLETE */
-	bool cancelled;
-};
-
 /* Consume decoded frames; 1 when LINE/COMPLETE arrived. */
-static int take_frames(struct worker_req *w)
+int server_take_frames(struct worker_req *w)
 {
 	const unsigned char *p;
 	uint32_t type, len;
@@ -122,7 +113,7 @@ static int read_request(int qfd, struct worker_req *w)
 			return -EPIPE;
 		if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
 			return -EPROTO;
-		r = take_frames(w);
+		r = server_take_frames(w);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}
@@ -171,7 +162,7 @@ static int check_cancel(struct exec_ctx *c)
 		return errno == EAGAIN || errno == EINTR ? 0 : 1;
 	if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
 		return 1;
-	take_frames(w);
+	server_take_frames(w);
 	return w->cancelled;
 }
 
