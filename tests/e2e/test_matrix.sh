@@ -130,11 +130,20 @@ gone() {
 	! eng "$1" ps -a --format '{{.Names}}' | grep -qx "$2"
 }
 
+# The shell answers, or paks ended (its error is on the screen): no need
+# to wait out the guard for a session that is already over.
 shell_ready() {
+	local deadline=$((SECONDS + ${1:-120}))
 	# shellcheck disable=SC2016 # typed into the container's shell
 	tmux_type 'echo READY-$((6*7))'
 	tmux_send Enter
-	tmux_wait_for '^READY-42' "${1:-120}"
+	until tmux_screen | grep -Eq '^READY-42'; do
+		if tmux_pane_dead_status >/dev/null || [ $SECONDS -ge $deadline ]; then
+			tmux_screen | grep -v '^$' | sed 's/^/#   |/' >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 # A session that starts, types #save TARGET and exits: a save of a save.
