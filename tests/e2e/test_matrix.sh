@@ -72,7 +72,11 @@ paks_cmd() {
 	shift 2
 	case $e in
 	podman) printf -v cmd 'cd %q && exec %q' "$dir" "$PAKS" ;;
-	docker) printf -v cmd 'cd %q && exec %q --container-tech docker' "$dir" "$PAKS" ;;
+	docker)
+		# An option of `paks run`: it goes after the subcommand.
+		printf -v cmd 'cd %q && exec %q %q --container-tech docker' "$dir" "$PAKS" "$1"
+		shift
+		;;
 	rootless)
 		printf -v cmd 'cd %q && exec env PAKS_LIB_DIR=%q %q' "$dir" \
 			"$PAKS_LIB_DIR" "$PAKS"
