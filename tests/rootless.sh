@@ -55,9 +55,14 @@ write_config() {
 	EOF
 	sed -n '/^\[engine\]/,$p' "$HERE/containers.conf" >>"$dir/containers.conf.new"
 	mv -f "$dir/containers.conf.new" "$dir/containers.conf"
-	cat >"$dir/storage.conf" <<-'EOF'
+	# podman 4.3's commit fails with "runroot must be set" when a user's
+	# storage.conf names a driver but not the paths: name them, with
+	# podman's own rootless defaults.
+	cat >"$dir/storage.conf" <<-EOF
 		[storage]
 		driver = "vfs"
+		runroot = "/tmp/containers-user-$(id -u "$RL_USER")/containers"
+		graphroot = "$RL_HOME/.local/share/containers/storage"
 	EOF
 	chown -R "$RL_USER:" "$RL_HOME/.config"
 }
