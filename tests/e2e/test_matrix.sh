@@ -155,6 +155,9 @@ resave() { # ENGINE DIR FROM TO CELL
 	local e=$1 dir=$2 from=$3 to=$4 name="$5-re"
 	tmux_start "$name" "$(paks_cmd "$e" "$dir" run "$from")" || return 1
 	shell_ready || return 1
+	# A change in every generation, as real work makes.
+	tmux_type "echo $to > /tmp/generation"
+	tmux_send Enter
 	tmux_type "#save $to"
 	tmux_send Enter
 	tmux_wait_for "^Saved $to" 180 || return 1
@@ -237,7 +240,7 @@ cell() { # ENGINE KEY
 	tmux_send C-l
 	tmux_type "#cp $moved host:out.txt"
 	tmux_send Enter
-	tmux_wait_for '^copied |^paks: ' >/dev/null
+	check "$c: #cp to the host reports the copy" tmux_wait_for "^copied $moved"
 	check "$c: #cp to the host" bash -c '[ "$(cat "$1")" = "$2" ]' _ "$dir/out.txt" "$mark"
 
 	# #envload
