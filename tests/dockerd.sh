@@ -45,14 +45,14 @@ running_pid() {
 }
 
 docker_q() {
-	DOCKER_HOST=$HOST DOCKER_CONTEXT= docker "$@"
+	DOCKER_HOST=$HOST DOCKER_CONTEXT='' docker "$@"
 }
 
 wait_ready() {
 	local i
 	for i in $(seq 1 300); do
 		docker_q info >/dev/null 2>&1 && return 0
-		running_pid >/dev/null || [ $i -lt 20 ] || return 1
+		running_pid >/dev/null || [ "$i" -lt 20 ] || return 1
 		sleep 0.1
 	done
 	return 1
