@@ -25,7 +25,7 @@ RL_USER=$("$TESTS_DIR/rootless.sh" user)
 RL_HOME=$("$TESTS_DIR/rootless.sh" home)
 eval "export $("$TESTS_DIR/dockerd.sh" env)"
 export DOCKER_CONTEXT=
-TMUX_WAIT_TIMEOUT=60
+export TMUX_WAIT_TIMEOUT=60
 run_id="$$-$RANDOM"
 
 new_home
@@ -171,7 +171,7 @@ resave() { # ENGINE DIR FROM TO CELL
 
 cell() { # ENGINE KEY
 	local e=$1 key=$2 c="$1/$2" img base dir user home workdir foo
-	local tag="localhost/paks-mx-$run_id/$2-$1" orig olayers saved cfg n
+	local tag="localhost/paks-mx-$run_id/$2-$1" orig olayers saved cfg
 	local mark="mx-$run_id-$1-$2" envname="mx-$run_id-$1-$2" ctr="paks-mx-$run_id-$1-$2"
 	local sess="$1-$2" other lay
 	img=$(image_of "$key")
@@ -258,7 +258,8 @@ cell() { # ENGINE KEY
 	tmux_send C-l
 	tmux_type "#save $saved"
 	tmux_send Enter
-	if tmux_wait_for "^Saved $saved|^paks: " 180 && tmux_wait_for "^Saved $saved" 1; then
+	# Any end of the save, then the name it reports.
+	if tmux_wait_for "^Saved |^paks: " 180 && tmux_wait_for "^Saved $saved$" 1; then
 		ok "$c: #save reports success"
 	else
 		not_ok "$c: #save reports success"
