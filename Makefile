@@ -48,7 +48,7 @@ $(O)/libpaks-preload.so: $(PRELOAD_OBJ) preload/preload.map
 		-Wl,-z,defs -Wl,--as-needed -o $@ $(PRELOAD_OBJ)
 
 # Started inside the container; static so it runs in any image (musl too).
-$(O)/paks-launch: $(LAUNCH_SRC)
+$(O)/paks-launch: $(LAUNCH_SRC) include/paks-protocol.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
 

@@ -335,47 +335,66 @@ static int setup_session(struct session *s, struct run_opts *o)
 	return 0;
 }
 
-static int run_session(struct session *s, struct run_opts *o)
+static int run_argv(struct session *s, struct run_opts *o, struct strv *argv)
 {
-	struct strv argv = {0};
-	int status;
-
-	session_run_argv(s, &o->passthrough, &argv);
+	session_run_argv(s, &o->passthrough, argv);
 	if (o->entrypoint) {
 		struct words w;
 		const char *werr;
 		if (words_split(o->entrypoint, strlen(o->entrypoint), &w,
 				&werr) < 0) {
 			log_error("--entrypoint: %s", werr);
-			strv_free(&argv);
-			return EXIT_USAGE;
+			return -1;
 		}
 		for (int i = 0; i < w.argc; i++)
-			strv_push(&argv, w.argv[i]);
+			strv_push(argv, w.argv[i]);
 		words_free(&w);
 	}
-	strv_push(&argv, s->shell);
+	strv_push(argv, s->shell);
 	/* zsh reads '#...' as a command unless interactivecomments is set,
 	 * and the PTY proxy's injected ' . file' line must stay out of its
 	 * history. */
 	if (str_eq(strrchr(s->shell, '/') ? strrchr(s->shell, '/') + 1
 					  : s->shell,
 		   "zsh")) {
-		strv_push(&argv, "-o");
-		strv_push(&argv, "interactivecomments");
-		strv_push(&argv, "-o");
-		strv_push(&argv, "histignorespace");
+		strv_push(argv, "-o");
+		strv_push(argv, "interactivecomments");
+		strv_push(argv, "-o");
+		strv_push(argv, "histignorespace");
 	}
-	if (s->mode == MODE_PRELOAD)
-		status = server_run(s, argv.v);
-	else
-		status = pty_proxy_run(s, argv.v);
-	strv_free(&argv);
-	if (status < 0) {
-		log_error("cannot run %s: %s", s->engine_path,
-			  strerror(-status));
-		return 1;
-	}
+	return 0;
+}
+
+/* One start, or two on the first run of an image whose shell cannot host
+ * the preload (session_restart). */
+static int run_session(struct session *s, struct run_opts *o)
+{
+	char *err = NULL;
+	int status, again;
+
+	do {
+		struct strv argv = {0};
+		if (run_argv(s, o, &argv) < 0) {
+			strv_free(&argv);
+			return EXIT_USAGE;
+		}
+		if (s->mode == MODE_PRELOAD)
+			status = server_run(s, argv.v);
+		else
+			status = pty_proxy_run(s, argv.v);
+		strv_free(&argv);
+		if (status < 0) {
+			log_error("cannot run %s: %s", s->engine_path,
+				  strerror(-status));
+			return 1;
+		}
+		again = session_restart(s, status, &err);
+		if (again < 0) {
+			log_error("%s", err);
+			free(err);
+			return 1;
+		}
+	} while (again);
 	return status;
 }
 

@@ -148,6 +148,7 @@ static int docker_is_remote(const struct session *s, char **where)
 
 const struct engine engine_docker = {
     .name = "docker",
+    .launcher_in_cmd = true,
     .run_flags = docker_run_flags,
     .commit_flags = docker_commit_flags,
     .registry_flags = docker_registry_flags,

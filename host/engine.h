@@ -20,6 +20,10 @@ struct engine {
 	 * its output may go through a pipe instead of the PTY (podman; the
 	 * docker CLI reads the size from stdout). */
 	bool tty_from_stdin;
+	/* The launcher goes at the head of the command, with an empty
+	 * --entrypoint, instead of being the entrypoint (dockerd's commit
+	 * cannot clear an Entrypoint). */
+	bool launcher_in_cmd;
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);

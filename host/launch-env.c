@@ -66,6 +66,13 @@ int launch_env_write(struct session *s, char **cause)
 	if (s->mode == MODE_PRELOAD)
 		env_record(&b, "LD_PRELOAD",
 			   PAKS_CONTAINER_DIR "/" PAKS_PRELOAD_NAME);
+	if (s->check_shell) {
+		env_record(&b, PAKS_CHECK_SHELL, s->shell);
+		if (s->shell_default)
+			env_record(&b, PAKS_CHECK_FALLBACK, "1");
+		if (s->mode_auto)
+			env_record(&b, PAKS_CHECK_AUTO, "1");
+	}
 	r = write_file_atomic(path, b.data, b.len, 0600);
 	buf_free(&b);
 	if (r < 0) {

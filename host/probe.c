@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shell probe: a throw-away container runs the launcher with --probe
- * to learn whether the image's shell can host the preload (a glibc bash),
- * needs the PTY proxy, or is missing.  Answers are cached per image id
- * and shell under $XDG_CACHE_HOME/paks/probe.
+ * The shell's mode per image: whether the image's shell can host the
+ * preload (a glibc bash), needs the PTY proxy, or is missing.  There is no
+ * probe container: the first start of an image is the user's own container,
+ * started in preload mode; the launcher looks at the shell, and when that
+ * start was the wrong one it leaves its verdict in the runtime directory
+ * and exits before the shell runs (PAKS_EXIT_RESTART), and paks starts
+ * again.  Verdicts are cached per image id and shell under
+ * $XDG_CACHE_HOME/paks/probe, so later runs start once.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "engine.h"
 #include "log.h"
 #include "paks-protocol.h"
 #include "probe.h"
-#include "proc.h"
 #include "session.h"
 
 static char *probe_cache_path(const struct session *s, const char *shell_path)
@@ -36,78 +39,93 @@ static char *probe_cache_path(const struct session *s, const char *shell_path)
 	return path;
 }
 
-/* Ask the launcher, inside the image, about SHELL: "preload" (a glibc bash
- * that can host the library), "pty" or "missing".  The answer depends only
- * on the image and the shell, so it is cached by image id. */
-static int probe_shell(struct session *s, const char *shell, char **answer,
-		       char **cause)
+/* "MODE [SHELL]" into a mode and a shell (SHELL defaults to the one asked
+ * about); -1 when TXT is not a verdict. */
+static int parse_verdict(const char *txt, const char *asked,
+			 enum session_mode *mode, char **shell)
 {
-	cleanup_free char *cache = probe_cache_path(s, shell);
-	struct strv argv = {0};
-	struct buf out = {0}, eb = {0};
-	int r;
+	size_t n = strcspn(txt, " \n");
+	const char *sh = txt[n] == ' ' ? txt + n + 1 : "";
+	size_t shlen = strcspn(sh, "\n");
 
-	if (read_file(cache, 64, answer, NULL) == 0 &&
-	    (str_has_prefix(*answer, "preload") ||
-	     str_has_prefix(*answer, "pty") ||
-	     str_has_prefix(*answer, "missing")))
-		return 0;
-	free(*answer);
-	*answer = NULL;
-	engine_argv(s, &argv);
-	strv_push(&argv, "run");
-	strv_push(&argv, "--rm");
-	s->engine->run_flags(s, &argv);
-	strv_pushf(&argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);
-	strv_pushf(&argv, "--entrypoint=%s/paks-launch", PAKS_CONTAINER_DIR);
-	strv_push(&argv, s->image_id);
-	strv_push(&argv, "--probe");
-	strv_push(&argv, shell);
-	r = proc_capture(argv.v, &out, &eb);
-	strv_free(&argv);
-	if (r != 0 || !out.data) {
-		cleanup_free char *why =
-		    r < 0 ? xstrdup(strerror(-r)) : engine_first_line(&eb);
-		*cause = xasprintf("cannot start a container from %s: %s",
-				   s->image, why);
-		buf_free(&out);
-		buf_free(&eb);
+	if (n == 7 && str_has_prefix(txt, "preload"))
+		*mode = MODE_PRELOAD;
+	else if (n == 3 && str_has_prefix(txt, "pty"))
+		*mode = MODE_PTY;
+	else if (n == 7 && str_has_prefix(txt, "missing"))
+		*mode = MODE_AUTO; /* no shell */
+	else
 		return -1;
-	}
-	buf_free(&eb);
-	write_file_atomic(cache, out.data, out.len, 0600);
-	*answer = out.data;
+	if (shlen > 0 && sh[0] != '/')
+		return -1;
+	*shell = shlen ? xasprintf("%.*s", (int)shlen, sh) : xstrdup(asked);
 	return 0;
 }
 
-/* Decide the mode (when not forced) and make sure the shell exists; an
- * image without the default bash (busybox, alpine) gets /bin/sh. */
-int probe_mode(struct session *s, char **cause)
+/* Take a verdict: the shell it names, and the mode unless the user chose
+ * one.  -1 with *cause when the image has no shell. */
+static int apply_verdict(struct session *s, enum session_mode mode,
+			 char *shell, char **cause)
 {
-	cleanup_free char *answer = NULL;
-
-	if (probe_shell(s, s->shell, &answer, cause) < 0)
-		return -1;
-	if (str_has_prefix(answer, "missing") && s->shell_default) {
-		free(answer);
-		answer = NULL;
-		if (probe_shell(s, "/bin/sh", &answer, cause) < 0)
-			return -1;
-		if (!str_has_prefix(answer, "missing")) {
-			log_debug("the image has no %s; using /bin/sh",
-				  s->shell);
-			free(s->shell);
-			s->shell = xstrdup("/bin/sh");
-		}
-	}
-	if (str_has_prefix(answer, "missing")) {
+	if (mode == MODE_AUTO) {
 		*cause = xasprintf("the image has no shell %s (choose one with "
 				   "--shell)",
 				   s->shell);
+		free(shell);
 		return -1;
 	}
-	if (s->mode == MODE_AUTO)
-		s->mode =
-		    str_has_prefix(answer, "preload") ? MODE_PRELOAD : MODE_PTY;
+	if (!str_eq(shell, s->shell))
+		log_debug("the image has no %s; using %s", s->shell, shell);
+	free(s->shell);
+	s->shell = shell;
+	if (s->mode_auto)
+		s->mode = mode;
 	return 0;
+}
+
+int probe_mode(struct session *s, char **cause)
+{
+	cleanup_free char *cache = probe_cache_path(s, s->shell);
+	cleanup_free char *txt = NULL;
+	enum session_mode mode;
+	char *shell;
+
+	s->mode_auto = s->mode == MODE_AUTO;
+	s->check_shell = false;
+	if (read_file(cache, 4096, &txt, NULL) == 0 &&
+	    parse_verdict(txt, s->shell, &mode, &shell) == 0 &&
+	    mode != MODE_AUTO)
+		return apply_verdict(s, mode, shell, cause);
+	/* Not seen yet: start as if the shell could host the preload and let
+	 * the launcher say otherwise. */
+	s->check_shell = true;
+	if (s->mode_auto)
+		s->mode = MODE_PRELOAD;
+	return 0;
+}
+
+int probe_take_verdict(struct session *s, char **cause)
+{
+	cleanup_free char *path =
+	    xasprintf("%s/%s", s->runtime_dir, PAKS_VERDICT_NAME);
+	cleanup_free char *txt = NULL;
+	cleanup_free char *cache = NULL;
+	enum session_mode mode;
+	enum session_mode was = s->mode;
+	char *shell;
+	bool same;
+
+	if (!s->check_shell || read_file(path, 4096, &txt, NULL) < 0)
+		return 0;
+	unlink(path);
+	s->check_shell = false;
+	if (parse_verdict(txt, s->shell, &mode, &shell) < 0)
+		return 0;
+	cache = probe_cache_path(s, s->shell);
+	if (mode != MODE_AUTO)
+		write_file_atomic(cache, txt, strlen(txt), 0600);
+	same = str_eq(shell, s->shell);
+	if (apply_verdict(s, mode, shell, cause) < 0)
+		return -1;
+	return !same || s->mode != was;
 }

@@ -82,6 +82,20 @@ int session_prepare(struct session *s, char **cause)
 	return launch_env_write(s, cause);
 }
 
+int session_restart(struct session *s, int status, char **cause)
+{
+	int r;
+
+	if (status != PAKS_EXIT_RESTART)
+		return 0;
+	r = probe_take_verdict(s, cause);
+	if (r <= 0)
+		return r;
+	if (launch_env_write(s, cause) < 0)
+		return -1;
+	return 1;
+}
+
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv)
 {
@@ -94,7 +108,14 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
 	strv_pushf(argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);
-	strv_pushf(argv, "--entrypoint=%s/paks-launch", PAKS_CONTAINER_DIR);
+	/* dockerd's commit keeps the container's Entrypoint even when
+	 * --change asks to clear it: on docker the container has none, and
+	 * the launcher heads the command, which --change CMD replaces. */
+	if (s->engine->launcher_in_cmd)
+		strv_push(argv, "--entrypoint=");
+	else
+		strv_pushf(argv, "--entrypoint=%s/paks-launch",
+			   PAKS_CONTAINER_DIR);
 	/* The launcher starts as root and becomes the user itself (see
 	 * preload/launch.c); an image with a User of its own needs the
 	 * override, which #save undoes with --change USER. */
@@ -107,6 +128,8 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	for (size_t i = 0; passthrough && i < passthrough->n; i++)
 		strv_push(argv, passthrough->v[i]);
 	strv_push(argv, s->image_id);
+	if (s->engine->launcher_in_cmd)
+		strv_pushf(argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
 }
 
 long session_container_pid(struct session *s)

@@ -34,6 +34,8 @@ struct session {
 	bool shell_default; /* not chosen by the user: may fall back to sh */
 	char *lib_dir;	    /* where libpaks-preload.so and paks-launch are */
 	enum session_mode mode;
+	bool mode_auto;	  /* paks chooses the mode (no --mode) */
+	bool check_shell; /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
 	bool remote;	      /* the engine is not on this machine */
 };
@@ -41,6 +43,11 @@ struct session {
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
  * or -1 with *cause set. */
 int session_prepare(struct session *s, char **cause);
+/* After the container exited with STATUS: 1 when it must start again
+ * (the launcher found that the image's shell needs another mode or shell
+ * on a first start; s and launch.env now say which), 0 when the session
+ * is over, -1 with *cause set. */
+int session_restart(struct session *s, int status, char **cause);
 /* The full engine command line for the interactive container. */
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv);

@@ -33,6 +33,26 @@
 #define PAKS_FIFO_NAME	   "req"
 #define PAKS_PRELOAD_NAME  "libpaks-preload.so"
 
+/* The launcher (root) copies the preload here before it drops to the
+ * shell's user: another /dev tmpfs path, root's and world-readable, so a
+ * shell running as any user loads it without entering the private runtime
+ * directory, and it never reaches the writable layer. */
+#define PAKS_LIB_DIR_CTR "/dev/.paks-lib"
+
+/* The first start of an image whose mode is not cached: launch.env names
+ * the shell the launcher should look at (PAKS_CHECK_SHELL), whether a
+ * missing default bash may fall back to /bin/sh (PAKS_CHECK_FALLBACK) and
+ * whether paks chose the mode itself (PAKS_CHECK_AUTO).  The launcher
+ * writes its verdict, "MODE SHELL" (MODE: preload, pty or missing), to
+ * PAKS_VERDICT_NAME in the runtime directory; when the container must start
+ * again with another mode or shell, it exits with PAKS_EXIT_RESTART at
+ * once, before the shell ever runs. */
+#define PAKS_CHECK_SHELL    "PAKS_CHECK_SHELL"
+#define PAKS_CHECK_FALLBACK "PAKS_CHECK_FALLBACK"
+#define PAKS_CHECK_AUTO	    "PAKS_CHECK_AUTO"
+#define PAKS_VERDICT_NAME   "mode"
+#define PAKS_EXIT_RESTART   121
+
 /* Environment of the shell inside the container. */
 #define PAKS_ENV_DIR "PAKS_DIR"
 

@@ -13,7 +13,11 @@
  * and a non-root user could not enter the private runtime directory.  The
  * launcher starts as root, hands the runtime directory to that user and
  * drops its privileges.
- *   paks-launch --probe SHELL     print "preload", "pty" or "missing"
+ *
+ * The first start of an image whose mode paks has not cached is also the
+ * look at its shell (see PAKS_CHECK_SHELL in paks-protocol.h): there is no
+ * separate probe container, so every container paks starts is the user's
+ * own, with the user's flags.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -30,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "paks-protocol.h"
 
 #define ENV_MAX (4 << 20)
 
@@ -174,6 +180,24 @@ static void chown_tree(const char *dir, uid_t uid, gid_t gid)
 	closedir(d);
 }
 
+/* The request FIFO in the runtime directory is the shell's channel to paks
+ * until the shell gets a connection from the launcher instead; only then
+ * can this go.  Under a user namespace (rootless podman) the user is a
+ * sub-uid on the host, and handing it the directory would take it from
+ * paks itself, so it stays as it is there. */
+static int root_is_host_root(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	long inside = -1, outside = -1, count = 0;
+	int r;
+
+	if (!f)
+		return 1;
+	r = fscanf(f, "%ld %ld %ld", &inside, &outside, &count);
+	fclose(f);
+	return r == 3 && inside == 0 && outside == 0;
+}
+
 /* Supplementary groups: the groups of /etc/group that list the user. */
 static int set_groups(const char *user, gid_t gid)
 {
@@ -221,7 +245,8 @@ static int become_user(const char *spec, const char *dir)
 	}
 	if (gid < 0)
 		gid = uid;
-	chown_tree(dir, (uid_t)uid, (gid_t)gid);
+	if (root_is_host_root())
+		chown_tree(dir, (uid_t)uid, (gid_t)gid);
 	/* Groups first, then gid, then uid: each needs the privilege the
 	 * next one drops.  A failure keeps root's groups, so it is fatal. */
 	if (getuid() == 0 && set_groups(user, (gid_t)gid) < 0) {
@@ -296,26 +321,94 @@ static int elf_interp(const char *path, char *out, size_t outlen)
 
 /* Can the preload live in this shell?  Only a dynamically linked glibc
  * bash can host it; everything else gets the PTY proxy. */
-static int probe(const char *shell)
+static const char *shell_mode(const char *shell)
 {
 	const char *path = find_in_path(shell);
 	char real[PATH_MAX], interp[PATH_MAX];
 	const char *base;
 
-	if (!path || access(path, X_OK) != 0 || !realpath(path, real)) {
-		puts("missing");
-		return 0;
-	}
+	if (!path || access(path, X_OK) != 0 || !realpath(path, real))
+		return "missing";
 	base = strrchr(real, '/');
 	base = base ? base + 1 : real;
 	if (strcmp(base, "bash") != 0 ||
 	    elf_interp(real, interp, sizeof(interp)) < 0 ||
-	    !strstr(interp, "ld-linux")) {
-		puts("pty");
-		return 0;
+	    !strstr(interp, "ld-linux"))
+		return "pty";
+	return "preload";
+}
+
+/* Look at the shell when paks asks (launch.env), write the verdict for
+ * paks to cache, and say whether this start is the wrong one: 1 when the
+ * container must start again (another shell, or the PTY proxy). */
+static int check_shell(const char *dir)
+{
+	char shell[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 16];
+	const char *mode, *running;
+	int fallback = getenv(PAKS_CHECK_FALLBACK) != NULL;
+	int automode = getenv(PAKS_CHECK_AUTO) != NULL;
+	FILE *f;
+
+	snprintf(shell, sizeof(shell), "%s", getenv(PAKS_CHECK_SHELL));
+	unsetenv(PAKS_CHECK_SHELL);
+	unsetenv(PAKS_CHECK_FALLBACK);
+	unsetenv(PAKS_CHECK_AUTO);
+	mode = shell_mode(shell);
+	if (strcmp(mode, "missing") == 0 && fallback &&
+	    strcmp(shell_mode("/bin/sh"), "missing") != 0) {
+		snprintf(shell, sizeof(shell), "/bin/sh");
+		mode = shell_mode(shell);
+		fallback = 2; /* another shell: start again */
 	}
-	puts("preload");
-	return 0;
+	snprintf(line, sizeof(line), "%s %s\n", mode, shell);
+	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_VERDICT_NAME);
+	f = fopen(path, "we");
+	if (f) {
+		fputs(line, f);
+		fclose(f);
+	}
+	running = getenv("LD_PRELOAD") ? "preload" : "pty";
+	return fallback == 2 || strcmp(mode, "missing") == 0 ||
+	       (automode && strcmp(mode, running) != 0);
+}
+
+/* Copy the preload from the runtime directory to PAKS_LIB_DIR_CTR, a
+ * directory of root's that any user may read, and point LD_PRELOAD there:
+ * the shell's user may not enter the runtime directory (under rootless
+ * podman it is a sub-uid that cannot).  Without a copy the shell runs
+ * without the preload, and paks's '#' lines do nothing. */
+static void install_preload(const char *dir)
+{
+	char from[PATH_MAX], buf[65536];
+	const char *to = PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME;
+	const char *tmp = PAKS_LIB_DIR_CTR "/." PAKS_PRELOAD_NAME;
+	int in, out = -1;
+	ssize_t n;
+
+	if (!getenv("LD_PRELOAD"))
+		return;
+	snprintf(from, sizeof(from), "%s/%s", dir, PAKS_PRELOAD_NAME);
+	if (mkdir(PAKS_LIB_DIR_CTR, 0755) < 0 && errno != EEXIST)
+		return;
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in >= 0)
+		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, buf, (size_t)n) != n) {
+			close(out);
+			out = -1;
+		}
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && fchmod(out, 0755) == 0 && close(out) == 0 &&
+	    rename(tmp, to) == 0) {
+		setenv("LD_PRELOAD", to, 1);
+		return;
+	}
+	unlink(tmp);
 }
 
 int main(int argc, char **argv)
@@ -323,14 +416,15 @@ int main(int argc, char **argv)
 	const char *dir = dir_of(argv[0]);
 	const char *shell;
 
-	if (argc >= 3 && strcmp(argv[1], "--probe") == 0)
-		return probe(argv[2]);
 	if (argc < 2) {
 		fputs("paks-launch: usage: paks-launch SHELL [ARGS...]\n",
 		      stderr);
 		return 127;
 	}
 	apply_env(dir);
+	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir))
+		return PAKS_EXIT_RESTART;
+	install_preload(dir);
 	if (getenv("PAKS_USER")) {
 		char spec[256];
 		snprintf(spec, sizeof(spec), "%s", getenv("PAKS_USER"));
