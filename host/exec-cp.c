@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "exec.h"
+#include "paks-protocol.h"
 #include "session.h"
 
 /* Relative container paths are relative to the shell's directory. */
@@ -24,6 +25,83 @@ static char *side(struct exec_ctx *c, const char *arg, bool src, char **cause)
 	if (str_has_prefix(arg, "host:"))
 		return exec_host_path(c->s, arg + 5, src, cause);
 	return container_path(c, arg);
+}
+
+/* "UID:GID" of the shell's user as the launcher resolved it, NULL for
+ * root (or when unknown: the engine's copy is root's already). */
+static char *shell_ids(struct exec_ctx *c)
+{
+	cleanup_free char *path =
+	    xasprintf("%s/%s", c->s->runtime_dir, PAKS_IDS_NAME);
+	char *txt = NULL;
+	size_t n;
+
+	if (read_file(path, 64, &txt, NULL) < 0)
+		return NULL;
+	n = strspn(txt, "0123456789:");
+	txt[n] = '\0';
+	if (n == 0 || str_has_prefix(txt, "0:") || !strchr(txt, ':') ||
+	    txt[n - 1] == ':') {
+		free(txt);
+		return NULL;
+	}
+	return txt;
+}
+
+/* Run argv in the container as root, quietly: 0 when it succeeded. */
+static int exec_as_root(struct exec_ctx *c, const char *const *args,
+			char **cause)
+{
+	struct strv a = {0};
+	struct buf junk = {0};
+	struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
+	int r;
+
+	engine_argv(c->s, &a);
+	strv_push(&a, "exec");
+	strv_push(&a, "--user=0:0");
+	strv_push(&a, c->s->container);
+	for (; *args; args++)
+		strv_push(&a, *args);
+	r = exec_engine(c, &a, &o, cause);
+	strv_free(&a);
+	buf_free(&junk);
+	return r;
+}
+
+/* The engines copy in as the container's user, which is root (the
+ * launcher drops to the shell's user itself): give what came in to the
+ * shell's user.  DST is "CTR:PATH"; into a directory, the copy is
+ * PATH/basename(SRC), as the engines' cp does. */
+static int chown_copied(struct exec_ctx *c, const char *src, const char *dst,
+			char **cause)
+{
+	cleanup_free char *ids = shell_ids(c);
+	cleanup_free char *target = NULL;
+	const char *path = strchr(dst, ':') + 1;
+	const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+	const char *test[] = {"test", "-d", path, NULL};
+	size_t len = strlen(path);
+
+	if (!ids)
+		return 0;
+	if ((len > 0 && path[len - 1] == '/') ||
+	    (*base && !str_eq(base, ".") && exec_as_root(c, test, cause) == 0))
+		target = xasprintf("%s%s%s", path,
+				   path[len - 1] == '/' ? "" : "/", base);
+	else
+		target = xstrdup(path);
+	{
+		const char *chown[] = {"chown", "-R", ids, "--", target, NULL};
+		if (exec_as_root(c, chown, cause) != 0) {
+			exec_cause(cause,
+				   "copied, but could not give %s to "
+				   "the shell's user %s",
+				   target, ids);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
@@ -52,6 +130,9 @@ enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
 	strv_push(&a, dst);
 	r = exec_engine(c, &a, NULL, cause);
 	strv_free(&a);
+	if (r == 0 && !str_has_prefix(argv[2], "host:") &&
+	    chown_copied(c, src, dst, cause) < 0)
+		return PAKS_CMD_FAIL;
 	if (r == 0)
 		exec_out(c, "copied %s to %s\n", argv[1], argv[2]);
 	return exec_result(c, r);

@@ -65,7 +65,7 @@ int launch_env_write(struct session *s, char **cause)
 		env_record(&b, "PAKS_USER", run_user(s));
 	if (s->mode == MODE_PRELOAD)
 		env_record(&b, "LD_PRELOAD",
-			   PAKS_CONTAINER_DIR "/" PAKS_PRELOAD_NAME);
+			   PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME);
 	if (s->check_shell) {
 		env_record(&b, PAKS_CHECK_SHELL, s->shell);
 		if (s->shell_default)

@@ -64,8 +64,8 @@ static int parse_verdict(const char *txt, const char *asked,
 
 /* Take a verdict: the shell it names, and the mode unless the user chose
  * one.  -1 with *cause when the image has no shell. */
-static int apply_verdict(struct session *s, enum session_mode mode,
-			 char *shell, char **cause)
+static int apply_verdict(struct session *s, enum session_mode mode, char *shell,
+			 char **cause)
 {
 	if (mode == MODE_AUTO) {
 		*cause = xasprintf("the image has no shell %s (choose one with "

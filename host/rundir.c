@@ -123,12 +123,22 @@ int rundir_create(struct session *s, char **cause)
 		}
 	}
 	{
+		/* The preload in a directory any user may read (see
+		 * PAKS_LIB_DIR_CTR), the launcher next to the channel. */
+		cleanup_free char *libdir =
+		    xasprintf("%s/%s", s->runtime_dir, PAKS_LIB_SUBDIR);
 		const char *files[] = {PAKS_PRELOAD_NAME, "paks-launch"};
+		const char *dirs[] = {libdir, s->runtime_dir};
+		if (mkdir(libdir, 0755) < 0 || chmod(libdir, 0755) < 0) {
+			*cause = xasprintf("cannot create %s: %s", libdir,
+					   strerror(errno));
+			return -1;
+		}
 		for (int i = 0; i < 2; i++) {
 			cleanup_free char *from =
 			    xasprintf("%s/%s", s->lib_dir, files[i]);
 			cleanup_free char *to =
-			    xasprintf("%s/%s", s->runtime_dir, files[i]);
+			    xasprintf("%s/%s", dirs[i], files[i]);
 			r = copy_file(from, to, 0755);
 			if (r < 0) {
 				*cause = xasprintf("cannot install %s: %s",

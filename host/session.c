@@ -108,6 +108,8 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
 	strv_pushf(argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);
+	strv_pushf(argv, "--volume=%s/%s:%s:ro", s->runtime_dir,
+		   PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
 	/* dockerd's commit keeps the container's Entrypoint even when
 	 * --change asks to clear it: on docker the container has none, and
 	 * the launcher heads the command, which --change CMD replaces. */

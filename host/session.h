@@ -34,8 +34,8 @@ struct session {
 	bool shell_default; /* not chosen by the user: may fall back to sh */
 	char *lib_dir;	    /* where libpaks-preload.so and paks-launch are */
 	enum session_mode mode;
-	bool mode_auto;	  /* paks chooses the mode (no --mode) */
-	bool check_shell; /* the launcher looks at the shell (not cached) */
+	bool mode_auto;	      /* paks chooses the mode (no --mode) */
+	bool check_shell;     /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
 	bool remote;	      /* the engine is not on this machine */
 };

@@ -33,11 +33,13 @@
 #define PAKS_FIFO_NAME	   "req"
 #define PAKS_PRELOAD_NAME  "libpaks-preload.so"
 
-/* The launcher (root) copies the preload here before it drops to the
- * shell's user: another /dev tmpfs path, root's and world-readable, so a
- * shell running as any user loads it without entering the private runtime
- * directory, and it never reaches the writable layer. */
+/* The preload's own directory (PAKS_LIB_SUBDIR of the runtime directory,
+ * 0755, read-only in the container): a shell running as any user loads the
+ * library without entering the private runtime directory (under rootless
+ * podman that user is a sub-uid, which cannot).  A mount of its own, as
+ * the /dev tmpfs is noexec and the library could not be mapped from it. */
 #define PAKS_LIB_DIR_CTR "/dev/.paks-lib"
+#define PAKS_LIB_SUBDIR	 "lib"
 
 /* The first start of an image whose mode is not cached: launch.env names
  * the shell the launcher should look at (PAKS_CHECK_SHELL), whether a
@@ -52,6 +54,10 @@
 #define PAKS_CHECK_AUTO	    "PAKS_CHECK_AUTO"
 #define PAKS_VERDICT_NAME   "mode"
 #define PAKS_EXIT_RESTART   121
+
+/* The launcher writes "UID:GID" of the shell's user here (runtime dir) when
+ * it is not root, so #cp can give copied-in files to that user. */
+#define PAKS_IDS_NAME "ids"
 
 /* Environment of the shell inside the container. */
 #define PAKS_ENV_DIR "PAKS_DIR"

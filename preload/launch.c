@@ -180,6 +180,21 @@ static void chown_tree(const char *dir, uid_t uid, gid_t gid)
 	closedir(d);
 }
 
+/* paks gives what #cp brings in to the shell's user: tell it the ids
+ * (PAKS_IDS_NAME), resolved in the image's own /etc/passwd. */
+static void record_ids(const char *dir, long uid, long gid)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_IDS_NAME);
+	f = fopen(path, "we");
+	if (f) {
+		fprintf(f, "%ld:%ld\n", uid, gid);
+		fclose(f);
+	}
+}
+
 /* The request FIFO in the runtime directory is the shell's channel to paks
  * until the shell gets a connection from the launcher instead; only then
  * can this go.  Under a user namespace (rootless podman) the user is a
@@ -245,6 +260,7 @@ static int become_user(const char *spec, const char *dir)
 	}
 	if (gid < 0)
 		gid = uid;
+	record_ids(dir, uid, gid);
 	if (root_is_host_root())
 		chown_tree(dir, (uid_t)uid, (gid_t)gid);
 	/* Groups first, then gid, then uid: each needs the privilege the
@@ -372,45 +388,6 @@ static int check_shell(const char *dir)
 	       (automode && strcmp(mode, running) != 0);
 }
 
-/* Copy the preload from the runtime directory to PAKS_LIB_DIR_CTR, a
- * directory of root's that any user may read, and point LD_PRELOAD there:
- * the shell's user may not enter the runtime directory (under rootless
- * podman it is a sub-uid that cannot).  Without a copy the shell runs
- * without the preload, and paks's '#' lines do nothing. */
-static void install_preload(const char *dir)
-{
-	char from[PATH_MAX], buf[65536];
-	const char *to = PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME;
-	const char *tmp = PAKS_LIB_DIR_CTR "/." PAKS_PRELOAD_NAME;
-	int in, out = -1;
-	ssize_t n;
-
-	if (!getenv("LD_PRELOAD"))
-		return;
-	snprintf(from, sizeof(from), "%s/%s", dir, PAKS_PRELOAD_NAME);
-	if (mkdir(PAKS_LIB_DIR_CTR, 0755) < 0 && errno != EEXIST)
-		return;
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in >= 0)
-		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || write(out, buf, (size_t)n) != n) {
-			close(out);
-			out = -1;
-		}
-	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && fchmod(out, 0755) == 0 && close(out) == 0 &&
-	    rename(tmp, to) == 0) {
-		setenv("LD_PRELOAD", to, 1);
-		return;
-	}
-	unlink(tmp);
-}
-
 int main(int argc, char **argv)
 {
 	const char *dir = dir_of(argv[0]);
@@ -424,7 +401,6 @@ int main(int argc, char **argv)
 	apply_env(dir);
 	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir))
 		return PAKS_EXIT_RESTART;
-	install_preload(dir);
 	if (getenv("PAKS_USER")) {
 		char spec[256];
 		snprintf(spec, sizeof(spec), "%s", getenv("PAKS_USER"));
