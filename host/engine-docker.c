@@ -149,6 +149,7 @@ static int docker_is_remote(const struct session *s, char **where)
 const struct engine engine_docker = {
     .name = "docker",
     .launcher_in_cmd = true,
+    .squash_by_import = true,
     .run_flags = docker_run_flags,
     .commit_flags = docker_commit_flags,
     .registry_flags = docker_registry_flags,

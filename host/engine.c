@@ -83,6 +83,40 @@ void engine_config_changes(json_t *config, struct strv *argv)
 		strv_pushf(argv, "--change=USER %s", user);
 }
 
+/* A Dockerfile word in double quotes: backslash before '"', '\\' and '$'
+ * (the change parser expands variables in LABEL). */
+static void quoted(struct buf *b, const char *v)
+{
+	buf_append(b, "\"", 1);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\' || *v == '$')
+			buf_append(b, "\\", 1);
+		buf_append(b, v, 1);
+	}
+	buf_append(b, "\"", 1);
+}
+
+void engine_label_changes(json_t *config, struct strv *argv)
+{
+	json_t *labels = json_object_get(config, "Labels");
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(labels, k, v)
+	{
+		struct buf b = {0};
+		if (!json_is_string(v))
+			continue;
+		buf_printf(&b, "--change=LABEL ");
+		quoted(&b, k);
+		buf_append(&b, "=", 1);
+		quoted(&b, json_string_value(v));
+		buf_append(&b, "", 1);
+		strv_push(argv, b.data);
+		buf_free(&b);
+	}
+}
+
 /* 127.x.y.z, written as a dotted quad: 127.0.0.1.example.com is not. */
 static bool is_ipv4_loopback(const char *h)
 {

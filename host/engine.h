@@ -24,6 +24,9 @@ struct engine {
 	 * --entrypoint, instead of being the entrypoint (dockerd's commit
 	 * cannot clear an Entrypoint). */
 	bool launcher_in_cmd;
+	/* A squashed save is `export | import` with the whole config given
+	 * again (the docker CLI has no commit --squash). */
+	bool squash_by_import;
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);
@@ -56,6 +59,9 @@ char *engine_first_line(const struct buf *b);
 /* The --change instructions that restore an image config (CMD, ENTRYPOINT,
  * ENV, WORKDIR, USER) on commit. */
 void engine_config_changes(json_t *config, struct strv *argv);
+/* The --change instructions for an image's Labels (LABEL), which an
+ * import does not keep by itself as a commit does. */
+void engine_label_changes(json_t *config, struct strv *argv);
 /* 1 when REF's registry is on a loopback address (plain HTTP). */
 int engine_ref_is_loopback(const char *ref);
 /* 1 when HOST[:PORT][/...] names this machine: localhost, 127.0.0.0/8 or

@@ -82,6 +82,32 @@ static void commit_argv(struct session *s, bool squash, const char *tmp,
 	strv_push(argv, tmp);
 }
 
+/* docker cannot squash a commit: `export CTR | import - TMP` makes one
+ * layer, with the original config (labels too) given again. */
+static int squash_by_import(struct exec_ctx *c, const char *tmp, char **cause)
+{
+	struct session *s = c->s;
+	struct strv ex = {0}, im = {0};
+	int r;
+
+	engine_argv(s, &ex);
+	strv_push(&ex, "export");
+	strv_push(&ex, s->container);
+	engine_argv(s, &im);
+	strv_push(&im, "import");
+	strv_pushf(&im, "--message=%s from %s", SAVE_MARK, s->image);
+	engine_config_changes(s->image_config, &im);
+	engine_label_changes(s->image_config, &im);
+	strv_push(&im, "-");
+	strv_push(&im, tmp);
+	r = exec_spawn_pipe(c, ex.v, im.v);
+	if (r < 0)
+		*cause = xasprintf("cannot run %s: %s", ex.v[0], strerror(-r));
+	strv_free(&ex);
+	strv_free(&im);
+	return r;
+}
+
 enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 				 char **cause)
 {
@@ -98,9 +124,13 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 
 	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
 		 squash ? " (squashed)" : "");
-	commit_argv(s, squash, tmp, &argv);
-	r = exec_engine(c, &argv, NULL, cause);
-	strv_free(&argv);
+	if (squash && s->engine->squash_by_import) {
+		r = squash_by_import(c, tmp, cause);
+	} else {
+		commit_argv(s, squash, tmp, &argv);
+		r = exec_engine(c, &argv, NULL, cause);
+		strv_free(&argv);
+	}
 	if (r != 0 || c->cancelled) {
 		if (r > 0 || c->cancelled) {
 			drop_tmp(c, tmp);

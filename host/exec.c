@@ -222,6 +222,32 @@ int exec_spawn(struct exec_ctx *c, char *const argv[],
 	return st;
 }
 
+int exec_spawn_pipe(struct exec_ctx *c, char *const a[], char *const b[])
+{
+	struct proc_opts po = {
+	    .dir = c->s->launch_dir, .out = PROC_PIPE, .err = PROC_PIPE};
+	struct relay rl = {c, NULL};
+	struct proc_sink sink = {.data = relay,
+				 .cancel_fd = c->cancel_fd,
+				 .check_cancel = relay_cancel,
+				 .cancelled = c->cancelled,
+				 .arg = &rl};
+	struct proc p;
+	pid_t b_pid;
+	int st, sa;
+
+	st = proc_start_pipe(&p, &b_pid, a, b, &po);
+	if (st < 0)
+		return st;
+	proc_pump(&p, &sink);
+	c->cancelled = sink.cancelled;
+	sa = proc_wait(p.pid);
+	st = proc_wait(b_pid);
+	if (c->cancelled)
+		return 130;
+	return st != 0 ? st : sa;
+}
+
 int exec_engine(struct exec_ctx *c, struct strv *argv,
 		const struct spawn_opts *o, char **cause)
 {

@@ -82,6 +82,9 @@ struct spawn_opts {
  * not be started (-ENOENT: no such program). */
 int exec_spawn(struct exec_ctx *c, char *const argv[],
 	       const struct spawn_opts *o);
+/* Run `a | b` the same way (one process group, both stderrs streamed):
+ * b's status, else a's, or -errno when they could not be started. */
+int exec_spawn_pipe(struct exec_ctx *c, char *const a[], char *const b[]);
 /* Convenience: run an engine command for the session.  When it cannot be
  * started, returns -errno with *cause set. */
 int exec_engine(struct exec_ctx *c, struct strv *argv,

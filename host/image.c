@@ -58,9 +58,16 @@ static int inspect_image(struct session *s, char **cause)
 		s->image_id =
 		    xstrdup(json_string_value(json_object_get(img, "Id")));
 		s->image_config = cfg ? json_incref(cfg) : json_object();
+		const char *author =
+		    json_string_value(json_object_get(img, "Author"));
+		const char *comment =
+		    json_string_value(json_object_get(img, "Comment"));
 		free(s->image_author);
-		s->image_author =
-		    xstrdup(json_string_value(json_object_get(img, "Author")));
+		/* A squashed docker save is an import, which has a comment
+		 * but no author: both carry the paks save mark. */
+		s->image_author = xasprintf("%s%s%s", author ? author : "",
+					    comment && *comment ? "\n" : "",
+					    comment ? comment : "");
 	}
 	json_decref(root);
 	return 0;

@@ -25,7 +25,7 @@ extern char **environ;
 /* An empty signal mask and default dispositions (paks blocks signals for
  * its signalfd and ignores some), and optionally a process group of its
  * own so that cancel can kill it all. */
-static void attr_init(posix_spawnattr_t *attr, bool own_group)
+static void attr_init(posix_spawnattr_t *attr, bool own_group, pid_t pgroup)
 {
 	sigset_t none, def;
 
@@ -37,7 +37,7 @@ static void attr_init(posix_spawnattr_t *attr, bool own_group)
 	posix_spawnattr_setsigmask(attr, &none);
 	posix_spawnattr_setsigdefault(attr, &def);
 	if (own_group)
-		posix_spawnattr_setpgroup(attr, 0);
+		posix_spawnattr_setpgroup(attr, pgroup);
 	posix_spawnattr_setflags(
 	    attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 		      (own_group ? POSIX_SPAWN_SETPGROUP : 0));
@@ -53,8 +53,10 @@ static void close_pair(int p[2])
 }
 
 static void stream_action(posix_spawn_file_actions_t *fa, int fd,
-			  enum proc_stream how, int pipe_w)
+			  enum proc_stream how, int pipe_w, int own_fd)
 {
+	if (how == PROC_FD)
+		posix_spawn_file_actions_adddup2(fa, own_fd, fd);
 	if (how == PROC_NULL)
 		posix_spawn_file_actions_addopen(fa, fd, "/dev/null", O_WRONLY,
 						 0);
@@ -86,16 +88,18 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o)
 		return r;
 	}
 	posix_spawn_file_actions_init(&fa);
-	if (!o->stdin_inherit)
+	if (o->in_fd > 0)
+		posix_spawn_file_actions_adddup2(&fa, o->in_fd, 0);
+	else if (!o->stdin_inherit)
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
 						 0);
-	stream_action(&fa, 1, o->out, pipes[0][1]);
-	stream_action(&fa, 2, o->err, pipes[1][1]);
+	stream_action(&fa, 1, o->out, pipes[0][1], o->out_fd);
+	stream_action(&fa, 2, o->err, pipes[1][1], o->err_fd);
 	if (pipes[2][1] >= 0)
 		posix_spawn_file_actions_adddup2(&fa, pipes[2][1], 3);
 	if (o->dir)
 		posix_spawn_file_actions_addchdir_np(&fa, o->dir);
-	attr_init(&attr, o->own_group);
+	attr_init(&attr, o->own_group, o->pgroup);
 	r = -posix_spawnp(&p->pid, argv[0], &fa, &attr, argv,
 			  o->envp ? o->envp : environ);
 	posix_spawnattr_destroy(&attr);
@@ -113,6 +117,61 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o)
 			      fcntl(p->fd[i], F_GETFL) | O_NONBLOCK);
 	}
 	return r;
+}
+
+int proc_start_pipe(struct proc *p, pid_t *b_pid, char *const a[],
+		    char *const b[], const struct proc_opts *o)
+{
+	int link[2], err[2] = {-1, -1};
+	struct proc pa, pb;
+	struct proc_opts oa = {.envp = o->envp,
+			       .dir = o->dir,
+			       .own_group = true,
+			       .out = PROC_FD,
+			       .err = o->err};
+	struct proc_opts ob = *o;
+	int r;
+
+	if (pipe2(link, O_CLOEXEC) < 0)
+		return -errno;
+	if (o->err == PROC_PIPE && pipe2(err, O_CLOEXEC) < 0) {
+		r = -errno;
+		close_pair(link);
+		return r;
+	}
+	if (o->err == PROC_PIPE)
+		oa.err = ob.err = PROC_FD;
+	oa.out_fd = link[1];
+	oa.err_fd = ob.err_fd = err[1];
+	r = proc_start(&pa, a, &oa);
+	close(link[1]);
+	if (r < 0) {
+		close(link[0]);
+		close_pair(err);
+		return r;
+	}
+	ob.own_group = true;
+	ob.pgroup = pa.pid;
+	ob.in_fd = link[0];
+	r = proc_start(&pb, b, &ob);
+	close(link[0]);
+	if (err[1] >= 0)
+		close(err[1]);
+	if (r < 0) {
+		proc_kill(pa.pid, SIGKILL);
+		proc_wait(pa.pid);
+		if (err[0] >= 0)
+			close(err[0]);
+		return r;
+	}
+	*p = pb;
+	p->pid = pa.pid;
+	*b_pid = pb.pid;
+	if (err[0] >= 0) {
+		fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
+		p->fd[1] = err[0];
+	}
+	return 0;
 }
 
 void proc_kill(pid_t pid, int sig)

@@ -20,6 +20,7 @@ enum proc_stream {
 	PROC_NULL,    /* /dev/null */
 	PROC_PIPE,    /* a pipe paks reads (struct proc.fd) */
 	PROC_STDERR,  /* paks's stderr (for stdout: progress output) */
+	PROC_FD,      /* proc_opts.out_fd or .err_fd */
 };
 
 struct proc_opts {
@@ -29,6 +30,9 @@ struct proc_opts {
 	bool stdin_inherit;	   /* default: stdin is /dev/null */
 	enum proc_stream out, err; /* stdout and stderr */
 	bool fd3;		   /* a pipe on the child's fd 3 */
+	int in_fd;		   /* > 0: the child's stdin */
+	int out_fd, err_fd;	   /* with PROC_FD */
+	pid_t pgroup;		   /* own_group: join this group (0: new) */
 };
 
 struct proc {
@@ -52,6 +56,13 @@ struct proc_sink {
  * SIGINT, and a program it starts must still be stoppable.  0 or -errno
  * (-ENOENT: no such program). */
 int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o);
+/* Start `a | b`: a's stdout feeds b's stdin, both in one process group
+ * (a's), both stderrs into one pipe.  *p gets a's pid (the group to kill)
+ * and b's stdout and stderr pipes as o->out and o->err say (o->in_fd,
+ * .out_fd and .pgroup are not used); *b_pid is b's.  0 or -errno (then
+ * nothing runs). */
+int proc_start_pipe(struct proc *p, pid_t *b_pid, char *const a[],
+		    char *const b[], const struct proc_opts *o);
 /* Read p's pipes until they close, handing the data to sink; on cancel,
  * TERM then (3 s later) KILL p's process group.  Closes the pipes. */
 void proc_pump(struct proc *p, struct proc_sink *sink);

@@ -24,7 +24,7 @@ struct session {
 	struct strv engine_args; /* global flags, e.g. --root, --url */
 	char *image;		 /* as the user named it */
 	char *image_id;		 /* resolved id */
-	char *image_author;	 /* the image's Author ("" when none) */
+	char *image_author;	 /* the image's Author and Comment, or "" */
 	json_t *image_config;	 /* the image's original Config object */
 	char *container;	 /* container name, "paks-<id>" */
 	char *session_id;
