@@ -47,13 +47,20 @@
  * (the engine may take seconds to start the container). */
 #define STARTUP_HOLD_MAX_MS 10000
 /* Enter waits for the echo of the keys before it (a paste or tmux
- * send-keys delivers "#save\r" in one read): at most SETTLE_MAX_MS. */
-#define SETTLE_QUIET_MS 10
-#define SETTLE_MAX_MS	500
-#define NEWLINE_MAX_MS	1000
-#define PROMPT_MAX_MS	1000
-#define HIDE_MAX_MS	2000
-#define KILL_GRACE_MS	3000
+ * send-keys delivers "#save\r" in one read).  When only plain characters
+ * were typed since the mark, it waits until the line on the screen ends
+ * with them (the docker CLI's echo can lag far behind under load), at most
+ * SETTLE_ECHO_MAX_MS; after editing keys, whose effect on the line cannot
+ * be predicted, until the output has been quiet for SETTLE_QUIET_MS, at
+ * most SETTLE_MAX_MS. */
+#define SETTLE_QUIET_MS	   10
+#define SETTLE_MAX_MS	   500
+#define SETTLE_ECHO_MAX_MS 3000
+#define TYPED_MAX	   4096
+#define NEWLINE_MAX_MS	   1000
+#define PROMPT_MAX_MS	   1000
+#define HIDE_MAX_MS	   2000
+#define KILL_GRACE_MS	   3000
 
 extern char **environ;
 
@@ -91,6 +98,8 @@ struct proxy {
 	uint64_t st_since;
 	uint64_t last_out;
 	bool fwd_since_out; /* keys sent since the last output */
+	struct buf typed;   /* plain keys forwarded since the mark */
+	bool typed_plain;   /* ...and nothing else since the mark */
 	bool hold;	    /* after Enter: wait for the next prompt */
 	uint64_t hold_since;
 	bool out_since_hold;
@@ -627,6 +636,45 @@ static void decide_enter(struct proxy *px)
 	start_hold(px);
 }
 
+/* Keep the plain characters forwarded since the mark, to know when their
+ * echo is on the screen; any other key makes the line unpredictable. */
+static void note_typed(struct proxy *px, const char *d, size_t n)
+{
+	for (size_t i = 0; i < n && px->typed_plain; i++) {
+		unsigned char ch = (unsigned char)d[i];
+		if (ch < 0x20 || ch == 0x7f || px->typed.len >= TYPED_MAX)
+			px->typed_plain = false;
+		else
+			buf_append(&px->typed, d + i, 1);
+	}
+}
+
+/* The input line on the screen ends with every key typed since the mark
+ * (trailing blanks aside: the screen model trims them). */
+static bool echo_complete(struct proxy *px)
+{
+	char *line = NULL;
+	size_t len = 0, n = px->typed.len;
+	bool done;
+
+	while (n > 0 && px->typed.data[n - 1] == ' ')
+		n--;
+	if (vscreen_input_line(px->vs, &line, &len) != 1)
+		return false;
+	done = len >= n && memcmp(line + len - n, px->typed.data, n) == 0;
+	free(line);
+	return done;
+}
+
+/* Whether Enter may go: see SETTLE_ECHO_MAX_MS. */
+static bool settled(struct proxy *px, uint64_t now, uint64_t in_state)
+{
+	if (px->typed_plain && px->typed.len > 0 && vscreen_marked(px->vs))
+		return echo_complete(px) || in_state >= SETTLE_ECHO_MAX_MS;
+	return (!px->fwd_since_out && now - px->last_out >= SETTLE_QUIET_MS) ||
+	       in_state >= SETTLE_MAX_MS;
+}
+
 /* Keys go to the shell as they come, except Enter, which waits until the
  * screen shows what came before it. */
 static void process_input(struct proxy *px)
@@ -656,9 +704,13 @@ static void process_input(struct proxy *px)
 		for (k = 0; k < n && h[k] != '\r' && h[k] != '\n'; k++)
 			;
 		if (k > 0) {
-			if (!vscreen_marked(px->vs))
+			if (!vscreen_marked(px->vs)) {
 				vscreen_mark_input(px->vs);
+				px->typed.len = 0;
+				px->typed_plain = true;
+			}
 			k = iobuf_put(&px->to_master, h, k);
+			note_typed(px, h, k);
 			px->fwd_since_out = true;
 			iobuf_drop(&px->pending_in, k);
 			continue;
@@ -694,9 +746,7 @@ static void step(struct proxy *px)
 
 	switch (px->st) {
 	case PX_SETTLE:
-		if ((!px->fwd_since_out &&
-		     now - px->last_out >= SETTLE_QUIET_MS) ||
-		    in_state >= SETTLE_MAX_MS)
+		if (settled(px, now, in_state))
 			decide_enter(px);
 		break;
 	case PX_WAIT_NL:
@@ -1032,6 +1082,7 @@ static void proxy_free(struct proxy *px)
 	sigprocmask(SIG_SETMASK, &px->old_mask, NULL);
 	vscreen_free(px->vs);
 	buf_free(&px->vars);
+	buf_free(&px->typed);
 	free(px->line);
 	free(px);
 }

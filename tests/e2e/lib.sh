@@ -367,16 +367,36 @@ tmux_stop() {
 	if [ $# -gt 0 ]; then
 		mapfile -t pids < <(_t_tmux list-panes -s -t "=$1" \
 			-F '#{?pane_dead,,#{pane_pid}}' 2>/dev/null)
+		_t_hup_paks "${pids[@]}"
 		_t_tmux kill-session -t "=$1" >/dev/null 2>&1 || true
 		[ "$TMUX_TARGET" != "$1" ] || TMUX_TARGET=""
 	else
 		mapfile -t pids < <(_t_tmux list-panes -a \
 			-F '#{?pane_dead,,#{pane_pid}}' 2>/dev/null)
+		_t_hup_paks "${pids[@]}"
 		_t_tmux kill-server >/dev/null 2>&1 || true
 		TMUX_TARGET=""
 	fi
 	poll_until "$TMUX_WAIT_TIMEOUT" _t_gone "${pids[@]}"
 	return 0
+}
+
+# _t_hup_paks PID...: SIGHUP to every paks below these panes' processes, by
+# pid, as closing the terminal would send it.  `su - USER -c` (the rootless
+# tests) puts paks in a session of its own, which the tmux server's end
+# never reaches, and su answers its own SIGHUP with a SIGTERM that leaves a
+# preload-mode container running.
+_t_hup_paks() {
+	local pid todo=("$@") kid comm
+	while [ ${#todo[@]} -gt 0 ]; do
+		pid=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -n "$pid" ] || continue
+		while read -r kid comm; do
+			[ "$comm" != paks ] || kill -HUP "$kid" 2>/dev/null
+			todo+=("$kid")
+		done < <(ps -o pid=,comm= --ppid "$pid" 2>/dev/null)
+	done
 }
 
 # _t_gone PID...: none of the processes is left (empty PIDs are skipped).

@@ -135,9 +135,18 @@ gone() {
 }
 
 # The shell answers, or paks ended (its error is on the screen): no need
-# to wait out the guard for a session that is already over.
+# to wait out the guard for a session that is already over.  Keys go in
+# once a prompt shows, as a person types them: on the first run of a
+# busybox image the container starts twice, and what was typed into the
+# first one is gone with it.
 shell_ready() {
 	local deadline=$((SECONDS + ${1:-120}))
+	until tmux_screen | grep -v '^ *$' | tail -n 1 | grep -Eq '[$#] ?$'; do
+		if tmux_pane_dead_status >/dev/null || [ $SECONDS -ge $deadline ]; then
+			break
+		fi
+		sleep 0.1
+	done
 	# shellcheck disable=SC2016 # typed into the container's shell
 	tmux_type 'echo READY-$((6*7))'
 	tmux_send Enter
@@ -153,7 +162,8 @@ shell_ready() {
 # A session that starts, types #save TARGET and exits: a save of a save.
 resave() { # ENGINE DIR FROM TO CELL
 	local e=$1 dir=$2 from=$3 to=$4 name="$5-re"
-	tmux_start "$name" "$(paks_cmd "$e" "$dir" run "$from")" || return 1
+	local ctr="paks-mx-$run_id-$5-${to##*:}"
+	tmux_start "$name" "$(paks_cmd "$e" "$dir" run --name "$ctr" "$from")" || return 1
 	shell_ready || return 1
 	# A change in every generation, as real work makes.
 	tmux_type "echo $to > /tmp/generation"
@@ -348,6 +358,15 @@ for e in $ENGINES; do
 	for k in $IMAGES; do
 		cell "$e" "$k"
 	done
+done
+
+# Every session above is over: none of its containers may be left, also
+# not as the rootless user, whose paks runs in a session of its own.
+# shellcheck disable=SC2119
+tmux_stop
+for e in $ENGINES; do
+	left=$(eng "$e" ps -a --format '{{.Names}}' | grep "^paks-mx-$run_id-" || true)
+	check "$e: no container of this run is left${left:+ ($left)}" test -z "$left"
 done
 
 finish
