@@ -44,15 +44,39 @@ static void json_array_change(struct strv *argv, const char *what, json_t *v)
 	free(dump);
 }
 
-/* The engines take ENV values literally, except that a value wholly wrapped
+/* A Dockerfile word in double quotes: backslash before '"', '\\' and '$'
+ * (the change parser expands variables in LABEL). */
+static void quoted(struct buf *b, const char *v)
+{
+	buf_append(b, "\"", 1);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\' || *v == '$')
+			buf_append(b, "\\", 1);
+		buf_append(b, v, 1);
+	}
+	buf_append(b, "\"", 1);
+}
+
+/* podman takes ENV values literally, except that a value wholly wrapped
  * in double quotes loses them; wrap such a value once more. */
-static void env_change(struct strv *argv, const char *kv)
+static void env_change(struct strv *argv, const char *kv, bool words)
 {
 	const char *eq = strchr(kv, '=');
 	size_t vlen = eq ? strlen(eq + 1) : 0;
 
 	if (!eq)
 		return;
+	/* dockerd parses a change as a Dockerfile line: a value with a
+	 * blank must be quoted, and $ expands. */
+	if (words) {
+		struct buf b = {0};
+		buf_printf(&b, "--change=ENV %.*s=", (int)(eq - kv), kv);
+		quoted(&b, eq + 1);
+		buf_append(&b, "", 1);
+		strv_push(argv, b.data);
+		buf_free(&b);
+		return;
+	}
 	if (vlen >= 2 && eq[1] == '"' && eq[vlen] == '"')
 		strv_pushf(argv, "--change=ENV %.*s=\"%s\"", (int)(eq - kv), kv,
 			   eq + 1);
@@ -60,7 +84,7 @@ static void env_change(struct strv *argv, const char *kv)
 		strv_pushf(argv, "--change=ENV %s", kv);
 }
 
-void engine_config_changes(json_t *config, struct strv *argv)
+void engine_config_changes(json_t *config, bool words, struct strv *argv)
 {
 	json_t *env = json_object_get(config, "Env");
 	const char *wd =
@@ -75,25 +99,12 @@ void engine_config_changes(json_t *config, struct strv *argv)
 	json_array_foreach(env, i, v)
 	{
 		if (json_is_string(v))
-			env_change(argv, json_string_value(v));
+			env_change(argv, json_string_value(v), words);
 	}
 	/* An empty WorkingDir means "/"; the engines always record one. */
 	strv_pushf(argv, "--change=WORKDIR %s", wd && *wd ? wd : "/");
 	if (user && *user)
 		strv_pushf(argv, "--change=USER %s", user);
-}
-
-/* A Dockerfile word in double quotes: backslash before '"', '\\' and '$'
- * (the change parser expands variables in LABEL). */
-static void quoted(struct buf *b, const char *v)
-{
-	buf_append(b, "\"", 1);
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\' || *v == '$')
-			buf_append(b, "\\", 1);
-		buf_append(b, v, 1);
-	}
-	buf_append(b, "\"", 1);
 }
 
 void engine_label_changes(json_t *config, struct strv *argv)

@@ -27,6 +27,8 @@ struct engine {
 	/* A squashed save is `export | import` with the whole config given
 	 * again (the docker CLI has no commit --squash). */
 	bool squash_by_import;
+	/* --change values are Dockerfile words (quoted, $ expanded). */
+	bool change_words;
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);
@@ -57,8 +59,9 @@ void engine_argv(const struct session *s, struct strv *argv);
 /* The first non-empty line of an engine's message, malloc'd. */
 char *engine_first_line(const struct buf *b);
 /* The --change instructions that restore an image config (CMD, ENTRYPOINT,
- * ENV, WORKDIR, USER) on commit. */
-void engine_config_changes(json_t *config, struct strv *argv);
+ * ENV, WORKDIR, USER) on commit; words: ENV values as quoted Dockerfile
+ * words (dockerd), else literal (podman). */
+void engine_config_changes(json_t *config, bool words, struct strv *argv);
 /* The --change instructions for an image's Labels (LABEL), which an
  * import does not keep by itself as a commit does. */
 void engine_label_changes(json_t *config, struct strv *argv);

@@ -77,7 +77,7 @@ static void commit_argv(struct session *s, bool squash, const char *tmp,
 	/* The author field marks a paks save: it is image metadata, not config,
 	 * and both engines and both image formats keep it without a warning. */
 	strv_pushf(argv, "--author=%s from %s", SAVE_MARK, s->image);
-	engine_config_changes(s->image_config, argv);
+	engine_config_changes(s->image_config, s->engine->change_words, argv);
 	strv_push(argv, s->container);
 	strv_push(argv, tmp);
 }
@@ -96,7 +96,7 @@ static int squash_by_import(struct exec_ctx *c, const char *tmp, char **cause)
 	engine_argv(s, &im);
 	strv_push(&im, "import");
 	strv_pushf(&im, "--message=%s from %s", SAVE_MARK, s->image);
-	engine_config_changes(s->image_config, &im);
+	engine_config_changes(s->image_config, s->engine->change_words, &im);
 	engine_label_changes(s->image_config, &im);
 	strv_push(&im, "-");
 	strv_push(&im, tmp);

@@ -138,7 +138,7 @@ static void test_config_changes(void **state)
 
 	(void)state;
 	assert_non_null(cfg);
-	engine_config_changes(cfg, &a);
+	engine_config_changes(cfg, false, &a);
 	assert_int_equal(a.n, 7);
 	assert_string_equal(a.v[0], "--change=CMD [\"/bin/bash\"]");
 	assert_string_equal(a.v[1], "--change=ENTRYPOINT []");
@@ -148,6 +148,28 @@ static void test_config_changes(void **state)
 	assert_string_equal(a.v[4], "--change=ENV S=a b");
 	assert_string_equal(a.v[5], "--change=WORKDIR /");
 	assert_string_equal(a.v[6], "--change=USER app");
+	strv_free(&a);
+	json_decref(cfg);
+}
+
+/* dockerd reads a change as a Dockerfile line: quoted words, $ escaped. */
+static void test_config_changes_words(void **state)
+{
+	json_error_t je;
+	json_t *cfg = json_loads("{\"Env\":[\"S=a b 'q' $x \\\"y\\\" \\\\\"],"
+				 "\"Labels\":{\"k k\":\"v$\"}}",
+				 0, &je);
+	struct strv a = {0};
+
+	(void)state;
+	assert_non_null(cfg);
+	engine_config_changes(cfg, true, &a);
+	assert_int_equal(a.n, 4);
+	assert_string_equal(a.v[2],
+			    "--change=ENV S=\"a b 'q' \\$x \\\"y\\\" \\\\\"");
+	engine_label_changes(cfg, &a);
+	assert_int_equal(a.n, 5);
+	assert_string_equal(a.v[4], "--change=LABEL \"k k\"=\"v\\$\"");
 	strv_free(&a);
 	json_decref(cfg);
 }
@@ -162,6 +184,7 @@ int main(void)
 	    cmocka_unit_test(test_archive_name),
 	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_config_changes),
+	    cmocka_unit_test(test_config_changes_words),
 	};
 	return cmocka_run_group_tests_name("naming", tests, NULL, NULL);
 }
