@@ -378,6 +378,10 @@ static int run_session(struct session *s, struct run_opts *o)
 			strv_free(&argv);
 			return EXIT_USAGE;
 		}
+		log_debug("starting the container in %s mode with %s%s",
+			  s->mode == MODE_PRELOAD ? "preload" : "pty", s->shell,
+			  s->check_shell ? " (the launcher looks at the shell)"
+					 : "");
 		if (s->mode == MODE_PRELOAD)
 			status = server_run(s, argv.v);
 		else

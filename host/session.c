@@ -84,10 +84,16 @@ int session_prepare(struct session *s, char **cause)
 
 int session_restart(struct session *s, int status, char **cause)
 {
+	char *ignored = NULL;
 	int r;
 
-	if (status != PAKS_EXIT_RESTART)
+	/* The verdict is cached whatever the status: a shell that hosts the
+	 * preload ran on, and its verdict is worth keeping too. */
+	if (status != PAKS_EXIT_RESTART) {
+		probe_take_verdict(s, &ignored);
+		free(ignored);
 		return 0;
+	}
 	r = probe_take_verdict(s, cause);
 	if (r <= 0)
 		return r;
