@@ -283,7 +283,7 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 	struct proto_decoder d;
 	cleanup_free char *fifo =
 	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
-	bool serving = true;
+	bool serving = true, hup = false;
 	int status = 1;
 
 	proto_decoder_init(&d);
@@ -308,8 +308,10 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 					serving = false;
 					unlink(fifo);
 				}
-				if (si.ssi_signo == SIGHUP)
+				if (si.ssi_signo == SIGHUP) {
 					kill(engine, SIGHUP);
+					hup = true;
+				}
 			}
 			if (reap(engine, &status))
 				break;
@@ -323,6 +325,11 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 		}
 	}
 	proto_decoder_free(&d);
+	/* Rootless podman runs the client again inside its user namespace,
+	 * and the HUP that ends the outer one may not reach the container:
+	 * make sure it goes, so that --rm removes it. */
+	if (hup)
+		session_kill_container(s);
 	return status;
 }
 
