@@ -31,9 +31,9 @@ const struct exec_cmd exec_commands[] = {
     {"help", 0, 0, "", "list the paks commands", exec_cmd_help},
     {"save", 0, 1, "[suffix=SUFFIX | NAME[:TAG]]",
      "save this container as an image", exec_cmd_save},
-    {"push", 1, 2, "REF [tls-verify=false]",
+    {"push", 1, 3, "[--verbose] REF [tls-verify=false]",
      "save this container and push it to a registry", exec_cmd_push},
-    {"export", 0, 1, "[FILE]",
+    {"export", 0, 3, "[--force] [--verbose] [FILE]",
      "save this container as an archive in the launch directory",
      exec_cmd_export},
     {"inspect", 0, -1, "[SECTION...]", "show the container's JSON, or sections",
@@ -178,11 +178,20 @@ static void relay(void *arg, int which, const char *data, size_t n)
 
 	if (which == 0 && rl->o && rl->o->out)
 		buf_append(rl->o->out, data, n);
+	else if (which == 1 && rl->o && rl->o->err)
+		buf_append(rl->o->err, data, n);
 	else if (which == 2)
 		buf_append(rl->o->fd3, data, n);
 	else
 		exec_write(rl->c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR,
 			   data, n);
+}
+
+static void relay_tick(void *arg)
+{
+	struct relay *rl = arg;
+
+	rl->o->tick(rl->o->tick_arg);
 }
 
 static int relay_cancel(void *arg)
@@ -202,12 +211,14 @@ int exec_spawn(struct exec_ctx *c, char *const argv[],
 	    .out = PROC_PIPE,
 	    .err = o && o->quiet_stderr ? PROC_NULL : PROC_PIPE,
 	    .fd3 = o && o->fd3,
+	    .in = o ? o->in : NULL,
 	};
 	struct relay rl = {c, o};
 	struct proc_sink sink = {.data = relay,
 				 .cancel_fd = c->cancel_fd,
 				 .check_cancel = relay_cancel,
 				 .cancelled = c->cancelled,
+				 .tick = o && o->tick ? relay_tick : NULL,
 				 .arg = &rl};
 	struct proc p;
 	int st = proc_start(&p, argv, &po);
