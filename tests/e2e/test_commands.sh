@@ -248,7 +248,7 @@ check_save() { # L
 	check "$L: a '#' after a command is a comment" test -z "$OUT"
 	run_line '#save' 60
 	check "$L: #save says it saved <image>-saved" \
-		has "^Saved $saved\$"
+		has "^Saved $saved \([0-9]+s\)\$"
 	check "$L: image <image>-saved:latest exists" \
 		podman_t image exists "$saved"
 	track "$saved"
