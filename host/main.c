@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  env             manage named environments (#envload NAME)\n"
     "  config          show or change settings\n"
     "  hooks           list user-defined '#' commands\n"
+    "  path PATH       check a path against the launch directory (for hooks)\n"
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
 
@@ -32,10 +33,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", cmd_run},
-	    {"env", cmd_env},
-	    {"config", cmd_config},
-	    {"hooks", cmd_hooks},
+	    {"run", cmd_run},	  {"env", cmd_env},   {"config", cmd_config},
+	    {"hooks", cmd_hooks}, {"path", cmd_path},
 	};
 
 	log_init();

@@ -229,6 +229,29 @@ tmux_type '#containerfile --force -o Containerfile.new'
 tmux_send Enter
 check "#containerfile -o writes another file" \
 	tmux_wait_for "^Wrote $launch/Containerfile.new:" 60
+# -o gets the confinement of #cp (issue 13.4): a symlink leading out of
+# the launch directory and ../ are refused, and nothing is written there.
+mkdir -p "$TEST_TMP/outside"
+ln -s "$TEST_TMP/outside" "$launch/outlink"
+echo victim >"$TEST_TMP/victim.txt"
+tmux_type '#containerfile -o outlink/x'
+tmux_send Enter
+check "#containerfile -o through a symlink out is refused" \
+	tmux_wait_for "paks: host path 'outlink/x' leads outside the launch directory" 60
+check "#containerfile wrote nothing through the symlink" \
+	test ! -e "$TEST_TMP/outside/x"
+tmux_type '#containerfile --force -o ../victim.txt'
+tmux_send Enter
+check "#containerfile --force -o ../FILE is refused" \
+	tmux_wait_for "paks: host path '../victim.txt' leads outside the launch directory" 60
+check "#containerfile left the file outside alone" \
+	test "$(cat "$TEST_TMP/victim.txt")" = victim
+tmux_type '#containerfile --force -o outlink/../Containerfile.up'
+tmux_send Enter
+check "#containerfile -o resolving outside through a symlink and .. is refused" \
+	tmux_wait_for "paks: host path 'outlink/../Containerfile.up' leads outside" 60
+check "#containerfile wrote nothing next to the symlink's target" \
+	test ! -e "$TEST_TMP/Containerfile.up"
 
 tmux_type 'exit'
 tmux_send Enter
