@@ -217,14 +217,31 @@ static int read_current(const char *path, char **text, size_t *len)
 	return r;
 }
 
+/* The settings are changed (read, edit, write) under settings.yml.lock, so
+ * two `paks config set` at once both land.  -errno when it fails
+ * (reported). */
+static int lock_settings(const char *path)
+{
+	cleanup_free char *dir = paks_config_dir();
+	cleanup_free char *lock = xasprintf("%s.lock", path);
+	int r = mkdir_p(dir, 0700);
+
+	if (r == 0)
+		r = lock_file(lock);
+	if (r < 0)
+		log_error("%s: %s", lock, strerror(-r));
+	return r;
+}
+
 static int store_key(const char *path, const char *key, const char *line)
 {
 	cleanup_free char *text = NULL;
 	cleanup_free char *out = NULL;
 	size_t len = 0;
 	char *err = NULL;
+	cleanup_fd int lock = lock_settings(path);
 
-	if (read_current(path, &text, &len) < 0)
+	if (lock < 0 || read_current(path, &text, &len) < 0)
 		return 1;
 	if (settings_edit_text(text, len, key, line, &out, &err) < 0) {
 		log_error("%s", err ? err : "cannot edit the settings");

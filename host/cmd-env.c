@@ -73,6 +73,19 @@ static int check_var_name(const char *name)
 	return -EINVAL;
 }
 
+/* Lock the environments for a change; -errno when it fails (reported). */
+static int lock_envs(void)
+{
+	char *err = NULL;
+	int fd = envstore_lock(&err);
+
+	if (fd < 0) {
+		log_error("%s", err);
+		free(err);
+	}
+	return fd;
+}
+
 /* Load NAME for a change: a missing one is empty when may_create. */
 static int load_for(const char *name, struct envset *set, bool may_create)
 {
@@ -136,6 +149,7 @@ static int parse_add_args(int argc, char **argv, const char **name,
 static int env_add(int argc, char **argv)
 {
 	struct envset add = {0}, set = {0};
+	cleanup_fd int lock = -1;
 	const char *name;
 	int r;
 
@@ -144,7 +158,11 @@ static int env_add(int argc, char **argv)
 		envset_free(&add);
 		return EXIT_USAGE;
 	}
-	r = load_for(name, &set, true);
+	/* Load, change and save under the lock: nothing another paks
+	 * writes meanwhile is lost. */
+	lock = r = lock_envs();
+	if (r >= 0)
+		r = load_for(name, &set, true);
 	for (size_t i = 0; r == 0 && i < add.n; i++)
 		envset_put(&set, add.vars[i].name, add.vars[i].value);
 	if (r == 0)
@@ -169,6 +187,7 @@ static int remove_whole(const char *name)
 static int env_rm(int argc, char **argv)
 {
 	struct envset set = {0};
+	cleanup_fd int lock = -1;
 	int r;
 
 	if (strip_options(&argc, argv, "rm") < 0)
@@ -185,7 +204,8 @@ static int env_rm(int argc, char **argv)
 	}
 	if (argc == 2)
 		return remove_whole(argv[1]);
-	if (load_for(argv[1], &set, false) < 0)
+	lock = lock_envs();
+	if (lock < 0 || load_for(argv[1], &set, false) < 0)
 		return 1;
 	for (int i = 2; i < argc; i++) {
 		if (!envset_remove(&set, argv[i])) {

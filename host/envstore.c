@@ -428,6 +428,20 @@ int envstore_prepare_dir(char **err)
 	return r;
 }
 
+int envstore_lock(char **err)
+{
+	cleanup_free char *dir = envstore_dir();
+	cleanup_free char *path = xasprintf("%s/.lock", dir);
+	int r = envstore_prepare_dir(err);
+
+	if (r < 0)
+		return r;
+	r = lock_file(path);
+	if (r < 0)
+		*err = xasprintf("%s: %s", path, strerror(-r));
+	return r;
+}
+
 int envstore_save(const char *name, const struct envset *set, char **err)
 {
 	cleanup_free char *path = NULL;
@@ -463,7 +477,8 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 int envstore_remove_var(const char *name, const char *var, char **err)
 {
 	struct envset set = {0};
-	int r = envstore_load(name, &set, err);
+	cleanup_fd int lock = envstore_lock(err);
+	int r = lock < 0 ? lock : envstore_load(name, &set, err);
 
 	if (r < 0)
 		return r;

@@ -25,6 +25,11 @@ char *envstore_dir(void);
 int envstore_load(const char *name, struct envset *out, char **err);
 /* Write NAME atomically (creates the directory 0700, file 0600). */
 int envstore_save(const char *name, const struct envset *set, char **err);
+/* Lock the environments for a read-modify-write (envs/.lock; created
+ * with the directory): load, change and save under it, so concurrent
+ * writers (#envsave in two sessions) lose nothing.  Returns the fd to
+ * close to unlock, or -errno with *err set. */
+int envstore_lock(char **err);
 /* -ENOENT without the environment, -ENODATA without the variable. */
 int envstore_remove_var(const char *name, const char *var, char **err);
 /* Remove the whole environment; -ENOENT when it does not exist. */

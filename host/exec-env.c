@@ -92,7 +92,9 @@ static bool parse_assignments(int argc, char **argv, struct envset *out,
 static int merge_save(const char *name, const struct envset *add, char **cause)
 {
 	struct envset set = {0};
-	int r = envstore_load(name, &set, cause);
+	/* Under the lock: #envsave in two sessions at once loses nothing. */
+	cleanup_fd int lock = envstore_lock(cause);
+	int r = lock < 0 ? lock : envstore_load(name, &set, cause);
 
 	if (r == -ENOENT) {
 		free(*cause);

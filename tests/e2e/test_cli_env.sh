@@ -18,6 +18,20 @@ perm() { stat -c %a "$1"; }
 
 # --- add, show, list ---------------------------------------------------
 
+# Twenty writers at once to one environment keep all twenty (issue 13.6):
+# each loads, adds its variable and saves under the lock.
+pids=()
+for i in $(seq 1 20); do
+	"$PAKS" env add race "V$i=$i" &
+	pids+=($!)
+done
+race_fail=0
+for p in "${pids[@]}"; do wait "$p" || race_fail=1; done
+check "twenty concurrent env add all succeed" test "$race_fail" = 0
+check "twenty concurrent env add keep all twenty variables" \
+	test "$(grep -c '^V[0-9]*=' "$envs/race")" = 20
+"$PAKS" env rm race
+
 run "$PAKS" env list
 expect "list with no environments is empty" 0 ""
 
