@@ -106,6 +106,23 @@ bool envset_remove(struct envset *set, const char *name)
 	return true;
 }
 
+int envset_check_sizes(const struct envset *set, char **err)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		size_t nl = strlen(set->vars[i].name);
+		size_t vl = strlen(set->vars[i].value);
+		if (!varname_export_fits(nl, vl)) {
+			*err = xasprintf("variable %s is %zu bytes long; an "
+					 "exported NAME=VALUE can be at most "
+					 "%d bytes",
+					 set->vars[i].name, nl + 1 + vl,
+					 VARNAME_EXPORT_MAX);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
 void envset_free(struct envset *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
@@ -460,7 +477,9 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 			return -EINVAL;
 		}
 	}
-	r = envstore_prepare_dir(err);
+	r = envset_check_sizes(set, err);
+	if (r == 0)
+		r = envstore_prepare_dir(err);
 	if (r < 0)
 		return r;
 	path = envstore_path(name);

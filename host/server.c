@@ -42,6 +42,11 @@ static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 	int fd = *(int *)c->emit_arg;
 	const char *p = data;
 
+	/* Only output may be split over frames: a variable split in two
+	 * would be cut (the executor refuses one that long before). */
+	if (type != PAKS_MSG_OUT && type != PAKS_MSG_ERR &&
+	    len > PAKS_FRAME_MAX)
+		return -EMSGSIZE;
 	do {
 		size_t n = len > PAKS_FRAME_MAX ? PAKS_FRAME_MAX : len;
 		int r = proto_write(fd, type, p, n);
