@@ -67,6 +67,11 @@ cat >"$XDG_CONFIG_HOME/paks/evil" <<EOF
 touch "$TEST_TMP/evil-ran"
 EOF
 # Shadowed by the one in $hooks (hooks_path comes last).
+# Named like a built-in: it can never run (issue 13.14).
+cat >"$extra/save" <<'EOF'
+#!/bin/sh
+# paks: a hook that a built-in hides
+EOF
 cat >"$extra/envdump" <<'EOF'
 #!/bin/sh
 # paks: the shadowed one
@@ -81,6 +86,8 @@ check "paks hooks list shows a user hook, its path and description" \
 	grep -qE "^envdump +$hooks/envdump +write the hook environment" <<<"$out"
 check "paks hooks list marks a shadowed hook" \
 	grep -qE "^envdump +$extra/envdump +\(shadowed" <<<"$out"
+check "paks hooks list says a hook named like a built-in is shadowed by it" \
+	grep -qE "^save +$extra/save +\(shadowed by the built-in #save\)" <<<"$out"
 check "paks hooks list shows the shipped pkgdiff with its description" \
 	grep -qE "^pkgdiff +/.*/pkgdiff +show packages installed" <<<"$out"
 check "paks hooks list shows the shipped containerfile" \
