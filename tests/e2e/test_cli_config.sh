@@ -115,6 +115,21 @@ run "$PAKS" config set 'container_shell=/bin/sh -c "x: y" # z'
 run "$PAKS" config get container_shell
 expect "a value with quotes, ': ' and ' #' survives YAML" 0 \
 	'/bin/sh -c "x: y" # z'
+# Checked when set, not only at `paks run` (issue 13.15).
+cp "$conf" "$TEST_TMP/conf.before"
+run "$PAKS" config set container_shell=relative
+expect "set container_shell=relative: exit 2" 2
+expect_err "... one line saying it must be absolute" \
+	"paks: invalid value 'relative' for 'container_shell' (an absolute path in the container, e.g. /bin/bash)"
+for bad in 'a b' '-x' 'a:b:c' '$(id)' 'a;b' ':g'; do
+	run "$PAKS" config set "user=$bad"
+	expect "set user='$bad': exit 2" 2
+	expect_err "... one line naming USER[:GROUP]" \
+		"paks: invalid value '$bad' for 'user' (USER[:GROUP] or UID[:GID]: letters, digits, '.', '_' and '-', not starting with '-')"
+done
+check "bad values left the file alone" cmp "$conf" "$TEST_TMP/conf.before"
+run "$PAKS" config set user=1000:1000
+expect "set user=UID:GID" 0
 run "$PAKS" config unset user
 expect "unset user" 0
 check "unset removed the key" test "$(grep -c '^user:' "$conf")" = 0
