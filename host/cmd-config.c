@@ -360,32 +360,36 @@ char *config_editor_command(void)
 	return pick_editor(path);
 }
 
+static int check_settings_text(const char *text, size_t len, const char *where,
+			       void *arg, char **err)
+{
+	struct settings s;
+	int r;
+
+	(void)arg;
+	settings_defaults(&s);
+	r = settings_parse(&s, text, len, where, err);
+	settings_free(&s);
+	return r;
+}
+
 static int config_edit(int argc, char **argv, const char *path)
 {
+	static const struct cli_edit_check chk = {check_settings_text, NULL};
 	cleanup_free char *editor = NULL;
-	struct settings s;
-	char *err = NULL;
+	cleanup_free char *tmpl = NULL;
+	cleanup_free char *dir = paks_config_dir();
 	int r;
 
 	if (no_args(argc, argv, "edit") < 0)
 		return EXIT_USAGE;
-	if (access(path, F_OK) < 0 && write_template(path) < 0)
+	if ((r = mkdir_p(dir, 0700)) < 0) {
+		log_error("%s: %s", dir, strerror(-r));
 		return 1;
+	}
+	tmpl = settings_template();
 	editor = pick_editor(path);
-	if (config_run_editor(editor, path, &err) < 0) {
-		log_error("%s", err);
-		free(err);
-		return 1;
-	}
-	settings_defaults(&s);
-	r = settings_load(&s, path, &err);
-	settings_free(&s);
-	if (r < 0) {
-		log_error("%s (run 'paks config edit' again to fix it)", err);
-		free(err);
-		return 1;
-	}
-	return 0;
+	return cli_edit_file(editor, path, tmpl, 0644, &chk);
 }
 
 static const struct config_cmd config_cmds[] = {

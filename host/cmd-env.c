@@ -281,46 +281,20 @@ static char *env_template(const char *name)
 	    name, name);
 }
 
-/* Check the file after editing; a new file left as the template is
- * removed again, as if the edit had been cancelled. */
-static int after_edit(const char *name, const char *path, const char *tmpl)
+static int check_env_text(const char *text, size_t len, const char *where,
+			  void *arg, char **err)
 {
-	cleanup_free char *text = NULL;
-	struct envset set = {0};
-	char *err = NULL;
-	size_t len = 0;
-	int r;
-
-	chmod(path, 0600); /* the editor may have written a new file */
-	r = read_file(path, 16 * 1024 * 1024, &text, &len);
-	if (r < 0) {
-		log_error("%s: %s", path, strerror(-r));
-		return 1;
-	}
-	if (tmpl && strcmp(text, tmpl) == 0) {
-		remove_whole(name);
-		log_info("no changes: environment '%s' not created", name);
-		return 0;
-	}
-	envset_free(&set);
-	r = envstore_load(name, &set, &err);
-	envset_free(&set);
-	if (r < 0) {
-		log_error("%s (run 'paks env edit %s' again to fix it)", err,
-			  name);
-		free(err);
-		return 1;
-	}
-	return 0;
+	(void)arg;
+	return envstore_check_text(text, len, where, err);
 }
 
 static int env_edit(int argc, char **argv)
 {
+	static const struct cli_edit_check chk = {check_env_text, NULL};
 	cleanup_free char *path = NULL;
 	cleanup_free char *tmpl = NULL;
 	cleanup_free char *editor = NULL;
 	char *err = NULL;
-	int r;
 
 	if (strip_options(&argc, argv, "edit") < 0)
 		return EXIT_USAGE;
@@ -336,23 +310,9 @@ static int env_edit(int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	if (access(path, F_OK) < 0) {
-		tmpl = env_template(argv[1]);
-		r = write_file_atomic(path, tmpl, strlen(tmpl), 0600);
-		if (r < 0) {
-			log_error("%s: %s", path, strerror(-r));
-			return 1;
-		}
-	}
+	tmpl = env_template(argv[1]);
 	editor = config_editor_command();
-	if (config_run_editor(editor, path, &err) < 0) {
-		log_error("%s", err);
-		free(err);
-		if (tmpl)
-			remove_whole(argv[1]);
-		return 1;
-	}
-	return after_edit(argv[1], path, tmpl);
+	return cli_edit_file(editor, path, tmpl, 0600, &chk);
 }
 
 static int env_path(int argc, char **argv)

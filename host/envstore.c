@@ -318,6 +318,19 @@ int envstore_parse(const char *text, size_t len, struct envset *out, char **err)
 	return parse_text(text, len, NULL, out, err);
 }
 
+int envstore_check_text(const char *text, size_t len, const char *where,
+			char **err)
+{
+	struct envset set = {0};
+	int r = parse_text(text, len, where, &set, err);
+
+	if (r == 0 && envset_check_sizes(&set, err) < 0) {
+		r = -E2BIG;
+	}
+	envset_free(&set);
+	return r;
+}
+
 static void format_var(struct buf *b, const struct envvar *v)
 {
 	buf_printf(b, "%s=", v->name);

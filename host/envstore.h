@@ -54,5 +54,9 @@ void envset_free(struct envset *set);
 int envstore_parse(const char *text, size_t len, struct envset *out,
 		   char **err);
 char *envstore_format(const struct envset *set);
+/* Check an edited file's text: it parses (errors read "where:N: ...")
+ * and every value can be exported. */
+int envstore_check_text(const char *text, size_t len, const char *where,
+			char **err);
 
 #endif

@@ -183,6 +183,11 @@ cat >"$TEST_TMP/ed-add" <<'EOF'
 #!/bin/sh
 echo 'NEW=from editor' >>"$1"
 EOF
+cat >"$TEST_TMP/ed-add-fail" <<'EOF'
+#!/bin/sh
+echo 'ADDED=then failed' >>"$1"
+exit 4
+EOF
 cat >"$TEST_TMP/ed-fail" <<'EOF'
 #!/bin/sh
 exit 3
@@ -196,22 +201,36 @@ EDITOR="$TEST_TMP/ed-replace --wait" run "$PAKS" env edit dev
 expect "edit with \$EDITOR" 0
 run "$PAKS" env show dev
 check "the editor's change is there" grep -qx 'B=edited by editor' "$TEST_TMP/out"
-check "the editor got its own words, then the file (no shell)" test \
-	"$(cat "$ED_ARGS")" = "--wait
-$envs/dev"
+check "the editor got its own words, then a copy next to the file (no shell)" \
+	test "$(head -n 1 "$ED_ARGS")" = --wait -a "$(wc -l <"$ED_ARGS")" = 2 -a \
+	-n "$(sed -n 2p "$ED_ARGS" | grep -xE "$envs/\.dev\.edit-[A-Za-z0-9]{6}")"
+check "... and no copy is left behind" \
+	test -z "$(find "$envs" -name '.dev.edit-*')"
 check "the file is 0600 after an editor replaced it" test "$(perm "$envs/dev")" = 600
 
 cp "$envs/dev" "$TEST_TMP/dev.before"
 EDITOR=$TEST_TMP/ed-bad run "$PAKS" env edit dev
 expect "edit leaving a bad line: exit 1" 1
 lines=$(wc -l <"$TEST_TMP/dev.before")
-expect_err "edit error names the file and line" \
-	"paks: $envs/dev:$((lines + 1)): expected VAR=VALUE (run 'paks env edit dev' again to fix it)"
+# visudo: a bad edit is not installed (issue 13.7); without a terminal
+# to ask, the rejected copy is kept and named.
+rejected=$(find "$envs" -name '.dev.edit-*')
+expect_err "edit error names the file and line, and where the rejected edit is" \
+	"paks: $envs/dev:$((lines + 1)): expected VAR=VALUE ($envs/dev is unchanged; the rejected edit is in $rejected)"
+check "a bad edit leaves the file as it was" cmp "$envs/dev" "$TEST_TMP/dev.before"
+check "the rejected copy holds the bad edit" \
+	grep -qx 'this is not an assignment' "$rejected"
+rm -f "$rejected"
 
 EDITOR=$TEST_TMP/ed-fail run "$PAKS" env edit dev
 expect "edit with a failing editor: exit 1" 1
 expect_err "failing editor is reported" \
-	"paks: editor '$TEST_TMP/ed-fail' exited with status 3"
+	"paks: editor '$TEST_TMP/ed-fail' exited with status 3; $envs/dev is unchanged"
+# An editor that changes the file, then exits non-zero: nothing is kept.
+EDITOR=$TEST_TMP/ed-add-fail run "$PAKS" env edit dev
+expect "edit with an editor that writes, then fails: exit 1" 1
+check "... keeps the original" cmp "$envs/dev" "$TEST_TMP/dev.before"
+check "... and leaves no copy" test -z "$(find "$envs" -name '.dev.edit-*')"
 EDITOR=/nonexistent/editor run "$PAKS" env edit dev
 expect "edit with a missing editor: exit 1" 1
 
