@@ -243,6 +243,43 @@ run "$PAKS" env show fresh
 expect "... creates it with the editor's variables" 0 "NEW=from editor"
 check "... as 0600" test "$(perm "$envs/fresh")" = 600
 
+# On a terminal, a bad edit offers "(e)dit again, (k)eep the original?":
+# 'e' reopens the copy (this editor fixes it the second time), 'k' keeps
+# the file as it was.
+cat >"$TEST_TMP/ed-twice" <<'EOF'
+#!/bin/sh
+if [ -e "$ED_MARK" ]; then
+	grep -v '^not an assignment$' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+	echo 'FIXED=second time' >>"$1"
+else
+	: >"$ED_MARK"
+	echo 'not an assignment' >>"$1"
+fi
+EOF
+chmod +x "$TEST_TMP/ed-twice"
+cp "$envs/dev" "$TEST_TMP/dev.tty-before"
+export ED_MARK=$TEST_TMP/ed-mark
+rm -f "$ED_MARK"
+tmux_start edit-e "EDITOR=$TEST_TMP/ed-twice $PAKS env edit dev; echo EXIT=\$?; sleep 600"
+check "a bad edit on a terminal asks what to do" \
+	tmux_wait_for 'paks: \(e\)dit again, \(k\)eep the original\? *$'
+tmux_type e
+tmux_send Enter
+check "... 'e' edits again and installs the fixed copy" tmux_wait_for '^EXIT=0$'
+check "... which has the second edit" grep -qx 'FIXED=second time' "$envs/dev"
+check "... and not the bad line" test "$(grep -c '^not an assignment$' "$envs/dev")" = 0
+cp "$envs/dev" "$TEST_TMP/dev.tty-before"
+tmux_start edit-k "EDITOR=$TEST_TMP/ed-bad $PAKS env edit dev; echo EXIT=\$?; sleep 600"
+tmux_wait_for 'paks: \(e\)dit again, \(k\)eep the original\? *$' >/dev/null
+tmux_type k
+tmux_send Enter
+check "... 'k' keeps the original and names the rejected copy" \
+	tmux_wait_for "paks: $envs/dev is unchanged; the rejected edit is in $envs/\.dev\.edit-"
+check "... exit 1" tmux_wait_for '^EXIT=1$'
+check "... the file is as it was" cmp "$envs/dev" "$TEST_TMP/dev.tty-before"
+rm -f "$envs"/.dev.edit-*
+tmux_stop
+
 # config_editor wins over $EDITOR.
 "$PAKS" config set "config_editor=$TEST_TMP/ed-add" >/dev/null
 EDITOR=$TEST_TMP/ed-fail run "$PAKS" env edit Alpha
