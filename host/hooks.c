@@ -5,8 +5,9 @@
  * share/paks/hooks next to the paks executable (the source tree's hooks/
  * when running from a build tree), then the `hooks_path` setting.  Hooks run
  * on the host with an argv, in the launch directory, with PAKS_* variables
- * describing the session; they hand variables back to the shell as
- * NAME=VALUE\0 records written to fd 3 (hook-records.c).  `paks hooks` is
+ * describing the session; they hand variables back to the shell on fd 3,
+ * as NAME=VALUE\0 records (hook-records.c) or, when the stream holds no NUL
+ * byte, in the GitHub Actions env-file format (envfile.c).  `paks hooks` is
  * in cmd-hooks.c.
  */
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envfile.h"
 #include "exec.h"
 #include "hook-records.h"
 #include "hooks.h"
@@ -402,6 +404,24 @@ static int setvar_cb(void *arg, const char *name, const char *value)
 	return 0;
 }
 
+/* The same report as for NUL records: good pairs are exported, the first
+ * bad one is named, status 1. */
+static enum exec_status export_envfile(struct exec_ctx *c, const char *name,
+				       const struct buf *fd3, char **cause)
+{
+	struct envfile f;
+	int r = envfile_parse(fd3->data, fd3->len, &f);
+
+	for (size_t i = 0; i < f.n; i++)
+		exec_setvar(c, f.pairs[i].name, f.pairs[i].value);
+	if (r < 0)
+		*cause = xasprintf("hook '%s': skipped %zu bad variable "
+				   "record%s on fd 3 (%s)",
+				   name, f.bad, f.bad == 1 ? "" : "s", f.cause);
+	envfile_free(&f);
+	return r < 0 ? PAKS_CMD_FAIL : PAKS_CMD_OK;
+}
+
 static enum exec_status export_records(struct exec_ctx *c, const char *name,
 				       const struct buf *fd3, char **cause)
 {
@@ -411,6 +431,8 @@ static enum exec_status export_records(struct exec_ctx *c, const char *name,
 
 	if (!fd3->len)
 		return PAKS_CMD_OK;
+	if (!memchr(fd3->data, '\0', fd3->len))
+		return export_envfile(c, name, fd3, cause);
 	r = hook_records_parse(fd3->data, fd3->len, setvar_cb, c, &e);
 	if (r == 0)
 		return PAKS_CMD_OK;

@@ -96,8 +96,8 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	strv_pushf(argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);
 	strv_pushf(argv, "--entrypoint=%s/paks-launch", PAKS_CONTAINER_DIR);
 	/* The launcher starts as root and becomes the user itself (see
-	 * host/launch.c); an image with a User of its own needs the override,
-	 * which #save undoes with --change USER. */
+	 * preload/launch.c); an image with a User of its own needs the
+	 * override, which #save undoes with --change USER. */
 	{
 		const char *img =
 		    json_string_value(json_object_get(s->image_config, "User"));

@@ -18,10 +18,12 @@ struct words {
 int words_is_command(const char *line, size_t len);
 
 /* Split like shell words: blanks separate, '...' is literal, "..." honours
- * \\ \" \$ \` and \newline, a backslash outside quotes escapes the next
- * byte.  Nothing is expanded: '$(...)' is just text.  On error returns
- * -EINVAL (unbalanced quote, control byte, invalid UTF-8) or -E2BIG (line
- * longer than PAKS_LINE_MAX) and sets *err to a static message. */
+ * \\ \" \$ and \`, a backslash outside quotes escapes the next byte.  A
+ * line is one line: a newline is a control byte and refused, so there is
+ * no \newline continuation.  Nothing is expanded: '$(...)' is just text.
+ * On error returns -EINVAL (unbalanced quote, control byte, invalid UTF-8)
+ * or -E2BIG (line longer than PAKS_LINE_MAX) and sets *err to a static
+ * message. */
 int words_split(const char *line, size_t len, struct words *out,
 		const char **err);
 void words_free(struct words *w);

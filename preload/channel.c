@@ -44,6 +44,7 @@ struct chan {
 	void *arg;
 	int status;
 	bool exited;
+	bool ready;
 	bool cancel_sent;
 	long long deadline; /* 0: none */
 };
@@ -116,10 +117,11 @@ static int chan_name(struct chan *c)
 		     ++chan_seq, rnd);
 	if (n < 0 || (size_t)n >= sizeof(c->id))
 		return -ENAMETOOLONG;
-	n = snprintf(c->qpath, sizeof(c->qpath), "%s/%s.q", hook_dir(), c->id);
+	n = snprintf(c->qpath, sizeof(c->qpath), "%s/%s.q", readline_dir(),
+		     c->id);
 	if (n < 0 || (size_t)n >= sizeof(c->qpath))
 		return -ENAMETOOLONG;
-	snprintf(c->apath, sizeof(c->apath), "%s/%s.a", hook_dir(), c->id);
+	snprintf(c->apath, sizeof(c->apath), "%s/%s.a", readline_dir(), c->id);
 	return 0;
 }
 
@@ -165,7 +167,7 @@ static void chan_close(struct chan *c)
  * SIGHUP/SIGTERM, gives up.  Completion leaves the signal to readline. */
 static int chan_check_signal(struct chan *c)
 {
-	int sig = hook_pending_signal();
+	int sig = readline_pending_signal();
 
 	if (sig == SIGHUP || sig == SIGTERM)
 		return -ECANCELED;
@@ -174,8 +176,8 @@ static int chan_check_signal(struct chan *c)
 	if (c->flags & CHANNEL_QUIET)
 		return -ECANCELED;
 	if (c->cancel_sent)
-		return hook_consume_signal() ? -ECANCELED : 0;
-	hook_consume_signal();
+		return readline_consume_signal() ? -ECANCELED : 0;
+	readline_consume_signal();
 	c->cancel_sent = true;
 	c->deadline = now_ms() + CANCEL_TIMEOUT_MS;
 	if (c->qfd < 0)
@@ -192,7 +194,7 @@ static int chan_hello(struct chan *c)
 	char path[PATH_MAX];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/%s", hook_dir(), PAKS_FIFO_NAME);
+	snprintf(path, sizeof(path), "%s/%s", readline_dir(), PAKS_FIFO_NAME);
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENXIO || errno == ENOENT || errno == ENOTDIR
@@ -220,28 +222,40 @@ static int chan_hello(struct chan *c)
  * give up; closing .q tells a host that already started to stop. */
 static int interrupted(void)
 {
-	int sig = hook_pending_signal();
+	int sig = readline_pending_signal();
 
 	return sig == SIGINT || sig == SIGHUP || sig == SIGTERM;
 }
 
-/* The host's worker opens .q for reading when it takes the HELLO. */
+static int chan_read(struct chan *c);
+
+/* The host's worker opens .q for reading when it takes the HELLO and then
+ * says READY on .a: wait for that in poll(), so the request goes out the
+ * moment the worker can take it. */
 static int chan_open_q(struct chan *c)
 {
 	long long end = now_ms() + OPEN_TIMEOUT_MS;
 
-	for (;;) {
-		c->qfd = open(c->qpath, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (c->qfd >= 0)
-			return 0;
-		if (errno != ENXIO && errno != EINTR)
-			return -errno;
+	while (!c->ready) {
+		struct pollfd p = {c->afd, POLLIN, 0};
+		int r;
 		if (interrupted())
 			return -ECANCELED;
 		if (now_ms() >= end)
 			return -ETIMEDOUT;
-		poll(NULL, 0, 10);
+		r = poll(&p, 1, TICK_MS);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		r = chan_read(c);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EPIPE; /* EXIT before the request was sent */
 	}
+	c->qfd = open(c->qpath, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	return c->qfd < 0 ? -errno : 0;
 }
 
 /* Write a whole frame to the nonblocking .q, waiting for room. */
@@ -291,6 +305,8 @@ static int chan_take_frames(struct chan *c)
 			c->exited = true;
 			return 0;
 		}
+		if (type == PAKS_MSG_READY)
+			c->ready = true;
 		if (type >= PAKS_MSG_OUT)
 			c->on_frame(c->arg, type, p, len);
 	}
@@ -419,7 +435,7 @@ int channel_request(uint32_t kind, const char *line, size_t len, int flags,
 	sigset_t old;
 	int was_pending, r;
 
-	if (!hook_dir()[0])
+	if (!readline_dir()[0])
 		return -ENXIO;
 	if (len > PAKS_FRAME_MAX)
 		return -E2BIG;
@@ -437,8 +453,8 @@ int channel_request(uint32_t kind, const char *line, size_t len, int flags,
 	/* We acted on that Ctrl-C: the line stays accepted, with status
 	 * 130, instead of readline discarding it afterwards. */
 	if (r == -ECANCELED && !(flags & CHANNEL_QUIET) &&
-	    hook_pending_signal() == SIGINT)
-		hook_consume_signal();
+	    readline_pending_signal() == SIGINT)
+		readline_consume_signal();
 	pipe_restore(&old, was_pending);
 	if (r < 0 && !(flags & CHANNEL_QUIET))
 		chan_report(r);

@@ -71,16 +71,16 @@ int parse_and_execute(char *string, const char *from_file,
 void *save_parser_state(void *ps) PRELOAD_WEAK;
 void restore_parser_state(void *ps) PRELOAD_WEAK;
 
-/* hook.c */
+/* readline.c */
 /* The runtime directory from PAKS_DIR, captured at load time. */
-const char *hook_dir(void);
+const char *readline_dir(void);
 /* Not on a PS2 continuation line nor inside `read -e`. */
-int hook_at_primary_prompt(void);
+int readline_at_primary_prompt(void);
 /* The signal readline caught while we were busy, 0 for none. */
-int hook_pending_signal(void);
+int readline_pending_signal(void);
 /* Forget the caught signal because we handled it; 0 when readline's
  * variable is out of reach and the signal stays pending. */
-int hook_consume_signal(void);
+int readline_consume_signal(void);
 
 /* channel.c: one request over a private FIFO pair. */
 enum channel_flags {

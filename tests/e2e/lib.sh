@@ -9,12 +9,17 @@
 # temporary directory goes.  The built artifacts come in through
 # $PAKS and $PAKS_LIB_DIR (defaults: build/), test images through $IMG_*.
 #
-# Contract: ok DESC | not_ok DESC | check DESC CMD... | finish
+# Contract: ok DESC | not_ok DESC | skip DESC | check DESC CMD... | finish
+#   poll_until SECS CMD...
 #   tmux_start NAME CMD... | tmux_use NAME | tmux_send KEYS... | tmux_type TEXT
-#   tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
+#   type_enter TEXT | tmux_wait_for REGEX [TIMEOUT] | tmux_screen | tmux_history
+#   expect_screen DESC REGEX [TIMEOUT] | expect_no_screen DESC REGEX
+#   shell_ready [TIMEOUT]
 #   tmux_pane_dead_status | tmux_wait_exit [TIMEOUT] | tmux_stop [NAME]
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
+#   port_free PORT | config_of (jq filter on stdin)
 #   run CMD... (sets OUT ERR RC) | expect DESC RC [STDOUT] | expect_err DESC TEXT
+#   expect_same DESC WANT GOT
 
 TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 TEST_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -55,6 +60,11 @@ not_ok() {
 	echo "not ok - $*"
 }
 
+# skip DESC: a check this machine cannot run; it counts neither way.
+skip() {
+	echo "# skipped: $*"
+}
+
 # check DESC CMD...: ok when CMD exits 0; its output is shown only on failure.
 check() {
 	local desc=$1 out rc=0
@@ -68,6 +78,18 @@ check() {
 		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /' | head -n 40
 	fi
 	return 0
+}
+
+# poll_until SECS CMD...: run CMD every 0.1s until it exits 0 (then 0), or
+# until SECS seconds have passed (then 1).  CMD runs at least once.  The
+# one polling loop of the tests: a guard against hangs, not an assertion.
+poll_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
 }
 
 # Print the summary and exit: 0 only if every check passed and there was one.
@@ -133,19 +155,35 @@ podman_t() {
 # PREFIX (default "paks-") exists, waiting up to TMUX_WAIT_TIMEOUT seconds
 # for containers that are still being removed.
 wait_no_container() {
-	local prefix=${1:-paks-} left deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while :; do
-		left=$(podman_t ps -a --format '{{.Names}}' 2>/dev/null |
-			awk -v p="$prefix" 'index($0, p) == 1 { printf "%s ", $0 }')
-		[ -z "$left" ] && break
-		[ $SECONDS -ge $deadline ] && break
-		sleep 0.2
-	done
+	local prefix=${1:-paks-} left
+	poll_until "$TMUX_WAIT_TIMEOUT" _t_no_container "$prefix"
 	if [ -z "$left" ]; then
 		ok "no container named $prefix* left"
 	else
 		not_ok "no container named $prefix* left (found: $left)"
 	fi
+}
+
+# Sets the caller's left to the containers named PREFIX*; 0 when none.
+_t_no_container() {
+	left=$(podman_t ps -a --format '{{.Names}}' 2>/dev/null |
+		awk -v p="$1" 'index($0, p) == 1 { printf "%s ", $0 }')
+	[ -z "$left" ]
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# config_of: the parts of an image config (JSON on stdin) that a save, push
+# or export must keep.  Missing lists are empty and an empty WorkingDir is
+# "/", as podman records "/" for an image whose WorkingDir is empty.
+config_of() {
+	jq -S '{Env: (.Env // []), Cmd: (.Cmd // []),
+		Entrypoint: (.Entrypoint // []),
+		WorkingDir: (if (.WorkingDir // "") == "" then "/" else .WorkingDir end),
+		User: (.User // ""), Labels: (.Labels // {})}'
 }
 
 # --- tmux --------------------------------------------------------------------
@@ -219,6 +257,11 @@ tmux_type() {
 	_t_tmux send-keys -t "$(_t_target)" -l -- "$1"
 }
 
+# type_enter TEXT: type TEXT literally and press Enter.
+type_enter() {
+	tmux_type "$1" && tmux_send Enter
+}
+
 tmux_screen() {
 	_t_tmux capture-pane -p -J -t "$(_t_target)"
 }
@@ -238,20 +281,44 @@ _t_screen_dump() {
 # matches a line.  On timeout the screen goes to stderr and it returns 1.
 tmux_wait_for() {
 	local re=$1 timeout=${2:-$TMUX_WAIT_TIMEOUT}
-	local deadline=$((SECONDS + timeout))
-	while :; do
-		if tmux_screen 2>/dev/null | grep -Eq -- "$re"; then
-			return 0
-		fi
-		if [ $SECONDS -ge $deadline ]; then
-			{
-				echo "# tmux_wait_for: no match for /$re/ after ${timeout}s; screen of $TMUX_TARGET:"
-				_t_screen_dump
-			} >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	poll_until "$timeout" _t_screen_has "$re" && return 0
+	{
+		echo "# tmux_wait_for: no match for /$re/ after ${timeout}s; screen of $TMUX_TARGET:"
+		_t_screen_dump
+	} >&2
+	return 1
+}
+
+_t_screen_has() {
+	tmux_screen 2>/dev/null | grep -Eq -- "$1"
+}
+
+# expect_screen DESC REGEX [TIMEOUT]: ok when REGEX shows up on the screen
+# within TIMEOUT seconds, not ok (with the screen) when it does not.
+expect_screen() {
+	if tmux_wait_for "$2" "${3:-$TMUX_WAIT_TIMEOUT}"; then
+		ok "$1"
+	else
+		not_ok "$1"
+	fi
+}
+
+# expect_no_screen DESC REGEX: ok when no line on the screen matches now.
+expect_no_screen() {
+	if _t_screen_has "$2"; then
+		not_ok "$1"
+		_t_screen_dump
+	else
+		ok "$1"
+	fi
+}
+
+# shell_ready [TIMEOUT]: wait (default 90s) until the shell in the target
+# pane runs a command.
+shell_ready() {
+	# shellcheck disable=SC2016 # typed into the container's shell
+	type_enter 'echo READY-$((6*7))'
+	tmux_wait_for '^READY-42' "${1:-90}"
 }
 
 # Prints the exit status of the target pane's command once it has ended
@@ -283,17 +350,12 @@ tmux_pane_dead_status() {
 # print its exit status; returns 1 on timeout.
 tmux_wait_exit() {
 	local timeout=${1:-$TMUX_WAIT_TIMEOUT}
-	local deadline=$((SECONDS + timeout))
-	until tmux_pane_dead_status; do
-		if [ $SECONDS -ge $deadline ]; then
-			{
-				echo "# tmux_wait_exit: $TMUX_TARGET still running after ${timeout}s; screen:"
-				_t_screen_dump
-			} >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	poll_until "$timeout" tmux_pane_dead_status && return 0
+	{
+		echo "# tmux_wait_exit: $TMUX_TARGET still running after ${timeout}s; screen:"
+		_t_screen_dump
+	} >&2
+	return 1
 }
 
 # tmux_stop [NAME]: end session NAME, or without NAME the whole server, and
@@ -301,7 +363,7 @@ tmux_wait_exit() {
 # ended, so that what they clean up on SIGHUP is done when this returns.
 # shellcheck disable=SC2120
 tmux_stop() {
-	local pids=() pid deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
+	local pids=()
 	if [ $# -gt 0 ]; then
 		mapfile -t pids < <(_t_tmux list-panes -s -t "=$1" \
 			-F '#{?pane_dead,,#{pane_pid}}' 2>/dev/null)
@@ -313,13 +375,16 @@ tmux_stop() {
 		_t_tmux kill-server >/dev/null 2>&1 || true
 		TMUX_TARGET=""
 	fi
-	for pid in "${pids[@]}"; do
-		[ -n "$pid" ] || continue
-		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
-			sleep 0.1
-		done
-	done
+	poll_until "$TMUX_WAIT_TIMEOUT" _t_gone "${pids[@]}"
 	return 0
+}
+
+# _t_gone PID...: none of the processes is left (empty PIDs are skipped).
+_t_gone() {
+	local pid
+	for pid in "$@"; do
+		[ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null || return 1
+	done
 }
 
 # --- commands without a terminal ---------------------------------------------
@@ -343,6 +408,17 @@ expect() {
 		diff <(printf '%s\n' "$3") <(printf '%s\n' "$OUT") | sed 's/^/#   /'
 	else
 		ok "$desc"
+	fi
+}
+
+# expect_same DESC WANT GOT: ok when GOT is WANT and not empty; otherwise
+# the difference is shown.
+expect_same() {
+	if [ -n "$3" ] && [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/#   /'
 	fi
 }
 

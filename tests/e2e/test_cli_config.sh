@@ -231,11 +231,9 @@ expect_err_re "huge file message names the file" "^paks: $conf: too large"
 
 rm -f "$conf"
 run "$PAKS" run -s mode=fast "$IMG_BOOKWORM"
-if [ "$RC" -ne 0 ] && [[ $ERR == *"invalid value 'fast' for 'mode' (expected auto, preload or pty)"* ]]; then
-	ok "run -s is checked like the file"
-else
-	not_ok "run -s is checked like the file (exit $RC: $ERR)"
-fi
+check "run -s is checked like the file" \
+	bash -c '[ "$1" -ne 0 ] && [[ $2 == *"$3"* ]]' _ "$RC" "$ERR" \
+	"invalid value 'fast' for 'mode' (expected auto, preload or pty)"
 
 # --- edit ---------------------------------------------------------------------------
 
@@ -287,11 +285,8 @@ for k in container_tech container_shell user config_editor hooks_path mode \
 done
 for c in show get set unset init edit path; do
 	run "$PAKS" config "$c" --help
-	if [ "$RC" -eq 0 ] && [[ $OUT == "Usage: paks config $c"* ]]; then
-		ok "config $c --help"
-	else
-		not_ok "config $c --help (exit $RC: $OUT)"
-	fi
+	check "config $c --help" bash -c '[ "$1" -eq 0 ] && [[ $2 == "$3"* ]]' _ \
+		"$RC" "$OUT" "Usage: paks config $c"
 done
 run "$PAKS" config
 expect "config without a command: exit 2" 2

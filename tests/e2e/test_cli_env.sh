@@ -295,11 +295,8 @@ check "env --help lists every command" bash -c \
 	"$TEST_TMP/out"
 for c in add rm show list edit path; do
 	run "$PAKS" env "$c" --help
-	if [ "$RC" -eq 0 ] && [[ $OUT == "Usage: paks env $c"* ]]; then
-		ok "env $c --help"
-	else
-		not_ok "env $c --help (exit $RC: $OUT)"
-	fi
+	check "env $c --help" bash -c '[ "$1" -eq 0 ] && [[ $2 == "$3"* ]]' _ \
+		"$RC" "$OUT" "Usage: paks env $c"
 done
 run "$PAKS" env rm --help
 check "rm --help says rm NAME removes the whole environment" \

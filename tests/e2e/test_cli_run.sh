@@ -32,7 +32,7 @@ for opt in --shell --container-tech --mode --set --engine-arg --volume --env \
 	--workdir --publish --name --user --network --entrypoint --help; do
 	grep -q -- "$opt" <<<"$run_help" || missing="$missing $opt"
 done
-if [ -z "$missing" ]; then ok "paks run --help documents every option"; else not_ok "paks run --help misses:$missing"; fi
+check "paks run --help documents every option" test -z "$missing"
 
 # --- usage errors: exit 2, one line -----------------------------------------
 expect_fail 2 "paks with no command" "$PAKS"
@@ -48,7 +48,8 @@ expect_fail 2 "run -e with an invalid variable name" "$PAKS" run -e 1BAD=x "$IMG
 mkdir -p "$XDG_CONFIG_HOME/paks"
 printf 'container_tech: podman\nmode: [1, 2]\n' >"$XDG_CONFIG_HOME/paks/settings.yml"
 err=$("$PAKS" run "$IMG_BOOKWORM" 2>&1 >/dev/null)
-if [[ "$err" == *settings.yml:2:*mode* ]]; then ok "a bad settings file names file, line and key"; else not_ok "bad settings: $err"; fi
+check "a bad settings file names file, line and key" \
+	bash -c '[[ $1 == *settings.yml:2:*mode* ]]' _ "$err"
 rm "$XDG_CONFIG_HOME/paks/settings.yml"
 
 # --- colour: only on a terminal, never with NO_COLOR ----------------------
@@ -89,21 +90,16 @@ check "installed: the program, its library, launcher, hooks, completion" \
 	-f "$prefix/share/bash-completion/completions/paks"
 name=paks-inst-$$
 tmux_start inst "$prefix/bin/paks run --name $name $IMG_BOOKWORM; echo \"paks-exit=\$?\"; stty -a; exec sleep 600"
-if tmux_wait_for '[#$] *$' 60; then ok "installed paks gives a shell"; else not_ok "installed paks gives a shell"; fi
-tmux_type '#help'
-tmux_send Enter
-if tmux_wait_for '#envload NAME' 20; then ok "installed paks runs #help through its preload"; else not_ok "installed #help"; fi
-tmux_type 'exit 4'
-tmux_send Enter
-if tmux_wait_for 'paks-exit=4' 30; then ok "the shell's exit status is paks's"; else not_ok "exit status"; fi
-screen=$(tmux_screen)
-if grep -q ' icanon ' <<<"$screen" && grep -q ' echo ' <<<"$screen"; then
-	ok "the terminal is sane afterwards (icanon, echo)"
-else
-	not_ok "the terminal is sane afterwards"
-fi
+expect_screen "installed paks gives a shell" '[#$] *$' 60
+type_enter '#help'
+expect_screen "installed paks runs #help through its preload" '#envload NAME' 20
+type_enter 'exit 4'
+expect_screen "the shell's exit status is paks's" 'paks-exit=4' 30
+check "the terminal is sane afterwards (icanon, echo)" \
+	bash -c 'grep -q " icanon " <<<"$1" && grep -q " echo " <<<"$1"' _ \
+	"$(tmux_screen)"
 check "the container is gone" wait_no_container "$name"
 make -s -C "$TEST_REPO" O="$PAKS_LIB_DIR" uninstall PREFIX="$prefix" >/dev/null 2>&1
 left=$(find "$prefix" -type f 2>/dev/null | wc -l)
-if [ "$left" -eq 0 ]; then ok "make uninstall removes every installed file"; else not_ok "uninstall left $left files"; fi
+check "make uninstall removes every installed file" test "$left" -eq 0
 finish

@@ -55,11 +55,7 @@ _n=0
 
 # poll CMD...: until CMD succeeds, up to TMUX_WAIT_TIMEOUT (a guard).
 poll() {
-	local deadline=$((SECONDS + ${POLL_TIMEOUT:-$TMUX_WAIT_TIMEOUT}))
-	until "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
+	poll_until "${POLL_TIMEOUT:-$TMUX_WAIT_TIMEOUT}" "$@"
 }
 
 # What the pane shows after the line BEGIN-$_n, trailing blank lines cut.
@@ -83,8 +79,7 @@ _at_prompt() { # MIN
 run_with() {
 	_n=$((_n + 1))
 	OUT=""
-	tmux_type "echo BEGIN-$_n"
-	tmux_send Enter
+	type_enter "echo BEGIN-$_n"
 	poll _at_prompt 1 || { _t_screen_dump >&2; return 1; }
 	"$@"
 	tmux_send Enter
@@ -130,8 +125,7 @@ start_paks() {
 # wait_shell: the paks shell answers; sets SID.
 wait_shell() {
 	SID=""
-	tmux_type 'echo "SID=$PAKS_SESSION-$((6*7))"'
-	tmux_send Enter
+	type_enter 'echo "SID=$PAKS_SESSION-$((6*7))"'
 	tmux_wait_for '^SID=[a-z0-9]+-42$' 90 || return 1
 	SID=$(tmux_screen | sed -n 's/^SID=\([a-z0-9]*\)-42$/\1/p' | tail -n 1)
 	SIDS+=("$SID")
@@ -150,18 +144,11 @@ layers() {
 	podman_t image inspect --format '{{len .RootFS.Layers}}' "$1"
 }
 
-# The parts of an image's config that #save must keep; an empty
-# WorkingDir means "/" (podman always records one).
-config_of() {
-	podman_t image inspect --format '{{json .Config}}' "$1" |
-		jq -S '{Env, Cmd, Entrypoint, User, Labels,
-			WorkingDir: (if (.WorkingDir // "") == "" then "/"
-				     else .WorkingDir end)}'
-}
-
 same_config() { # ORIG SAVED
 	local a b
-	a=$(config_of "$1") && b=$(config_of "$2") || return 1
+	a=$(podman_t image inspect --format '{{json .Config}}' "$1" | config_of) &&
+		b=$(podman_t image inspect --format '{{json .Config}}' "$2" | config_of) ||
+		return 1
 	[ "$a" = "$b" ] && return 0
 	diff <(echo "$a") <(echo "$b")
 	return 1
@@ -191,19 +178,18 @@ no_paks_in_run() { # IMAGE
 	! grep paks <<<"$out"
 }
 
+no_image() { # REF
+	[ -z "$(podman_t images -q --filter "reference=$1")" ]
+}
+
 wait_gone() { # REF: polls a guard's while, for a cleanup that runs last
-	local deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while [ -n "$(podman_t images -q --filter "reference=$1")" ]; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.2
-	done
+	poll_until "$TMUX_WAIT_TIMEOUT" no_image "$1"
 }
 
 # quit_paks: exit the shell of a pane that runs paks itself.  (Not with
 # status 0: tmux_wait_exit does not see that one.)
 quit_paks() {
-	tmux_type 'exit 7'
-	tmux_send Enter
+	type_enter 'exit 7'
 	tmux_wait_exit >/dev/null
 }
 
@@ -244,11 +230,7 @@ check_basics() { # L
 	run_line '#help'
 	for cmd in help save push export inspect size diff cp envload \
 		envsave envhost; do
-		has "^  #$cmd( |\$)" || {
-			not_ok "$L: #help lists #$cmd"
-			continue
-		}
-		ok "$L: #help lists #$cmd"
+		check "$L: #help lists #$cmd" has "^  #$cmd( |\$)"
 	done
 	run_line '#nope'
 	check "$L: #nope prints one line naming it and #help" \
@@ -293,15 +275,12 @@ check_save() { # L
 
 check_recall() { # L
 	local L=$1
-	tmux_type 'clear'
-	tmux_send Enter
-	tmux_type '#save suffix=-a'
-	tmux_send Enter
+	type_enter 'clear'
+	type_enter '#save suffix=-a'
 	tmux_wait_for "^Saved $NS/$L-a:latest" 60
 	tmux_send Up
 	tmux_send BSpace
-	tmux_type 'b'
-	tmux_send Enter
+	type_enter 'b'
 	tmux_wait_for "^Saved $NS/$L-b:latest" 60
 	check "$L: #save suffix=-a made <image>-a" podman_t image exists "$NS/$L-a:latest"
 	check "$L: Up, edit, Enter made <image>-b" podman_t image exists "$NS/$L-b:latest"
@@ -503,10 +482,8 @@ check_cancel() { # L
 	podman_t tag "$NS/$L:latest" "$victim"
 	before=$(image_id "$victim")
 	run_line 'head -c 400M /dev/zero > /big.bin && echo big-made' 60
-	tmux_type 'clear'
-	tmux_send Enter
-	tmux_type "#save $victim"
-	tmux_send Enter
+	type_enter 'clear'
+	type_enter "#save $victim"
 	tmux_wait_for '^Saving ' 30
 	tmux_send C-c
 	run_line 'echo after-ctrl-c' 30
@@ -604,8 +581,7 @@ check_kill() { # L SID
 	check "$L: the shell works after kill -9 of paks" has '^alive-after-kill$'
 	run_line '#help' 5
 	check "$L: #help then prints one clear error" one_error 'not running'
-	tmux_type 'exit'
-	tmux_send Enter
+	type_enter 'exit'
 	wait_no_container "paks-$sid"
 	tmux_stop "b-$L"
 }
@@ -621,14 +597,12 @@ sane_stty() {
 check_exit() { # L SID
 	local L=$1 sid=$2
 	tmux_use "a-$L"
-	tmux_type 'exit 3'
-	tmux_send Enter
+	type_enter 'exit 3'
 	# Straight after paks (a marker line would reset $?), but not typed
 	# ahead: paks flushes typed-ahead input when it restores the terminal.
 	POLL_TIMEOUT=60 poll eval 'tmux_screen | grep -v "^ *$" | tail -n 1 |
 		grep -Eq "^bash-[0-9.]+# ?$"'
-	tmux_type 'echo "STATUS=$?"'
-	tmux_send Enter
+	type_enter 'echo "STATUS=$?"'
 	check "$L: paks exits with the shell's status (exit 3)" \
 		tmux_wait_for '^STATUS=3$' 60
 	wait_no_container "paks-$sid"
@@ -654,8 +628,7 @@ run_suite() { # LABEL FROM
 	fi
 	cd "$launch" || return
 	tmux_start "a-$L"
-	tmux_type "$(printf '%q run %q' "$PAKS" "$NS/$L:latest")"
-	tmux_send Enter
+	type_enter "$(printf '%q run %q' "$PAKS" "$NS/$L:latest")"
 	if ! wait_shell; then
 		not_ok "$L: paks run started a shell"
 		return

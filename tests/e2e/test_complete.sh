@@ -15,33 +15,27 @@ name=paks-complete-$$
 tmux_start complete "cd $launch && $PAKS run --name $name $IMG_BOOKWORM"
 tmux_wait_for '[#$] *$' 60 || not_ok "the shell started"
 
-# The line being edited: the last line of the screen that has the prompt.
-edit_line() { tmux_screen | grep -E '[#$] ' | tail -1; }
-
 tmux_type '#envl'
 tmux_send Tab
-if tmux_wait_for '[#$] #envload *$' 10; then ok "Tab completes a command name (#envl -> #envload)"; else not_ok "command name: $(edit_line)"; fi
+expect_screen "Tab completes a command name (#envl -> #envload)" '[#$] #envload *$' 10
 tmux_type 'tabe'
 tmux_send Tab
-if tmux_wait_for "#envload tabenv$$ *\$" 10; then ok "Tab completes an environment name"; else not_ok "environment name: $(edit_line)"; fi
+expect_screen "Tab completes an environment name" "#envload tabenv$$ *\$" 10
 tmux_send Enter
-if tmux_wait_for "loaded 1 variable from tabenv$$" 20; then ok "the completed #envload runs"; else not_ok "completed #envload"; fi
-tmux_type 'echo "[$TABVAR]"'
-tmux_send Enter
-if tmux_wait_for "^\[tab value $$\]" 10; then ok "the variable arrived"; else not_ok "the variable arrived"; fi
+expect_screen "the completed #envload runs" "loaded 1 variable from tabenv$$" 20
+type_enter 'echo "[$TABVAR]"'
+expect_screen "the variable arrived" "^\[tab value $$\]" 10
 
 tmux_type '#cp host:sub'
 tmux_send Tab
-if tmux_wait_for '#cp host:subdir/ *$' 10; then ok "Tab completes a host: directory"; else not_ok "host: directory: $(edit_line)"; fi
+expect_screen "Tab completes a host: directory" '#cp host:subdir/ *$' 10
 tmux_type 'fi'
 tmux_send Tab
-if tmux_wait_for "#cp host:subdir/file-$$.txt *\$" 10; then ok "Tab completes a host: file"; else not_ok "host: file: $(edit_line)"; fi
-tmux_type ' /tmp/'
-tmux_send Enter
+expect_screen "Tab completes a host: file" "#cp host:subdir/file-$$.txt *\$" 10
+type_enter ' /tmp/'
 tmux_wait_for '^copied ' 20 || true
-tmux_type "cat /tmp/file-$$.txt"
-tmux_send Enter
-if tmux_wait_for "^tab-content-$$" 10; then ok "the completed #cp copied the file"; else not_ok "the completed #cp copied the file"; fi
+type_enter "cat /tmp/file-$$.txt"
+expect_screen "the completed #cp copied the file" "^tab-content-$$" 10
 
 # A symlink that leads out of the launch directory lists nothing.
 tmux_send C-l
@@ -49,13 +43,9 @@ tmux_type '#cp host:outside/pass'
 tmux_send Tab
 tmux_send Tab
 sleep 1
-if tmux_screen | grep -q 'passwd'; then
-	not_ok "Tab does not list files through a symlink that leads out"
-else
-	ok "Tab does not list files through a symlink that leads out"
-fi
+expect_no_screen "Tab does not list files through a symlink that leads out" \
+	'passwd'
 tmux_send C-u
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'exit'
 check "the container is gone" wait_no_container "$name"
 finish

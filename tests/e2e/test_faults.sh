@@ -14,8 +14,7 @@ name=paks-faults-$$
 
 # Wait for the shell's prompt after typing LINE.
 type_wait() {
-	tmux_type "$1"
-	tmux_send Enter
+	type_enter "$1"
 	tmux_wait_for "$2" "${3:-30}"
 }
 
@@ -27,23 +26,18 @@ tmux_wait_for '[#$] *$' 60 || not_ok "the shell started"
 type_wait "cd /dev/.paks && mkfifo x-1-a.q && ln -s $victim x-1-a.a && exec 3<>x-1-a.q && printf '\\x03\\0\\0\\0\\x05\\0\\0\\0#help' >&3 && printf '\\x01\\0\\0\\0\\x05\\0\\0\\0x-1-a' > req; echo planted-\$?" 'planted-0'
 # Give the host's worker its whole open timeout (5 s) to misbehave.
 sleep 6
-if [ "$(cat "$victim")" = original ]; then
-	ok "a planted symlink in the runtime dir is not written through"
-else
-	not_ok "the host wrote through a planted symlink: $(head -c 80 "$victim" | od -c | head -2)"
-fi
+check "a planted symlink in the runtime dir is not written through" \
+	test "$(cat "$victim")" = original
 type_wait 'exec 3>&-; rm -f x-1-a.q x-1-a.a; cd /; echo cleaned' '^cleaned'
 
 # 2. A save target that looks like an option is refused, and nothing is
 #    saved or lost.
 type_wait 'touch /keep-me' '[#$] *$'
-type_wait '#save -h.x/y' '^paks: .*invalid image name' 30 &&
-	ok "#save -h.x/y is refused as an image name" || not_ok "#save -h.x/y is refused"
-if podman_t images --format '{{.Repository}}' | grep -q -- '^-h'; then
-	not_ok "no image named like an option"
-else
-	ok "no image named like an option"
-fi
+type_enter '#save -h.x/y'
+expect_screen "#save -h.x/y is refused as an image name" \
+	'^paks: .*invalid image name' 30
+check "no image named like an option" \
+	bash -c '! podman images --format "{{.Repository}}" | grep -q -- "^-h"'
 
 # 3. SIGTERM to paks: the shell keeps working, '#' commands say the host is
 #    gone, and exiting the shell ends paks with the shell's status.
@@ -55,11 +49,12 @@ else
 	not_ok "found the paks process"
 fi
 sleep 1
-type_wait 'echo alive-$((40 + 2))' '^alive-42' && ok "the shell works after SIGTERM to paks" ||
-	not_ok "the shell works after SIGTERM to paks"
-type_wait '#help' '^paks: .*(not running|did not answer)' 10 &&
-	ok "#help says the host is gone" || not_ok "#help says the host is gone"
-type_wait 'exit 5' 'paks-exit=5' 30 && ok "paks exits with the shell's status after SIGTERM" ||
-	not_ok "paks exits with the shell's status after SIGTERM"
+type_enter 'echo alive-$((40 + 2))'
+expect_screen "the shell works after SIGTERM to paks" '^alive-42' 30
+type_enter '#help'
+expect_screen "#help says the host is gone" \
+	'^paks: .*(not running|did not answer)' 10
+type_enter 'exit 5'
+expect_screen "paks exits with the shell's status after SIGTERM" 'paks-exit=5' 30
 check "the container is gone" wait_no_container "$name"
 finish

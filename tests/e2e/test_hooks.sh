@@ -60,6 +60,21 @@ cat >"$hooks/setvar" <<'EOF'
 printf 'HOOKVAR=line1\nline2 "dq" '\''sq'\'' $x\0' >&3
 printf 'HOOKEMPTY=\0' >&3
 EOF
+# The GitHub Actions env-file format (no NUL byte in the stream).
+cat >"$hooks/ghenv" <<'EOF'
+#!/bin/sh
+{
+	printf 'GH_SPACES=value with spaces\n'
+	printf 'GH_MULTI<<EOF_X\n'
+	printf '%s\n' 'first "dq" '\''sq'\''' 'second $HOME $x'
+	printf 'EOF_X\n'
+	printf 'GH_EMPTY=\n'
+} >&3
+EOF
+cat >"$hooks/ghbad" <<'EOF'
+#!/bin/sh
+printf 'GH_GOOD=kept\nGH_BROKEN<<END\nnever closed\n' >&3
+EOF
 # Where '#a/../../evil' would land if the name were used as a path.
 mkdir -p "$hooks/a"
 cat >"$XDG_CONFIG_HOME/paks/evil" <<EOF
@@ -92,6 +107,8 @@ check "paks hooks list shows the shipped pkgdiff with its description" \
 	grep -qE "^pkgdiff +/.*/pkgdiff +show packages installed" <<<"$out"
 check "paks hooks list shows the shipped containerfile" \
 	grep -qE "^containerfile +/.*/containerfile +write a Containerfile" <<<"$out"
+check "paks hooks list shows the shipped sbom" \
+	grep -qE "^sbom +/.*/sbom +write a CycloneDX 1.5 SBOM" <<<"$out"
 out=$("$PAKS" hooks dirs 2>&1)
 check "paks hooks dirs lists the user directory first" \
 	test "$(head -n 1 <<<"$out")" = "$hooks"
@@ -115,17 +132,14 @@ dpkg-deb --root-owner-group -b "$deb" "$TEST_TMP/paks-hooktest.deb" >/dev/null
 cd "$launch" || exit 1
 tmux_start hooks "$PAKS" run "$IMG_BOOKWORM"
 # shellcheck disable=SC2016 # typed into the container's shell
-tmux_type 'echo READY-$((6*7))'
-tmux_send Enter
+type_enter 'echo READY-$((6*7))'
 if ! tmux_wait_for '^READY-42' 90; then
 	not_ok "paks run started a shell"
 	finish
 fi
 
-tmux_type 'cd /tmp'
-tmux_send Enter
-tmux_type "#envdump 'a b' c"
-tmux_send Enter
+type_enter 'cd /tmp'
+type_enter "#envdump 'a b' c"
 tmux_wait_for '^envdump wrote it'
 env_file=$launch/hook-env.txt
 check "the hook ran and wrote to the launch directory" test -f "$env_file"
@@ -141,27 +155,18 @@ check "PAKS_SHELL_CWD is the shell's directory" test "$(get shellcwd)" = /tmp
 check "the hook runs in the launch directory" test "$(get pwd)" = "$launch"
 check "the hook gets its arguments as typed" test "$(get args)" = "2|a b|c"
 
-tmux_type '#slow'
-tmux_send Enter
-if tmux_wait_for '^slow-first-line'; then
-	if tmux_screen | grep -q '^slow-second-line'; then
-		not_ok "hook output streams (second line came before the go)"
-	else
-		ok "hook output streams (first line shown while it still runs)"
-	fi
-else
-	not_ok "hook output streams (first line never shown)"
-fi
+type_enter '#slow'
+expect_screen "hook output streams (first line shown)" '^slow-first-line'
+expect_no_screen "hook output streams (no second line before the go)" \
+	'^slow-second-line'
 touch "$launch/go"
 check "the hook's later output arrives" tmux_wait_for '^slow-second-line'
 
-tmux_type '#forever'
-tmux_send Enter
+type_enter '#forever'
 if tmux_wait_for '^forever-started'; then
 	tmux_send C-c
 	# shellcheck disable=SC2016 # typed into the container's shell
-	tmux_type 'echo "after-ctrl-c:${NOTSET-unset}"'
-	tmux_send Enter
+	type_enter 'echo "after-ctrl-c:${NOTSET-unset}"'
 	check "Ctrl-C stops a hook and the shell takes input again" \
 		tmux_wait_for '^after-ctrl-c:unset$'
 	check "Ctrl-C leaves no hook process behind" \
@@ -170,46 +175,61 @@ else
 	not_ok "Ctrl-C stops a hook (it never started)"
 fi
 
-tmux_type '#fail3'
-tmux_send Enter
+type_enter '#fail3'
 check "a hook's output shows before its failure" \
 	tmux_wait_for '^fail3 says hello'
 check "a non-zero exit is reported in one line" \
 	tmux_wait_for "^paks: hook 'fail3' exited with status 3$"
 
-tmux_type '#a/../../evil'
-tmux_send Enter
+type_enter '#a/../../evil'
 check "a name with / and .. is refused" \
 	tmux_wait_for "^paks: invalid command name 'a/../../evil'"
 check "the refused name ran nothing" test ! -e "$TEST_TMP/evil-ran"
 
-tmux_type '#setvar'
-tmux_send Enter
-tmux_type "[ \"\$HOOKVAR\" = \"\$(printf 'line1\\nline2 \"dq\" \\x27sq\\x27 \$x')\" ] && echo VAR-SAME || echo VAR-DIFF"
-tmux_send Enter
+type_enter '#setvar'
+type_enter "[ \"\$HOOKVAR\" = \"\$(printf 'line1\\nline2 \"dq\" \\x27sq\\x27 \$x')\" ] && echo VAR-SAME || echo VAR-DIFF"
 check "a value with a newline and quotes is exported exactly" \
 	tmux_wait_for '^VAR-SAME'
 # shellcheck disable=SC2016 # typed into the container's shell
-tmux_type 'echo "empty:${HOOKEMPTY-unset}:$(env | grep -c ^HOOKEMPTY=)"'
-tmux_send Enter
+type_enter 'echo "empty:${HOOKEMPTY-unset}:$(env | grep -c ^HOOKEMPTY=)"'
 check "an empty value is exported (set, and in the environment)" \
 	tmux_wait_for '^empty::1$'
 
-tmux_type '#help'
-tmux_send Enter
+type_enter '#ghenv'
+# shellcheck disable=SC2016 # typed into the container's shell
+type_enter '[ "$GH_SPACES" = "value with spaces" ] && echo GH-SPACES-SAME'
+check "env-file format: NAME=value with spaces is exported" \
+	tmux_wait_for '^GH-SPACES-SAME'
+type_enter "[ \"\$GH_MULTI\" = \"\$(printf 'first \"dq\" \\x27sq\\x27\\nsecond \$HOME \$x')\" ] && echo GH-MULTI-SAME || echo GH-MULTI-DIFF"
+check "env-file format: a heredoc value with two lines, quotes and \$" \
+	tmux_wait_for '^GH-MULTI-SAME'
+# shellcheck disable=SC2016 # typed into the container's shell
+type_enter 'echo "ghempty:${GH_EMPTY-unset}:$(env | grep -c ^GH_EMPTY=)"'
+check "env-file format: an empty value is exported" \
+	tmux_wait_for '^ghempty::1$'
+type_enter '#ghbad'
+check "env-file format: a missing delimiter is one line naming hook and record" \
+	tmux_wait_for "^paks: hook 'ghbad': skipped 1 bad variable record on fd 3 \(matching delimiter not found: 'GH_BROKEN<<END'\)$"
+# shellcheck disable=SC2016 # typed into the container's shell
+type_enter 'echo "ghbad-status=$?"'
+check "env-file format: a bad record makes the status 1" \
+	tmux_wait_for '^ghbad-status=1$'
+# shellcheck disable=SC2016 # typed into the container's shell
+type_enter 'echo "ghgood:${GH_GOOD-unset}:${GH_BROKEN-unset}"'
+check "env-file format: the good record before it still arrives" \
+	tmux_wait_for '^ghgood:kept:unset$'
+
+type_enter '#help'
 check "#help lists a hook with its description" \
 	tmux_wait_for '#setvar +export HOOKVAR with a newline and quotes'
 
 # The shipped hooks, after installing a package in the container.
 if podman_t cp "$TEST_TMP/paks-hooktest.deb" "$container:/tmp/"; then
-	tmux_type 'dpkg -i /tmp/paks-hooktest.deb >/dev/null && echo DPKG-DONE'
-	tmux_send Enter
+	type_enter 'dpkg -i /tmp/paks-hooktest.deb >/dev/null && echo DPKG-DONE'
 	tmux_wait_for '^DPKG-DONE' 60
 fi
-tmux_type 'clear'
-tmux_send Enter
-tmux_type '#pkgdiff'
-tmux_send Enter
+type_enter 'clear'
+type_enter '#pkgdiff'
 check "#pkgdiff reports the installed package" \
 	tmux_wait_for '^ +\+ paks-hooktest$' 60
 check "#pkgdiff reports nothing else changed" \
@@ -217,8 +237,7 @@ check "#pkgdiff reports nothing else changed" \
 check "#pkgdiff leaves no scratch container" \
 	test -z "$(podman_t ps -a --format '{{.Names}}' | grep '^paks-pkgdiff-')"
 
-tmux_type '#containerfile'
-tmux_send Enter
+type_enter '#containerfile'
 check "#containerfile says what it wrote" \
 	tmux_wait_for "^Wrote $launch/Containerfile:" 60
 cf=$launch/Containerfile
@@ -228,12 +247,10 @@ check "the Containerfile installs the package" \
 	grep -qE '^ +paks-hooktest \\$' "$cf"
 check "the Containerfile uses apt-get for a dpkg image" \
 	grep -q 'apt-get install -y' "$cf"
-tmux_type '#containerfile'
-tmux_send Enter
+type_enter '#containerfile'
 check "#containerfile refuses to overwrite without --force" \
 	tmux_wait_for "containerfile: $launch/Containerfile exists"
-tmux_type '#containerfile --force -o Containerfile.new'
-tmux_send Enter
+type_enter '#containerfile --force -o Containerfile.new'
 check "#containerfile -o writes another file" \
 	tmux_wait_for "^Wrote $launch/Containerfile.new:" 60
 # -o gets the confinement of #cp (issue 13.4): a symlink leading out of
@@ -260,13 +277,12 @@ check "#containerfile -o resolving outside through a symlink and .. is refused" 
 check "#containerfile wrote nothing next to the symlink's target" \
 	test ! -e "$TEST_TMP/Containerfile.up"
 
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'exit'
 tmux_wait_exit 60 >/dev/null
-deadline=$((SECONDS + 30))
-while podman_t container exists "$container" && [ $SECONDS -lt $deadline ]; do
-	sleep 0.2
-done
+no_container() {
+	! podman_t container exists "$1"
+}
+poll_until 30 no_container "$container"
 check "the session's container is gone after exit" \
 	test -n "$container" -a "$(podman_t container exists "$container"; echo $?)" = 1
 finish

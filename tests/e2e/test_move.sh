@@ -22,10 +22,6 @@ ctr="paks-move-$$"
 
 # --- a real registry on a free loopback port --------------------------------
 
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
 start_registry() {
 	local i
 	for i in $(seq 1 20); do
@@ -45,11 +41,11 @@ start_registry() {
 	docker-registry serve "$TEST_TMP/registry.yml" >"$TEST_TMP/registry.log" 2>&1 &
 	REG_PID=$!
 	cleanup_add kill "$REG_PID"
-	for i in $(seq 1 100); do
-		port_free "$REG_PORT" || return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 10 port_taken "$REG_PORT"
+}
+
+port_taken() {
+	! port_free "$1"
 }
 
 # A second podman storage, as on another machine: $1 names it, and
@@ -64,26 +60,9 @@ other_store() {
 		rmi --all --force
 }
 
-# Wait until the shell in the target session answers a command.
-shell_ready() {
-	# shellcheck disable=SC2016 # typed into the container's shell
-	tmux_type 'echo READY-$((6*7))'
-	tmux_send Enter
-	tmux_wait_for '^READY-42' "${1:-90}"
-}
-
 # Whole scrollback of the target session.
 history_has() {
 	tmux_history | grep -Eq -- "$1"
-}
-
-# The config fields the issue names, with "" and "/" as the same
-# WorkingDir (podman records "/" for an image whose WorkingDir is empty).
-config_of() {
-	jq -S '{Env: (.Env // []), Cmd: (.Cmd // []),
-		Entrypoint: (.Entrypoint // []),
-		WorkingDir: (if (.WorkingDir // "") == "" then "/" else .WorkingDir end),
-		User: (.User // ""), Labels: (.Labels // {})}'
 }
 
 if ! start_registry; then
@@ -99,46 +78,33 @@ cleanup_add podman_t rmi -f "$ref" "$saved"
 
 tmux_start push "$PAKS" run --name "$ctr-push" "$IMG_BOOKWORM"
 check "the shell starts" shell_ready
-tmux_type "echo $mark > /root/moved.txt"
-tmux_send Enter
-tmux_type "#push $ref"
-tmux_send Enter
+type_enter "echo $mark > /root/moved.txt"
+type_enter "#push $ref"
 check "#push reports success" tmux_wait_for "^Pushed $ref" 180
 check "#push announces the push" history_has "^Pushing $ref"
 check "#push shows the engine's progress" history_has 'Copying (blob|config)'
-tmux_type '#push not//valid'
-tmux_send Enter
+type_enter '#push not//valid'
 check "#push refuses a bad reference" tmux_wait_for '^paks: invalid reference'
-tmux_type "#push $ref tls-verify=no"
-tmux_send Enter
+type_enter "#push $ref tls-verify=no"
 check "#push refuses an unknown option" \
 	tmux_wait_for "^paks: unknown option 'tls-verify=no'"
 # shellcheck disable=SC2016 # typed into the container's shell
-tmux_type 'echo "status=$?"'
-tmux_send Enter
+type_enter 'echo "status=$?"'
 check "... with the usage status 2" tmux_wait_for '^status=2$'
-tmux_type 'exit 0'
-tmux_send Enter
+type_enter 'exit 0'
 check "the pushing session ends with status 0" \
 	bash -c '[ "$1" = 0 ]' _ "$(tmux_wait_exit)"
 
 # --- what landed in the registry ------------------------------------------------
 
 pushed=$TEST_TMP/pushed.json
-if skopeo inspect --config --tls-verify=false "docker://$ref" >"$pushed" 2>"$TEST_TMP/skopeo.err"; then
-	ok "skopeo finds $ref in the registry"
-else
-	not_ok "skopeo finds $ref in the registry"
-	sed 's/^/#   /' "$TEST_TMP/skopeo.err"
-fi
+check "skopeo finds $ref in the registry" \
+	bash -c 'skopeo inspect --config --tls-verify=false "docker://$1" >"$2"' _ \
+	"$ref" "$pushed"
 orig=$(podman_t image inspect "$IMG_BOOKWORM" --format '{{json .Config}}' | config_of)
 got=$(jq '.config' "$pushed" 2>/dev/null | config_of)
-if [ -n "$got" ] && [ "$got" = "$orig" ]; then
-	ok "the pushed config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)"
-else
-	not_ok "the pushed config equals the original's"
-	diff <(echo "$orig") <(echo "$got") | sed 's/^/#   /'
-fi
+expect_same "the pushed config equals the original's (Env Cmd Entrypoint WorkingDir User Labels)" \
+	"$orig" "$got"
 check "the pushed config has no LD_PRELOAD, PAKS_ or /dev/.paks" \
 	bash -c '! jq -c .config "$1" | grep -Eq "LD_PRELOAD|PAKS_|/dev/\\.paks"' _ "$pushed"
 layer=$(podman_t image diff "$ref" 2>&1)
@@ -153,22 +119,19 @@ tmux_start pull "$PAKS" run --name "$ctr-pull" "${store_args[@]}" "$ref"
 check "paks run pulls the reference and shows the pull's progress" \
 	tmux_wait_for 'Writing manifest|Copying blob' 120
 check "the pulled session starts" shell_ready 120
-tmux_type 'cat /root/moved.txt'
-tmux_send Enter
+type_enter 'cat /root/moved.txt'
 check "the file made before the push is there" tmux_wait_for "^$mark$"
 
 # --- #export -----------------------------------------------------------------------
 
 archive=work-saved_v1.tar
-tmux_type '#export'
-tmux_send Enter
+type_enter '#export'
 check "#export reports the archive" tmux_wait_for "^Exported $saved to $launch/$archive" 180
 check "the archive is in the launch directory" test -s "$launch/$archive"
 check "no temporary file is left in the launch directory" \
 	bash -c '! ls -A "$1" | grep -q "^\.paks-export"' _ "$launch"
 
-tmux_type '#export nodir/x.tar'
-tmux_send Enter
+type_enter '#export nodir/x.tar'
 check "#export into a missing directory fails" \
 	tmux_wait_for "^paks: host path 'nodir/x.tar'"
 check "... and writes nothing" test ! -e "$launch/nodir"
@@ -178,21 +141,18 @@ if mount -t tmpfs -o ro,size=1m paks-test-ro "$launch/ro" 2>/dev/null &&
 	mount -t tmpfs -o size=2m paks-test-small "$launch/small" 2>/dev/null; then
 	cleanup_add umount "$launch/ro"
 	cleanup_add umount "$launch/small"
-	tmux_type '#export ro/x.tar'
-	tmux_send Enter
+	type_enter '#export ro/x.tar'
 	check "#export on a read-only file system fails" \
 		tmux_wait_for '^paks: cannot write in .*/ro: Read-only'
-	tmux_type '#export small/x.tar'
-	tmux_send Enter
+	type_enter '#export small/x.tar'
 	check "#export that runs out of space fails" \
 		tmux_wait_for '^paks: export failed; nothing was written to .*/small/x.tar' 180
 	check "... and leaves no partial archive, not even a temporary one" \
 		bash -c '[ -z "$(ls -A "$1")" ]' _ "$launch/small"
 else
-	ok "# SKIP read-only and full file systems (cannot mount tmpfs here)"
+	skip "read-only and full file systems (cannot mount tmpfs here)"
 fi
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'exit'
 tmux_wait_exit >/dev/null
 
 other_store store2
@@ -203,43 +163,33 @@ check "the loaded image has the same file" \
 	"$store_root" "$store_runroot" "$saved" "$mark"
 loaded_cfg=$(podman_t --root "$store_root" --runroot "$store_runroot" image inspect "$saved" \
 	--format '{{json .Config}}' 2>/dev/null | config_of)
-if [ -n "$loaded_cfg" ] && [ "$loaded_cfg" = "$orig" ]; then
-	ok "the exported config equals the original's"
-else
-	not_ok "the exported config equals the original's"
-	diff <(echo "$orig") <(echo "$loaded_cfg") | sed 's/^/#   /'
-fi
+expect_same "the exported config equals the original's" "$orig" "$loaded_cfg"
 
 # paks run FILE: one command on the other machine.
 other_store store3
 tmux_start runfile "$PAKS" run --name "$ctr-file" "${store_args[@]}" "$archive"
 check "paks run of the archive starts a shell" shell_ready 120
-tmux_type 'cat /root/moved.txt'
-tmux_send Enter
+type_enter 'cat /root/moved.txt'
 check "paks run of the archive has the file" tmux_wait_for "^$mark$"
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'exit'
 tmux_wait_exit >/dev/null
 
 # --- a remote engine is refused at start ----------------------------------------
 
-out=$(CONTAINER_HOST=ssh://nobody@remote.invalid/run/podman/podman.sock \
-	"$PAKS" run --container-tech podman "$IMG_BOOKWORM" 2>&1 </dev/null)
-rc=$?
-if [ $rc -eq 1 ] && echo "$out" | grep -q '^paks: .*remote'; then
-	ok "CONTAINER_HOST=ssh://... is refused at start"
-else
-	not_ok "CONTAINER_HOST=ssh://... is refused at start (exit $rc: $out)"
-fi
-out=$("$PAKS" run --container-tech podman \
+# refused_remote CMD...: CMD exits 1 with a "paks: ... remote" line.
+refused_remote() {
+	local out rc=0
+	out=$("$@" 2>&1 </dev/null) || rc=$?
+	echo "exit $rc: $out"
+	[ $rc -eq 1 ] && grep -q '^paks: .*remote' <<<"$out"
+}
+check "CONTAINER_HOST=ssh://... is refused at start" refused_remote \
+	env CONTAINER_HOST=ssh://nobody@remote.invalid/run/podman/podman.sock \
+	"$PAKS" run --container-tech podman "$IMG_BOOKWORM"
+check "--engine-arg=--url=ssh://... is refused at start" refused_remote \
+	"$PAKS" run --container-tech podman \
 	--engine-arg=--url=ssh://nobody@remote.invalid/run/podman/podman.sock \
-	"$IMG_BOOKWORM" 2>&1 </dev/null)
-rc=$?
-if [ $rc -eq 1 ] && echo "$out" | grep -q '^paks: .*remote'; then
-	ok "--engine-arg=--url=ssh://... is refused at start"
-else
-	not_ok "--engine-arg=--url=ssh://... is refused at start (exit $rc: $out)"
-fi
+	"$IMG_BOOKWORM"
 
 wait_no_container "$ctr-"
 finish

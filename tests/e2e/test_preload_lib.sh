@@ -26,34 +26,20 @@ fi
 # --- the ELF file ------------------------------------------------------------
 
 exported=$(nm -D --defined-only "$LIB" | awk 'NF >= 3 { print $3 }')
-if [ -z "$exported" ]; then
-	ok "nm -D --defined-only: no exported symbols"
-else
-	not_ok "nm -D --defined-only: no exported symbols (found: $(printf '%s' "$exported" | tr '\n' ' '))"
-fi
+check "nm -D --defined-only: no exported symbols" test -z "$exported"
 
 glibc_max=$(objdump -T "$LIB" | grep -o 'GLIBC_[0-9][0-9.]*' |
 	sed 's/GLIBC_//' | sort -uV | tail -n 1)
-if [ -n "$glibc_max" ] &&
-	[ "$(printf '%s\n2.17\n' "$glibc_max" | sort -V | tail -n 1)" = 2.17 ]; then
-	ok "highest GLIBC_ version needed is $glibc_max (<= 2.17)"
-else
-	not_ok "highest GLIBC_ version needed is <= 2.17 (found: ${glibc_max:-none})"
-fi
+check "highest GLIBC_ version needed is ${glibc_max:-none} (<= 2.17)" \
+	bash -c '[ -n "$1" ] &&
+		[ "$(printf "%s\n2.17\n" "$1" | sort -V | tail -n 1)" = 2.17 ]' _ \
+	"$glibc_max"
 
 needed=$(objdump -p "$LIB" | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' ')
-if [ "$needed" = "libc.so.6 " ]; then
-	ok "DT_NEEDED is libc.so.6 only"
-else
-	not_ok "DT_NEEDED is libc.so.6 only (found: $needed)"
-fi
+check "DT_NEEDED is libc.so.6 only" test "$needed" = "libc.so.6 "
 
 others=$(ldd "$LIB" | grep -Ev '^\s*(linux-vdso|/lib.*/ld-linux|libc\.so\.6)' || true)
-if [ -z "$others" ]; then
-	ok "ldd shows libc only"
-else
-	not_ok "ldd shows libc only (also: $(printf '%s' "$others" | tr '\n' ' '))"
-fi
+check "ldd shows libc only" test -z "$others"
 
 # --- inert where it must be ----------------------------------------------------
 
@@ -76,12 +62,9 @@ for img in "$IMG_BULLSEYE" "$IMG_BOOKWORM"; do
 	short=${img##*/}
 	out=$(podman_preload "$img" bash -c "$inert_script" 2>"$TEST_TMP/err")
 	err=$(cat "$TEST_TMP/err")
-	if [ "$out" = $'ok\n/etc\npiped-ok' ] && [ -z "$err" ]; then
-		ok "$short: loads silently; bash -c, ls and a piped script are untouched"
-	else
-		not_ok "$short: loads silently; bash -c, ls and a piped script are untouched"
-		printf '%s\n' "$out" "$err" | sed 's/^/#   /' | head -n 20
-	fi
+	check "$short: loads silently; bash -c, ls and a piped script are untouched" \
+		bash -c '[ "$1" = "$2" ] && [ -z "$3" ]' _ "$out" \
+		$'ok\n/etc\npiped-ok' "$err"
 done
 
 # Another readline program (python3 links libreadline itself): its '#' line
@@ -89,17 +72,13 @@ done
 if command -v python3 >/dev/null && python3 -c 'import readline' 2>/dev/null; then
 	tmux_start py /usr/bin/env LD_PRELOAD="$LIB" PAKS_DIR="$rt" \
 		python3 -q -i
-	if tmux_wait_for '^>>> ' &&
-		tmux_type '#help' && tmux_send Enter &&
-		tmux_type 'print(6 * 7)' && tmux_send Enter &&
-		tmux_wait_for '^42$' && ! tmux_screen | grep -q 'paks:'; then
-		ok "python3 -i with readline: '#help' stays a Python comment"
-	else
-		not_ok "python3 -i with readline: '#help' stays a Python comment"
-	fi
+	tmux_wait_for '^>>> ' && type_enter '#help' && type_enter 'print(6 * 7)'
+	expect_screen "python3 -i with readline: '#help' stays a Python comment" \
+		'^42$'
+	expect_no_screen "python3 -i with readline: nothing of paks shows" 'paks:'
 	tmux_stop py
 else
-	echo "# skipped: no python3 with readline on this machine"
+	skip "python3 -i with readline (no python3 with readline on this machine)"
 fi
 
 # --- an interactive bash whose host is not running -----------------------------
@@ -111,74 +90,57 @@ tmux_start shell "podman run --rm -it --name $name_prefix-shell \
 	-v $rt:/dev/.paks -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
 	-e PAKS_DIR=/dev/.paks $IMG_BOOKWORM bash; echo podman-exit=\$?; sleep 600"
 
-# type_line LINE WAIT-REGEX DESC: type LINE, ok when WAIT-REGEX shows up.
-type_line() {
-	tmux_type "$1"
-	tmux_send Enter
-	if tmux_wait_for "$2"; then ok "$3"; else not_ok "$3"; fi
-}
-
 if ! tmux_wait_for "$prompt" 60; then
 	not_ok "bookworm: interactive bash starts with the preload"
 	finish
 fi
 ok "bookworm: interactive bash starts with the preload"
-type_line 'echo hi-$((6 * 7))' '^hi-42$' "an ordinary line runs normally"
+type_enter 'echo hi-$((6 * 7))'
+expect_screen "an ordinary line runs normally" '^hi-42$'
 
 # No req FIFO at all (the runtime dir has been emptied).
-type_line '#help' "^$host_msg\$" "'#help' without a req FIFO: one line saying the host is not running"
-type_line 'echo "st=$?"; history 2 | head -n 1' '^ +[0-9]+ +#help$' \
-	"the '#help' line is in history"
-if tmux_screen | grep -q '^st=1$'; then
-	ok "\$? is 1 after the failed '#help'"
-else
-	not_ok "\$? is 1 after the failed '#help'"
-fi
+type_enter '#help'
+expect_screen "'#help' without a req FIFO: one line saying the host is not running" "^$host_msg\$"
+type_enter 'echo "st=$?"; history 2 | head -n 1'
+expect_screen "the '#help' line is in history" '^ +[0-9]+ +#help$'
+expect_screen "\$? is 1 after the failed '#help'" '^st=1$'
 
 # A req FIFO nobody has open: ENXIO.
 mkfifo -m 600 "$rt/req"
 tmux_send C-l
-type_line '#help again' "^$host_msg\$" "'#help' with an unread req FIFO: the same message"
-type_line 'echo still-$((40 + 2))' '^still-42$' "the shell keeps working"
+type_enter '#help again'
+expect_screen "'#help' with an unread req FIFO: the same message" "^$host_msg\$"
+type_enter 'echo still-$((40 + 2))'
+expect_screen "the shell keeps working" '^still-42$'
 
 # '#' text on a continuation line or in `read -e` belongs to the shell.
 tmux_send C-l
-tmux_type 'cat <<EOF'
-tmux_send Enter
-tmux_type '#include <stdio.h>'
-tmux_send Enter
-type_line 'EOF' '^#include <stdio.h>$' "a here-document with a '#include' line"
-tmux_type 'read -e x'
-tmux_send Enter
-type_line '#help from read' '^#help from read$' "typing into read -e"
-type_line 'echo "x=$x" marker-$((1 + 1))' '^x=#help from read marker-2$' \
-	"read -e got the '#' line as data"
-tmux_type "bash -c 'read -e -p \"ro> \" y; echo \"y=\$y\"'"
-tmux_send Enter
-if tmux_wait_for '^ro> ' && tmux_type '#help nonint' && tmux_send Enter &&
-	tmux_wait_for '^y=#help nonint$'; then
-	ok "a non-interactive bash's read -e got the '#' line as data"
-else
-	not_ok "a non-interactive bash's read -e got the '#' line as data"
-fi
-if tmux_screen | grep -q '^#include <stdio.h>$' &&
-	! tmux_screen | grep -q '^paks:'; then
-	ok "a here-document's '#include' and read -e's '#help' lines are not paks commands"
-else
-	not_ok "a here-document's '#include' and read -e's '#help' lines are not paks commands"
-fi
+type_enter 'cat <<EOF'
+type_enter '#include <stdio.h>'
+type_enter 'EOF'
+expect_screen "a here-document with a '#include' line" '^#include <stdio.h>$'
+type_enter 'read -e x'
+type_enter '#help from read'
+expect_screen "typing into read -e" '^#help from read$'
+type_enter 'echo "x=$x" marker-$((1 + 1))'
+expect_screen "read -e got the '#' line as data" '^x=#help from read marker-2$'
+type_enter "bash -c 'read -e -p \"ro> \" y; echo \"y=\$y\"'"
+tmux_wait_for '^ro> ' && type_enter '#help nonint'
+expect_screen "a non-interactive bash's read -e got the '#' line as data" \
+	'^y=#help nonint$'
+expect_screen "the here-document's '#include' line is still on screen" \
+	'^#include <stdio.h>$'
+expect_no_screen "a here-document's '#include' and read -e's '#help' lines are not paks commands" \
+	'^paks:'
 
 # Tab on a '#' line with no host: no message, the line stays editable.
 tmux_send C-l
 tmux_type '#he'
 tmux_send Tab
 tmux_send C-u
-type_line 'echo tab-$((2 * 3))' '^tab-6$' "Tab on a '#' line without a host"
-if ! tmux_screen | grep -q 'paks:'; then
-	ok "Tab without a host prints nothing"
-else
-	not_ok "Tab without a host prints nothing"
-fi
+type_enter 'echo tab-$((2 * 3))'
+expect_screen "Tab on a '#' line without a host" '^tab-6$'
+expect_no_screen "Tab without a host prints nothing" 'paks:'
 
 # A req FIFO that is read by a process that never serves: the host "did not
 # answer", and the request's FIFO pair is removed again.
@@ -186,9 +148,10 @@ sleep 600 <>"$rt/req" &
 holder=$!
 cleanup_add kill "$holder"
 tmux_send C-l
-type_line '#help stuck' '^paks: the paks host did not answer$' \
-	"'#help' with a host that never answers: one line, then the prompt"
-type_line 'echo after-$((5 + 5))' '^after-10$' "the shell keeps working after that"
+type_enter '#help stuck'
+expect_screen "'#help' with a host that never answers: one line, then the prompt" '^paks: the paks host did not answer$'
+type_enter 'echo after-$((5 + 5))'
+expect_screen "the shell keeps working after that" '^after-10$'
 kill "$holder" 2>/dev/null
 left=
 for f in "$rt"/* "$rt"/.[!.]*; do
@@ -197,30 +160,22 @@ for f in "$rt"/* "$rt"/.[!.]*; do
 	*) left+="${f##*/} " ;;
 	esac
 done
-if [ -z "$left" ]; then
-	ok "no FIFO or other file left in the runtime directory"
-else
-	not_ok "no FIFO or other file left in the runtime directory (found: $left)"
-fi
+check "no FIFO or other file left in the runtime directory" test -z "$left"
 
 # Nested interactive bash: same behaviour one level down.
 tmux_send C-l
-tmux_type 'bash'
-tmux_send Enter
-type_line 'echo level=$SHLVL' '^level=2$' "a nested bash starts"
-type_line '#help nested' "^$host_msg\$" "nested bash: '#help' gives the same message"
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'bash'
+type_enter 'echo level=$SHLVL'
+expect_screen "a nested bash starts" '^level=2$'
+type_enter '#help nested'
+expect_screen "nested bash: '#help' gives the same message" "^$host_msg\$"
+type_enter 'exit'
 tmux_send C-l
-type_line 'echo level=$SHLVL' '^level=1$' "back in the outer bash"
+type_enter 'echo level=$SHLVL'
+expect_screen "back in the outer bash" '^level=1$'
 
-tmux_type 'exit'
-tmux_send Enter
-if tmux_wait_for '^podman-exit=0$' 120; then
-	ok "the shell exits normally (status 0)"
-else
-	not_ok "the shell exits normally (status 0)"
-fi
+type_enter 'exit'
+expect_screen "the shell exits normally (status 0)" '^podman-exit=0$' 120
 tmux_stop shell
 wait_no_container "$name_prefix"
 

@@ -46,16 +46,10 @@ pane_cmd() {
 		"$TEST_TMP/$name.stty"
 }
 
-# wait_line REGEX DESC: ok when REGEX shows up on the screen.
-wait_line() {
-	if tmux_wait_for "$1"; then ok "$2"; else not_ok "$2"; fi
-}
-
 # The terminal after paks ended: canonical mode and echo are back on.
 check_stty() {
 	local name=$1 f=$TEST_TMP/$1.stty
-	local deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	while [ ! -s "$f" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+	poll_until "$TMUX_WAIT_TIMEOUT" test -s "$f"
 	if grep -Eq '(^| )icanon( |$)' "$f" && grep -Eq '(^| )echo( |$)' "$f" &&
 		grep -Eq '(^| )icrnl( |$)' "$f"; then
 		ok "$name: terminal sane after paks ended (icanon echo icrnl)"
@@ -80,32 +74,28 @@ session() {
 	cleanup_add image_gone "$img2"
 
 	tmux_start "$name" "$(pane_cmd "$name" "$PAKS" run "$@")"
-	wait_line "$prompt_re" "$name: the shell prompt appears"
+	expect_screen "$name: the shell prompt appears" "$prompt_re"
 
 	# A typo fixed with Backspace: the shell's line is what counts.
 	tmux_type "#sabe"
 	tmux_send BSpace BSpace
-	tmux_type "ve $img1"
-	tmux_send Enter
-	wait_line "^Saved $img1" "$name: #save with a corrected typo ran"
+	type_enter "ve $img1"
+	expect_screen "$name: #save with a corrected typo ran" "^Saved $img1"
 	check "$name: the image $img1 exists" podman_t image exists "$img1"
 
 	if [ "$history" = yes ]; then
 		# Up recalls the #save; edit its tag: the edited line runs.
 		tmux_send Up
 		tmux_send BSpace BSpace BSpace
-		tmux_type "two"
-		tmux_send Enter
-		wait_line "^Saved $img2" "$name: #save recalled with Up and edited ran"
+		type_enter "two"
+		expect_screen "$name: #save recalled with Up and edited ran" "^Saved $img2"
 		check "$name: the image $img2 exists" podman_t image exists "$img2"
 	fi
 
-	tmux_type "#envload ptyenv"
-	tmux_send Enter
-	tmux_type 'echo "[$V]" ENV-DONE'
-	tmux_send Enter
-	wait_line "^\[a b \"c\" 'd'\] ENV-DONE" \
-		"$name: #envload exported a value with spaces and quotes"
+	type_enter "#envload ptyenv"
+	type_enter 'echo "[$V]" ENV-DONE'
+	expect_screen "$name: #envload exported a value with spaces and quotes" \
+		"^\[a b \"c\" 'd'\] ENV-DONE"
 	if tmux_history | grep -q -e '/dev/.paks' -e "^.*#.*V=a b"; then
 		not_ok "$name: no injected line or value visible on screen"
 		_t_screen_dump
@@ -114,37 +104,29 @@ session() {
 	fi
 
 	# Ctrl-C typed while a command runs cancels it.
-	tmux_type "#ptyslow"
-	tmux_send Enter
-	wait_line '^ptyslow-started' "$name: a slow command started"
+	type_enter "#ptyslow"
+	expect_screen "$name: a slow command started" '^ptyslow-started'
 	tmux_send C-c
-	tmux_type 'echo CANCEL-$((40+2))'
-	tmux_send Enter
-	wait_line '^CANCEL-42' "$name: Ctrl-C cancelled the running command"
+	type_enter 'echo CANCEL-$((40+2))'
+	expect_screen "$name: Ctrl-C cancelled the running command" '^CANCEL-42'
 
 	# An ordinary comment and a line with "exit" in it stay the shell's.
-	tmux_type '# just a comment'
-	tmux_send Enter
-	tmux_type 'echo exit; echo STILL-$((6*7))'
-	tmux_send Enter
-	wait_line '^STILL-42' "$name: 'echo exit' does not end the session"
+	type_enter '# just a comment'
+	type_enter 'echo exit; echo STILL-$((6*7))'
+	expect_screen "$name: 'echo exit' does not end the session" '^STILL-42'
 
 	# Relative container paths start from the shell's directory.
-	tmux_type 'cd /etc'
-	tmux_send Enter
-	tmux_type "#cp hostname host:cp-$name"
-	tmux_send Enter
-	wait_line "^copied hostname" "$name: #cp ran in the shell's directory"
+	type_enter 'cd /etc'
+	type_enter "#cp hostname host:cp-$name"
+	expect_screen "$name: #cp ran in the shell's directory" "^copied hostname"
 	check "$name: #cp copied /etc/hostname" test -s "$TEST_TMP/cp-$name"
 
 	_t_tmux resize-window -t "$name" -x 120 -y 40
-	tmux_type 'stty size'
-	tmux_send Enter
-	wait_line '^40 120$' "$name: the new window size reaches the container"
+	type_enter 'stty size'
+	expect_screen "$name: the new window size reaches the container" '^40 120$'
 
-	tmux_type 'exit 3'
-	tmux_send Enter
-	wait_line '^paks-exit=3$' "$name: the shell's exit status passes through"
+	type_enter 'exit 3'
+	expect_screen "$name: the shell's exit status passes through" '^paks-exit=3$'
 	check_stty "$name"
 	tmux_stop "$name"
 }
@@ -162,11 +144,11 @@ kill_session() {
 	local name=$1 pid ctr
 	shift
 	tmux_start "$name" "$(pane_cmd "$name" "$PAKS" run "$@")"
-	wait_line "$prompt_re" "$name: the shell prompt appears"
+	expect_screen "$name: the shell prompt appears" "$prompt_re"
 	pid=$(cat "$TEST_TMP/$name.pid")
 	ctr=$(container_of "$pid")
 	kill -TERM "$pid"
-	wait_line '^paks-exit=143$' "$name: SIGTERM ends paks with status 143"
+	expect_screen "$name: SIGTERM ends paks with status 143" '^paks-exit=143$'
 	check_stty "$name"
 	if [ -n "$ctr" ]; then
 		wait_no_container "$ctr"

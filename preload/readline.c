@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The preload's entry point.  A constructor that only checks: PAKS_DIR is
- * set and this process is a bash whose readline symbols are reachable; then
- * it chains readline's startup hook.  On the first prompt of an interactive
- * shell (readline initialised, the user's inputrc and .bashrc bindings
- * read) it wraps accept-line and operate-and-get-next in every keymap and
- * in readline's function map, so a '#command' line is first accepted
- * exactly as bash would (history, display) and then run on the host.
- * Child programs inherit LD_PRELOAD and stay untouched: they have no bash
- * symbols, or are not interactive, or never call readline.
+ * The preload's entry point and its grip on readline.  A constructor that
+ * only checks: PAKS_DIR is set and this process is a bash whose readline
+ * symbols are reachable; then it chains readline's rl_startup_hook.  On the
+ * first prompt of an interactive shell (readline initialised, the user's
+ * inputrc and .bashrc bindings read) it wraps accept-line and
+ * operate-and-get-next in every keymap and in readline's function map, so
+ * a '#command' line is first accepted exactly as bash would (history,
+ * display) and then run on the host.  Child programs inherit LD_PRELOAD and
+ * stay untouched: they have no bash symbols, or are not interactive, or
+ * never call readline.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,18 +22,18 @@
 #include "words.h"
 
 static char paks_dir[PATH_MAX];
-static rl_hook_func_t *prev_startup_hook;
+static rl_hook_func_t *prev_startup;
 static rl_command_func_t *orig_accept_line;
 static rl_command_func_t *orig_operate;
 static int patched;
 static int busy;
 
-const char *hook_dir(void)
+const char *readline_dir(void)
 {
 	return paks_dir;
 }
 
-int hook_pending_signal(void)
+int readline_pending_signal(void)
 {
 	if (rl_pending_signal)
 		return rl_pending_signal();
@@ -41,7 +42,7 @@ int hook_pending_signal(void)
 	return 0;
 }
 
-int hook_consume_signal(void)
+int readline_consume_signal(void)
 {
 	if (!&_rl_caught_signal)
 		return 0;
@@ -52,7 +53,7 @@ int hook_consume_signal(void)
 /* A paks command only at the primary prompt: the same text on a PS2
  * continuation line (a here-document's "#include", a quoted string) or in
  * `read -e` belongs to the shell. */
-int hook_at_primary_prompt(void)
+int readline_at_primary_prompt(void)
 {
 	if (&executing_builtin && executing_builtin)
 		return 0;
@@ -67,7 +68,7 @@ static int is_paks_line(void)
 	if (!rl_line_buffer || rl_end < 0)
 		return 0;
 	return words_is_command(rl_line_buffer, (size_t)rl_end) &&
-	       hook_at_primary_prompt();
+	       readline_at_primary_prompt();
 }
 
 struct answer {
@@ -195,10 +196,10 @@ static void patch_all(void)
 }
 
 /* readline calls this at the start of every readline(), after its own
- * initialisation and the inputrc.  bash itself only borrows the hook for
- * re-editing a line (bash_re_edit saves and restores it), so the chained
+ * initialisation and the inputrc.  bash itself only borrows rl_startup_hook
+ * for re-editing a line (bash_re_edit saves and restores it), so the chained
  * value is normally NULL. */
-static int startup_hook(void)
+static int on_startup(void)
 {
 	int saved_errno = errno;
 
@@ -208,7 +209,7 @@ static int startup_hook(void)
 		complete_install();
 	}
 	errno = saved_errno;
-	return prev_startup_hook ? prev_startup_hook() : 0;
+	return prev_startup ? prev_startup() : 0;
 }
 
 static int bash_with_readline(void)
@@ -220,7 +221,7 @@ static int bash_with_readline(void)
 	       rl_completion_matches;
 }
 
-__attribute__((constructor)) static void hook_init(void)
+__attribute__((constructor)) static void readline_init(void)
 {
 	int saved_errno = errno;
 	const char *dir = getenv(PAKS_ENV_DIR);
@@ -232,8 +233,8 @@ __attribute__((constructor)) static void hook_init(void)
 	if (n >= sizeof(paks_dir) - PAKS_CHANNEL_ID_MAX - 8)
 		goto out;
 	memcpy(paks_dir, dir, n + 1);
-	prev_startup_hook = rl_startup_hook;
-	rl_startup_hook = startup_hook;
+	prev_startup = rl_startup_hook;
+	rl_startup_hook = on_startup;
 out:
 	errno = saved_errno;
 }

@@ -20,11 +20,12 @@
 
 #include <dirent.h>
 #include <elf.h>
-#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,45 +98,59 @@ static void apply_env(const char *dir)
 	free(home_copy);
 }
 
-/* Look NAME (or a number) up in the container's passwd/group file: the
- * launcher is static, so it reads the files itself rather than via NSS. */
-static int lookup_id(const char *file, const char *name, long *id, long *gid,
-		     char *home, size_t homelen)
+/* NAME, or a number as the engines' --user takes it. */
+static int parse_id(const char *name, long *num)
 {
-	FILE *f = fopen(file, "re");
-	char line[4096];
 	char *end;
-	long num = strtol(name, &end, 10);
-	int numeric = *name && *end == '\0';
 
-	if (!f)
-		return numeric ? (*id = num, 0) : -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *field[7] = {0};
-		char *p = line;
-		int n = 0;
-		line[strcspn(line, "\n")] = '\0';
-		while (n < 7 && p) {
-			field[n++] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = '\0';
-		}
-		if (n < 3)
-			continue;
-		if (strcmp(field[0], name) == 0 ||
-		    (numeric && strtol(field[2], NULL, 10) == num)) {
-			*id = strtol(field[2], NULL, 10);
-			if (gid && n >= 4)
-				*gid = strtol(field[3], NULL, 10);
-			if (home && n >= 6)
-				snprintf(home, homelen, "%s", field[5]);
+	*num = strtol(name, &end, 10);
+	return *name && *end == '\0';
+}
+
+/* Look NAME (or a number) up in the image's /etc/passwd.  The launcher is
+ * static, so it reads the file with fgetpwent(3) rather than through NSS. */
+static int lookup_user(const char *name, long *uid, long *gid, char *home,
+		       size_t homelen)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	long num;
+	int numeric = parse_id(name, &num);
+
+	while (f && (pw = fgetpwent(f))) {
+		if (strcmp(pw->pw_name, name) == 0 ||
+		    (numeric && (long)pw->pw_uid == num)) {
+			*uid = (long)pw->pw_uid;
+			*gid = (long)pw->pw_gid;
+			snprintf(home, homelen, "%s", pw->pw_dir);
 			fclose(f);
 			return 0;
 		}
 	}
-	fclose(f);
-	return numeric ? (*id = num, 0) : -1;
+	if (f)
+		fclose(f);
+	return numeric ? (*uid = num, 0) : -1;
+}
+
+/* The same for a group in the image's /etc/group, with fgetgrent(3). */
+static int lookup_group(const char *name, long *gid)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *gr;
+	long num;
+	int numeric = parse_id(name, &num);
+
+	while (f && (gr = fgetgrent(f))) {
+		if (strcmp(gr->gr_name, name) == 0 ||
+		    (numeric && (long)gr->gr_gid == num)) {
+			*gid = (long)gr->gr_gid;
+			fclose(f);
+			return 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return numeric ? (*gid = num, 0) : -1;
 }
 
 static void chown_tree(const char *dir, uid_t uid, gid_t gid)
@@ -163,26 +178,15 @@ static void chown_tree(const char *dir, uid_t uid, gid_t gid)
 static int set_groups(const char *user, gid_t gid)
 {
 	FILE *f = fopen("/etc/group", "re");
+	struct group *gr;
 	gid_t groups[64];
 	size_t n = 0;
-	char line[4096];
 
 	groups[n++] = gid;
-	while (f && n < 64 && fgets(line, sizeof(line), f)) {
-		char *name = line, *save = NULL, *members, *gidp;
-		line[strcspn(line, "\n")] = '\0';
-		if (!(gidp = strchr(name, ':')) ||
-		    !(gidp = strchr(gidp + 1, ':')))
-			continue;
-		gidp++;
-		members = strchr(gidp, ':');
-		if (!members)
-			continue;
-		*members++ = '\0';
-		for (char *m = strtok_r(members, ",", &save); m && n < 64;
-		     m = strtok_r(NULL, ",", &save)) {
-			if (strcmp(m, user) == 0)
-				groups[n++] = (gid_t)strtol(gidp, NULL, 10);
+	while (f && n < 64 && (gr = fgetgrent(f))) {
+		for (char **m = gr->gr_mem; m && *m && n < 64; m++) {
+			if (strcmp(*m, user) == 0)
+				groups[n++] = gr->gr_gid;
 		}
 	}
 	if (f)
@@ -201,13 +205,12 @@ static int become_user(const char *spec, const char *dir)
 	colon = strchr(user, ':');
 	if (colon)
 		*colon++ = '\0';
-	if (lookup_id("/etc/passwd", user, &uid, &gid, home, sizeof(home)) <
-	    0) {
+	if (lookup_user(user, &uid, &gid, home, sizeof(home)) < 0) {
 		fprintf(stderr, "paks: no user '%s' in the container\n", user);
 		return -1;
 	}
 	if (colon && *colon) {
-		if (lookup_id("/etc/group", colon, &g, NULL, NULL, 0) < 0) {
+		if (lookup_group(colon, &g) < 0) {
 			fprintf(stderr,
 				"paks: no group '%s' in the "
 				"container\n",
