@@ -112,13 +112,6 @@ host_bad 2 path a b
 PROMPT_RE='^root@[^ ]+:[^ ]*# ?$'
 _n=0
 
-poll() {
-	local deadline=$((SECONDS + TMUX_WAIT_TIMEOUT))
-	until "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
-}
 _section() {
 	tmux_history | sed -n "/^BEGIN-$_n\$/,\$p" | sed 1d |
 		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
@@ -134,12 +127,10 @@ _at_prompt() { # MIN
 run_line() {
 	_n=$((_n + 1))
 	OUT=""
-	tmux_type "echo BEGIN-$_n"
-	tmux_send Enter
-	poll _at_prompt 1 || return 1
-	tmux_type "$1"
-	tmux_send Enter
-	poll _at_prompt 2 || return 1
+	type_enter "echo BEGIN-$_n"
+	poll_until "$TMUX_WAIT_TIMEOUT" _at_prompt 1 || return 1
+	type_enter "$1"
+	poll_until "$TMUX_WAIT_TIMEOUT" _at_prompt 2 || return 1
 	OUT=$(_section | sed 1d | sed '$d')
 }
 
@@ -154,8 +145,7 @@ bad() {
 	fi
 	local out=$OUT rc
 	# Straight after the line, so $? is its status.
-	tmux_type "echo \"RC-$_n=\$?\""
-	tmux_send Enter
+	type_enter "echo \"RC-$_n=\$?\""
 	tmux_wait_for "^RC-$_n=[0-9]+\$" >/dev/null
 	rc=$(tmux_history | sed -n "s/^RC-$_n=\([0-9]*\)\$/\1/p" | tail -n 1)
 	after=$(snapshot)
@@ -174,9 +164,12 @@ bad() {
 
 cd "$launch" || exit 1
 tmux_start hostile "$PAKS" run "$IMG_BOOKWORM"
-tmux_type 'echo "SID=$PAKS_SESSION-$((6*7))"'
-tmux_send Enter
-if ! tmux_wait_for '^SID=[a-z0-9]+-42$' 90; then
+if ! shell_ready; then
+	not_ok "paks run started a shell"
+	finish
+fi
+type_enter 'echo "SID=$PAKS_SESSION-$((6*7))"'
+if ! tmux_wait_for '^SID=[a-z0-9]+-42$'; then
 	not_ok "paks run started a shell"
 	finish
 fi
@@ -231,8 +224,7 @@ bad '#envhost 1BAD'
 bad '#envhost NO_SUCH_HOST_VAR_HOSTILE'
 check "nothing ran on the host" test ! -e /tmp/pwn -a ! -e "$launch/x"
 
-tmux_type 'exit'
-tmux_send Enter
+type_enter 'exit'
 tmux_wait_exit 60 >/dev/null
 wait_no_container "paks-$SID"
 finish
