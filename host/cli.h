@@ -17,7 +17,7 @@ int cmd_config(int argc, char **argv);
 /* cmd-config.c, also for `paks env edit`: run editor (split on blanks, no
  * shell) on file and wait: 0, or -errno / -ECHILD with *err set when it
  * cannot start or does not exit 0. */
-int config_run_editor(const char *editor, const char *file, char **err);
+int edit_run_editor(const char *editor, const char *file, char **err);
 /* The effective editor from the settings file (malloc'd). */
 char *config_editor_command(void);
 int cmd_hooks(int argc, char **argv);

@@ -30,42 +30,6 @@ struct config_cmd {
 	const char *help;
 };
 
-/* Split the editor setting on blanks: "code --wait" -> {code, --wait}. */
-static void editor_argv(const char *editor, const char *file, struct strv *v)
-{
-	cleanup_free char *copy = xstrdup(editor);
-	char *save = NULL;
-
-	for (char *t = strtok_r(copy, " \t", &save); t;
-	     t = strtok_r(NULL, " \t", &save))
-		strv_push(v, t);
-	if (v->n == 0)
-		strv_push(v, "vi");
-	strv_push(v, file);
-}
-
-int config_run_editor(const char *editor, const char *file, char **err)
-{
-	struct strv argv = {0};
-	int status = 0, r;
-
-	editor_argv(editor, file, &argv);
-	r = proc_run_foreground(argv.v, &status);
-	if (r < 0)
-		*err = xasprintf("cannot run editor '%s': %s", argv.v[0],
-				 strerror(-r));
-	else if (WIFSIGNALED(status))
-		*err = xasprintf("editor '%s' was killed by signal %d",
-				 argv.v[0], WTERMSIG(status));
-	else if (WEXITSTATUS(status) != 0)
-		*err = xasprintf("editor '%s' exited with status %d", argv.v[0],
-				 WEXITSTATUS(status));
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		r = -ECHILD;
-	strv_free(&argv);
-	return r;
-}
-
 /* The effective settings, or the one-line error printed. */
 static int load_settings(struct settings *s, const char *path)
 {

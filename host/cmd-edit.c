@@ -8,6 +8,7 @@
  * stays as it was and the rejected copy is kept for the user.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +21,46 @@
 
 #include "cli.h"
 #include "log.h"
+#include "proc.h"
 #include "util.h"
 
 #define EDIT_MAX_SIZE (16 * 1024 * 1024)
+
+/* Split the editor setting on blanks: "code --wait" -> {code, --wait}. */
+static void editor_argv(const char *editor, const char *file, struct strv *v)
+{
+	cleanup_free char *copy = xstrdup(editor);
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save))
+		strv_push(v, t);
+	if (v->n == 0)
+		strv_push(v, "vi");
+	strv_push(v, file);
+}
+
+int edit_run_editor(const char *editor, const char *file, char **err)
+{
+	struct strv argv = {0};
+	int status = 0, r;
+
+	editor_argv(editor, file, &argv);
+	r = proc_run_foreground(argv.v, &status);
+	if (r < 0)
+		*err = xasprintf("cannot run editor '%s': %s", argv.v[0],
+				 strerror(-r));
+	else if (WIFSIGNALED(status))
+		*err = xasprintf("editor '%s' was killed by signal %d",
+				 argv.v[0], WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		*err = xasprintf("editor '%s' exited with status %d", argv.v[0],
+				 WEXITSTATUS(status));
+	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		r = -ECHILD;
+	strv_free(&argv);
+	return r;
+}
 
 /* A copy of text in the file's directory, hidden, 0600. */
 static char *make_copy(const char *target, const char *text, char **err)
@@ -77,7 +115,7 @@ static int edit_loop(const char *editor, const char *path, const char *target,
 		size_t len = 0;
 		int r;
 
-		if (config_run_editor(editor, copy, &err) < 0) {
+		if (edit_run_editor(editor, copy, &err) < 0) {
 			log_error("%s; %s is unchanged", err, path);
 			free(err);
 			unlink(copy);
