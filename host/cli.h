@@ -14,7 +14,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_config(int argc, char **argv);
-/* cmd-config.c, also for `paks env edit`: run editor (split on blanks, no
+/* cmd-edit.c, for both editors: run editor (split on blanks, no
  * shell) on file and wait: 0, or -errno / -ECHILD with *err set when it
  * cannot start or does not exit 0. */
 int edit_run_editor(const char *editor, const char *file, char **err);
