@@ -33,6 +33,8 @@
 
 #define PRELOAD_PUBLIC __attribute__((visibility("default")))
 
+extern char **environ;
+
 static int chan_fd = -1;
 static pid_t owner;
 static int lost;
@@ -53,6 +55,22 @@ static int parse_hint(const char *hint, int *fd)
 		return -1;
 	*fd = (int)n;
 	return 0;
+}
+
+/* Not unsetenv(): bash exports its own, which before the shell's
+ * variables exist does nothing, and bash imports environ right after. */
+static void drop_hint(void)
+{
+	size_t plen = strlen(PAKS_ENV_CHANNEL), k = 0;
+
+	for (size_t i = 0; environ && environ[i]; i++) {
+		if (strncmp(environ[i], PAKS_ENV_CHANNEL, plen) == 0 &&
+		    environ[i][plen] == '=')
+			continue;
+		environ[k++] = environ[i];
+	}
+	if (environ)
+		environ[k] = NULL;
 }
 
 void transport_take(void)
@@ -79,7 +97,7 @@ void transport_take(void)
 			chan_ino = st.st_ino;
 		}
 	}
-	unsetenv(PAKS_ENV_CHANNEL);
+	drop_hint();
 }
 
 int transport_fd(void)
