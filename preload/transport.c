@@ -41,6 +41,13 @@ static int lost;
 static dev_t chan_dev;
 static ino_t chan_ino;
 
+/* fstat() is a GLIBC_2.33 symbol (before, __fxstat): the system call
+ * itself loads on any glibc. */
+static int stat_fd(int fd, struct stat *st)
+{
+	return (int)syscall(SYS_fstat, fd, st);
+}
+
 /* "FD:PID" naming a socket this very process holds. */
 static int parse_hint(const char *hint, int *fd)
 {
@@ -81,7 +88,7 @@ void transport_take(void)
 
 	if (!hint)
 		return;
-	if (parse_hint(hint, &fd) == 0 && fstat(fd, &st) == 0 &&
+	if (parse_hint(hint, &fd) == 0 && stat_fd(fd, &st) == 0 &&
 	    S_ISSOCK(st.st_mode)) {
 		moved = fd >= PAKS_CHANNEL_FD_MIN
 			    ? fd
@@ -107,7 +114,7 @@ int transport_fd(void)
 	if (chan_fd < 0 || getpid() != owner)
 		return lost ? -ENXIO : -ENOTCONN;
 	/* The user may have reused the number (`exec 100>file`). */
-	if (fstat(chan_fd, &st) < 0 || st.st_dev != chan_dev ||
+	if (stat_fd(chan_fd, &st) < 0 || st.st_dev != chan_dev ||
 	    st.st_ino != chan_ino) {
 		chan_fd = -1;
 		lost = 1;
