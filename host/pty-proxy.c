@@ -54,11 +54,9 @@
 #define NEWLINE_MAX_MS	1000
 #define PROMPT_MAX_MS	1000
 #define HIDE_MAX_MS	2000
-/* The assignments go to `read` in lines this long (a terminal in
- * canonical mode takes 4095 bytes a line), and their echo, hidden, must
- * fit in the held output. */
-#define VARS_LINE_MAX 400
-#define VARS_MAX      (IOBUF_SIZE / 4)
+/* The assignments go to `read` as one line: a terminal in canonical mode
+ * takes 4095 bytes a line. */
+#define VARS_MAX 3900
 #define KILL_GRACE_MS	3000
 
 extern char **environ;
@@ -509,15 +507,17 @@ static int cancel_epoll(struct proxy *px)
 }
 
 /* Variables and the exit status reach the shell by typing, not through a
- * file that any process in the container could read: a line with no
- * values in it (it may land in history) reads the assignments from the
- * terminal with `read` until a line that is only END_MARK, and evals
- * them; the echo of both is hidden from the screen. */
+ * file that any process in the container could read: a short line with no
+ * values in it (it may land in history) reads one line from the terminal
+ * with `read` and evals it; that line, the assignments, is sent once the
+ * first one's echo shows, so it goes to `read` and not to the line editor
+ * or its history.  Each line ends in a random comment that marks the end
+ * of its echo, which is hidden.  The first line is short, so that the
+ * shell does not wrap it in the middle of its mark (zsh does). */
 static int build_injection(struct proxy *px, int status)
 {
 	unsigned char rnd[4] = {0};
 	char r[9];
-	struct buf script = {0};
 
 	if (px->vars.len > VARS_MAX)
 		return -E2BIG;
@@ -525,28 +525,17 @@ static int build_injection(struct proxy *px, int status)
 		rnd[0] = (unsigned char)now_ms();
 	snprintf(r, sizeof(r), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
 		 rnd[3]);
-	snprintf(px->mark, sizeof(px->mark), "#pc%s", r);
-	snprintf(px->end_mark, sizeof(px->end_mark), "pe%s", r);
+	snprintf(px->mark, sizeof(px->mark), "#m%.6s", r);
+	snprintf(px->end_mark, sizeof(px->end_mark), "#e%s", r);
 	buf_free(&px->inject);
 	buf_free(&px->feed);
-	/* The end mark is split in quotes here, so that this line's echo
-	 * never looks like the end of the feed's. */
 	buf_printf(&px->inject,
-		   " __paks_s=; while IFS= read -r __paks_l && "
-		   "[ \"$__paks_l\" != \"pe\"\"%s\" ]; do "
-		   "__paks_s=$__paks_s$__paks_l; done; eval \"$__paks_s\"; "
-		   "unset __paks_s __paks_l __paks_n; (exit %d) %s\r",
-		   r, status & 0xff, px->mark);
-	buf_printf(&script, "__paks_n=$(printf '\\n_'); __paks_n=${__paks_n%%_}; ");
-	buf_append(&script, px->vars.data, px->vars.len);
-	for (size_t off = 0; off < script.len; off += VARS_LINE_MAX) {
-		size_t k = script.len - off;
-		buf_append(&px->feed, script.data + off,
-			   k > VARS_LINE_MAX ? VARS_LINE_MAX : k);
-		buf_append(&px->feed, "\r", 1);
-	}
-	buf_printf(&px->feed, "%s\r", px->end_mark);
-	buf_free(&script);
+		   " read -r __paks;eval \"$__paks\";unset __paks;(exit %d)%s\r",
+		   status & 0xff, px->mark);
+	buf_printf(&px->feed,
+		   "__paks_n=$(printf '\\n_'); __paks_n=${__paks_n%%_}; ");
+	buf_append(&px->feed, px->vars.data, px->vars.len);
+	buf_printf(&px->feed, " unset __paks_n %s\r", px->end_mark);
 	return 0;
 }
 
@@ -635,8 +624,8 @@ static void run_command(struct proxy *px)
 		set_state(px, PX_WAIT_IDLE);
 	} else {
 		if (px->vars.len && !px->shutdown_sig)
-			emit_text(px, "paks: too many variables to type into "
-				      "this shell\n", 49);
+			emit_text(px, "paks: the variables are too long to "
+				      "type into this shell\n", 57);
 		set_state(px, PX_NORMAL);
 		release_held(px);
 		start_hold(px);
@@ -765,21 +754,22 @@ static void step(struct proxy *px)
 	case PX_HIDE:
 		if (held_has_echo(px, &end)) {
 			iobuf_drop(&px->held_out, end);
-			/* `read` runs now: the feed goes to it, not to the
-			 * line editor, and stays out of history. */
-			if (px->feed.len) {
-				forward(px, px->feed.data, px->feed.len);
-				buf_free(&px->feed);
-				snprintf(px->mark, sizeof(px->mark), "%s",
-					 px->end_mark);
-				set_state(px, PX_HIDE);
-				break;
-			}
 		} else if (in_state < HIDE_MAX_MS &&
 			   iobuf_space(&px->held_out) > 0 && !px->master_eof) {
 			break;
 		} else {
 			log_debug("pty: the injected line's echo was not seen");
+		}
+		/* `read` runs now: the feed goes to it, not to the line
+		 * editor, and stays out of history.  Sent even when the echo
+		 * was missed, or `read` would take the user's next line. */
+		if (px->feed.len) {
+			forward(px, px->feed.data, px->feed.len);
+			buf_free(&px->feed);
+			snprintf(px->mark, sizeof(px->mark), "%s",
+				 px->end_mark);
+			set_state(px, PX_HIDE);
+			break;
 		}
 		buf_free(&px->feed);
 		buf_free(&px->inject);

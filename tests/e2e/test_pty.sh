@@ -5,10 +5,12 @@
 # busybox ash (line editing, history) and on Debian's dash (no line editor:
 # the kernel's canonical mode edits and echoes): '#save' typed with a typo
 # fixed by Backspace saves the image, a '#save' recalled with Up and edited
-# runs the edited line, '#envload' exports a value with spaces and quotes
-# without showing it, a resize reaches `stty size`, `echo exit` does not end
-# the session, the exit status passes through, and the user's terminal is
-# sane after the shell exits and after paks is killed with SIGTERM; a
+# runs the edited line, '#envload' exports a value with spaces and quotes,
+# and one with a tab, a newline and a ^C, exactly and without showing them
+# or passing them through a file a watcher in the container could copy, a
+# resize reaches `stty size`, `echo exit` does not end the session, the
+# exit status passes through, and the user's terminal is sane after the
+# shell exits and after paks is killed with SIGTERM; a
 # relative path in '#cp' starts from the shell's current directory, and
 # Ctrl-C cancels a running command.
 #
@@ -34,7 +36,7 @@ EOF
 chmod +x "$XDG_CONFIG_HOME/paks/hooks/ptyslow"
 
 check "paks env add stores an environment" \
-	"$PAKS" env add ptyenv 'V=a b "c" '\''d'\'''
+	"$PAKS" env add ptyenv 'V=a b "c" '\''d'\''' "W=$(printf 'x\ty\nz\003q')"
 
 # The pane runs paks, then records its exit status and the terminal
 # settings it left behind, then stays open so the screen can be read.
@@ -106,11 +108,30 @@ session() {
 	tmux_send Enter
 	wait_line "^\[a b \"c\" 'd'\] ENV-DONE" \
 		"$name: #envload exported a value with spaces and quotes"
-	if tmux_history | grep -q -e '/dev/.paks' -e "^.*#.*V=a b"; then
+	tmux_type '[ "$W" = "$(printf '\''x\ty\nz\003q'\'')" ] && echo W-SAME'
+	tmux_send Enter
+	wait_line '^W-SAME' "$name: #envload exported a tab, a newline and a ^C exactly"
+	if tmux_history | grep -q -e '/dev/.paks' -e '__paks' -e "^.*#.*V=a b" \
+		-e '^x.y$'; then
 		not_ok "$name: no injected line or value visible on screen"
 		_t_screen_dump
 	else
 		ok "$name: no injected line or value visible on screen"
+	fi
+	# The values pass through no file that another process could read:
+	# a watcher in the container copies every file in the runtime
+	# directory while #envload runs.
+	tmux_type 'rm -f /tmp/stop; while [ ! -e /tmp/stop ]; do for f in /dev/.paks/*; do case $f in *.so | *launch) ;; *) cat "$f" ;; esac; done; done >/tmp/stolen 2>/dev/null &'
+	tmux_send Enter
+	tmux_type "#envload ptyenv"
+	tmux_send Enter
+	tmux_type 'touch /tmp/stop; wait; grep -c "c. .d" /tmp/stolen; echo "STOLEN-DONE"'
+	tmux_send Enter
+	wait_line '^STOLEN-DONE' "$name: a watcher ran during #envload"
+	if tmux_screen | grep -q '^0$'; then
+		ok "$name: no file in the container held the value"
+	else
+		not_ok "$name: no file in the container held the value"
 	fi
 
 	# Ctrl-C typed while a command runs cancels it.

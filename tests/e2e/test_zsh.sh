@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # zsh through the PTY proxy: '#' lines run without zsh's "command not
-# found", variables arrive exactly, #save works, and the proxy's injected
-# line stays out of zsh's history.
+# found", variables arrive exactly, #save works, and neither the proxy's
+# injected line nor a value lands in zsh's history.
 source "$(dirname "$0")/lib.sh"
 new_home
 podman_t image exists "$IMG_BOOKWORM_ZSH" || {
@@ -40,7 +40,7 @@ if tmux_screen | grep -qE 'command not found|no such file'; then
 else
 	ok "zsh printed no 'command not found' for '#' lines"
 fi
-tmux_type 'fc -ln 1 | grep -c paks/ ; echo hist-done'
+tmux_type 'fc -ln 1 | grep -c -e __paks -e "c. .d" ; echo hist-done'
 tmux_send Enter
 if tmux_wait_for '^hist-done' 10 && tmux_screen | grep -B1 '^hist-done' | head -1 | grep -qx '0'; then
 	ok "the injected line is not in zsh's history"
