@@ -264,6 +264,9 @@ static int connect_host(const char *dir)
 		close(fd);
 		return -1;
 	}
+	/* Ours is the first connection in paks's queue; with the path gone
+	 * no later process can queue another, even before paks accepts. */
+	unlink(sa.sun_path);
 	if (fd != PAKS_CHANNEL_FD) {
 		/* dup2 clears close-on-exec on the copy: the shell gets it. */
 		if (dup2(fd, PAKS_CHANNEL_FD) < 0) {

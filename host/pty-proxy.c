@@ -56,8 +56,8 @@
 #define HIDE_MAX_MS	2000
 /* The assignments go to `read` as one line: a terminal in canonical mode
  * takes 4095 bytes a line. */
-#define VARS_MAX 3900
-#define KILL_GRACE_MS	3000
+#define VARS_MAX      3900
+#define KILL_GRACE_MS 3000
 
 extern char **environ;
 
@@ -529,9 +529,10 @@ static int build_injection(struct proxy *px, int status)
 	snprintf(px->end_mark, sizeof(px->end_mark), "#e%s", r);
 	buf_free(&px->inject);
 	buf_free(&px->feed);
-	buf_printf(&px->inject,
-		   " read -r __paks;eval \"$__paks\";unset __paks;(exit %d)%s\r",
-		   status & 0xff, px->mark);
+	buf_printf(
+	    &px->inject,
+	    " read -r __paks;eval \"$__paks\";unset __paks;(exit %d)%s\r",
+	    status & 0xff, px->mark);
 	buf_printf(&px->feed,
 		   "__paks_n=$(printf '\\n_'); __paks_n=${__paks_n%%_}; ");
 	buf_append(&px->feed, px->vars.data, px->vars.len);
@@ -594,6 +595,8 @@ static char *shell_cwd(struct proxy *px)
 
 static void run_command(struct proxy *px)
 {
+	static const char too_long[] =
+	    "paks: the variables are too long to type into this shell\n";
 	struct exec_ctx c = {0};
 	int status;
 
@@ -624,8 +627,7 @@ static void run_command(struct proxy *px)
 		set_state(px, PX_WAIT_IDLE);
 	} else {
 		if (px->vars.len && !px->shutdown_sig)
-			emit_text(px, "paks: the variables are too long to "
-				      "type into this shell\n", 57);
+			emit_text(px, too_long, sizeof(too_long) - 1);
 		set_state(px, PX_NORMAL);
 		release_held(px);
 		start_hold(px);
