@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Preload mode: run the engine on the user's terminal and serve the
- * requests that the preload sends over the session FIFO.
+ * requests that the shell sends over its one connection (transport.c).
  */
 #ifndef PAKS_SERVER_H
 #define PAKS_SERVER_H

@@ -102,7 +102,7 @@ int proto_write(int fd, uint32_t type, const void *payload, size_t len)
 
 	if (n < 0)
 		return (int)n;
-	/* One write() call: frames up to PIPE_BUF are then atomic on a FIFO. */
+	/* One write() call per frame where the stream takes it whole. */
 	r = write_all_fd(fd, buf, (size_t)n);
 	free(buf);
 	return r;
