@@ -150,7 +150,7 @@ session() {
 	check "$name: the watcher stopped" poll_ctr "$sid" /tmp/stopped
 	check "$name: the watcher found no value in the runtime directory" \
 		podman_t exec "paks-$sid" /bin/sh -c \
-		'PATH=/usr/bin:/bin; ! grep -q "c. .d" /tmp/stolen'
+		'PATH=/usr/bin:/bin; ! grep -q "a b .c." /tmp/stolen'
 
 	# Ctrl-C typed while a command runs cancels it.
 	tmux_type "#ptyslow"
