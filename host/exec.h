@@ -2,7 +2,7 @@
 /*
  * The executor: runs one paks command line on the host for a shell in the
  * container.  Output, variables and the exit status go to an emitter, which
- * is the FIFO channel in preload mode and the terminal in PTY mode.
+ * is the shell's connection in preload mode and the terminal in PTY mode.
  */
 #ifndef PAKS_EXEC_H
 #define PAKS_EXEC_H
