@@ -35,6 +35,7 @@
 #include "pty.h"
 #include "session.h"
 #include "util.h"
+#include "varname.h"
 #include "vscreen.h"
 #include "words.h"
 
@@ -343,18 +344,6 @@ static bool prompt_is_shell(const char *p)
 	return p[strspn(p, " ")] != '\0' && p[strspn(p, " >.")] != '\0';
 }
 
-static bool valid_name(const char *n)
-{
-	if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
-	      (*n >= 'a' && *n <= 'z')))
-		return false;
-	for (n++; *n; n++)
-		if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
-		      (*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')))
-			return false;
-	return true;
-}
-
 /* VALUE as sh words on one line of printable characters: runs in single
  * quotes, ' as \', a newline as "$__paks_n" and other control bytes with
  * printf, since the terminal would act on them (^C, ^U, Tab, DEL). */
@@ -399,7 +388,7 @@ static void add_var(struct proxy *px, const char *d, size_t n)
 {
 	const char *name = d, *nul = memchr(d, '\0', n);
 
-	if (!nul || !valid_name(name)) {
+	if (!nul || !varname_valid(name, strlen(name))) {
 		log_debug("pty: bad SETVAR record ignored");
 		return;
 	}
