@@ -172,8 +172,35 @@ static int save_archive(struct progress *p, const char *image, bool oci,
 	return run(p, &a, NULL, verbose, cause);
 }
 
+/* Remove the container flatten made.  It must go even after Ctrl-C, and
+ * a second Ctrl-C must not stop it, so cancel is not watched; what goes
+ * wrong here is not the user's. */
+static void remove_container(struct exec_ctx *c, const char *name)
+{
+	struct strv a = {0};
+	struct buf junk = {0};
+	struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
+	int cancel_fd = c->cancel_fd;
+	bool cancelled = c->cancelled;
+
+	engine_argv(c->s, &a);
+	strv_push(&a, "rm");
+	strv_push(&a, "--force");
+	strv_push(&a, "--");
+	strv_push(&a, name);
+	c->cancel_fd = -1;
+	c->cancelled = false;
+	exec_spawn(c, a.v, &o);
+	c->cancel_fd = cancel_fd;
+	c->cancelled = cancelled;
+	buf_free(&junk);
+	strv_free(&a);
+}
+
 /* The engine's `export` of a container created (never started) from
- * image: its filesystem with every layer applied. */
+ * image: its filesystem with every layer applied.  The container is
+ * removed whatever happened, also when create itself was cancelled (the
+ * engine may have made it before it was stopped). */
 static int flatten(struct progress *p, const char *image, const char *out,
 		   bool verbose, char **cause)
 {
@@ -181,8 +208,6 @@ static int flatten(struct progress *p, const char *image, const char *out,
 	cleanup_free char *name =
 	    xasprintf("paks-export-%ld-%ld", (long)getpid(), (long)time(NULL));
 	struct strv a = {0};
-	char *ignored = NULL;
-	bool was;
 	int r;
 
 	engine_argv(s, &a);
@@ -193,27 +218,17 @@ static int flatten(struct progress *p, const char *image, const char *out,
 	/* Never run: only there because an image may have no CMD. */
 	strv_push(&a, "/bin/true");
 	r = run(p, &a, NULL, verbose, cause);
-	if (r != 0)
-		return r;
-	progress_phase(p, "writing", out, 0);
-	engine_argv(s, &a);
-	strv_push(&a, "export");
-	strv_pushf(&a, "--output=%s", out);
-	strv_push(&a, "--");
-	strv_push(&a, name);
-	r = run(p, &a, NULL, verbose, cause);
-	engine_argv(s, &a);
-	strv_push(&a, "rm");
-	strv_push(&a, "--force");
-	strv_push(&a, "--");
-	strv_push(&a, name);
-	/* Removing must happen even after Ctrl-C; its failure is not the
-	 * user's. */
-	was = p->c->cancelled;
-	p->c->cancelled = false;
-	run(p, &a, NULL, verbose, &ignored);
-	free(ignored);
-	p->c->cancelled = was;
+	if (r == 0) {
+		progress_phase(p, "writing", out, 0);
+		engine_argv(s, &a);
+		strv_push(&a, "export");
+		strv_pushf(&a, "--output=%s", out);
+		strv_push(&a, "--");
+		strv_push(&a, name);
+		r = run(p, &a, NULL, verbose, cause);
+	}
+	if (r >= 0)
+		remove_container(p->c, name);
 	return p->c->cancelled ? 130 : r;
 }
 

@@ -70,6 +70,13 @@ no_temp_left() {
 	! ls -A "$1" | grep -q '^\.paks-export'
 }
 
+# The container .sqfs and .rootfs.tar are flattened through, made from
+# the saved image $1.
+no_flatten_container() {
+	! podman_t ps -a --filter "ancestor=$1" --format '{{.Names}}' |
+		grep -q '^paks-export-'
+}
+
 # --- a session on the image with USER, ENV and WORKDIR ----------------------
 
 tmux_start dev "$PAKS" run --name "$ctr" "$IMG_EXPORT"
@@ -188,6 +195,8 @@ expect_screen "Ctrl-C cancels the export" \
 	'^paks: export cancelled; nothing was written to' 120
 check "... leaving no partial file" test ! -e "$launch/big.sqfs"
 check "... and no temporary file" no_temp_left "$launch"
+check "... and no container left from flattening" \
+	no_flatten_container "$IMG_BIG-saved"
 type_enter exit
 tmux_wait_exit >/dev/null
 
