@@ -41,15 +41,16 @@ static enum exec_status push_target(const char *arg, char **target,
 }
 
 /* #push [--verbose] REF [tls-verify=false] */
-static enum exec_status push_args(int argc, char **argv, bool *verbose,
-				  bool *tls_off, const char **ref, char **cause)
+static enum exec_status push_args(const char *usage, int argc, char **argv,
+				  bool *verbose, bool *tls_off,
+				  const char **ref, char **cause)
 {
 	int i = 1;
 
 	*verbose = argc > 1 && str_eq(argv[1], "--verbose");
 	i += *verbose;
 	if (argc - i < 1 || argc - i > 2) {
-		*cause = xasprintf("usage: #push %s", exec_find("push")->usage);
+		*cause = xasprintf("usage: #push %s", usage);
 		return PAKS_CMD_USAGE;
 	}
 	*ref = argv[i];
@@ -78,7 +79,7 @@ enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
 	enum exec_status st;
 	int r;
 
-	st = push_args(argc, argv, &verbose, &tls_off, &ref, cause);
+	st = push_args(c->usage, argc, argv, &verbose, &tls_off, &ref, cause);
 	if (st == PAKS_CMD_OK)
 		st = push_target(ref, &target, cause);
 	if (st != PAKS_CMD_OK)
@@ -111,9 +112,9 @@ enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
 }
 
 /* #export [--force] [--verbose] [FILE] */
-static enum exec_status export_args(int argc, char **argv, bool *force,
-				    bool *verbose, const char **file,
-				    char **cause)
+static enum exec_status export_args(const char *usage, int argc, char **argv,
+				    bool *force, bool *verbose,
+				    const char **file, char **cause)
 {
 	int i;
 
@@ -126,13 +127,12 @@ static enum exec_status export_args(int argc, char **argv, bool *force,
 		} else {
 			*cause = xasprintf("unknown option '%s' (usage: "
 					   "#export %s)",
-					   argv[i], exec_find("export")->usage);
+					   argv[i], usage);
 			return PAKS_CMD_USAGE;
 		}
 	}
 	if (argc - i > 1) {
-		*cause =
-		    xasprintf("usage: #export %s", exec_find("export")->usage);
+		*cause = xasprintf("usage: #export %s", usage);
 		return PAKS_CMD_USAGE;
 	}
 	*file = i < argc ? argv[i] : NULL;
@@ -157,7 +157,7 @@ enum exec_status exec_cmd_export(struct exec_ctx *c, int argc, char **argv,
 	struct stat sb;
 	int r;
 
-	st = export_args(argc, argv, &force, &verbose, &arg, cause);
+	st = export_args(c->usage, argc, argv, &force, &verbose, &arg, cause);
 	if (st != PAKS_CMD_OK)
 		return st;
 	target = exec_save_target(c, NULL, cause);

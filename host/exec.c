@@ -117,6 +117,7 @@ static enum exec_status run_builtin(struct exec_ctx *c,
 		*cause = xasprintf("usage: #%s %s", cmd->name, cmd->usage);
 		return PAKS_CMD_USAGE;
 	}
+	c->usage = cmd->usage;
 	return cmd->run(c, argc, argv, cause);
 }
 

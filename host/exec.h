@@ -32,7 +32,8 @@ struct exec_ctx {
 	exec_cancel_fn check_cancel;
 	void *cancel_arg;
 	bool cancelled;
-	int status; /* with PAKS_CMD_EXITED: the program's exit status */
+	int status;	   /* with PAKS_CMD_EXITED: the program's exit status */
+	const char *usage; /* the running built-in's usage, from the table */
 };
 
 /* What a command did, as tmux's enum cmd_retval; exec_line maps it to the
