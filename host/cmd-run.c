@@ -253,13 +253,17 @@ static int apply_settings(struct session *s, struct run_opts *o)
 		if (settings_apply(&s->settings, kv, &err) < 0)
 			goto fail;
 	}
+	/* --shell and --user get the checks of their settings. */
 	if (o->shell) {
-		free(s->settings.container_shell);
-		s->settings.container_shell = xstrdup(o->shell);
+		cleanup_free char *kv =
+		    xasprintf("container_shell=%s", o->shell);
+		if (settings_apply(&s->settings, kv, &err) < 0)
+			goto fail;
 	}
 	if (o->user) {
-		free(s->settings.user);
-		s->settings.user = xstrdup(o->user);
+		cleanup_free char *kv = xasprintf("user=%s", o->user);
+		if (settings_apply(&s->settings, kv, &err) < 0)
+			goto fail;
 	}
 	return 0;
 fail:
@@ -283,7 +287,7 @@ static int choose_mode(struct session *s)
 	return 0;
 }
 
-/* A remote engine cannot open the FIFO in our runtime directory: say so
+/* A remote engine cannot reach the socket in our runtime directory: say so
  * before anything starts. */
 static int check_local_engine(struct session *s)
 {

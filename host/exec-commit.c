@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "exec.h"
 #include "naming.h"
+#include "progress.h"
 #include "session.h"
 
 #define SAVE_MARK "paks save"
@@ -109,7 +110,7 @@ static int squash_by_import(struct exec_ctx *c, const char *tmp, char **cause)
 }
 
 enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
-				 char **cause)
+				 struct progress *p, bool verbose, char **cause)
 {
 	struct session *s = c->s;
 	/* An image made by #save (its author says so) is squashed when saved
@@ -125,10 +126,12 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
 		 squash ? " (squashed)" : "");
 	if (squash && s->engine->squash_by_import) {
+		progress_phase(p, "squashing", NULL, 0);
 		r = squash_by_import(c, tmp, cause);
 	} else {
 		commit_argv(s, squash, tmp, &argv);
-		r = exec_engine(c, &argv, NULL, cause);
+		progress_phase(p, "committing", NULL, 0);
+		r = progress_run(p, argv.v, NULL, verbose, cause);
 		strv_free(&argv);
 	}
 	if (r != 0 || c->cancelled) {
@@ -145,8 +148,10 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 		return PAKS_CMD_FAIL;
 	}
 	note = s->engine->commit_note(s);
-	if (note)
+	if (note) {
+		progress_clear(p);
 		exec_err(c, "%s", note);
+	}
 	return PAKS_CMD_OK;
 }
 

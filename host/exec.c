@@ -3,14 +3,9 @@
  * The executor core: the command table, which declares each built-in's
  * argument counts and usage; the dispatcher, which splits a line, checks
  * the counts, runs the built-in or hook and turns its result into an exit
- * status; and running host programs with an argv while their output
- * streams back and Ctrl-C can cancel them.
+ * status.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +13,6 @@
 #include "exec.h"
 #include "hooks.h"
 #include "log.h"
-#include "proc.h"
 #include "session.h"
 #include "words.h"
 
@@ -31,9 +25,9 @@ const struct exec_cmd exec_commands[] = {
     {"help", 0, 0, "", "list the paks commands", exec_cmd_help},
     {"save", 0, 1, "[suffix=SUFFIX | NAME[:TAG]]",
      "save this container as an image", exec_cmd_save},
-    {"push", 1, 2, "REF [tls-verify=false]",
+    {"push", 1, 3, "[--verbose] REF [tls-verify=false]",
      "save this container and push it to a registry", exec_cmd_push},
-    {"export", 0, 1, "[FILE]",
+    {"export", 0, 3, "[--force] [--verbose] [FILE]",
      "save this container as an archive in the launch directory",
      exec_cmd_export},
     {"inspect", 0, -1, "[SECTION...]", "show the container's JSON, or sections",
@@ -123,6 +117,7 @@ static enum exec_status run_builtin(struct exec_ctx *c,
 		*cause = xasprintf("usage: #%s %s", cmd->name, cmd->usage);
 		return PAKS_CMD_USAGE;
 	}
+	c->usage = cmd->usage;
 	return cmd->run(c, argc, argv, cause);
 }
 
@@ -164,97 +159,4 @@ int exec_line(struct exec_ctx *c, const char *line, size_t len)
 		free(cause);
 	}
 	return exec_exit_status(c, st);
-}
-
-struct relay {
-	struct exec_ctx *c;
-	const struct spawn_opts *o;
-};
-
-/* stdout to o->out when collecting, fd 3 to o->fd3, the rest streamed. */
-static void relay(void *arg, int which, const char *data, size_t n)
-{
-	struct relay *rl = arg;
-
-	if (which == 0 && rl->o && rl->o->out)
-		buf_append(rl->o->out, data, n);
-	else if (which == 2)
-		buf_append(rl->o->fd3, data, n);
-	else
-		exec_write(rl->c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR,
-			   data, n);
-}
-
-static int relay_cancel(void *arg)
-{
-	struct relay *rl = arg;
-
-	return rl->c->check_cancel && rl->c->check_cancel(rl->c);
-}
-
-int exec_spawn(struct exec_ctx *c, char *const argv[],
-	       const struct spawn_opts *o)
-{
-	struct proc_opts po = {
-	    .envp = o ? o->envp : NULL,
-	    .dir = o && o->dir ? o->dir : c->s->launch_dir,
-	    .own_group = true,
-	    .out = PROC_PIPE,
-	    .err = o && o->quiet_stderr ? PROC_NULL : PROC_PIPE,
-	    .fd3 = o && o->fd3,
-	};
-	struct relay rl = {c, o};
-	struct proc_sink sink = {.data = relay,
-				 .cancel_fd = c->cancel_fd,
-				 .check_cancel = relay_cancel,
-				 .cancelled = c->cancelled,
-				 .arg = &rl};
-	struct proc p;
-	int st = proc_start(&p, argv, &po);
-
-	if (st < 0)
-		return st;
-	proc_pump(&p, &sink);
-	c->cancelled = sink.cancelled;
-	st = proc_wait(p.pid);
-	if (c->cancelled && st >= 0)
-		return 130;
-	return st;
-}
-
-int exec_spawn_pipe(struct exec_ctx *c, char *const a[], char *const b[])
-{
-	struct proc_opts po = {
-	    .dir = c->s->launch_dir, .out = PROC_PIPE, .err = PROC_PIPE};
-	struct relay rl = {c, NULL};
-	struct proc_sink sink = {.data = relay,
-				 .cancel_fd = c->cancel_fd,
-				 .check_cancel = relay_cancel,
-				 .cancelled = c->cancelled,
-				 .arg = &rl};
-	struct proc p;
-	pid_t b_pid;
-	int st, sa;
-
-	st = proc_start_pipe(&p, &b_pid, a, b, &po);
-	if (st < 0)
-		return st;
-	proc_pump(&p, &sink);
-	c->cancelled = sink.cancelled;
-	sa = proc_wait(p.pid);
-	st = proc_wait(b_pid);
-	if (c->cancelled)
-		return 130;
-	return st != 0 ? st : sa;
-}
-
-int exec_engine(struct exec_ctx *c, struct strv *argv,
-		const struct spawn_opts *o, char **cause)
-{
-	int r = exec_spawn(c, argv->v, o);
-
-	if (r < 0)
-		*cause =
-		    xasprintf("cannot run %s: %s", argv->v[0], strerror(-r));
-	return r;
 }

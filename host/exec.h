@@ -2,7 +2,7 @@
 /*
  * The executor: runs one paks command line on the host for a shell in the
  * container.  Output, variables and the exit status go to an emitter, which
- * is the FIFO channel in preload mode and the terminal in PTY mode.
+ * is the shell's connection in preload mode and the terminal in PTY mode.
  */
 #ifndef PAKS_EXEC_H
 #define PAKS_EXEC_H
@@ -32,7 +32,8 @@ struct exec_ctx {
 	exec_cancel_fn check_cancel;
 	void *cancel_arg;
 	bool cancelled;
-	int status; /* with PAKS_CMD_EXITED: the program's exit status */
+	int status;	   /* with PAKS_CMD_EXITED: the program's exit status */
+	const char *usage; /* the running built-in's usage, from the table */
 };
 
 /* What a command did, as tmux's enum cmd_retval; exec_line maps it to the
@@ -75,6 +76,11 @@ struct spawn_opts {
 	struct buf *fd3;   /* non-NULL: give the child fd 3, collect it */
 	bool quiet_stderr; /* drop the child's stderr */
 	bool stdin_null;   /* default: /dev/null anyway; kept for clarity */
+	const char *in;	   /* non-NULL: a file to read stdin from */
+	struct buf *err;   /* non-NULL: collect stderr instead of streaming */
+	/* Called about twice a second while the child runs (progress). */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 /* Run argv (never through a shell), streaming its stdout/stderr as
  * OUT/ERR while watching for cancel, which kills its process group.
@@ -107,10 +113,17 @@ void exec_cause(char **cause, const char *fmt, ...)
  * OK, or EXITED with r kept in c->status. */
 enum exec_status exec_result(struct exec_ctx *c, int r);
 
-/* exec-path.c: host paths for #cp and #export. */
-/* Relative to the launch directory and confined to it unless cp_unconfined
- * (symlinks leading out count as outside).  must_exist: else only the
- * parent must exist.  NULL with *cause set when refused. */
+/* exec-path.c: host paths for #cp, #export and `paks path`. */
+/* The one confinement check: p, relative to the launch directory ld, is
+ * resolved (symlinks and "..", as the kernel does) and must stay inside
+ * ld; anything outside gets one answer whether it exists or not.
+ * must_exist: else only the parent must exist (a dangling symlink counts
+ * as outside).  Returns the resolved path, or NULL with *cause set. */
+char *exec_path_confine(const char *ld, const char *p, bool must_exist,
+			char **cause);
+/* The path for the engine: exec_path_confine's check unless cp_unconfined,
+ * then the path as typed under the launch directory.  NULL with *cause
+ * set when refused. */
 char *exec_host_path(const struct session *s, const char *p, bool must_exist,
 		     char **cause);
 
@@ -118,9 +131,12 @@ char *exec_host_path(const struct session *s, const char *p, bool must_exist,
 /* The target of `#save [ARG]` (arg NULL: the image's name plus the
  * save_suffix setting); NULL with *cause set. */
 char *exec_save_target(struct exec_ctx *c, const char *arg, char **cause);
+struct progress;
 /* Commit the container to `target` atomically (temporary name, then
- * tag), with the image's original config. */
+ * tag), with the image's original config, as the "committing" phase of
+ * p; the engine's output only when verbose. */
 enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
+				 struct progress *p, bool verbose,
 				 char **cause);
 
 /* exec-complete.c */

@@ -23,6 +23,8 @@ static const char usage_text[] =
     "  env             manage named environments (#envload NAME)\n"
     "  config          show or change settings\n"
     "  hooks           list user-defined '#' commands\n"
+    "  path PATH       check a path against the launch directory (for hooks)\n"
+    "  export IMAGE FILE  write IMAGE as an archive, SquashFS or tarball\n"
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
 
@@ -32,16 +34,14 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", cmd_run},
-	    {"env", cmd_env},
-	    {"config", cmd_config},
-	    {"hooks", cmd_hooks},
+	    {"run", cmd_run},	  {"env", cmd_env},   {"config", cmd_config},
+	    {"hooks", cmd_hooks}, {"path", cmd_path}, {"export", cmd_export},
 	};
 
 	log_init();
 	if (argc < 2) {
-		log_error("missing command: run, env, config or hooks (see "
-			  "'paks --help')");
+		log_error("missing command: run, env, config, hooks, path or "
+			  "export (see 'paks --help')");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -28,6 +28,7 @@ struct proc_opts {
 	const char *dir;	   /* NULL: paks's current directory */
 	bool own_group;		   /* a process group of its own (proc_kill) */
 	bool stdin_inherit;	   /* default: stdin is /dev/null */
+	const char *in;		   /* non-NULL: stdin read from this file */
 	enum proc_stream out, err; /* stdout and stderr */
 	bool fd3;		   /* a pipe on the child's fd 3 */
 	int in_fd;		   /* > 0: the child's stdin */
@@ -48,6 +49,9 @@ struct proc_sink {
 	/* Called when cancel_fd is readable; 1 when the user cancelled. */
 	int (*check_cancel)(void *arg);
 	bool cancelled; /* set once cancelled; then cancel_fd is left alone */
+	/* NULL, or called about twice a second while the pipes are open
+	 * (a progress line). */
+	void (*tick)(void *arg);
 	void *arg;
 };
 
@@ -59,11 +63,12 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o);
 /* Start `a | b`: a's stdout feeds b's stdin, both in one process group
  * (a's), both stderrs into one pipe.  *p gets a's pid (the group to kill)
  * and b's stdout and stderr pipes as o->out and o->err say (o->in_fd,
- * .out_fd and .pgroup are not used); *b_pid is b's.  0 or -errno (then
- * nothing runs). */
+ * .in, .out_fd and .pgroup are not used); *b_pid is b's.  0 or -errno
+ * (then nothing runs). */
 int proc_start_pipe(struct proc *p, pid_t *b_pid, char *const a[],
 		    char *const b[], const struct proc_opts *o);
-/* Read p's pipes until they close, handing the data to sink; on cancel,
+/* Read p's pipes until they close, handing the data to sink and calling
+ * its tick; on cancel,
  * TERM then (3 s later) KILL p's process group.  Closes the pipes. */
 void proc_pump(struct proc *p, struct proc_sink *sink);
 /* Wait for pid, retrying EINTR: 0 with the raw wait() status, or -errno. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The per-session runtime directory, mounted in the container as
- * PAKS_CONTAINER_DIR: the request FIFO, a copy of the preload and the
- * launcher, and a pid file so that the next paks can sweep directories
- * whose owner was killed.
+ * PAKS_CONTAINER_DIR: a copy of the preload and the launcher, the
+ * session's socket until the launcher has connected (server.c), and a pid file
+ * so that the next paks can sweep directories whose owner was killed.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -112,15 +112,6 @@ int rundir_create(struct session *s, char **cause)
 		    xasprintf("%s/pid", s->runtime_dir);
 		cleanup_free char *pid = xasprintf("%ld\n", (long)getpid());
 		write_file_atomic(pidfile, pid, strlen(pid), 0600);
-	}
-	{
-		cleanup_free char *fifo =
-		    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
-		if (mkfifo(fifo, 0600) < 0) {
-			*cause = xasprintf("cannot create %s: %s", fifo,
-					   strerror(errno));
-			return -1;
-		}
 	}
 	{
 		/* The preload in a directory any user may read (see

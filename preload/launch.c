@@ -11,16 +11,27 @@
  * The user the shell runs as (PAKS_USER in launch.env) is applied here, not
  * with the engine's --user: the engine would record it in a saved image,
  * and a non-root user could not enter the private runtime directory.  The
- * launcher starts as root, hands the runtime directory to that user and
- * drops its privileges.
+ * launcher starts as root and drops its privileges; the runtime directory
+ * stays paks's (under rootless podman the user is a sub-uid on the host,
+ * and handing it the directory would lock paks out).  The shell needs
+ * nothing in it: its connection comes from the launcher, the preload from
+ * its own read-only mount (PAKS_LIB_DIR_CTR).
  *
  * The first start of an image whose mode paks has not cached is also the
  * look at its shell (see PAKS_CHECK_SHELL in paks-protocol.h): there is no
  * separate probe container, so every container paks starts is the user's
  * own, with the user's flags.
+ *
+ * Before anything else, while it is the container's only process, it
+ * connects to the session's socket (preload mode only; paks accepts this
+ * one connection and removes the socket) and passes the connection to the
+ * shell on PAKS_CHANNEL_FD, named with its own pid, which is the shell's
+ * after exec.  The fd stays valid when the launcher drops privileges.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <dirent.h>
 #include <elf.h>
@@ -159,27 +170,6 @@ static int lookup_group(const char *name, long *gid)
 	return numeric ? (*gid = num, 0) : -1;
 }
 
-static void chown_tree(const char *dir, uid_t uid, gid_t gid)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX];
-
-	if (chown(dir, uid, gid) < 0 || !d) {
-		if (d)
-			closedir(d);
-		return;
-	}
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lchown(path, uid, gid) < 0)
-			continue;
-	}
-	closedir(d);
-}
-
 /* paks gives what #cp brings in to the shell's user: tell it the ids
  * (PAKS_IDS_NAME), resolved in the image's own /etc/passwd. */
 static void record_ids(const char *dir, long uid, long gid)
@@ -193,24 +183,6 @@ static void record_ids(const char *dir, long uid, long gid)
 		fprintf(f, "%ld:%ld\n", uid, gid);
 		fclose(f);
 	}
-}
-
-/* The request FIFO in the runtime directory is the shell's channel to paks
- * until the shell gets a connection from the launcher instead; only then
- * can this go.  Under a user namespace (rootless podman) the user is a
- * sub-uid on the host, and handing it the directory would take it from
- * paks itself, so it stays as it is there. */
-static int root_is_host_root(void)
-{
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	long inside = -1, outside = -1, count = 0;
-	int r;
-
-	if (!f)
-		return 1;
-	r = fscanf(f, "%ld %ld %ld", &inside, &outside, &count);
-	fclose(f);
-	return r == 3 && inside == 0 && outside == 0;
 }
 
 /* Supplementary groups: the groups of /etc/group that list the user. */
@@ -261,8 +233,6 @@ static int become_user(const char *spec, const char *dir)
 	if (gid < 0)
 		gid = uid;
 	record_ids(dir, uid, gid);
-	if (root_is_host_root())
-		chown_tree(dir, (uid_t)uid, (gid_t)gid);
 	/* Groups first, then gid, then uid: each needs the privilege the
 	 * next one drops.  A failure keeps root's groups, so it is fatal. */
 	if (getuid() == 0 && set_groups(user, (gid_t)gid) < 0) {
@@ -278,6 +248,40 @@ static int become_user(const char *spec, const char *dir)
 	if (*home)
 		setenv("HOME", home, 1);
 	return 0;
+}
+
+/* The connection to paks, on PAKS_CHANNEL_FD; -1 without one (PTY mode
+ * has no socket). */
+static int connect_host(const char *dir)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, n;
+
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir,
+		     PAKS_SOCKET_NAME);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* Ours is the first connection in paks's queue; with the path gone
+	 * no later process can queue another, even before paks accepts. */
+	unlink(sa.sun_path);
+	if (fd != PAKS_CHANNEL_FD) {
+		/* dup2 clears close-on-exec on the copy: the shell gets it. */
+		if (dup2(fd, PAKS_CHANNEL_FD) < 0) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	} else {
+		fcntl(fd, F_SETFD, 0);
+	}
+	return PAKS_CHANNEL_FD;
 }
 
 static const char *find_in_path(const char *name)
@@ -392,15 +396,22 @@ int main(int argc, char **argv)
 {
 	const char *dir = dir_of(argv[0]);
 	const char *shell;
+	int chan;
 
 	if (argc < 2) {
 		fputs("paks-launch: usage: paks-launch SHELL [ARGS...]\n",
 		      stderr);
 		return 127;
 	}
+	chan = connect_host(dir);
 	apply_env(dir);
 	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir))
 		return PAKS_EXIT_RESTART;
+	if (chan >= 0) {
+		char hint[64];
+		snprintf(hint, sizeof(hint), "%d:%ld", chan, (long)getpid());
+		setenv(PAKS_ENV_CHANNEL, hint, 1);
+	}
 	if (getenv("PAKS_USER")) {
 		char spec[256];
 		snprintf(spec, sizeof(spec), "%s", getenv("PAKS_USER"));

@@ -9,7 +9,7 @@
 # values #envload/#envsave/#envhost export (and where they must not show),
 # history and Up-arrow editing, refused injections and bad input, a shell
 # that outlives `kill -9` of paks, two sessions that stay apart, a nested
-# bash, the exit status, the removed container and a sane terminal.
+# bash that paks does not serve, the exit status, the removed container and a sane terminal.
 # Every image made here is named under $NS and removed at the end.
 # shellcheck disable=SC2016 # most strings are typed into the container
 set -u
@@ -248,7 +248,7 @@ check_save() { # L
 	check "$L: a '#' after a command is a comment" test -z "$OUT"
 	run_line '#save' 60
 	check "$L: #save says it saved <image>-saved" \
-		has "^Saved $saved\$"
+		has "^Saved $saved \([0-9]+s\)\$"
 	check "$L: image <image>-saved:latest exists" \
 		podman_t image exists "$saved"
 	track "$saved"
@@ -340,6 +340,17 @@ check_cp() { # L SID LAUNCH
 	check "$L: #cp copies a directory out" \
 		test "$(cat "$launch/outdir/sub/c.txt" 2>&1)" = "from ctr"
 
+	# ".." that stays inside is resolved, then allowed (issue 13.5).
+	run_line '#cp host:hdir/../f.txt /tmp/dotdot.txt'
+	check "$L: #cp host:sub/../FILE inside the launch dir copies" \
+		test "$(in_ctr "$sid" "cat /tmp/dotdot.txt")" = "host file $L"
+	# Outside is one answer, whether the file exists or not.
+	run_line '#cp host:../no-such-file-here .'
+	check "$L: #cp host:../MISSING says outside, not 'No such file'" \
+		one_error 'outside the launch directory'
+	run_line '#cp host:esc/no-such-file-here .'
+	check "$L: #cp through a symlink out to a MISSING file says outside too" \
+		one_error 'outside the launch directory'
 	run_line '#cp host:../x .'
 	check "$L: #cp host:../x is refused" one_error 'outside the launch directory'
 	check "$L: #cp host:../x copied nothing" \
@@ -401,6 +412,16 @@ check_env() { # L
 	run_line '#envhost NO_SUCH_VAR_CMDS'
 	check "$L: #envhost of an unset variable is one error line" \
 		one_error 'not set on the host'
+
+	# A value too long to export is refused whole, never cut (issue
+	# 13.8): 2 MiB written straight into the file.
+	printf 'BIG=%s\nSMALL=1\n' "$(head -c 2097152 /dev/zero | tr '\0' x)" \
+		>"$XDG_CONFIG_HOME/paks/envs/big-$L"
+	run_line "#envload big-$L"
+	check "$L: #envload of a 2 MiB value is one error line" \
+		one_error 'BIG is 2097156 bytes long'
+	run_line 'echo "big=${#BIG} small=${SMALL-unset}"'
+	check "$L: nothing of it was exported" has '^big=0 small=unset$'
 }
 
 check_injection() { # L
@@ -441,18 +462,24 @@ check_bad_input() { # L
 	check "$L: the shell works after invalid UTF-8" has '^alive-3$'
 }
 
+# A nested bash is not the shell paks started: one line says where '#'
+# commands work, and nothing happens on the host (issue 12).
 check_nested() { # L
 	local L=$1
 	run_line 'bash'
 	run_line '#help'
-	check "$L: #help works in a nested bash" has '^  #save '
+	check "$L: #help in a nested bash says where #commands work" \
+		one_error 'work only in the shell that paks started'
 	run_line "#envsave nested-$L NESTED=inner"
-	run_line 'echo "[$NESTED]"'
-	check "$L: the nested shell gets its own variable" has '^\[inner\]$'
-	run_line 'exit'
+	check "$L: #envsave in a nested bash saves nothing on the host" \
+		test ! -e "$XDG_CONFIG_HOME/paks/envs/nested-$L"
 	run_line 'echo "[${NESTED-unset}]"'
-	check "$L: the outer shell did not get the nested shell's variable" \
-		has '^\[unset\]$'
+	check "$L: the nested shell gets no variable" has '^\[unset\]$'
+	run_line 'exit'
+	run_line "#envsave nested-$L NESTED=outer"
+	run_line 'echo "[${NESTED-unset}]"'
+	check "$L: the outer shell's #envsave works after the nested bash" \
+		has '^\[outer\]$'
 }
 
 # A big file so that the commit takes a while, Ctrl-C once it started.
