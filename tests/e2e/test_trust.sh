@@ -106,7 +106,7 @@ podman_t exec "paks-$SID" /bin/bash /tmp/attack.sh TRUST_SECRET pwned-exec \
 check "podman exec: the attack got no answer holding the host variable" \
 	no_secret_in /tmp/atk-exec
 check "podman exec: the attack's #cp created nothing on the host" nothing_on_host
-tmux_start exec "podman exec -it -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
+tmux_start exec "podman exec -it -e LD_PRELOAD=/dev/.paks-lib/libpaks-preload.so \
 	-e PAKS_DIR=/dev/.paks -e PAKS_CHANNEL=3:1 -e PATH=/usr/bin:/bin paks-$SID /bin/bash -i"
 if tmux_wait_for "$PROMPT_RE" 60; then
 	typed '#envhost TRUST_SECRET' '^paks: ' 10
