@@ -60,6 +60,10 @@ static int exec_as_root(struct exec_ctx *c, const char *const *args,
 	engine_argv(c->s, &a);
 	strv_push(&a, "exec");
 	strv_push(&a, "--user=0:0");
+	/* An image without PATH in its Env (an imported rootfs) leaves exec
+	 * nothing to look chown up in. */
+	strv_push(&a, "--env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+		      "/usr/bin:/sbin:/bin");
 	strv_push(&a, c->s->container);
 	for (; *args; args++)
 		strv_push(&a, *args);

@@ -102,4 +102,23 @@ check "the container is gone" wait_no_container "$name"
 make -s -C "$TEST_REPO" O="$PAKS_LIB_DIR" uninstall PREFIX="$prefix" >/dev/null 2>&1
 left=$(find "$prefix" -type f 2>/dev/null | wc -l)
 check "make uninstall removes every installed file" test "$left" -eq 0
+
+# --- --user: the shell's user owns what #cp brings in ----------------------
+# bookworm's Env has no PATH, so the chown that #cp runs must not rely on
+# the image's.
+name=paks-user-$$
+mkdir -p "$TEST_TMP/u" && echo "for nobody" >"$TEST_TMP/u/in.txt"
+tmux_start user "cd $TEST_TMP/u && $PAKS run --name $name --user nobody $IMG_BOOKWORM; exec sleep 600"
+if shell_ready 90; then
+	type_enter '#cp host:in.txt /tmp/'
+	tmux_wait_for '^copied |^paks: ' 60 >/dev/null
+	type_enter 'stat -c "who=$(id -un) owner=%U" /tmp/in.txt'
+	expect_screen "--user nobody: the shell and what #cp brings into a directory are nobody's" \
+		'^who=nobody owner=nobody$' 30
+	type_enter 'exit'
+else
+	not_ok "--user nobody starts a shell"
+fi
+check "the --user container is gone" wait_no_container "$name"
+tmux_stop user
 finish
