@@ -17,5 +17,6 @@ int config_run_editor(const char *editor, const char *file, char **err);
 /* The effective editor from the settings file (malloc'd). */
 char *config_editor_command(void);
 int cmd_hooks(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 #endif

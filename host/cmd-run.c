@@ -395,6 +395,10 @@ int cmd_run(int argc, char **argv)
 	r = setup_session(&s, &o);
 	if (r == 0)
 		r = run_session(&s, &o);
+	/* Ended by TERM or HUP: the engine client may have died before its
+	 * --rm; nothing of the session may stay. */
+	if (s.stop_signal)
+		session_remove_container(&s);
 	session_cleanup(&s);
 	/* The engine restores the terminal; make sure even if it died.
 	 * TCSADRAIN: what the user typed after `exit` stays for the shell. */

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  env             manage named environments (#envload NAME)\n"
     "  config          show or change settings\n"
     "  hooks           list user-defined '#' commands\n"
+    "  gc              remove what a killed paks left behind\n"
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
 
@@ -36,11 +37,12 @@ int main(int argc, char **argv)
 	    {"env", cmd_env},
 	    {"config", cmd_config},
 	    {"hooks", cmd_hooks},
+	    {"gc", cmd_gc},
 	};
 
 	log_init();
 	if (argc < 2) {
-		log_error("missing command: run, env, config or hooks (see "
+		log_error("missing command: run, env, config, hooks or gc (see "
 			  "'paks --help')");
 		return EXIT_USAGE;
 	}

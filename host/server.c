@@ -220,11 +220,16 @@ static void worker_serve(struct session *s, const char *id)
 static pid_t start_worker(struct session *s, const char *id, int fifo_fd,
 			  int sig_fd)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	sigset_t none;
 
 	if (pid != 0)
 		return pid;
+	/* A worker of a killed paks must not go on answering into a
+	 * terminal that the user's shell has taken back. */
+	if (proc_die_with_parent(parent) < 0)
+		_exit(0);
 	close(fifo_fd);
 	close(sig_fd);
 	signal(SIGPIPE, SIG_IGN);
@@ -262,15 +267,35 @@ static void handle_hellos(struct session *s, struct proto_decoder *d,
 }
 
 /* The engine stays in paks's process group: it is the terminal's
- * foreground job, as it would be when started by the user's shell. */
+ * foreground job, as it would be when started by the user's shell.  It
+ * dies with paks: after a `kill -9` of paks the user's shell takes the
+ * terminal back, and the engine must not go on reading from it. */
 static int spawn_engine(char *const argv[], pid_t *pid)
 {
-	struct proc_opts o = {.stdin_inherit = true};
-	struct proc p;
-	int r = proc_start(&p, argv, &o);
+	return proc_start_tied(argv, pid);
+}
 
-	*pid = p.pid;
-	return r;
+/* TERM or HUP (the terminal is gone): end the session as the PTY mode
+ * does.  Stop the container first (the shell is its PID 1 and ignores
+ * both), then wait for the engine client; cmd-run removes the container
+ * if the client could not. */
+static int stop_session(struct session *s, pid_t engine, int sig)
+{
+	int status;
+
+	log_debug("preload: signal %d, stopping the container", sig);
+	/* The shell's prompt may be on the last line: end it. */
+	if (isatty(2))
+		(void)!write(2, "\r\n", 2);
+	session_kill_container(s);
+	for (int i = 0; i < 50; i++) {
+		if (proc_reap(engine, false, &status))
+			return 128 + sig;
+		sleep_ms(100);
+	}
+	kill(engine, SIGKILL);
+	proc_reap(engine, true, &status);
+	return 128 + sig;
 }
 
 /* Reap children; returns 1 when the engine has exited. */
@@ -293,12 +318,11 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 	struct proto_decoder d;
 	cleanup_free char *fifo =
 	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
-	bool serving = true;
 	int status = 1;
 
 	proto_decoder_init(&d);
 	for (;;) {
-		struct pollfd p[2] = {{serving ? fifo_fd : -1, POLLIN, 0},
+		struct pollfd p[2] = {{fifo_fd, POLLIN, 0},
 				      {sig_fd, POLLIN, 0}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -307,19 +331,14 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 		}
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				/* SIGTERM stops the service but not the
-				 * shell: the engine keeps the terminal, '#'
-				 * commands say the host is gone, and paks
-				 * cleans up when the shell exits.  SIGHUP
-				 * (the terminal is gone) reaches the engine
-				 * too. */
-				if (si.ssi_signo == SIGTERM && serving) {
-					serving = false;
-					unlink(fifo);
-				}
-				if (si.ssi_signo == SIGHUP)
-					kill(engine, SIGHUP);
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si) &&
+			    (si.ssi_signo == SIGTERM ||
+			     si.ssi_signo == SIGHUP)) {
+				unlink(fifo);
+				s->stop_signal = (int)si.ssi_signo;
+				status = stop_session(s, engine,
+						      s->stop_signal);
+				break;
 			}
 			if (reap(engine, &status))
 				break;
