@@ -33,11 +33,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", cmd_run},
-	    {"env", cmd_env},
-	    {"config", cmd_config},
-	    {"hooks", cmd_hooks},
-	    {"gc", cmd_gc},
+	    {"run", cmd_run},	  {"env", cmd_env}, {"config", cmd_config},
+	    {"hooks", cmd_hooks}, {"gc", cmd_gc},
 	};
 
 	log_init();

@@ -286,9 +286,8 @@ int proc_run_foreground(char *const argv[], int *wstatus)
 
 int proc_run_detached(char *const argv[])
 {
-	struct proc_opts o = {.own_group = true,
-			      .out = PROC_NULL,
-			      .err = PROC_NULL};
+	struct proc_opts o = {
+	    .own_group = true, .out = PROC_NULL, .err = PROC_NULL};
 	struct proc p;
 	int r = proc_start(&p, argv, &o);
 

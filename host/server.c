@@ -336,8 +336,8 @@ static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
 			     si.ssi_signo == SIGHUP)) {
 				unlink(fifo);
 				s->stop_signal = (int)si.ssi_signo;
-				status = stop_session(s, engine,
-						      s->stop_signal);
+				status =
+				    stop_session(s, engine, s->stop_signal);
 				break;
 			}
 			if (reap(engine, &status))
