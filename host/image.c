@@ -34,6 +34,11 @@ static int inspect_image(struct session *s, char **cause)
 	strv_push(&argv, s->image);
 	r = proc_capture(argv.v, &out, &eb);
 	strv_free(&argv);
+	if (r > 0 && (*cause = engine_unreachable(&eb))) {
+		buf_free(&eb);
+		buf_free(&out);
+		return -1;
+	}
 	buf_free(&eb);
 	if (r != 0) {
 		buf_free(&out);

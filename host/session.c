@@ -90,7 +90,9 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	strv_push(argv, "run");
 	strv_push(argv, "--rm");
 	strv_push(argv, "--interactive");
-	if (isatty(0) || s->mode == MODE_PTY)
+	/* Without a terminal the shell reads a script: no --tty, so that
+	 * it gets neither CR line ends nor a terminal's queries. */
+	if (isatty(0))
 		strv_push(argv, "--tty");
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
