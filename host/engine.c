@@ -31,6 +31,22 @@ char *engine_first_line(const struct buf *b)
 	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
+char *engine_error_line(const struct buf *b)
+{
+	const char *s = b->data ? b->data : "";
+	const char *best = NULL, *p;
+
+	for (p = s; (p = strstr(p, "Error")); p++) {
+		if (p == s || p[-1] == '\n')
+			best = p;
+	}
+	if (!best)
+		return engine_first_line(b);
+	if (str_has_prefix(best, "Error: "))
+		best += 7;
+	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
+}
+
 char *engine_unreachable(const struct buf *b)
 {
 	static const char mark[] = "Cannot connect to the Docker daemon at ";

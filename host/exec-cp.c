@@ -2,9 +2,17 @@
 /*
  * #cp [host:]SRC [host:]DEST: copy files between the host and the
  * container.  Exactly one side is on the host, confined by exec_host_path.
+ * A copy to the host goes to a temporary name in the destination's
+ * directory first and is renamed into place, so a failed copy (a full
+ * disk) leaves nothing half-written.  The engine's failure is one line.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "exec.h"
@@ -26,12 +34,75 @@ static char *side(struct exec_ctx *c, const char *arg, bool src, char **cause)
 	return container_path(c, arg);
 }
 
+/* `ENGINE cp FROM TO`: 0, or -1 with *cause (one line) on failure. */
+static int engine_cp(struct exec_ctx *c, const char *from, const char *to,
+		     char **cause)
+{
+	struct strv a = {0};
+	struct buf err = {0};
+	struct spawn_opts o = {.err = &err};
+	int r;
+
+	engine_argv(c->s, &a);
+	strv_push(&a, "cp");
+	strv_push(&a, from);
+	strv_push(&a, to);
+	r = exec_engine(c, &a, &o, cause);
+	strv_free(&a);
+	if (r > 0 && !c->cancelled) {
+		cleanup_free char *why = engine_error_line(&err);
+		*cause = xstrdup(*why ? why : "the engine's cp failed");
+		r = -1;
+	}
+	buf_free(&err);
+	return r;
+}
+
+/* The name the copy gets on the host: into dst when it is a directory. */
+static char *host_final(const char *dst, const char *src)
+{
+	cleanup_free char *s = xstrdup(src);
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = '\0';
+	if (!path_is_dir(dst))
+		return xstrdup(dst);
+	return xasprintf("%s/%s", dst, basename(strchr(s, ':') + 1));
+}
+
+/* Container to host: copy into a temporary directory next to the final
+ * name, then rename.  A directory copied over an existing one merges, as
+ * the engine does, and is not atomic. */
+static int copy_to_host(struct exec_ctx *c, const char *src, const char *dst,
+			char **cause)
+{
+	cleanup_free char *final = host_final(dst, src);
+	cleanup_free char *parent = xstrdup(final);
+	cleanup_free char *tmpdir = NULL;
+	cleanup_free char *tmp = NULL;
+	struct stat st;
+	int r;
+
+	tmpdir = xasprintf("%s/.paks-cp-XXXXXX", dirname(parent));
+	if (!mkdtemp(tmpdir) || (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)))
+		return engine_cp(c, src, dst, cause);
+	tmp = xasprintf("%s/copy", tmpdir);
+	r = engine_cp(c, src, tmp, cause);
+	if (r == 0 && rename(tmp, final) < 0) {
+		*cause = xasprintf("cannot move the copy into place: %s",
+				   strerror(errno));
+		r = -1;
+	}
+	rm_rf(tmpdir);
+	return r;
+}
+
 enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
 			     char **cause)
 {
 	cleanup_free char *src = NULL;
 	cleanup_free char *dst = NULL;
-	struct strv a = {0};
 	int r;
 
 	(void)argc;
@@ -46,13 +117,16 @@ enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
 		dst = side(c, argv[2], false, cause);
 	if (!src || !dst)
 		return PAKS_CMD_FAIL;
-	engine_argv(c->s, &a);
-	strv_push(&a, "cp");
-	strv_push(&a, src);
-	strv_push(&a, dst);
-	r = exec_engine(c, &a, NULL, cause);
-	strv_free(&a);
-	if (r == 0)
+	if (str_has_prefix(argv[2], "host:"))
+		r = copy_to_host(c, src, dst, cause);
+	else
+		r = engine_cp(c, src, dst, cause);
+	if (r == 0) {
 		exec_out(c, "copied %s to %s\n", argv[1], argv[2]);
-	return exec_result(c, r);
+		return PAKS_CMD_OK;
+	}
+	if (c->cancelled)
+		return PAKS_CMD_CANCELLED;
+	exec_cause(cause, "#cp %s %s", argv[1], argv[2]);
+	return PAKS_CMD_FAIL;
 }

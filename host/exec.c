@@ -171,13 +171,16 @@ struct relay {
 	const struct spawn_opts *o;
 };
 
-/* stdout to o->out when collecting, fd 3 to o->fd3, the rest streamed. */
+/* stdout to o->out and stderr to o->err when collecting, fd 3 to o->fd3,
+ * the rest streamed. */
 static void relay(void *arg, int which, const char *data, size_t n)
 {
 	struct relay *rl = arg;
 
 	if (which == 0 && rl->o && rl->o->out)
 		buf_append(rl->o->out, data, n);
+	else if (which == 1 && rl->o && rl->o->err)
+		buf_append(rl->o->err, data, n);
 	else if (which == 2)
 		buf_append(rl->o->fd3, data, n);
 	else

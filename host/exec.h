@@ -74,6 +74,7 @@ struct spawn_opts {
 	struct buf *out;   /* non-NULL: collect stdout instead of streaming */
 	struct buf *fd3;   /* non-NULL: give the child fd 3, collect it */
 	bool quiet_stderr; /* drop the child's stderr */
+	struct buf *err;   /* non-NULL: collect stderr instead of streaming */
 	bool stdin_null;   /* default: /dev/null anyway; kept for clarity */
 };
 /* Run argv (never through a shell), streaming its stdout/stderr as

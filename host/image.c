@@ -207,23 +207,6 @@ static int load_archive(struct session *s, char **cause)
 	return 0;
 }
 
-/* The engine's reason for a failure: its last "Error: ..." line. */
-static char *last_error_line(const struct buf *b)
-{
-	const char *s = b->data ? b->data : "";
-	const char *best = NULL, *p;
-
-	for (p = s; (p = strstr(p, "Error")); p++) {
-		if (p == s || p[-1] == '\n')
-			best = p;
-	}
-	if (!best)
-		return engine_first_line(b);
-	if (str_has_prefix(best, "Error: "))
-		best += 7;
-	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
-}
-
 /* A registry reference that is not here yet: pull it.  On a terminal the
  * engine's progress is shown as it comes; otherwise it is kept, and a
  * failure is one line with the engine's reason.  Loopback registries are
@@ -253,7 +236,7 @@ static int pull_image(struct session *s, char **cause)
 				   "pulled (%s's message is above)",
 				   s->image, s->engine->name);
 	else if (r > 0) {
-		cleanup_free char *why = last_error_line(&out);
+		cleanup_free char *why = engine_error_line(&out);
 		*cause = xasprintf("image '%s' is not here and could not be "
 				   "pulled: %s",
 				   s->image, why);

@@ -969,6 +969,10 @@ static void shutdown_engine(struct proxy *px)
 	px->status = 128 + px->shutdown_sig;
 	if (px->s)
 		px->s->stop_signal = px->shutdown_sig;
+	/* More HUPs follow a closing terminal: the cleanup after this must
+	 * not be cut short when the signal mask is restored. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 }
 
 static void drain_master(struct proxy *px)

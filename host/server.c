@@ -383,6 +383,13 @@ int server_run(struct session *s, char *const argv[])
 		return r;
 	}
 	status = serve_loop(s, engine, fifo_fd, sig_fd);
+	/* A closing terminal sends HUP more than once (the shell forwards
+	 * it, the kernel sends it when the shell exits): the cleanup that
+	 * follows must not be cut short by the next one. */
+	if (s->stop_signal) {
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+	}
 	while (proc_reap_any(&r) > 0)
 		;
 	close(fifo_fd);

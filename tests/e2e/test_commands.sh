@@ -371,6 +371,32 @@ check_cp() { # L SID LAUNCH
 		one_error 'outside the launch directory'
 	check "$L: nothing was written outside the launch directory" \
 		test ! -e "$TEST_TMP/outside-$L/leak.txt"
+
+	# The engine's failures are one paks line, not its raw message.
+	run_line 'mkfifo /tmp/ff'
+	run_line '#cp host:f.txt /tmp/ff'
+	check "$L: #cp onto a FIFO is one error line" one_error '#cp'
+	run_line '#cp host:f.txt /dev/null'
+	check "$L: #cp onto a device is one error line" one_error '#cp'
+	run_line '#cp host:f.txt /proc/x'
+	check "$L: #cp into /proc is one error line" one_error '#cp'
+	run_line '#cp /nonexistent host:nx.txt'
+	check "$L: #cp of a missing file is one error line" one_error '#cp'
+	check "$L: a failed #cp leaves nothing on the host" \
+		test ! -e "$launch/nx.txt"
+	# A full disk: the copy fails as one line and leaves no partial file.
+	if [ "$(id -u)" = 0 ] && mkdir -p "$launch/small" &&
+		mount -t tmpfs -o size=1m tmpfs "$launch/small"; then
+		cleanup_add umount "$launch/small"
+		run_line 'head -c 3000000 /dev/zero > /tmp/big'
+		run_line '#cp /tmp/big host:small/big'
+		check "$L: #cp to a full disk is one error line" one_error '#cp'
+		check "$L: #cp to a full disk leaves no partial copy" \
+			test -z "$(ls -A "$launch/small")"
+		umount "$launch/small"
+	else
+		skip "$L: a full disk needs root to mount a small tmpfs"
+	fi
 	run_line 'cd /'
 }
 
