@@ -72,7 +72,13 @@ bool run_check_publish(const char *spec)
 	ip = last_colon(spec, c);
 	if (!ip)
 		return port_range(spec, c);
-	return ip > spec && (ip + 1 == c || port_range(ip + 1, c));
+	/* The IP: IPv4 or a name, or [IPv6]. */
+	if (ip == spec)
+		return false;
+	if (spec[0] == '[' ? ip[-1] != ']'
+			   : memchr(spec, ':', (size_t)(ip - spec)) != NULL)
+		return false;
+	return ip + 1 == c || port_range(ip + 1, c);
 }
 
 int run_check_volume(const char *spec, char **cause)
