@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,23 @@ static char *host_final(const char *dst, const char *src)
 	return xasprintf("%s/%s", dst, basename(strchr(s, ':') + 1));
 }
 
+static int special_seen(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	return !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) &&
+	       !S_ISLNK(st->st_mode);
+}
+
+/* A FIFO, socket or device node from the container has no place on the
+ * host (a device node would give access to a host device). */
+static bool has_special(const char *path)
+{
+	return nftw(path, special_seen, 16, FTW_PHYS) != 0;
+}
+
 /* Container to host: copy into a temporary directory next to the final
  * name, then rename.  A directory copied over an existing one merges, as
  * the engine does, and is not atomic. */
@@ -82,13 +100,32 @@ static int copy_to_host(struct exec_ctx *c, const char *src, const char *dst,
 	cleanup_free char *tmpdir = NULL;
 	cleanup_free char *tmp = NULL;
 	struct stat st;
+	bool exists = lstat(final, &st) == 0;
 	int r;
 
+	if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		*cause = xstrdup("the host path is not a regular file or a "
+				 "directory");
+		return -1;
+	}
 	tmpdir = xasprintf("%s/.paks-cp-XXXXXX", dirname(parent));
-	if (!mkdtemp(tmpdir) || (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)))
-		return engine_cp(c, src, dst, cause);
+	if (!mkdtemp(tmpdir)) {
+		*cause = xasprintf("cannot create a temporary directory: %s",
+				   strerror(errno));
+		return -1;
+	}
 	tmp = xasprintf("%s/copy", tmpdir);
 	r = engine_cp(c, src, tmp, cause);
+	if (r == 0 && has_special(tmp)) {
+		*cause = xstrdup("it holds a FIFO, socket or device; #cp "
+				 "copies files and directories");
+		r = -1;
+	}
+	if (r == 0 && exists && S_ISDIR(st.st_mode)) {
+		/* Into an existing directory: merge, as the engine does. */
+		rm_rf(tmpdir);
+		return engine_cp(c, src, dst, cause);
+	}
 	if (r == 0 && rename(tmp, final) < 0) {
 		*cause = xasprintf("cannot move the copy into place: %s",
 				   strerror(errno));

@@ -373,11 +373,17 @@ check_cp() { # L SID LAUNCH
 		test ! -e "$TEST_TMP/outside-$L/leak.txt"
 
 	# The engine's failures are one paks line, not its raw message.
+	mkfifo "$launch/hfifo"
+	run_line '#cp c1.txt host:hfifo'
+	check "$L: #cp onto a host FIFO is one error line" one_error '#cp'
+	check "$L: the host FIFO is left as it was" test -p "$launch/hfifo"
 	run_line 'mkfifo /tmp/ff'
-	run_line '#cp host:f.txt /tmp/ff'
-	check "$L: #cp onto a FIFO is one error line" one_error '#cp'
-	run_line '#cp host:f.txt /dev/null'
-	check "$L: #cp onto a device is one error line" one_error '#cp'
+	run_line '#cp /tmp/ff host:ffcopy'
+	check "$L: #cp of a FIFO to the host is one error line" one_error 'FIFO'
+	check "$L: no FIFO was made on the host" test ! -e "$launch/ffcopy"
+	run_line '#cp /dev/null host:nullcopy'
+	check "$L: #cp of a device to the host is one error line" one_error '#cp'
+	check "$L: no device node was made on the host" test ! -e "$launch/nullcopy"
 	run_line '#cp host:f.txt /proc/x'
 	check "$L: #cp into /proc is one error line" one_error '#cp'
 	run_line '#cp /nonexistent host:nx.txt'
