@@ -60,8 +60,45 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
-check: fmt-check all $(UNIT_BIN)
+check: fmt-check all $(UNIT_BIN) fuzz-replay-bins
 	@O=$(O) tests/run-all.sh
+
+# Timing of paks against the plain engines (contrib/bench/bench.sh);
+# never part of check.
+bench: all
+	@PAKS=$(CURDIR)/$(O)/paks contrib/bench/bench.sh
+
+# Fuzz targets (tests/fuzz/README.md): one per parser of bytes from the
+# container.  Each is built by a sub-make in its own tree below $(O), with
+# FUZZ_MAIN = replay.c (gcc, sanitizers: `make check` replays the corpora)
+# or nothing (clang's libFuzzer supplies main: `make fuzz`).
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 600
+FUZZ_MAIN ?=
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+$(O)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_MAIN) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(FUZZ_MAIN) $(LIB_OBJ) $(PKG_LIBS) -lutil
+
+fuzz-bins: $(patsubst %,$(O)/fuzz/%,$(FUZZ_TARGETS))
+
+# gcc with sanitizers, main() from replay.c; tests/run-all.sh replays them.
+fuzz-replay-bins:
+	@$(MAKE) --no-print-directory -s O=$(O)/fuzz-replay CC=gcc \
+		CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' \
+		FUZZ_MAIN=tests/fuzz/replay.c fuzz-bins
+
+fuzz-check: fuzz-replay-bins
+	@tests/fuzz/replay.sh $(O)/fuzz-replay/fuzz $(FUZZ_TARGETS)
+
+fuzz:
+	@$(MAKE) --no-print-directory -s O=$(O)/fuzz-libfuzzer CC=clang \
+		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)' \
+		LDFLAGS='-fsanitize=fuzzer $(SAN_FLAGS)' FUZZ_MAIN= fuzz-bins
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run-fuzz.sh $(O) $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/paks \
@@ -81,7 +118,7 @@ uninstall:
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/paks
 
 FMT_SRC = $(wildcard host/*.c host/*.h preload/*.c preload/*.h include/*.c \
-	include/*.h tests/unit/*.c tests/unit/*.h)
+	include/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 fmt:
 	clang-format -i $(FMT_SRC)
 
@@ -97,5 +134,6 @@ demo: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all unit check install uninstall fmt fmt-check demo clean
+.PHONY: all unit check bench fuzz fuzz-check fuzz-bins fuzz-replay-bins install uninstall \
+	fmt fmt-check demo clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -39,11 +39,13 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
-# The docker CLI: some machines carry a standalone /usr/local/bin/docker.
-# Debian 12 ships the CLI only inside docker.io (with a daemon we never
-# start), so install it only when no `docker` is on PATH at all.
+# Docker: the tests start a real dockerd of their own (tests/dockerd.sh),
+# so docker.io's dockerd and containerd must be there even on machines that
+# carry a standalone docker CLI in /usr/local/bin.  It goes in on its own
+# because its scripts would try to start the daemon.
 docker_missing=0
-command -v docker >/dev/null 2>&1 || docker_missing=1
+dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'ok installed' ||
+	docker_missing=1
 
 if [ ${#missing[@]} -eq 0 ] && [ $docker_missing -eq 0 ]; then
 	exit 0
@@ -67,7 +69,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ $docker_missing -eq 1 ]; then
-	log "installing: docker.io (for the docker CLI)"
+	log "installing: docker.io (dockerd, containerd, the docker CLI)"
 	# There is no init system on CI machines: keep the package's scripts
 	# from trying to start dockerd (policy-rc.d exit 101 = "not allowed").
 	policy=/usr/sbin/policy-rc.d

@@ -30,42 +30,6 @@ struct config_cmd {
 	const char *help;
 };
 
-/* Split the editor setting on blanks: "code --wait" -> {code, --wait}. */
-static void editor_argv(const char *editor, const char *file, struct strv *v)
-{
-	cleanup_free char *copy = xstrdup(editor);
-	char *save = NULL;
-
-	for (char *t = strtok_r(copy, " \t", &save); t;
-	     t = strtok_r(NULL, " \t", &save))
-		strv_push(v, t);
-	if (v->n == 0)
-		strv_push(v, "vi");
-	strv_push(v, file);
-}
-
-int config_run_editor(const char *editor, const char *file, char **err)
-{
-	struct strv argv = {0};
-	int status = 0, r;
-
-	editor_argv(editor, file, &argv);
-	r = proc_run_foreground(argv.v, &status);
-	if (r < 0)
-		*err = xasprintf("cannot run editor '%s': %s", argv.v[0],
-				 strerror(-r));
-	else if (WIFSIGNALED(status))
-		*err = xasprintf("editor '%s' was killed by signal %d",
-				 argv.v[0], WTERMSIG(status));
-	else if (WEXITSTATUS(status) != 0)
-		*err = xasprintf("editor '%s' exited with status %d", argv.v[0],
-				 WEXITSTATUS(status));
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		r = -ECHILD;
-	strv_free(&argv);
-	return r;
-}
-
 /* The effective settings, or the one-line error printed. */
 static int load_settings(struct settings *s, const char *path)
 {
@@ -217,14 +181,31 @@ static int read_current(const char *path, char **text, size_t *len)
 	return r;
 }
 
+/* The settings are changed (read, edit, write) under settings.yml.lock, so
+ * two `paks config set` at once both land.  -errno when it fails
+ * (reported). */
+static int lock_settings(const char *path)
+{
+	cleanup_free char *dir = paks_config_dir();
+	cleanup_free char *lock = xasprintf("%s.lock", path);
+	int r = mkdir_p(dir, 0700);
+
+	if (r == 0)
+		r = lock_file(lock);
+	if (r < 0)
+		log_error("%s: %s", lock, strerror(-r));
+	return r;
+}
+
 static int store_key(const char *path, const char *key, const char *line)
 {
 	cleanup_free char *text = NULL;
 	cleanup_free char *out = NULL;
 	size_t len = 0;
 	char *err = NULL;
+	cleanup_fd int lock = lock_settings(path);
 
-	if (read_current(path, &text, &len) < 0)
+	if (lock < 0 || read_current(path, &text, &len) < 0)
 		return 1;
 	if (settings_edit_text(text, len, key, line, &out, &err) < 0) {
 		log_error("%s", err ? err : "cannot edit the settings");
@@ -343,32 +324,36 @@ char *config_editor_command(void)
 	return pick_editor(path);
 }
 
+static int check_settings_text(const char *text, size_t len, const char *where,
+			       void *arg, char **err)
+{
+	struct settings s;
+	int r;
+
+	(void)arg;
+	settings_defaults(&s);
+	r = settings_parse(&s, text, len, where, err);
+	settings_free(&s);
+	return r;
+}
+
 static int config_edit(int argc, char **argv, const char *path)
 {
+	static const struct cli_edit_check chk = {check_settings_text, NULL};
 	cleanup_free char *editor = NULL;
-	struct settings s;
-	char *err = NULL;
+	cleanup_free char *tmpl = NULL;
+	cleanup_free char *dir = paks_config_dir();
 	int r;
 
 	if (no_args(argc, argv, "edit") < 0)
 		return EXIT_USAGE;
-	if (access(path, F_OK) < 0 && write_template(path) < 0)
+	if ((r = mkdir_p(dir, 0700)) < 0) {
+		log_error("%s: %s", dir, strerror(-r));
 		return 1;
+	}
+	tmpl = settings_template();
 	editor = pick_editor(path);
-	if (config_run_editor(editor, path, &err) < 0) {
-		log_error("%s", err);
-		free(err);
-		return 1;
-	}
-	settings_defaults(&s);
-	r = settings_load(&s, path, &err);
-	settings_free(&s);
-	if (r < 0) {
-		log_error("%s (run 'paks config edit' again to fix it)", err);
-		free(err);
-		return 1;
-	}
-	return 0;
+	return cli_edit_file(editor, path, tmpl, 0644, &chk);
 }
 
 static const struct config_cmd config_cmds[] = {

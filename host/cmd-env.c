@@ -73,6 +73,19 @@ static int check_var_name(const char *name)
 	return -EINVAL;
 }
 
+/* Lock the environments for a change; -errno when it fails (reported). */
+static int lock_envs(void)
+{
+	char *err = NULL;
+	int fd = envstore_lock(&err);
+
+	if (fd < 0) {
+		log_error("%s", err);
+		free(err);
+	}
+	return fd;
+}
+
 /* Load NAME for a change: a missing one is empty when may_create. */
 static int load_for(const char *name, struct envset *set, bool may_create)
 {
@@ -136,6 +149,7 @@ static int parse_add_args(int argc, char **argv, const char **name,
 static int env_add(int argc, char **argv)
 {
 	struct envset add = {0}, set = {0};
+	cleanup_fd int lock = -1;
 	const char *name;
 	int r;
 
@@ -144,7 +158,11 @@ static int env_add(int argc, char **argv)
 		envset_free(&add);
 		return EXIT_USAGE;
 	}
-	r = load_for(name, &set, true);
+	/* Load, change and save under the lock: nothing another paks
+	 * writes meanwhile is lost. */
+	lock = r = lock_envs();
+	if (r >= 0)
+		r = load_for(name, &set, true);
 	for (size_t i = 0; r == 0 && i < add.n; i++)
 		envset_put(&set, add.vars[i].name, add.vars[i].value);
 	if (r == 0)
@@ -169,6 +187,7 @@ static int remove_whole(const char *name)
 static int env_rm(int argc, char **argv)
 {
 	struct envset set = {0};
+	cleanup_fd int lock = -1;
 	int r;
 
 	if (strip_options(&argc, argv, "rm") < 0)
@@ -185,7 +204,8 @@ static int env_rm(int argc, char **argv)
 	}
 	if (argc == 2)
 		return remove_whole(argv[1]);
-	if (load_for(argv[1], &set, false) < 0)
+	lock = lock_envs();
+	if (lock < 0 || load_for(argv[1], &set, false) < 0)
 		return 1;
 	for (int i = 2; i < argc; i++) {
 		if (!envset_remove(&set, argv[i])) {
@@ -261,46 +281,20 @@ static char *env_template(const char *name)
 	    name, name);
 }
 
-/* Check the file after editing; a new file left as the template is
- * removed again, as if the edit had been cancelled. */
-static int after_edit(const char *name, const char *path, const char *tmpl)
+static int check_env_text(const char *text, size_t len, const char *where,
+			  void *arg, char **err)
 {
-	cleanup_free char *text = NULL;
-	struct envset set = {0};
-	char *err = NULL;
-	size_t len = 0;
-	int r;
-
-	chmod(path, 0600); /* the editor may have written a new file */
-	r = read_file(path, 16 * 1024 * 1024, &text, &len);
-	if (r < 0) {
-		log_error("%s: %s", path, strerror(-r));
-		return 1;
-	}
-	if (tmpl && strcmp(text, tmpl) == 0) {
-		remove_whole(name);
-		log_info("no changes: environment '%s' not created", name);
-		return 0;
-	}
-	envset_free(&set);
-	r = envstore_load(name, &set, &err);
-	envset_free(&set);
-	if (r < 0) {
-		log_error("%s (run 'paks env edit %s' again to fix it)", err,
-			  name);
-		free(err);
-		return 1;
-	}
-	return 0;
+	(void)arg;
+	return envstore_check_text(text, len, where, err);
 }
 
 static int env_edit(int argc, char **argv)
 {
+	static const struct cli_edit_check chk = {check_env_text, NULL};
 	cleanup_free char *path = NULL;
 	cleanup_free char *tmpl = NULL;
 	cleanup_free char *editor = NULL;
 	char *err = NULL;
-	int r;
 
 	if (strip_options(&argc, argv, "edit") < 0)
 		return EXIT_USAGE;
@@ -316,23 +310,9 @@ static int env_edit(int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	if (access(path, F_OK) < 0) {
-		tmpl = env_template(argv[1]);
-		r = write_file_atomic(path, tmpl, strlen(tmpl), 0600);
-		if (r < 0) {
-			log_error("%s: %s", path, strerror(-r));
-			return 1;
-		}
-	}
+	tmpl = env_template(argv[1]);
 	editor = config_editor_command();
-	if (config_run_editor(editor, path, &err) < 0) {
-		log_error("%s", err);
-		free(err);
-		if (tmpl)
-			remove_whole(argv[1]);
-		return 1;
-	}
-	return after_edit(argv[1], path, tmpl);
+	return cli_edit_file(editor, path, tmpl, 0600, &chk);
 }
 
 static int env_path(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "exec.h"
 #include "hooks.h"
 #include "log.h"
 #include "settings.h"
@@ -59,8 +60,13 @@ static void print_hook(void *arg, const char *name, const char *path)
 			st->path_width = strlen(path);
 		return;
 	}
-	desc = shadowed ? xstrdup("(shadowed by an earlier directory)")
-			: hooks_description(path);
+	/* Built-in commands always win: such a hook can never run. */
+	if (exec_find(name))
+		desc = xasprintf("(shadowed by the built-in #%s)", name);
+	else if (shadowed)
+		desc = xstrdup("(shadowed by an earlier directory)");
+	else
+		desc = hooks_description(path);
 	if (desc)
 		printf("%-*s  %-*s  %s\n", (int)st->width, name,
 		       (int)st->path_width, path, desc);

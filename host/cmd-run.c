@@ -279,13 +279,17 @@ static int apply_settings(struct session *s, struct run_opts *o)
 		if (settings_apply(&s->settings, kv, &err) < 0)
 			goto fail;
 	}
+	/* --shell and --user get the checks of their settings. */
 	if (o->shell) {
-		free(s->settings.container_shell);
-		s->settings.container_shell = xstrdup(o->shell);
+		cleanup_free char *kv =
+		    xasprintf("container_shell=%s", o->shell);
+		if (settings_apply(&s->settings, kv, &err) < 0)
+			goto fail;
 	}
 	if (o->user) {
-		free(s->settings.user);
-		s->settings.user = xstrdup(o->user);
+		cleanup_free char *kv = xasprintf("user=%s", o->user);
+		if (settings_apply(&s->settings, kv, &err) < 0)
+			goto fail;
 	}
 	return 0;
 fail:

@@ -106,6 +106,23 @@ bool envset_remove(struct envset *set, const char *name)
 	return true;
 }
 
+int envset_check_sizes(const struct envset *set, char **err)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		size_t nl = strlen(set->vars[i].name);
+		size_t vl = strlen(set->vars[i].value);
+		if (!varname_export_fits(nl, vl)) {
+			*err = xasprintf("variable %s is %zu bytes long; an "
+					 "exported NAME=VALUE can be at most "
+					 "%d bytes",
+					 set->vars[i].name, nl + 1 + vl,
+					 VARNAME_EXPORT_MAX);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
 void envset_free(struct envset *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
@@ -301,6 +318,19 @@ int envstore_parse(const char *text, size_t len, struct envset *out, char **err)
 	return parse_text(text, len, NULL, out, err);
 }
 
+int envstore_check_text(const char *text, size_t len, const char *where,
+			char **err)
+{
+	struct envset set = {0};
+	int r = parse_text(text, len, where, &set, err);
+
+	if (r == 0 && envset_check_sizes(&set, err) < 0) {
+		r = -E2BIG;
+	}
+	envset_free(&set);
+	return r;
+}
+
 static void format_var(struct buf *b, const struct envvar *v)
 {
 	buf_printf(b, "%s=", v->name);
@@ -428,6 +458,20 @@ int envstore_prepare_dir(char **err)
 	return r;
 }
 
+int envstore_lock(char **err)
+{
+	cleanup_free char *dir = envstore_dir();
+	cleanup_free char *path = xasprintf("%s/.lock", dir);
+	int r = envstore_prepare_dir(err);
+
+	if (r < 0)
+		return r;
+	r = lock_file(path);
+	if (r < 0)
+		*err = xasprintf("%s: %s", path, strerror(-r));
+	return r;
+}
+
 int envstore_save(const char *name, const struct envset *set, char **err)
 {
 	cleanup_free char *path = NULL;
@@ -446,7 +490,9 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 			return -EINVAL;
 		}
 	}
-	r = envstore_prepare_dir(err);
+	r = envset_check_sizes(set, err);
+	if (r == 0)
+		r = envstore_prepare_dir(err);
 	if (r < 0)
 		return r;
 	path = envstore_path(name);
@@ -463,7 +509,8 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 int envstore_remove_var(const char *name, const char *var, char **err)
 {
 	struct envset set = {0};
-	int r = envstore_load(name, &set, err);
+	cleanup_fd int lock = envstore_lock(err);
+	int r = lock < 0 ? lock : envstore_load(name, &set, err);
 
 	if (r < 0)
 		return r;

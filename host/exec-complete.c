@@ -4,7 +4,6 @@
  * #envload/#envsave, and host: paths for #cp.
  */
 #include <dirent.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,18 +60,19 @@ static void complete_host(struct exec_ctx *c, const char *word)
 	    slash ? xasprintf("%.*s", (int)(slash - rel + 1), rel)
 		  : xstrdup("");
 	cleanup_free char *dir = NULL;
-	char real[PATH_MAX];
+	char *cause = NULL;
 	DIR *d;
 	struct dirent *e;
 
-	if (strstr(rel, "..") || rel[0] == '/')
+	if (rel[0] == '/')
 		return;
-	dir = xasprintf("%s/%s", c->s->launch_dir, dirpart);
-	/* The same confinement as #cp: no listing through a symlink that
-	 * leads out of the launch directory. */
-	if (!c->s->settings.cp_unconfined &&
-	    (!realpath(dir, real) || !path_is_within(real, c->s->launch_dir)))
+	/* The check of #cp itself: nothing is listed through ".." or a
+	 * symlink that leads out of the launch directory. */
+	dir = exec_host_path(c->s, dirpart, true, &cause);
+	if (!dir) {
+		free(cause);
 		return;
+	}
 	d = opendir(dir);
 	if (!d)
 		return;

@@ -11,10 +11,17 @@
 #include "exec.h"
 #include "varname.h"
 
-static void export_set(struct exec_ctx *c, const struct envset *set)
+/* All or nothing: a value too long to export is refused, never cut. */
+static bool export_set(struct exec_ctx *c, const struct envset *set,
+		       char **cause)
 {
+	if (envset_check_sizes(set, cause) < 0) {
+		exec_cause(cause, "nothing exported");
+		return false;
+	}
 	for (size_t i = 0; i < set->n; i++)
 		exec_setvar(c, set->vars[i].name, set->vars[i].value);
+	return true;
 }
 
 static void say_names(struct exec_ctx *c, const char *verb,
@@ -59,7 +66,10 @@ enum exec_status exec_cmd_envload(struct exec_ctx *c, int argc, char **argv,
 		*cause = err;
 		return PAKS_CMD_FAIL;
 	}
-	export_set(c, &set);
+	if (!export_set(c, &set, cause)) {
+		envset_free(&set);
+		return PAKS_CMD_FAIL;
+	}
 	cleanup_free char *where = xasprintf("from %s", argv[1]);
 	say_names(c, "loaded", &set, where);
 	envset_free(&set);
@@ -92,7 +102,9 @@ static bool parse_assignments(int argc, char **argv, struct envset *out,
 static int merge_save(const char *name, const struct envset *add, char **cause)
 {
 	struct envset set = {0};
-	int r = envstore_load(name, &set, cause);
+	/* Under the lock: #envsave in two sessions at once loses nothing. */
+	cleanup_fd int lock = envstore_lock(cause);
+	int r = lock < 0 ? lock : envstore_load(name, &set, cause);
 
 	if (r == -ENOENT) {
 		free(*cause);
@@ -117,9 +129,8 @@ enum exec_status exec_cmd_envsave(struct exec_ctx *c, int argc, char **argv,
 	    !parse_assignments(argc - 2, argv + 2, &add, cause))
 		goto out;
 	st = PAKS_CMD_FAIL;
-	if (merge_save(argv[1], &add, cause) < 0)
+	if (merge_save(argv[1], &add, cause) < 0 || !export_set(c, &add, cause))
 		goto out;
-	export_set(c, &add);
 	{
 		cleanup_free char *where = xasprintf("to %s", argv[1]);
 		say_names(c, "saved", &add, where);
@@ -150,10 +161,10 @@ enum exec_status exec_cmd_envhost(struct exec_ctx *c, int argc, char **argv,
 			envset_put(&set, argv[i], v);
 		}
 	}
-	if (st == PAKS_CMD_OK) {
-		export_set(c, &set);
+	if (st == PAKS_CMD_OK && !export_set(c, &set, cause))
+		st = PAKS_CMD_FAIL;
+	if (st == PAKS_CMD_OK)
 		say_names(c, "copied", &set, "from the host");
-	}
 	envset_free(&set);
 	return st;
 }

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host paths named by #cp and #export.  They are relative to the launch
- * directory and confined to it unless the cp_unconfined setting says
- * otherwise: this is the boundary between what the user typed in the
- * container and the host's files.
+ * Host paths named by #cp, #export and the shipped hooks (through
+ * `paks path`).  They are relative to the launch directory and confined to
+ * it unless the cp_unconfined setting says otherwise: this is the boundary
+ * between what the user typed in the container and the host's files.
+ *
+ * The path is resolved first, as the kernel will resolve it ("sub/../x"
+ * is fine when it stays inside), and only then judged.  Everything that
+ * resolves outside gets the same answer, whether it exists or not, so the
+ * check never tells what exists outside the launch directory.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -13,66 +20,102 @@
 #include "exec.h"
 #include "session.h"
 
-static bool has_dotdot(const char *p)
+/* Strip the last component of full (in place); false when none is left. */
+static bool strip_last(char *full, size_t keep)
 {
-	size_t n = strlen(p);
+	char *slash = strrchr(full, '/');
 
-	return str_eq(p, "..") || str_has_prefix(p, "../") ||
-	       strstr(p, "/../") || (n >= 3 && str_eq(p + n - 3, "/.."));
+	if (!slash || (size_t)(slash - full) < keep)
+		return false;
+	*slash = '\0';
+	return true;
 }
 
-/* Resolve full, or for a new path (!must_exist) its parent, into real. */
-static int resolve(const char *full, bool must_exist, char *real)
+/* The longest prefix of full that resolves, into real; *rest points into
+ * full at what is left ("" when all of it resolved).  full is modified. */
+static int resolve_prefix(char *full, size_t keep, char *real,
+			  const char **rest, int *err)
 {
-	cleanup_free char *parent = NULL;
-	char *slash;
+	char *end = full + strlen(full);
 
-	if (realpath(full, real))
-		return 0;
-	if (must_exist || errno != ENOENT)
-		return -errno;
-	parent = xstrdup(full);
-	slash = strrchr(parent, '/');
-	*slash = '\0';
-	if (!realpath(*parent ? parent : "/", real))
-		return -errno;
+	*err = 0;
+	*rest = end;
+	while (!realpath(full, real)) {
+		if (!*err)
+			*err = errno;
+		if (!strip_last(full, keep))
+			return -1;
+		*rest = full + strlen(full) + 1;
+	}
+	/* Put the slashes back so rest and full read as one path again. */
+	for (char *q = full; q < end; q++)
+		if (!*q)
+			*q = '/';
 	return 0;
 }
 
-/* An existing path (or the parent of a new one) must resolve inside, so
- * symlinks cannot lead out either. */
-char *exec_host_path(const struct session *s, const char *p, bool must_exist,
-		     char **cause)
+/* A missing rest is one plain name (a new file in an existing directory)
+ * only when it has no '/' and is not "." or "..". */
+static bool is_new_name(const char *rest)
 {
-	const char *ld = s->launch_dir;
-	bool confined = !s->settings.cp_unconfined;
+	return !strchr(rest, '/') && !str_eq(rest, ".") && !str_eq(rest, "..");
+}
+
+static char *outside(const char *p, const char *ld, char **cause)
+{
+	*cause = xasprintf("host path '%s' leads outside the launch directory "
+			   "%s (setting cp_unconfined allows it)",
+			   p, ld);
+	return NULL;
+}
+
+char *exec_path_confine(const char *ld, const char *p, bool must_exist,
+			char **cause)
+{
 	cleanup_free char *full = NULL;
 	char real[PATH_MAX];
-	int r;
+	const char *rest;
+	struct stat st;
+	int err;
 
 	if (!*p)
 		p = ".";
-	if (confined && p[0] == '/') {
+	if (p[0] == '/') {
 		*cause = xasprintf("host path '%s' is absolute; host paths are "
 				   "relative to %s",
 				   p, ld);
 		return NULL;
 	}
-	if (confined && has_dotdot(p))
-		goto escape;
-	full = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", ld, p);
-	if (!confined)
-		return steal_pointer(&full);
-	r = resolve(full, must_exist, real);
-	if (r < 0) {
-		*cause = xasprintf("host path '%s': %s", p, strerror(-r));
+	full = xasprintf("%s/%s", ld, p);
+	if (resolve_prefix(full, strlen(ld), real, &rest, &err) < 0 ||
+	    !path_is_within(real, ld))
+		return outside(p, ld, cause);
+	if (!*rest)
+		return xstrdup(real);
+	/* What is left does not resolve.  A dangling symlink may point
+	 * anywhere: it is outside as far as the check can tell. */
+	if (is_new_name(rest) && lstat(full, &st) == 0)
+		return outside(p, ld, cause);
+	if (must_exist || !is_new_name(rest) || err != ENOENT) {
+		*cause = xasprintf("host path '%s': %s", p, strerror(err));
 		return NULL;
 	}
-	if (path_is_within(real, ld))
-		return steal_pointer(&full);
-escape:
-	*cause = xasprintf("host path '%s' leads outside the launch directory "
-			   "%s (setting cp_unconfined allows it)",
-			   p, ld);
-	return NULL;
+	return xasprintf("%s%s%s", real, str_eq(real, "/") ? "" : "/", rest);
+}
+
+char *exec_host_path(const struct session *s, const char *p, bool must_exist,
+		     char **cause)
+{
+	cleanup_free char *real = NULL;
+
+	if (s->settings.cp_unconfined)
+		return p[0] == '/'
+			   ? xstrdup(p)
+			   : xasprintf("%s/%s", s->launch_dir, *p ? p : ".");
+	real = exec_path_confine(s->launch_dir, p, must_exist, cause);
+	if (!real)
+		return NULL;
+	/* The engine gets the path as typed (so a copy keeps the name the
+	 * user gave it), now known to resolve inside. */
+	return xasprintf("%s/%s", s->launch_dir, *p ? p : ".");
 }

@@ -105,10 +105,17 @@ void exec_cause(char **cause, const char *fmt, ...)
  * OK, or EXITED with r kept in c->status. */
 enum exec_status exec_result(struct exec_ctx *c, int r);
 
-/* exec-path.c: host paths for #cp and #export. */
-/* Relative to the launch directory and confined to it unless cp_unconfined
- * (symlinks leading out count as outside).  must_exist: else only the
- * parent must exist.  NULL with *cause set when refused. */
+/* exec-path.c: host paths for #cp, #export and `paks path`. */
+/* The one confinement check: p, relative to the launch directory ld, is
+ * resolved (symlinks and "..", as the kernel does) and must stay inside
+ * ld; anything outside gets one answer whether it exists or not.
+ * must_exist: else only the parent must exist (a dangling symlink counts
+ * as outside).  Returns the resolved path, or NULL with *cause set. */
+char *exec_path_confine(const char *ld, const char *p, bool must_exist,
+			char **cause);
+/* The path for the engine: exec_path_confine's check unless cp_unconfined,
+ * then the path as typed under the launch directory.  NULL with *cause
+ * set when refused. */
 char *exec_host_path(const struct session *s, const char *p, bool must_exist,
 		     char **cause);
 

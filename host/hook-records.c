@@ -44,6 +44,11 @@ static int parse_one(const char *rec, size_t n, int terminated,
 		record_fail(e, "invalid variable name", rec, n);
 		return 0;
 	}
+	if (!varname_export_fits((size_t)(eq - rec),
+				 n - (size_t)(eq - rec) - 1)) {
+		record_fail(e, "value too long to export", rec, n);
+		return 0;
+	}
 	name = strndup(rec, (size_t)(eq - rec));
 	value = strndup(eq + 1, n - (size_t)(eq - rec) - 1);
 	if (!name || !value)

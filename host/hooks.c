@@ -39,9 +39,17 @@ extern char **environ;
 #define DESC_MAX_LEN   200
 
 static const char *const hook_env_names[] = {
-    "PAKS_ENGINE",    "PAKS_ENGINE_ARGS", "PAKS_CONTAINER",
-    "PAKS_IMAGE",     "PAKS_IMAGE_ID",	  "PAKS_LAUNCH_DIR",
-    "PAKS_SHELL_CWD", "PAKS_HOOK_NAME",	  NULL,
+    "PAKS_ENGINE",
+    "PAKS_ENGINE_ARGS",
+    "PAKS_CONTAINER",
+    "PAKS_IMAGE",
+    "PAKS_IMAGE_ID",
+    "PAKS_LAUNCH_DIR",
+    "PAKS_SHELL_CWD",
+    "PAKS_HOOK_NAME",
+    "PAKS_PROGRAM",
+    "PAKS_CP_UNCONFINED",
+    NULL,
 };
 
 int hooks_valid_name(const char *name)
@@ -361,6 +369,10 @@ static void hook_env(const struct exec_ctx *c, const char *name,
 {
 	const struct session *s = c->s;
 	struct buf args = {0};
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
 
 	/* The engine's global flags (--root, --url, ...), one per line, so a
 	 * hook reaches the same storage as paks. */
@@ -380,6 +392,9 @@ static void hook_env(const struct exec_ctx *c, const char *name,
 		   s->launch_dir ? s->launch_dir : "");
 	strv_pushf(env, "PAKS_SHELL_CWD=%s", c->cwd ? c->cwd : "");
 	strv_pushf(env, "PAKS_HOOK_NAME=%s", name);
+	/* Hooks confine the paths they write with `"$PAKS_PROGRAM" path`. */
+	strv_pushf(env, "PAKS_PROGRAM=%s", *exe ? exe : "paks");
+	strv_pushf(env, "PAKS_CP_UNCONFINED=%d", s->settings.cp_unconfined);
 	buf_free(&args);
 }
 

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  env             manage named environments (#envload NAME)\n"
     "  config          show or change settings\n"
     "  hooks           list user-defined '#' commands\n"
+    "  path PATH       check a path against the launch directory (for hooks)\n"
     "  gc              remove what a killed paks left behind\n"
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
@@ -33,14 +34,15 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", cmd_run},	  {"env", cmd_env}, {"config", cmd_config},
-	    {"hooks", cmd_hooks}, {"gc", cmd_gc},
+	    {"run", cmd_run},	  {"env", cmd_env},   {"config", cmd_config},
+	    {"hooks", cmd_hooks}, {"path", cmd_path}, {"gc", cmd_gc},
 	};
 
 	log_init();
 	if (argc < 2) {
-		log_error("missing command: run, env, config, hooks or gc (see "
-			  "'paks --help')");
+		log_error(
+		    "missing command: run, env, config, hooks, path or gc "
+		    "(see 'paks --help')");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

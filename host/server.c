@@ -29,19 +29,17 @@
 
 #define WORKER_OPEN_TIMEOUT_MS 5000
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 		      size_t len)
 {
 	int fd = *(int *)c->emit_arg;
 	const char *p = data;
 
+	/* Only output may be split over frames: a variable split in two
+	 * would be cut (the executor refuses one that long before). */
+	if (type != PAKS_MSG_OUT && type != PAKS_MSG_ERR &&
+	    len > PAKS_FRAME_MAX)
+		return -EMSGSIZE;
 	do {
 		size_t n = len > PAKS_FRAME_MAX ? PAKS_FRAME_MAX : len;
 		int r = proto_write(fd, type, p, n);
@@ -53,17 +51,8 @@ static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 	return 0;
 }
 
-struct worker_req {
-	struct proto_decoder dec;
-	char *cwd;
-	char *line;
-	size_t line_len;
-	uint32_t kind; /* PAKS_MSG_LINE or PAKS_MSG_COMPLETE */
-	bool cancelled;
-};
-
 /* Consume decoded frames; 1 when LINE/COMPLETE arrived. */
-static int take_frames(struct worker_req *w)
+int server_take_frames(struct worker_req *w)
 {
 	const unsigned char *p;
 	uint32_t type, len;
@@ -90,40 +79,46 @@ static int take_frames(struct worker_req *w)
 	return w->kind != 0;
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Wait in poll() for the whole request.  The worker opened .q before the
+ * client, so the FIFO does not report a hangup until a writer has come and
+ * gone: end of file means the client gave up. */
 static int read_request(int qfd, struct worker_req *w)
 {
+	long long end = now_us() + WORKER_OPEN_TIMEOUT_MS * 1000LL;
 	char chunk[8192];
-	int waited = 0;
 
 	for (;;) {
 		struct pollfd p = {qfd, POLLIN, 0};
+		long long left = end - now_us();
 		ssize_t n;
-		int r = poll(&p, 1, 100);
+		int r;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)((left + 999) / 1000));
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r == 0) {
-			waited += 100;
-			if (waited >= WORKER_OPEN_TIMEOUT_MS)
-				return -ETIMEDOUT;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
 			continue;
-		}
 		n = read(qfd, chunk, sizeof(chunk));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0) {
-			/* No writer yet (POLLHUP before anyone opened) or the
-			 * client gave up. */
-			waited += 10;
-			if (waited >= WORKER_OPEN_TIMEOUT_MS)
-				return -ETIMEDOUT;
-			sleep_ms(10);
-			continue;
-		}
+		if (n == 0)
+			return -EPIPE;
 		if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
 			return -EPROTO;
-		r = take_frames(w);
+		r = server_take_frames(w);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}
@@ -146,20 +141,16 @@ static int open_channel(const char *path, int flags)
 	return fd;
 }
 
+/* The client opened its read end of .a before sending HELLO, so this
+ * open does not wait; ENXIO means the client is already gone. */
 static int open_answer(const char *apath)
 {
-	for (int waited = 0; waited < WORKER_OPEN_TIMEOUT_MS; waited += 10) {
-		int fd = open_channel(apath, O_WRONLY | O_NONBLOCK);
-		if (fd >= 0) {
-			int fl = fcntl(fd, F_GETFL);
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-			return fd;
-		}
-		if (errno != ENXIO)
-			return -errno;
-		sleep_ms(10);
-	}
-	return -ETIMEDOUT;
+	int fd = open_channel(apath, O_WRONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 /* While a command runs: a CANCEL frame, or the client closing its end,
@@ -176,7 +167,7 @@ static int check_cancel(struct exec_ctx *c)
 		return errno == EAGAIN || errno == EINTR ? 0 : 1;
 	if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
 		return 1;
-	take_frames(w);
+	server_take_frames(w);
 	return w->cancelled;
 }
 
@@ -187,16 +178,17 @@ static void worker_serve(struct session *s, const char *id)
 	struct worker_req w = {0};
 	struct exec_ctx c = {0};
 	unsigned char st[4];
+	long long t0 = now_us();
 	int qfd, afd, status;
 
 	qfd = open_channel(qpath, O_RDONLY | O_NONBLOCK);
 	if (qfd < 0)
 		return;
+	afd = open_answer(apath);
+	if (afd < 0 || proto_write(afd, PAKS_MSG_READY, NULL, 0) < 0)
+		return;
 	proto_decoder_init(&w.dec);
 	if (read_request(qfd, &w) < 0)
-		return;
-	afd = open_answer(apath);
-	if (afd < 0)
 		return;
 	c.s = s;
 	c.cwd = w.cwd ? w.cwd : xstrdup("/");
@@ -206,13 +198,16 @@ static void worker_serve(struct session *s, const char *id)
 	c.check_cancel = check_cancel;
 	c.cancel_arg = &w;
 	c.cancelled = w.cancelled;
-	log_debug("request %s: %s", id, w.line);
 	if (w.kind == PAKS_MSG_COMPLETE)
 		status = exec_complete(&c, w.line, w.line_len);
 	else
 		status = exec_line(&c, w.line, w.line_len);
 	proto_put_i32(st, status);
 	proto_write(afd, PAKS_MSG_EXIT, st, 4);
+	/* From the HELLO to the EXIT frame: the host's share of a round trip,
+	 * for PAKS_DEBUG_LOG readers chasing a slow '#' command. */
+	log_debug("request %s %s: status %d in %.3f ms", id, w.line, status,
+		  (double)(now_us() - t0) / 1000.0);
 	close(afd);
 	close(qfd);
 }
@@ -291,7 +286,7 @@ static int stop_session(struct session *s, pid_t engine, int sig)
 	for (int i = 0; i < 50; i++) {
 		if (proc_reap(engine, false, &status))
 			return 128 + sig;
-		sleep_ms(100);
+		poll(NULL, 0, 100);
 	}
 	kill(engine, SIGKILL);
 	proc_reap(engine, true, &status);

@@ -209,6 +209,34 @@ static char *choices_text(const char *const *c)
 	return b.data;
 }
 
+/* One part of USER[:GROUP]: a name or a number as the engines take it
+ * (useradd's portable name characters), at most 32 characters. */
+static bool user_part_valid(const char *p, size_t n)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+	if (n == 0 || n > 32 || p[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!strchr(ok, p[i]))
+			return false;
+	}
+	return true;
+}
+
+/* USER, USER:GROUP, UID or UID:GID: checked when set, not only when the
+ * engine refuses it at `paks run`. */
+static bool user_valid(const char *v)
+{
+	const char *colon = strchr(v, ':');
+
+	if (!colon)
+		return user_part_valid(v, strlen(v));
+	return user_part_valid(v, (size_t)(colon - v)) &&
+	       user_part_valid(colon + 1, strlen(colon + 1));
+}
+
 static int check_string(const struct setting_def *d, const char *v, char **msg)
 {
 	if (has_control(v)) {
@@ -216,8 +244,18 @@ static int check_string(const struct setting_def *d, const char *v, char **msg)
 				 d->key);
 		return -EINVAL;
 	}
-	if (strcmp(d->key, "container_shell") == 0 && !*v) {
-		*msg = xstrdup("'container_shell' must not be empty");
+	if (strcmp(d->key, "container_shell") == 0 && v[0] != '/') {
+		*msg = xasprintf("invalid value '%s' for 'container_shell' (an "
+				 "absolute path in the container, e.g. "
+				 "/bin/bash)",
+				 v);
+		return -EINVAL;
+	}
+	if (strcmp(d->key, "user") == 0 && *v && !user_valid(v)) {
+		*msg = xasprintf("invalid value '%s' for 'user' (USER[:GROUP] "
+				 "or UID[:GID]: letters, digits, '.', '_' "
+				 "and '-', not starting with '-')",
+				 v);
 		return -EINVAL;
 	}
 	if (strcmp(d->key, "save_suffix") == 0) {

@@ -3,6 +3,7 @@
  * Helpers shared by the host modules.  Allocation failures abort: the host
  * program has nothing sensible to do without memory.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -385,4 +386,20 @@ bool path_is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int lock_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		int r = -errno;
+		if (r != -EINTR) {
+			close(fd);
+			return r;
+		}
+	}
+	return fd;
 }

@@ -47,6 +47,11 @@ int read_all_fd(int fd, size_t max, char **out, size_t *len);
  * then rename.  The file gets `mode`. */
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode);
+/* Take an exclusive flock on path (created 0600), waiting for it: the
+ * read-modify-write of a file that two paks processes may change at once
+ * (named environments, settings) happens under it.  Returns the fd to
+ * close to unlock, or -errno. */
+int lock_file(const char *path);
 /* mkdir -p with mode for the directories it creates. */
 int mkdir_p(const char *path, mode_t mode);
 /* Remove a directory tree (no symlinks followed). */

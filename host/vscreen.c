@@ -13,6 +13,7 @@
  * holds, so reading the screen works for both without knowing either.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +32,16 @@
 #define BACKLOG_MAX (64u * 1024u)
 #define TAIL_MAX    (16u * 1024u)
 
+struct vt_guard {
+	int state;
+	int seps;   /* separators in this CSI so far */
+	long param; /* value of the parameter being read */
+	bool skip;  /* this CSI or DCS was cancelled: drop the rest of it */
+};
+
 struct vscreen {
 	VTerm *vt;
+	struct vt_guard guard;
 	VTermScreen *screen;
 	struct buf backlog; /* output not yet fed to libvterm */
 	bool dropped;	    /* part of the backlog was thrown away */
@@ -45,6 +54,185 @@ struct vscreen {
 	int max_row; /* lowest row the cursor reached since the mark */
 	char *prompt;
 };
+
+/* libvterm 0.1.4 (Debian 12) keeps a CSI sequence's parameters in
+ * `long args[16]` and stores one at every ';' or ':' without a bounds
+ * check: the 16th separator writes past the array, over the parser's
+ * callback pointers, and the next callback crashes.  Truecolour SGR
+ * ("\e[38:2:R:G:B;48:2:R:G:B;...m") reaches that in everyday output.  A
+ * parameter is also a count libvterm loops over, and its digits
+ * accumulate in a long without a limit.  So every byte passes through a
+ * copy of libvterm's parser states first (kept across writes: a sequence
+ * can arrive in pieces), and a CSI that would get its 16th separator or a
+ * parameter above CSI_PARAM_MAX is cancelled with CAN and the rest of it
+ * dropped.  Controls inside it still pass, as libvterm acts on them
+ * inside a CSI too.
+ *
+ * DCS strings are dropped whole (CAN instead of the 'P'): in libvterm
+ * they only ask for answers, which are the real terminal's job, and
+ * 0.1.4 answers an unknown DECRQSS ("\eP$qzm\e\\") with
+ * printf("%.s", (int)len, str), taking the length for the string pointer.
+ * OSC strings pass: libvterm truncates them to its buffer.
+ *
+ * REP ("\e[Nb", repeat the last character) is cancelled too: libvterm
+ * 0.1.4 loops forever on it when nothing was printed before it ("\e[b"
+ * on a fresh screen).  Shells do not print it; a full-screen program that
+ * does runs on the alternate screen, which paks does not read. */
+#define CSI_SEPS_MAX  15
+#define CSI_PARAM_MAX 65535L
+
+enum {
+	G_NORMAL,
+	G_ESC,
+	G_CSI_LEADER,
+	G_CSI_ARGS,
+	G_CSI_INTERMED,
+	G_STRING,
+	G_ESC_IN_STRING,
+};
+
+/* One byte through the guard: returns whether libvterm gets it, and sets
+ * *cancel when a CAN must go to libvterm before it. */
+static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
+{
+	*cancel = false;
+	if (c == 0x00 || c == 0x7f)
+		return true;
+	if (c == 0x18 || c == 0x1a) { /* CAN, SUB: back to ground */
+		g->state = G_NORMAL;
+		g->skip = false;
+		return true;
+	}
+	if (c == 0x1b) {
+		g->state = g->state == G_STRING ? G_ESC_IN_STRING : G_ESC;
+		g->skip = false;
+		return true;
+	}
+	if (c == 0x07 && g->state == G_STRING) {
+		bool pass = !g->skip;
+
+		g->state = G_NORMAL;
+		g->skip = false;
+		return pass;
+	}
+	if (c < 0x20) /* other C0: acted on, state kept */
+		return true;
+
+	switch (g->state) {
+	case G_NORMAL:
+		return true;
+	case G_STRING:
+		return !g->skip;
+	case G_ESC_IN_STRING:
+		if (c == '\\') {
+			g->state = G_NORMAL;
+			return true;
+		}
+		g->state = G_ESC;
+		/* fall through */
+	case G_ESC:
+		if (c == '[') {
+			g->state = G_CSI_LEADER;
+			g->seps = 0;
+			g->param = 0;
+		} else if (c == 'P') {
+			g->state = G_STRING;
+			g->skip = true;
+			*cancel = true;
+			return false;
+		} else if (c == ']') {
+			g->state = G_STRING;
+		} else if (c >= 0x30 && c <= 0x7e) {
+			g->state = G_NORMAL;
+		}
+		/* intermediates and bytes >= 0x80 stay in ESC, as there */
+		return true;
+	case G_CSI_LEADER:
+		if (c >= 0x3c && c <= 0x3f)
+			return true;
+		g->state = G_CSI_ARGS;
+		/* fall through */
+	case G_CSI_ARGS:
+		if ((c >= '0' && c <= '9') || c == ':' || c == ';') {
+			if (g->skip)
+				return false;
+			if (c == ':' || c == ';') {
+				g->param = 0;
+				if (++g->seps <= CSI_SEPS_MAX)
+					return true;
+			} else {
+				g->param = g->param * 10 + (c - '0');
+				if (g->param <= CSI_PARAM_MAX)
+					return true;
+			}
+			g->skip = true;
+			*cancel = true;
+			return false;
+		}
+		g->state = G_CSI_INTERMED;
+		/* fall through */
+	case G_CSI_INTERMED:
+		if (c >= 0x20 && c <= 0x2f)
+			return !g->skip;
+		/* the final byte, or an invalid one: the CSI ends */
+		g->state = G_NORMAL;
+		if (g->skip) {
+			g->skip = false;
+			return false;
+		}
+		if (c == 'b') { /* REP: see above */
+			*cancel = true;
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+/* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
+ * pushes into the scrollback, past row 0 when the cursor was near the
+ * top, and the next character is written outside the screen (vim#6141,
+ * fixed in libvterm 0.2).  make fuzz also found output that leaves it in
+ * column -1 on a screen 2 or 3 columns wide
+ * (tests/fuzz/corpus/vscreen/crash-negative-column): checked after every
+ * write too.  Put it back with a cursor move; the move
+ * ends any sequence left incomplete, so the guard starts over too. */
+static void put_cursor_on_screen(struct vscreen *v)
+{
+	VTermPos pos;
+	char cup[32];
+	int n;
+
+	vterm_state_get_cursorpos(vterm_obtain_state(v->vt), &pos);
+	if (pos.row >= 0 && pos.col >= 0)
+		return;
+	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH",
+		     pos.row < 0 ? 1 : pos.row + 1,
+		     pos.col < 0 ? 1 : pos.col + 1);
+	vterm_input_write(v->vt, cup, (size_t)n);
+	memset(&v->guard, 0, sizeof(v->guard));
+}
+
+/* vterm_input_write through the guard. */
+static void vt_write(struct vscreen *v, const char *data, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		bool cancel;
+
+		if (guard_byte(&v->guard, (unsigned char)data[i], &cancel))
+			continue;
+		if (i > start)
+			vterm_input_write(v->vt, data + start, i - start);
+		if (cancel)
+			vterm_input_write(v->vt, "\x18", 1);
+		start = i + 1;
+	}
+	if (len > start)
+		vterm_input_write(v->vt, data + start, len - start);
+	put_cursor_on_screen(v);
+}
 
 static int cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 {
@@ -122,9 +310,21 @@ void vscreen_resize(struct vscreen *v, int rows, int cols)
 	if (rows < 2 || cols < 2 || (rows == v->rows && cols == v->cols))
 		return;
 	vscreen_sync(v);
+	/* libvterm 0.1.4 keeps a scroll region (DECSTBM) across a resize
+	 * that leaves it outside the screen, and scrolls it with a negative
+	 * memmove (tests/fuzz/corpus/vscreen/crash-resize-scroll-region):
+	 * reset it first, keeping the cursor (DECSC, DECRC).  The sequence
+	 * ends any incomplete one, so the guard starts over. */
+	vterm_input_write(v->vt,
+			  "\x1b"
+			  "7\x1b[r\x1b"
+			  "8",
+			  7);
+	memset(&v->guard, 0, sizeof(v->guard));
 	vterm_set_size(v->vt, rows, cols);
 	v->rows = rows;
 	v->cols = cols;
+	put_cursor_on_screen(v);
 }
 
 static void cursor_pos(struct vscreen *v, int *row, int *col)
@@ -193,14 +393,14 @@ void vscreen_sync(struct vscreen *v)
 		v->marked = false;
 		v->dropped = false;
 		if (v->alt_dropped >= 0)
-			vterm_input_write(
-			    v->vt,
-			    v->alt_dropped ? "\x1b[?1049h" : "\x1b[?1049l", 8);
+			vt_write(v,
+				 v->alt_dropped ? "\x1b[?1049h" : "\x1b[?1049l",
+				 8);
 		v->alt_dropped = -1;
 	}
 	if (v->backlog.len == 0)
 		return;
-	vterm_input_write(v->vt, v->backlog.data, v->backlog.len);
+	vt_write(v, v->backlog.data, v->backlog.len);
 	v->backlog.len = 0;
 	if (v->marked) {
 		cursor_pos(v, &row, &col);

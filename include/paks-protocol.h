@@ -54,6 +54,10 @@ enum paks_msg {
 	PAKS_MSG_SETVAR = 18,	 /* payload: NAME '\0' VALUE (exported) */
 	PAKS_MSG_CANDIDATE = 19, /* payload: one completion candidate */
 	PAKS_MSG_EXIT = 20,	 /* payload: 4-byte little-endian status */
+	/* No payload, first on .a: the worker holds .q open for reading, so
+	 * the client's open of .q succeeds at once.  The client waits for
+	 * it in poll() instead of retrying the open on a timer. */
+	PAKS_MSG_READY = 21,
 };
 
 /* Incremental decoder for a byte stream of frames. */

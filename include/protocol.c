@@ -14,7 +14,7 @@
 int proto_valid_type(uint32_t type)
 {
 	return (type >= PAKS_MSG_HELLO && type <= PAKS_MSG_CANCEL) ||
-	       (type >= PAKS_MSG_OUT && type <= PAKS_MSG_EXIT);
+	       (type >= PAKS_MSG_OUT && type <= PAKS_MSG_READY);
 }
 
 static void put_u32(unsigned char *p, uint32_t v)

@@ -20,3 +20,9 @@ bool varname_valid(const char *s, size_t n)
 	}
 	return true;
 }
+
+bool varname_export_fits(size_t name_len, size_t value_len)
+{
+	return name_len < VARNAME_EXPORT_MAX &&
+	       value_len <= VARNAME_EXPORT_MAX - name_len - 1;
+}

@@ -44,6 +44,7 @@ struct chan {
 	void *arg;
 	int status;
 	bool exited;
+	bool ready;
 	bool cancel_sent;
 	long long deadline; /* 0: none */
 };
@@ -226,23 +227,35 @@ static int interrupted(void)
 	return sig == SIGINT || sig == SIGHUP || sig == SIGTERM;
 }
 
-/* The host's worker opens .q for reading when it takes the HELLO. */
+static int chan_read(struct chan *c);
+
+/* The host's worker opens .q for reading when it takes the HELLO and then
+ * says READY on .a: wait for that in poll(), so the request goes out the
+ * moment the worker can take it. */
 static int chan_open_q(struct chan *c)
 {
 	long long end = now_ms() + OPEN_TIMEOUT_MS;
 
-	for (;;) {
-		c->qfd = open(c->qpath, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (c->qfd >= 0)
-			return 0;
-		if (errno != ENXIO && errno != EINTR)
-			return -errno;
+	while (!c->ready) {
+		struct pollfd p = {c->afd, POLLIN, 0};
+		int r;
 		if (interrupted())
 			return -ECANCELED;
 		if (now_ms() >= end)
 			return -ETIMEDOUT;
-		poll(NULL, 0, 10);
+		r = poll(&p, 1, TICK_MS);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		r = chan_read(c);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EPIPE; /* EXIT before the request was sent */
 	}
+	c->qfd = open(c->qpath, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	return c->qfd < 0 ? -errno : 0;
 }
 
 /* Write a whole frame to the nonblocking .q, waiting for room. */
@@ -292,6 +305,8 @@ static int chan_take_frames(struct chan *c)
 			c->exited = true;
 			return 0;
 		}
+		if (type == PAKS_MSG_READY)
+			c->ready = true;
 		if (type >= PAKS_MSG_OUT)
 			c->on_frame(c->arg, type, p, len);
 	}

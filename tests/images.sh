@@ -9,7 +9,12 @@
 # and each image carries a label naming the tarball it came from, so a warm
 # run only compares labels and takes well under a second per image.
 #
-# usage: tests/images.sh [bookworm|bookworm-zsh|bullseye|trixie|busybox|all]...
+# bookworm-user is built on top of bookworm by `podman build` without a
+# network: an image whose config has a non-root USER (alice, uid 1000) and
+# an ENV and WORKDIR of its own, as many published images do.  Its label
+# names the bookworm image and the Containerfile it came from.
+#
+# usage: tests/images.sh [bookworm|bookworm-zsh|bookworm-user|bullseye|trixie|busybox|all]...
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,7 +22,7 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$HERE/containers.conf}
 CACHE=${PAKS_IMAGE_CACHE:-/var/tmp/paks-images}
 PREFIX=localhost/paks-test
 LABEL=org.paks.test.tarball
-ALL=(bookworm bullseye trixie busybox bookworm-zsh)
+ALL=(bookworm bullseye trixie busybox bookworm-zsh bookworm-user)
 
 die() {
 	echo "images: $*" >&2
@@ -116,13 +121,49 @@ ensure_image() { # NAME
 	printf 'images: %-32s %s (%ds)\n' "$image" "$how" $((SECONDS - start))
 }
 
+# An image with a non-root user.  The value of FOO has spaces, quotes and a
+# dollar sign so that a test sees it arrive exactly.
+user_containerfile() { # BASE-IMAGE
+	cat <<-EOF
+		FROM $1
+		RUN useradd --create-home --uid 1000 --user-group --shell /bin/bash alice && \\
+		    mkdir /home/alice/work && chown alice:alice /home/alice/work
+		ENV FOO="bar with spaces 'q' \\\$x" PAKS_TEST_IMAGE=user
+		USER alice
+		WORKDIR /home/alice/work
+		LABEL org.paks.test.user=alice
+		CMD ["/bin/bash"]
+	EOF
+}
+
+ensure_user_image() {
+	local image="$PREFIX/bookworm-user" base="$PREFIX/bookworm" key old
+	local start=$SECONDS how=cached dir
+	ensure_image bookworm >/dev/null
+	key="$(podman image inspect --format '{{.Id}}' "$base")-$(user_containerfile "$base" | sha256sum | cut -c1-16)"
+	if [ "$(image_label "$image")" != "$key" ]; then
+		old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+		dir=$(mktemp -d "$CACHE/user-build.XXXXXX")
+		user_containerfile "$base" >"$dir/Containerfile"
+		quietly "$CACHE/bookworm-user.build.log" podman build --network none \
+			--pull=never --layers=false --label "$LABEL=$key" \
+			-t "$image" "$dir" || { rm -rf "$dir"; die "building bookworm-user failed"; }
+		rm -rf "$dir"
+		if [ -n "$old" ]; then
+			podman rmi "$old" >/dev/null 2>&1 || true
+		fi
+		how=built
+	fi
+	printf 'images: %-32s %s (%ds)\n' "$image" "$how" $((SECONDS - start))
+}
+
 main() {
 	local names=() n
 	[ $# -gt 0 ] || set -- all
 	for n in "$@"; do
 		case $n in
 		all) names+=("${ALL[@]}") ;;
-		bookworm | bookworm-zsh | bullseye | trixie | busybox) names+=("$n") ;;
+		bookworm | bookworm-zsh | bookworm-user | bullseye | trixie | busybox) names+=("$n") ;;
 		-h | --help) usage ;;
 		*) usage ;;
 		esac
@@ -133,7 +174,10 @@ main() {
 	exec 9>"$CACHE/.lock"
 	flock 9
 	for n in "${names[@]}"; do
-		ensure_image "$n"
+		case $n in
+		bookworm-user) ensure_user_image ;;
+		*) ensure_image "$n" ;;
+		esac
 	done
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # The whole test suite, as `make check` runs it: the cmocka unit tests in
-# $O/tests, then the test images (tests/images.sh), then every
+# $O/tests, the fuzz corpora replayed through $O/fuzz-replay/fuzz/*
+# (tests/fuzz/replay.sh), then the test images (tests/images.sh), then every
 # tests/e2e/test_*.sh against the built $O/paks under a time limit.  Each
 # test's full output goes to $O/test-logs/NAME.log; only its "ok" /
 # "not ok" lines are shown.  The last line is "N passed, N failed", counting
@@ -69,6 +70,28 @@ run_unit() {
 		PASS=0
 		fail_one "unit tests: no summary from tests/run-unit.sh"
 	fi
+}
+
+# The fuzz targets' corpora, through their sanitizer builds (selected by
+# TESTS as fuzz-NAME).
+run_fuzz_replay() {
+	local names=() b out p f
+	for b in "$O"/fuzz-replay/fuzz/*; do
+		[[ -f $b && -x $b ]] || continue
+		selected "fuzz-$(basename "$b")" && names+=("$(basename "$b")")
+	done
+	[ ${#names[@]} -gt 0 ] || return 0
+	echo "# fuzz corpora"
+	out=$(tests/fuzz/replay.sh "$O/fuzz-replay/fuzz" "${names[@]}")
+	printf '%s\n' "$out" | grep -v '^fuzz replay: '
+	read -r p f < <(printf '%s\n' "$out" |
+		sed -n -E 's/^fuzz replay: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
+	if [ -z "$p" ]; then
+		fail_one "fuzz replay: no summary from tests/fuzz/replay.sh"
+		return
+	fi
+	PASS=$((PASS + p))
+	FAIL=$((FAIL + f))
 }
 
 # run_e2e SCRIPT: run one script, show its results as they come.
@@ -144,6 +167,7 @@ run_all_e2e() {
 }
 
 run_unit
+run_fuzz_replay
 run_all_e2e
 
 if [ $((PASS + FAIL)) -eq 0 ]; then

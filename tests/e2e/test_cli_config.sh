@@ -115,6 +115,21 @@ run "$PAKS" config set 'container_shell=/bin/sh -c "x: y" # z'
 run "$PAKS" config get container_shell
 expect "a value with quotes, ': ' and ' #' survives YAML" 0 \
 	'/bin/sh -c "x: y" # z'
+# Checked when set, not only at `paks run` (issue 13.15).
+cp "$conf" "$TEST_TMP/conf.before"
+run "$PAKS" config set container_shell=relative
+expect "set container_shell=relative: exit 2" 2
+expect_err "... one line saying it must be absolute" \
+	"paks: invalid value 'relative' for 'container_shell' (an absolute path in the container, e.g. /bin/bash)"
+for bad in 'a b' '-x' 'a:b:c' '$(id)' 'a;b' ':g'; do
+	run "$PAKS" config set "user=$bad"
+	expect "set user='$bad': exit 2" 2
+	expect_err "... one line naming USER[:GROUP]" \
+		"paks: invalid value '$bad' for 'user' (USER[:GROUP] or UID[:GID]: letters, digits, '.', '_' and '-', not starting with '-')"
+done
+check "bad values left the file alone" cmp "$conf" "$TEST_TMP/conf.before"
+run "$PAKS" config set user=1000:1000
+expect "set user=UID:GID" 0
 run "$PAKS" config unset user
 expect "unset user" 0
 check "unset removed the key" test "$(grep -c '^user:' "$conf")" = 0
@@ -236,13 +251,29 @@ EDITOR="$TEST_TMP/ed-sed --flag" run "$PAKS" config edit
 expect "edit creates the file and runs the editor with its words" 0 ""
 run "$PAKS" config get mode
 expect "the edit took effect" 0 "pty"
+cp "$conf" "$TEST_TMP/conf.edit-before"
 VISUAL=$TEST_TMP/ed-bad EDITOR=false run "$PAKS" config edit
 expect "edit leaving an unknown key: exit 1 (\$VISUAL first)" 1
-expect_err "edit reports file, line and key" \
-	"paks: $conf:2: unknown key 'colour' (run 'paks config edit' again to fix it)"
+# visudo: the bad edit is not installed (issue 13.7), and says where it is.
+rejected=$(find "$(dirname "$conf")" -name '.settings.yml.edit-*')
+expect_err "edit reports file, line and key, and where the rejected edit is" \
+	"paks: $conf:2: unknown key 'colour' ($conf is unchanged; the rejected edit is in $rejected)"
+check "a bad edit leaves settings.yml as it was" cmp "$conf" "$TEST_TMP/conf.edit-before"
+rm -f "$rejected"
 EDITOR=false run "$PAKS" config edit
 expect "a failing editor: exit 1" 1
-expect_err "failing editor message" "paks: editor 'false' exited with status 1"
+expect_err "failing editor message" "paks: editor 'false' exited with status 1; $conf is unchanged"
+cat >"$TEST_TMP/ed-write-fail" <<'EOF'
+#!/bin/sh
+echo 'mode: preload' >>"$1"
+exit 5
+EOF
+chmod +x "$TEST_TMP/ed-write-fail"
+EDITOR=$TEST_TMP/ed-write-fail run "$PAKS" config edit
+expect "an editor that writes, then fails: exit 1" 1
+check "... keeps settings.yml as it was" cmp "$conf" "$TEST_TMP/conf.edit-before"
+check "... and leaves no copy" \
+	test -z "$(find "$(dirname "$conf")" -name '.settings.yml.edit-*')"
 
 # --- help and usage ------------------------------------------------------------------
 

@@ -18,6 +18,20 @@ perm() { stat -c %a "$1"; }
 
 # --- add, show, list ---------------------------------------------------
 
+# Twenty writers at once to one environment keep all twenty (issue 13.6):
+# each loads, adds its variable and saves under the lock.
+pids=()
+for i in $(seq 1 20); do
+	"$PAKS" env add race "V$i=$i" &
+	pids+=($!)
+done
+race_fail=0
+for p in "${pids[@]}"; do wait "$p" || race_fail=1; done
+check "twenty concurrent env add all succeed" test "$race_fail" = 0
+check "twenty concurrent env add keep all twenty variables" \
+	test "$(grep -c '^V[0-9]*=' "$envs/race")" = 20
+"$PAKS" env rm race
+
 run "$PAKS" env list
 expect "list with no environments is empty" 0 ""
 
@@ -169,6 +183,11 @@ cat >"$TEST_TMP/ed-add" <<'EOF'
 #!/bin/sh
 echo 'NEW=from editor' >>"$1"
 EOF
+cat >"$TEST_TMP/ed-add-fail" <<'EOF'
+#!/bin/sh
+echo 'ADDED=then failed' >>"$1"
+exit 4
+EOF
 cat >"$TEST_TMP/ed-fail" <<'EOF'
 #!/bin/sh
 exit 3
@@ -182,22 +201,36 @@ EDITOR="$TEST_TMP/ed-replace --wait" run "$PAKS" env edit dev
 expect "edit with \$EDITOR" 0
 run "$PAKS" env show dev
 check "the editor's change is there" grep -qx 'B=edited by editor' "$TEST_TMP/out"
-check "the editor got its own words, then the file (no shell)" test \
-	"$(cat "$ED_ARGS")" = "--wait
-$envs/dev"
+check "the editor got its own words, then a copy next to the file (no shell)" \
+	test "$(head -n 1 "$ED_ARGS")" = --wait -a "$(wc -l <"$ED_ARGS")" = 2 -a \
+	-n "$(sed -n 2p "$ED_ARGS" | grep -xE "$envs/\.dev\.edit-[A-Za-z0-9]{6}")"
+check "... and no copy is left behind" \
+	test -z "$(find "$envs" -name '.dev.edit-*')"
 check "the file is 0600 after an editor replaced it" test "$(perm "$envs/dev")" = 600
 
 cp "$envs/dev" "$TEST_TMP/dev.before"
 EDITOR=$TEST_TMP/ed-bad run "$PAKS" env edit dev
 expect "edit leaving a bad line: exit 1" 1
 lines=$(wc -l <"$TEST_TMP/dev.before")
-expect_err "edit error names the file and line" \
-	"paks: $envs/dev:$((lines + 1)): expected VAR=VALUE (run 'paks env edit dev' again to fix it)"
+# visudo: a bad edit is not installed (issue 13.7); without a terminal
+# to ask, the rejected copy is kept and named.
+rejected=$(find "$envs" -name '.dev.edit-*')
+expect_err "edit error names the file and line, and where the rejected edit is" \
+	"paks: $envs/dev:$((lines + 1)): expected VAR=VALUE ($envs/dev is unchanged; the rejected edit is in $rejected)"
+check "a bad edit leaves the file as it was" cmp "$envs/dev" "$TEST_TMP/dev.before"
+check "the rejected copy holds the bad edit" \
+	grep -qx 'this is not an assignment' "$rejected"
+rm -f "$rejected"
 
 EDITOR=$TEST_TMP/ed-fail run "$PAKS" env edit dev
 expect "edit with a failing editor: exit 1" 1
 expect_err "failing editor is reported" \
-	"paks: editor '$TEST_TMP/ed-fail' exited with status 3"
+	"paks: editor '$TEST_TMP/ed-fail' exited with status 3; $envs/dev is unchanged"
+# An editor that changes the file, then exits non-zero: nothing is kept.
+EDITOR=$TEST_TMP/ed-add-fail run "$PAKS" env edit dev
+expect "edit with an editor that writes, then fails: exit 1" 1
+check "... keeps the original" cmp "$envs/dev" "$TEST_TMP/dev.before"
+check "... and leaves no copy" test -z "$(find "$envs" -name '.dev.edit-*')"
 EDITOR=/nonexistent/editor run "$PAKS" env edit dev
 expect "edit with a missing editor: exit 1" 1
 
@@ -209,6 +242,43 @@ expect "edit of a new environment" 0
 run "$PAKS" env show fresh
 expect "... creates it with the editor's variables" 0 "NEW=from editor"
 check "... as 0600" test "$(perm "$envs/fresh")" = 600
+
+# On a terminal, a bad edit offers "(e)dit again, (k)eep the original?":
+# 'e' reopens the copy (this editor fixes it the second time), 'k' keeps
+# the file as it was.
+cat >"$TEST_TMP/ed-twice" <<'EOF'
+#!/bin/sh
+if [ -e "$ED_MARK" ]; then
+	grep -v '^not an assignment$' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+	echo 'FIXED=second time' >>"$1"
+else
+	: >"$ED_MARK"
+	echo 'not an assignment' >>"$1"
+fi
+EOF
+chmod +x "$TEST_TMP/ed-twice"
+cp "$envs/dev" "$TEST_TMP/dev.tty-before"
+export ED_MARK=$TEST_TMP/ed-mark
+rm -f "$ED_MARK"
+tmux_start edit-e "EDITOR=$TEST_TMP/ed-twice $PAKS env edit dev; echo EXIT=\$?; sleep 600"
+check "a bad edit on a terminal asks what to do" \
+	tmux_wait_for 'paks: \(e\)dit again, \(k\)eep the original\? *$'
+tmux_type e
+tmux_send Enter
+check "... 'e' edits again and installs the fixed copy" tmux_wait_for '^EXIT=0$'
+check "... which has the second edit" grep -qx 'FIXED=second time' "$envs/dev"
+check "... and not the bad line" test "$(grep -c '^not an assignment$' "$envs/dev")" = 0
+cp "$envs/dev" "$TEST_TMP/dev.tty-before"
+tmux_start edit-k "EDITOR=$TEST_TMP/ed-bad $PAKS env edit dev; echo EXIT=\$?; sleep 600"
+tmux_wait_for 'paks: \(e\)dit again, \(k\)eep the original\? *$' >/dev/null
+tmux_type k
+tmux_send Enter
+check "... 'k' keeps the original and names the rejected copy" \
+	tmux_wait_for "paks: $envs/dev is unchanged; the rejected edit is in $envs/\.dev\.edit-"
+check "... exit 1" tmux_wait_for '^EXIT=1$'
+check "... the file is as it was" cmp "$envs/dev" "$TEST_TMP/dev.tty-before"
+rm -f "$envs"/.dev.edit-*
+tmux_stop
 
 # config_editor wins over $EDITOR.
 "$PAKS" config set "config_editor=$TEST_TMP/ed-add" >/dev/null

@@ -353,6 +353,17 @@ check_cp() { # L SID LAUNCH
 	check "$L: #cp copies a directory out" \
 		test "$(cat "$launch/outdir/sub/c.txt" 2>&1)" = "from ctr"
 
+	# ".." that stays inside is resolved, then allowed (issue 13.5).
+	run_line '#cp host:hdir/../f.txt /tmp/dotdot.txt'
+	check "$L: #cp host:sub/../FILE inside the launch dir copies" \
+		test "$(in_ctr "$sid" "cat /tmp/dotdot.txt")" = "host file $L"
+	# Outside is one answer, whether the file exists or not.
+	run_line '#cp host:../no-such-file-here .'
+	check "$L: #cp host:../MISSING says outside, not 'No such file'" \
+		one_error 'outside the launch directory'
+	run_line '#cp host:esc/no-such-file-here .'
+	check "$L: #cp through a symlink out to a MISSING file says outside too" \
+		one_error 'outside the launch directory'
 	run_line '#cp host:../x .'
 	check "$L: #cp host:../x is refused" one_error 'outside the launch directory'
 	check "$L: #cp host:../x copied nothing" \
@@ -446,6 +457,16 @@ check_env() { # L
 	run_line '#envhost NO_SUCH_VAR_CMDS'
 	check "$L: #envhost of an unset variable is one error line" \
 		one_error 'not set on the host'
+
+	# A value too long to export is refused whole, never cut (issue
+	# 13.8): 2 MiB written straight into the file.
+	printf 'BIG=%s\nSMALL=1\n' "$(head -c 2097152 /dev/zero | tr '\0' x)" \
+		>"$XDG_CONFIG_HOME/paks/envs/big-$L"
+	run_line "#envload big-$L"
+	check "$L: #envload of a 2 MiB value is one error line" \
+		one_error 'BIG is 2097156 bytes long'
+	run_line 'echo "big=${#BIG} small=${SMALL-unset}"'
+	check "$L: nothing of it was exported" has '^big=0 small=unset$'
 }
 
 check_injection() { # L

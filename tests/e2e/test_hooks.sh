@@ -82,6 +82,11 @@ cat >"$XDG_CONFIG_HOME/paks/evil" <<EOF
 touch "$TEST_TMP/evil-ran"
 EOF
 # Shadowed by the one in $hooks (hooks_path comes last).
+# Named like a built-in: it can never run (issue 13.14).
+cat >"$extra/save" <<'EOF'
+#!/bin/sh
+# paks: a hook that a built-in hides
+EOF
 cat >"$extra/envdump" <<'EOF'
 #!/bin/sh
 # paks: the shadowed one
@@ -96,6 +101,8 @@ check "paks hooks list shows a user hook, its path and description" \
 	grep -qE "^envdump +$hooks/envdump +write the hook environment" <<<"$out"
 check "paks hooks list marks a shadowed hook" \
 	grep -qE "^envdump +$extra/envdump +\(shadowed" <<<"$out"
+check "paks hooks list says a hook named like a built-in is shadowed by it" \
+	grep -qE "^save +$extra/save +\(shadowed by the built-in #save\)" <<<"$out"
 check "paks hooks list shows the shipped pkgdiff with its description" \
 	grep -qE "^pkgdiff +/.*/pkgdiff +show packages installed" <<<"$out"
 check "paks hooks list shows the shipped containerfile" \
@@ -246,6 +253,29 @@ check "#containerfile refuses to overwrite without --force" \
 type_enter '#containerfile --force -o Containerfile.new'
 check "#containerfile -o writes another file" \
 	tmux_wait_for "^Wrote $launch/Containerfile.new:" 60
+# -o gets the confinement of #cp (issue 13.4): a symlink leading out of
+# the launch directory and ../ are refused, and nothing is written there.
+mkdir -p "$TEST_TMP/outside"
+ln -s "$TEST_TMP/outside" "$launch/outlink"
+echo victim >"$TEST_TMP/victim.txt"
+tmux_type '#containerfile -o outlink/x'
+tmux_send Enter
+check "#containerfile -o through a symlink out is refused" \
+	tmux_wait_for "paks: host path 'outlink/x' leads outside the launch directory" 60
+check "#containerfile wrote nothing through the symlink" \
+	test ! -e "$TEST_TMP/outside/x"
+tmux_type '#containerfile --force -o ../victim.txt'
+tmux_send Enter
+check "#containerfile --force -o ../FILE is refused" \
+	tmux_wait_for "paks: host path '../victim.txt' leads outside the launch directory" 60
+check "#containerfile left the file outside alone" \
+	test "$(cat "$TEST_TMP/victim.txt")" = victim
+tmux_type '#containerfile --force -o outlink/../Containerfile.up'
+tmux_send Enter
+check "#containerfile -o resolving outside through a symlink and .. is refused" \
+	tmux_wait_for "paks: host path 'outlink/../Containerfile.up' leads outside" 60
+check "#containerfile wrote nothing next to the symlink's target" \
+	test ! -e "$TEST_TMP/Containerfile.up"
 
 type_enter 'exit'
 tmux_wait_exit 60 >/dev/null

@@ -6,6 +6,7 @@
  * permissions, comment-keeping saves, removal and listing.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 
 #include "envstore.h"
 #include "util.h"
+#include "varname.h"
 
 static void test_env_names(void **state)
 {
@@ -412,6 +414,80 @@ static void test_list_without_dir(void **state)
 	setenv("XDG_CONFIG_HOME", tmpdir, 1);
 }
 
+/* A value too long to export is refused whole, never cut (issue 13.8);
+ * the longest one that can be exported round-trips exactly. */
+static void test_too_long_refused(void **state)
+{
+	struct envset set = {0}, back = {0};
+	size_t max = VARNAME_EXPORT_MAX - 2; /* "B=" + value */
+	char *big = xmalloc(2 * 1024 * 1024 + 1);
+	cleanup_free char *path = envstore_path("big");
+	char *err = NULL;
+
+	(void)state;
+	memset(big, 'x', 2 * 1024 * 1024);
+	big[2 * 1024 * 1024] = '\0';
+	envset_put(&set, "BIG", big);
+	assert_int_equal(envstore_save("big", &set, &err), -E2BIG);
+	assert_non_null(strstr(err, "BIG is 2097156 bytes long"));
+	free(err);
+	err = NULL;
+	assert_int_not_equal(access(path, F_OK), 0);
+	envset_free(&set);
+	big[max + 1] = '\0';
+	envset_put(&set, "B", big);
+	assert_int_equal(envstore_save("big", &set, &err), -E2BIG);
+	free(err);
+	err = NULL;
+	envset_free(&set);
+	big[max] = '\0';
+	envset_put(&set, "B", big);
+	assert_int_equal(envstore_save("big", &set, &err), 0);
+	assert_int_equal(envstore_load("big", &back, &err), 0);
+	assert_int_equal(strlen(back.vars[0].value), max);
+	envset_free(&set);
+	envset_free(&back);
+	free(big);
+}
+
+/* Twenty processes adding one variable each to one environment at once,
+ * each a load-change-save under envstore_lock: all twenty are kept
+ * (issue 13.6). */
+static void test_concurrent_writers(void **state)
+{
+	struct envset back = {0};
+	pid_t pids[20];
+	char *err = NULL;
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct envset set = {0};
+			char name[8], *e = NULL;
+			int fd = envstore_lock(&e);
+			if (fd < 0)
+				_exit(1);
+			/* The first writer finds no file: start empty. */
+			envstore_load("race", &set, &e);
+			free(e);
+			e = NULL;
+			snprintf(name, sizeof(name), "V%d", i);
+			envset_put(&set, name, "1");
+			_exit(envstore_save("race", &set, &e) < 0);
+		}
+	}
+	for (int i = 0; i < 20; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(envstore_load("race", &back, &err), 0);
+	assert_int_equal(back.n, 20);
+	envset_free(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -431,6 +507,8 @@ int main(void)
 	    cmocka_unit_test(test_load_error_names_file),
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_list_without_dir),
+	    cmocka_unit_test(test_too_long_refused),
+	    cmocka_unit_test(test_concurrent_writers),
 	};
 	int failed =
 	    cmocka_run_group_tests_name("envstore format", pure, NULL, NULL);

@@ -135,7 +135,14 @@ static void test_absolute(void **state)
 static void test_dotdot(void **state)
 {
 	static const char *const bad[] = {
-	    "..", "../secret", "sub/../../secret", "sub/..", "a/../b", NULL,
+	    "..",
+	    "../secret",
+	    "sub/../../secret",
+	    "../missing",
+	    "sub/../../missing",
+	    "../nodir/missing",
+	    "in/../../secret",
+	    NULL,
 	};
 
 	(void)state;
@@ -143,6 +150,65 @@ static void test_dotdot(void **state)
 		expect_refused(bad[i], true, "leads outside the launch");
 		expect_refused(bad[i], false, "leads outside the launch");
 	}
+}
+
+/* ".." that stays inside is resolved first, then judged (issue 13.5). */
+static void test_dotdot_inside(void **state)
+{
+	cleanup_free char *r = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	expect_ok("sub/../a.txt", true, "sub/../a.txt");
+	expect_ok("sub/..", true, "sub/..");
+	expect_ok("in/../a.txt", true, "in/../a.txt");
+	expect_ok("sub/../new.txt", false, "sub/../new.txt");
+	/* The resolved form is what `paks path` prints. */
+	r = exec_path_confine(launch, "sub/../sub/./b.txt", true, &cause);
+	assert_null(cause);
+	assert_non_null(r);
+	cleanup_free char *want = xasprintf("%s/sub/b.txt", launch);
+	assert_string_equal(r, want);
+	/* A missing directory inside is just missing. */
+	expect_refused("a/../b", true, "No such");
+}
+
+/* Outside, existing or not, is one answer: no "No such file" that would
+ * tell what exists outside the launch directory. */
+static void test_one_answer_outside(void **state)
+{
+	static const char *const pairs[][2] = {
+	    {"../secret", "../missing"},
+	    {"up/secret", "up/missing"},
+	    {"slash/etc/passwd", "slash/etc/no-such-file"},
+	    {"slash/etc", "slash/no-such-dir/x"},
+	};
+	char *a = NULL, *b = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		for (int must = 0; must < 2; must++) {
+			assert_null(
+			    exec_path_confine(launch, pairs[i][0], must, &a));
+			assert_null(
+			    exec_path_confine(launch, pairs[i][1], must, &b));
+			if (!strstr(a, "leads outside") ||
+			    !strstr(b, "leads outside"))
+				fail_msg("'%s' / '%s': '%s' vs '%s'",
+					 pairs[i][0], pairs[i][1], a, b);
+			free(a);
+			free(b);
+		}
+	}
+}
+
+/* A dangling symlink as a new file would be written through: refused. */
+static void test_dangling_link(void **state)
+{
+	(void)state;
+	link_to("../nowhere", "launch/dangling");
+	expect_refused("dangling", false, "leads outside the launch");
+	expect_refused("dangling", true, "leads outside the launch");
 }
 
 static void test_symlinks_out(void **state)
@@ -186,6 +252,9 @@ int main(void)
 	    cmocka_unit_test(test_inside),
 	    cmocka_unit_test(test_absolute),
 	    cmocka_unit_test(test_dotdot),
+	    cmocka_unit_test(test_dotdot_inside),
+	    cmocka_unit_test(test_one_answer_outside),
+	    cmocka_unit_test(test_dangling_link),
 	    cmocka_unit_test(test_symlinks_out),
 	    cmocka_unit_test(test_must_exist),
 	    cmocka_unit_test(test_unconfined),

@@ -22,9 +22,9 @@
 #include "paks-protocol.h"
 
 static const uint32_t all_types[] = {
-    PAKS_MSG_HELLO,	PAKS_MSG_CWD,  PAKS_MSG_LINE, PAKS_MSG_COMPLETE,
-    PAKS_MSG_CANCEL,	PAKS_MSG_OUT,  PAKS_MSG_ERR,  PAKS_MSG_SETVAR,
-    PAKS_MSG_CANDIDATE, PAKS_MSG_EXIT,
+    PAKS_MSG_HELLO,	PAKS_MSG_CWD,  PAKS_MSG_LINE,  PAKS_MSG_COMPLETE,
+    PAKS_MSG_CANCEL,	PAKS_MSG_OUT,  PAKS_MSG_ERR,   PAKS_MSG_SETVAR,
+    PAKS_MSG_CANDIDATE, PAKS_MSG_EXIT, PAKS_MSG_READY,
 };
 
 static void test_header_little_endian(void **state)
@@ -59,7 +59,7 @@ static void test_header_round_trip(void **state)
 
 static void test_bad_types(void **state)
 {
-	static const uint32_t bad[] = {0, 6, 15, 21, 255, 0x10000, UINT32_MAX};
+	static const uint32_t bad[] = {0, 6, 15, 22, 255, 0x10000, UINT32_MAX};
 	unsigned char hdr[PAKS_FRAME_HDR];
 	unsigned char *buf = NULL;
 	uint32_t type, len;

@@ -91,7 +91,7 @@ static void test_full_file(void **state)
 			       "# comment\n"
 			       "container_tech: podman\n"
 			       "container_shell: /bin/sh -l\n"
-			       "user: \"dev user\"\n"
+			       "user: \"dev:staff\"\n"
 			       "config_editor: code --wait\n"
 			       "hooks_path:\n"
 			       "  - /opt/hooks\n"
@@ -104,7 +104,7 @@ static void test_full_file(void **state)
 			 0);
 	assert_string_equal(s.container_tech, "podman");
 	assert_string_equal(s.container_shell, "/bin/sh -l");
-	assert_string_equal(s.user, "dev user");
+	assert_string_equal(s.user, "dev:staff");
 	assert_string_equal(s.config_editor, "code --wait");
 	assert_non_null(s.hooks_path);
 	assert_string_equal(s.hooks_path[0], "/opt/hooks");
@@ -157,8 +157,8 @@ static void test_empty_and_null(void **state)
 	assert_string_equal(s.save_suffix, "-saved");
 	settings_free(&s);
 	/* Quoted, "~" is a string. */
-	assert_int_equal(parse(&s, "user: \"~\"\n", &err), 0);
-	assert_string_equal(s.user, "~");
+	assert_int_equal(parse(&s, "config_editor: \"~\"\n", &err), 0);
+	assert_string_equal(s.config_editor, "~");
 	settings_free(&s);
 }
 
@@ -223,8 +223,32 @@ static void test_bad_values(void **state)
 		     "/c/settings.yml:1: invalid value '-Saved' for "
 		     "'save_suffix' (1 to 64 lowercase letters, digits, '.', "
 		     "'_' or '-')");
-	expect_error("container_shell: \"\"\n",
-		     "/c/settings.yml:1: 'container_shell' must not be empty");
+	expect_error(
+	    "container_shell: \"\"\n",
+	    "/c/settings.yml:1: invalid value '' for 'container_shell' "
+	    "(an absolute path in the container, e.g. /bin/bash)");
+	/* Checked when set, not at `paks run` (issue 13.15). */
+	expect_error("container_shell: bin/bash\n",
+		     "/c/settings.yml:1: invalid value 'bin/bash' for "
+		     "'container_shell' (an absolute path in the container, "
+		     "e.g. /bin/bash)");
+	static const char *const bad_users[] = {
+	    "user: a b\n",   "user: -x\n",    "user: 'a:'\n", "user: ':g'\n",
+	    "user: a:b:c\n", "user: $(id)\n", "user: a;b\n",  NULL,
+	};
+	for (size_t i = 0; bad_users[i]; i++) {
+		struct settings s;
+		char *err = NULL;
+		settings_defaults(&s);
+		assert_int_equal(settings_parse(&s, bad_users[i],
+						strlen(bad_users[i]),
+						"/c/settings.yml", &err),
+				 -EINVAL);
+		if (!strstr(err, "for 'user' (USER[:GROUP] or UID[:GID]"))
+			fail_msg("%s: %s", bad_users[i], err);
+		free(err);
+		settings_free(&s);
+	}
 	expect_error("user: \"a\\nb\"\n",
 		     "/c/settings.yml:1: control characters are not allowed "
 		     "in 'user'");
@@ -352,8 +376,11 @@ static void test_apply(void **state)
 	assert_true(s.save_squash);
 	assert_int_equal(settings_apply(&s, "save_squash=off", &err), 0);
 	assert_false(s.save_squash);
-	assert_int_equal(settings_apply(&s, "user=a=b c", &err), 0);
-	assert_string_equal(s.user, "a=b c");
+	assert_int_equal(
+	    settings_apply(&s, "container_shell=/bin/sh -c a=b", &err), 0);
+	assert_string_equal(s.container_shell, "/bin/sh -c a=b");
+	assert_int_equal(settings_apply(&s, "user=1000:100", &err), 0);
+	assert_string_equal(s.user, "1000:100");
 	assert_int_equal(settings_apply(&s, "user=", &err), 0);
 	assert_null(s.user);
 	assert_int_equal(settings_apply(&s, "hooks_path=/a:~/b", &err), 0);

@@ -299,6 +299,154 @@ static void test_flood_after_mark_forgets_line(void **state)
 	vscreen_free(v);
 }
 
+/* Feed s in two writes split at `at`, each reaching libvterm on its own
+ * (a CSI sequence can be split across reads from the PTY). */
+static struct vscreen *feed_split(const char *s, size_t at)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	int row, col;
+
+	vscreen_feed(v, s, at);
+	vscreen_cursor(v, &row, &col);
+	vscreen_feed(v, s + at, strlen(s) - at);
+	vscreen_cursor(v, &row, &col);
+	return v;
+}
+
+static void assert_survives(const char *s, const char *text)
+{
+	for (size_t at = 0; at <= strlen(s); at++) {
+		struct vscreen *v = feed_split(s, at);
+		char *row;
+
+		/* The screen still works after it. */
+		feed(v, "\r\nafter");
+		row = vscreen_row_text(v, 0);
+		assert_string_equal(row, text);
+		free(row);
+		row = vscreen_row_text(v, 1);
+		assert_string_equal(row, "after");
+		free(row);
+		vscreen_free(v);
+	}
+}
+
+/* libvterm 0.1.4 keeps 16 CSI parameters and writes past them at the
+ * 16th ';' or ':'. */
+static void test_csi_too_many_params(void **state)
+{
+	(void)state;
+	assert_survives("\x1b[;;;;;;;;;;;;;;;;mX", "X");
+	assert_survives("\x1b[38:2:59:66:97;48:2:36:40:59;58:2:224:175:104;"
+			"4:3mCOLOR\x1b[0m",
+			"COLOR");
+	assert_survives("\x1b[?1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;"
+			"19;20;21;22;23;24;25;26;27;28;29;30hA",
+			"A");
+}
+
+/* Up to 16 parameters still reach libvterm: 15 separators draw red. */
+static void test_csi_params_at_limit(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+
+	(void)state;
+	feed(v, "\x1b[0;0;0;0;0;0;0;0;0;0;0;0;0;0;0;4CX");
+	row = vscreen_row_text(v, 0);
+	/* CUF takes its first parameter (0 = 1): one column right. */
+	assert_string_equal(row, " X");
+	free(row);
+	vscreen_free(v);
+}
+
+/* A parameter too large to be a count is dropped with its sequence
+ * (a count near 2^31 keeps libvterm busy). */
+static void test_csi_huge_param(void **state)
+{
+	(void)state;
+	assert_survives("A\x1b[99999999999999999999999999bB", "AB");
+	assert_survives("A\x1b[2147483647bB", "AB");
+}
+
+/* DCS strings never reach libvterm: 0.1.4 crashes answering an unknown
+ * DECRQSS (seen under ASan).  The text around them is drawn, and a
+ * control inside one still acts. */
+static void test_dcs_dropped(void **state)
+{
+	(void)state;
+	assert_survives("A\x1bP$qzm\x1b\\B", "AB");
+	assert_survives("A\x1bP$qm\x07"
+			"B\x1bP+q544e\x1b\\C",
+			"ABC");
+	assert_survives("A\x1bP$q\x1b[1mB", "AB");
+	assert_survives("A\x1bPxx\x18"
+			"B",
+			"AB");
+	assert_survives("XY\x1bP$q\rA\x1b\\B", "BY");
+}
+
+/* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
+ * pushes off the top, to a negative row when it was near the top, and
+ * writes there next (vim#6141).  Found by make fuzz. */
+static void test_resize_shorter_cursor_at_top(void **state)
+{
+	struct vscreen *v = vscreen_new(25, 80);
+	char *row;
+	int r, c;
+
+	(void)state;
+	feed(v, "\x1b[24HLine 24\r\nLine 25\x1b[H");
+	vscreen_resize(v, 20, 80);
+	vscreen_cursor(v, &r, &c);
+	assert_int_equal(r, 0);
+	assert_int_equal(c, 0);
+	feed(v, "X");
+	row = vscreen_row_text(v, 0);
+	assert_string_equal(row, "X");
+	free(row);
+	row = vscreen_row_text(v, 19);
+	assert_string_equal(row, "Line 25");
+	free(row);
+	vscreen_free(v);
+}
+
+/* REP never reaches libvterm: 0.1.4 loops forever on it with no
+ * character before it.  Found by make fuzz. */
+static void test_rep_dropped(void **state)
+{
+	(void)state;
+	assert_survives("\x1b[bA", "A");
+	assert_survives("\x1b[5bA", "A");
+	assert_survives("A\x1b[3bB", "AB");
+}
+
+/* A sequence too long is cancelled; what follows it is drawn, and a
+ * control inside it still acts, as it would inside any CSI. */
+static void test_csi_cancel_recovers(void **state)
+{
+	char s[4096];
+	struct vscreen *v;
+	char *row;
+	size_t n = 0;
+
+	(void)state;
+	s[n++] = '\x1b';
+	s[n++] = '[';
+	for (int i = 0; i < 1000; i++)
+		s[n++] = i % 3 ? ';' : ':';
+	strcpy(s + n, "1mok");
+	assert_survives(s, "ok");
+
+	strcpy(s + n, "1\r\n\x1b[1mok");
+	v = vscreen_new(24, 80);
+	feed(v, s);
+	row = vscreen_row_text(v, 1);
+	assert_string_equal(row, "ok");
+	free(row);
+	vscreen_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +468,13 @@ int main(void)
 	    cmocka_unit_test(test_flood_long_line),
 	    cmocka_unit_test(test_flood_keeps_altscreen),
 	    cmocka_unit_test(test_flood_after_mark_forgets_line),
+	    cmocka_unit_test(test_csi_too_many_params),
+	    cmocka_unit_test(test_csi_params_at_limit),
+	    cmocka_unit_test(test_csi_huge_param),
+	    cmocka_unit_test(test_csi_cancel_recovers),
+	    cmocka_unit_test(test_dcs_dropped),
+	    cmocka_unit_test(test_rep_dropped),
+	    cmocka_unit_test(test_resize_shorter_cursor_at_top),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,2 @@
+build2/pic/include/protocol.o: include/protocol.c include/paks-protocol.h
+include/paks-protocol.h:

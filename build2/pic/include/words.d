@@ -1,0 +1,4 @@
+build2/pic/include/words.o: include/words.c include/paks-protocol.h \
+ include/words.h
+include/paks-protocol.h:
+include/words.h:

@@ -1,0 +1,4 @@
+build2/pic/preload/channel.o: preload/channel.c include/paks-protocol.h \
+ preload/preload.h
+include/paks-protocol.h:
+preload/preload.h:

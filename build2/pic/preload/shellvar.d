@@ -1,0 +1,2 @@
+build2/pic/preload/shellvar.o: preload/shellvar.c preload/preload.h
+preload/preload.h:

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running a host program for a '#' command: started by proc.c with an
+ * argv, its output streamed back to the shell as it comes (or collected),
+ * fd 3 collected for hooks, and Ctrl-C from the shell cancelling it.
+ */
+#include <string.h>
+
+#include "exec.h"
+#include "proc.h"
+#include "session.h"
+
+struct relay {
+	struct exec_ctx *c;
+	const struct spawn_opts *o;
+};
+
+/* stdout to o->out and stderr to o->err when collecting, fd 3 to o->fd3,
+ * the rest streamed. */
+static void relay(void *arg, int which, const char *data, size_t n)
+{
+	struct relay *rl = arg;
+
+	if (which == 0 && rl->o && rl->o->out)
+		buf_append(rl->o->out, data, n);
+	else if (which == 1 && rl->o && rl->o->err)
+		buf_append(rl->o->err, data, n);
+	else if (which == 2)
+		buf_append(rl->o->fd3, data, n);
+	else
+		exec_write(rl->c, which == 0 ? PAKS_MSG_OUT : PAKS_MSG_ERR,
+			   data, n);
+}
+
+static int relay_cancel(void *arg)
+{
+	struct relay *rl = arg;
+
+	return rl->c->check_cancel && rl->c->check_cancel(rl->c);
+}
+
+int exec_spawn(struct exec_ctx *c, char *const argv[],
+	       const struct spawn_opts *o)
+{
+	struct proc_opts po = {
+	    .envp = o ? o->envp : NULL,
+	    .dir = o && o->dir ? o->dir : c->s->launch_dir,
+	    .own_group = true,
+	    .out = PROC_PIPE,
+	    .err = o && o->quiet_stderr ? PROC_NULL : PROC_PIPE,
+	    .fd3 = o && o->fd3,
+	};
+	struct relay rl = {c, o};
+	struct proc_sink sink = {.data = relay,
+				 .cancel_fd = c->cancel_fd,
+				 .check_cancel = relay_cancel,
+				 .cancelled = c->cancelled,
+				 .arg = &rl};
+	struct proc p;
+	int st = proc_start(&p, argv, &po);
+
+	if (st < 0)
+		return st;
+	proc_pump(&p, &sink);
+	c->cancelled = sink.cancelled;
+	st = proc_wait(p.pid);
+	if (c->cancelled && st >= 0)
+		return 130;
+	return st;
+}
+
+int exec_engine(struct exec_ctx *c, struct strv *argv,
+		const struct spawn_opts *o, char **cause)
+{
+	int r = exec_spawn(c, argv->v, o);
+
+	if (r < 0)
+		*cause =
+		    xasprintf("cannot run %s: %s", argv->v[0], strerror(-r));
+	return r;
+}

@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The engine x image matrix, where users are: every engine (rootful podman,
+# rootless podman as a normal user, a real dockerd the tests start
+# themselves) with every kind of image (a root bash image, an image with a
+# non-root USER and its own ENV and WORKDIR, busybox in PTY mode).  In each
+# cell, through `paks run` in tmux: the shell starts as the image's user in
+# its WORKDIR with its ENV; #cp both ways, the copied-in file owned by that
+# user; #envload; #save gives an image that runs and whose config (User,
+# WorkingDir, Env, Cmd, Entrypoint, Labels) equals the original's; three
+# saves of saves keep the layer count at most the original's plus two; and
+# #export writes an archive that the other engine loads.
+#
+# Environment: MATRIX_ENGINES (default "podman rootless docker"),
+# MATRIX_IMAGES (default "root user busybox") select cells.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+: "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
+ENGINES=${MATRIX_ENGINES:-podman rootless docker}
+IMAGES=${MATRIX_IMAGES:-root user busybox}
+TESTS_DIR=$TEST_REPO/tests
+RL_USER=$("$TESTS_DIR/rootless.sh" user)
+RL_HOME=$("$TESTS_DIR/rootless.sh" home)
+eval "export $("$TESTS_DIR/dockerd.sh" env)"
+export DOCKER_CONTEXT=
+export TMUX_WAIT_TIMEOUT=60
+run_id="$$-$RANDOM"
+
+new_home
+
+image_of() { # KEY
+	case $1 in
+	root) echo "$IMG_BOOKWORM" ;;
+	user) echo "$IMG_BOOKWORM_USER" ;;
+	busybox) echo "$IMG_BUSYBOX" ;;
+	esac
+}
+
+# --- the engines -------------------------------------------------------------
+
+# as_rl CMD...: an argv as the rootless user, in a login environment.
+as_rl() {
+	local cmd
+	printf -v cmd '%q ' "$@"
+	su - "$RL_USER" -c "$cmd"
+}
+
+# eng ENGINE ARGS...: the engine's own CLI, as the user paks runs as.
+eng() {
+	local e=$1
+	shift
+	case $e in
+	podman) podman_t "$@" ;;
+	rootless) as_rl podman "$@" ;;
+	docker) docker "$@" ;;
+	esac
+}
+
+# The engine that loads ENGINE's #export archive.
+other_engine() {
+	case $1 in
+	podman | rootless) echo docker ;;
+	docker) echo podman ;;
+	esac
+}
+
+# paks_cmd ENGINE DIR ARGS...: the command line tmux runs for paks.
+paks_cmd() {
+	local e=$1 dir=$2 cmd
+	shift 2
+	case $e in
+	podman) printf -v cmd 'cd %q && exec %q' "$dir" "$PAKS" ;;
+	docker)
+		# An option of `paks run`: it goes after the subcommand.
+		printf -v cmd 'cd %q && exec %q %q --container-tech docker' "$dir" "$PAKS" "$1"
+		shift
+		;;
+	rootless)
+		printf -v cmd 'cd %q && exec env PAKS_LIB_DIR=%q %q' "$dir" \
+			"$PAKS_LIB_DIR" "$PAKS"
+		;;
+	esac
+	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
+	case $e in
+	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
+	*) printf '%s' "$cmd" ;;
+	esac
+}
+
+# paks_cli ENGINE ARGS...: paks without a terminal, as the engine's user.
+paks_cli() {
+	local e=$1
+	shift
+	case $e in
+	rootless) as_rl env PAKS_LIB_DIR="$PAKS_LIB_DIR" "$PAKS" "$@" ;;
+	*) "$PAKS" "$@" ;;
+	esac
+}
+
+config_of() {
+	jq -S '{Env: (.Env // []), Cmd: (.Cmd // []),
+		Entrypoint: (.Entrypoint // []),
+		WorkingDir: (if (.WorkingDir // "") == "" then "/" else .WorkingDir end),
+		User: (.User // ""), Labels: (.Labels // {})}'
+}
+
+image_config() { # ENGINE IMAGE
+	eng "$1" image inspect --format '{{json .Config}}' "$2" | config_of
+}
+
+layers() { # ENGINE IMAGE
+	eng "$1" image inspect --format '{{len .RootFS.Layers}}' "$2"
+}
+
+same_config() { # WANT GOT
+	[ "$1" = "$2" ] && return 0
+	diff <(echo "$1") <(echo "$2")
+	return 1
+}
+
+# has_file ENGINE IMAGE PATH TEXT: a container of IMAGE finds TEXT in PATH.
+has_file() {
+	local got
+	got=$(eng "$1" run --rm --network none "$2" cat "$3" 2>&1)
+	[ "$got" = "$4" ] && return 0
+	echo "$got"
+	return 1
+}
+
+# gone ENGINE CONTAINER: the engine knows no such container.
+gone() {
+	! eng "$1" ps -a --format '{{.Names}}' | grep -qx "$2"
+}
+
+# The shell answers, or paks ended (its error is on the screen): no need
+# to wait out the guard for a session that is already over.
+shell_ready() {
+	local deadline=$((SECONDS + ${1:-120}))
+	# shellcheck disable=SC2016 # typed into the container's shell
+	tmux_type 'echo READY-$((6*7))'
+	tmux_send Enter
+	until tmux_screen | grep -Eq '^READY-42'; do
+		if tmux_pane_dead_status >/dev/null || [ $SECONDS -ge $deadline ]; then
+			tmux_screen | grep -v '^$' | sed 's/^/#   |/' >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# A session that starts, types #save TARGET and exits: a save of a save.
+resave() { # ENGINE DIR FROM TO CELL
+	local e=$1 dir=$2 from=$3 to=$4 name="$5-re"
+	tmux_start "$name" "$(paks_cmd "$e" "$dir" run "$from")" || return 1
+	shell_ready || return 1
+	# A change in every generation, as real work makes.
+	tmux_type "echo $to > /tmp/generation"
+	tmux_send Enter
+	tmux_type "#save $to"
+	tmux_send Enter
+	tmux_wait_for "^Saved $to" 180 || return 1
+	tmux_type 'exit 0'
+	tmux_send Enter
+	tmux_wait_exit 60 >/dev/null || return 1
+	tmux_stop "$name"
+}
+
+# --- one cell ------------------------------------------------------------------
+
+cell() { # ENGINE KEY
+	local e=$1 key=$2 c="$1/$2" img base dir user home workdir foo
+	local tag="localhost/paks-mx-$run_id/$2-$1" orig olayers saved cfg
+	local mark="mx-$run_id-$1-$2" envname="mx-$run_id-$1-$2" ctr="paks-mx-$run_id-$1-$2"
+	local sess="$1-$2" other lay
+	img=$(image_of "$key")
+	base=$tag:base
+	saved=$tag:1
+	echo "# --- cell $c ($img)"
+
+	case $e in
+	rootless)
+		dir=$RL_HOME/mx-$run_id-$key
+		as_rl mkdir -p "$dir"
+		cleanup_add rm -rf "$dir"
+		;;
+	*)
+		dir=$TEST_TMP/$e-$key
+		mkdir -p "$dir"
+		;;
+	esac
+	# Names of our own, so that the default #export target is ours too.
+	eng "$e" tag "$img" "$base"
+	cleanup_add eng "$e" rmi -f "$base" "$saved" "$tag:2" "$tag:3" "$tag-saved:base"
+	orig=$(image_config "$e" "$img")
+	olayers=$(layers "$e" "$img")
+	user=$(jq -r '.User' <<<"$orig")
+	[ -n "$user" ] || user=root
+	workdir=$(jq -r '.WorkingDir' <<<"$orig")
+	home=/root
+	[ "$user" = root ] || home=/home/$user
+	foo=$(jq -r '.Env[] | select(startswith("FOO=")) | sub("^FOO="; "")' <<<"$orig")
+
+	tmux_start "$sess" "$(paks_cmd "$e" "$dir" run --name "$ctr" "$base")"
+	if ! shell_ready; then
+		not_ok "$c: paks run starts a shell"
+		tmux_stop "$sess"
+		return
+	fi
+	ok "$c: paks run starts a shell"
+
+	# shellcheck disable=SC2016
+	tmux_type 'echo "who=$(id -un) home=$HOME pwd=$PWD foo=[$FOO]"'
+	tmux_send Enter
+	check "$c: the shell runs as $user, HOME $home, in $workdir, with the image's ENV" \
+		tmux_wait_for "^who=$user home=$home pwd=$workdir foo=\[$(printf '%s' "$foo" | sed 's/[][\.*^$()+?{}|]/\\&/g')\]$"
+
+	# #cp both ways; what comes in belongs to the image's user.
+	echo "from the host $mark" >"$TEST_TMP/in-$e-$key.txt"
+	chmod 0644 "$TEST_TMP/in-$e-$key.txt"
+	case $e in
+	rootless) install -o "$RL_USER" -m 0644 "$TEST_TMP/in-$e-$key.txt" "$dir/in.txt" ;;
+	*) cp "$TEST_TMP/in-$e-$key.txt" "$dir/in.txt" ;;
+	esac
+	local into=/tmp/in.txt
+	[ "$user" = root ] || into=$workdir/in.txt
+	tmux_send C-l
+	tmux_type "#cp host:in.txt $into"
+	tmux_send Enter
+	tmux_wait_for '^copied |^paks: ' >/dev/null
+	tmux_type "cat $into; stat -c owner=%U $into"
+	tmux_send Enter
+	check "$c: #cp from the host" tmux_wait_for "^from the host $mark$"
+	check "$c: the copied file belongs to $user" tmux_wait_for "^owner=$user$"
+	tmux_type "echo $mark > $workdir/moved.txt 2>/dev/null || echo $mark > /tmp/moved.txt"
+	tmux_send Enter
+	local moved=$workdir/moved.txt
+	[ "$workdir" != / ] || moved=/moved.txt
+	tmux_send C-l
+	tmux_type "#cp $moved host:out.txt"
+	tmux_send Enter
+	check "$c: #cp to the host reports the copy" tmux_wait_for "^copied $moved"
+	check "$c: #cp to the host" bash -c '[ "$(cat "$1")" = "$2" ]' _ "$dir/out.txt" "$mark"
+
+	# #envload
+	paks_cli "$e" env add "$envname" MXVAR="a b \$c" >/dev/null
+	cleanup_add paks_cli "$e" env rm "$envname"
+	tmux_send C-l
+	tmux_type "#envload $envname"
+	tmux_send Enter
+	# shellcheck disable=SC2016
+	tmux_type 'echo "got[$MXVAR]"'
+	tmux_send Enter
+	check "$c: #envload exports the variable" tmux_wait_for '^got\[a b \$c\]$'
+
+	# #save: the image runs, and its config is the original's.
+	tmux_send C-l
+	tmux_type "#save $saved"
+	tmux_send Enter
+	# Any end of the save, then the name it reports.
+	if tmux_wait_for "^Saved |^paks: " 180 && tmux_wait_for "^Saved $saved$" 1; then
+		ok "$c: #save reports success"
+	else
+		not_ok "$c: #save reports success"
+	fi
+	cfg=$(image_config "$e" "$saved" 2>&1)
+	check "$c: the saved config equals the original's" same_config "$orig" "$cfg"
+	check "$c: the saved image runs and has the file" \
+		has_file "$e" "$saved" "$moved" "$mark"
+
+	# #export: the other engine loads the archive.
+	tmux_send C-l
+	tmux_type "#export out.tar"
+	tmux_send Enter
+	if tmux_wait_for "^Exported .* to $dir/out.tar|^paks: " 300 &&
+		tmux_wait_for "^Exported " 1; then
+		ok "$c: #export reports the archive"
+	else
+		not_ok "$c: #export reports the archive"
+	fi
+	other=$(other_engine "$e")
+	local loaded
+	loaded=$(eng "$other" load -i "$dir/out.tar" 2>&1 | sed -n -E 's/^Loaded image[^:]*: *//p' | tail -n 1)
+	if [ -n "$loaded" ]; then
+		ok "$c: $other loads the #export archive"
+		cleanup_add eng "$other" rmi -f "$loaded"
+		check "$c: the image $other loaded has the file" \
+			has_file "$other" "$loaded" "$moved" "$mark"
+	else
+		not_ok "$c: $other loads the #export archive"
+		eng "$other" load -i "$dir/out.tar" 2>&1 | sed 's/^/#   /' | head -5
+	fi
+
+	tmux_type 'exit 0'
+	tmux_send Enter
+	check "$c: the session ends with status 0" bash -c '[ "$1" = 0 ]' _ "$(tmux_wait_exit 60)"
+	tmux_stop "$sess"
+	check "$c: the container is gone" gone "$e" "$ctr"
+
+	# Saves of saves: layers stay bounded, the config survives.
+	if resave "$e" "$dir" "$saved" "$tag:2" "$sess" &&
+		resave "$e" "$dir" "$tag:2" "$tag:3" "$sess"; then
+		ok "$c: three saves of saves"
+		lay=$(layers "$e" "$tag:3")
+		check "$c: after three saves $lay layers, at most $olayers + 2" \
+			test "$lay" -le $((olayers + 2))
+		cfg=$(image_config "$e" "$tag:3" 2>&1)
+		check "$c: the config survives three saves" same_config "$orig" "$cfg"
+	else
+		not_ok "$c: three saves of saves"
+		tmux_stop "$sess-re"
+	fi
+}
+
+# --- set up the engines ----------------------------------------------------------
+
+all_imgs=()
+for k in $IMAGES; do
+	all_imgs+=("$(image_of "$k")")
+done
+for e in $ENGINES; do
+	case $e in
+	rootless)
+		if ! "$TESTS_DIR/rootless.sh" setup "${all_imgs[@]}"; then
+			not_ok "the rootless user $RL_USER is set up"
+			ENGINES=${ENGINES//rootless/}
+		fi
+		;;
+	docker)
+		cleanup_add "$TESTS_DIR/dockerd.sh" stop
+		if ! "$TESTS_DIR/dockerd.sh" start "${all_imgs[@]}"; then
+			not_ok "a real dockerd starts"
+			ENGINES=${ENGINES//docker/}
+		fi
+		;;
+	esac
+done
+case " $ENGINES " in
+*" podman "* | *" rootless "*)
+	# A podman archive goes into docker.
+	cleanup_add "$TESTS_DIR/dockerd.sh" stop
+	"$TESTS_DIR/dockerd.sh" start >/dev/null 2>&1 || true
+	;;
+esac
+
+for e in $ENGINES; do
+	for k in $IMAGES; do
+		cell "$e" "$k"
+	done
+done
+
+finish

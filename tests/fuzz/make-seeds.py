@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+#
+# Write the seed inputs of tests/fuzz/corpus/*/seed-* (run from the
+# repository root).  Regressions (regress-*, crash-*) are kept by hand.
+import os
+import struct
+
+
+def put(target, name, data):
+    d = os.path.join("tests/fuzz/corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def frame(t, payload):
+    return struct.pack("<II", t, len(payload)) + payload
+
+
+HELLO, CWD, LINE, COMPLETE, CANCEL = 1, 2, 3, 4, 5
+
+# frames: first byte = piece size - 1
+put("frames", "hello", b"\x00" + frame(HELLO, b"1234-1-abcdef"))
+put("frames", "line", b"\x07" + frame(CWD, b"/root") + frame(LINE, b"#envhost HOME"))
+put("frames", "complete", b"\xff" + frame(CWD, b"/") + frame(COMPLETE, b"#cp host:"))
+put("frames", "cancel", b"\x02" + frame(LINE, b"#save") + frame(CANCEL, b""))
+put("frames", "bad-type", b"\x03" + frame(99, b"x") + frame(HELLO, b"1-1-a"))
+put("frames", "too-long", b"\x10" + struct.pack("<II", LINE, 0x7fffffff) + b"#x")
+put("frames", "bad-id", b"\x00" + frame(HELLO, b"../../etc/passwd") + frame(HELLO, b"a" * 60))
+put("frames", "empty-line", b"\x05" + frame(LINE, b"") + frame(LINE, b"#second"))
+
+# line: the '#' line as typed
+for i, l in enumerate([
+        b"#save", b"#save myimage:tag", b"#envhost HOME PATH",
+        b"#cp host:src/file.txt /tmp", b"#help", b"#envload 'a b' \"c d\"",
+        b"#export -o out.tar", b"#push registry.example/x:1",
+        b"#my-hook arg\\ with\\ space", b"#unterminated 'quote",
+        b"#a \"esc \\\" q\"", b"#\xff\xfe bad utf8", b"# space first",
+        b"#x " + b"y " * 200, b"#diff", b"#size", b"#inspect"]):
+    put("line", "%02d" % i, l)
+
+# complete: the line up to the cursor
+for i, l in enumerate([b"#", b"#sa", b"#envload ", b"#envload TO", b"#cp host:",
+                       b"#cp host:sub/", b"#cp host:out/", b"#cp host:../",
+                       b"#cp host:.h", b"#cp ho", b"#cp /tmp host:fi",
+                       b"#envsave a b", b"#cp host:/etc/", b"#cp  host:"]):
+    put("complete", "%02d" % i, l)
+
+# hookrec: NAME=VALUE\0 records
+put("hookrec", "one", b"NAME=value\0")
+put("hookrec", "many", b"A=1\0B=two words\0C=\0")
+put("hookrec", "no-eq", b"NOEQ\0")
+put("hookrec", "bad-name", b"1BAD=x\0")
+put("hookrec", "unterminated", b"A=1\0B=2")
+put("hookrec", "newline", b"A=line1\nline2\0")
+
+# vscreen: rows, cols, then (op<<6 | len) + bytes
+def rec(op, b):
+    out = b""
+    while True:
+        chunk, b = b[:63], b[63:]
+        out += bytes([(op << 6) | len(chunk)]) + chunk
+        if not b:
+            return out
+
+
+ash = rec(0, b"\r\nBusyBox v1.35.0 built-in shell (ash)\r\n\r\n/ # ") + rec(1, b"")
+put("vscreen", "ash-edit", b"\x16\x4e" + ash + rec(0, b"#sabe\b\x1b[J\b\x1b[Jve") + rec(2, b""))
+put("vscreen", "truecolour", b"\x16\x4e" + ash + rec(0, b"\x1b[38:2:59:66:97;48:2:36:40:59;58:2:224:175:104;4:3mCOLOR\x1b[0m\r\n") + rec(3, b""))
+put("vscreen", "altscreen", b"\x16\x4e" + rec(0, b"\x1b[?1049h\x1b[2J\x1b[Htop\x1b[?1049l") + rec(2, b""))
+put("vscreen", "osc-title", b"\x16\x4e" + rec(0, b"\x1b]0;title\x07\x1b]2;" + b"t" * 300 + b"\x1b\\") + rec(3, b"x"))
+put("vscreen", "dcs", b"\x16\x4e" + rec(0, b"\x1bP$qm\x1b\\\x1bP+q544e\x1b\\") + rec(3, b""))
+put("vscreen", "wide", b"\x16\x4e" + ash + rec(0, "日本語 é\u0301 \u2603".encode()) + rec(2, b""))
+put("vscreen", "scroll", b"\x04\x10" + ash + rec(0, b"line\r\n" * 20) + rec(2, b"#cp a b"))
