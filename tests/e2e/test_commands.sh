@@ -9,7 +9,8 @@
 # values #envload/#envsave/#envhost export (and where they must not show),
 # history and Up-arrow editing, refused injections and bad input, an
 # engine client that dies with paks on `kill -9` (paks gc cleans up), two
-# sessions that stay apart, a nested bash, the exit status, the removed container and a sane terminal.
+# sessions that stay apart, a nested bash, the exit status, the removed
+# container and a sane terminal.
 # Every image made here is named under $NS and removed at the end.
 # shellcheck disable=SC2016 # most strings are typed into the container
 set -u
