@@ -19,6 +19,8 @@ PKGS=(
 	mmdebstrap skopeo docker-registry busybox-static tmux zsh jq python3
 	# the CycloneDX schema validator for #sbom (tests/sbom/install.sh)
 	nodejs npm
+	# export formats (.sqfs) and the far end of the export tests
+	squashfs-tools squashfs-tools-ng charliecloud-runtime charliecloud-builders
 	# tooling: make fmt, benchmarks
 	clang-format hyperfine
 )

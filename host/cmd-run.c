@@ -313,7 +313,7 @@ static int choose_mode(struct session *s)
 	return 0;
 }
 
-/* A remote engine cannot open the FIFO in our runtime directory: say so
+/* A remote engine cannot reach the socket in our runtime directory: say so
  * before anything starts. */
 static int check_local_engine(struct session *s)
 {

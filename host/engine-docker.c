@@ -70,6 +70,19 @@ static void docker_save_flags(const struct session *s, struct strv *argv)
 	(void)argv;
 }
 
+/* `docker save` of docker 20.10 writes no OCI archive; skopeo reads the
+ * daemon (at DOCKER_HOST, like the CLI) and writes one. */
+static void docker_oci_save_argv(const struct session *s, const char *image,
+				 const char *out, struct strv *argv)
+{
+	(void)s;
+	strv_push(argv, "skopeo");
+	strv_push(argv, "copy");
+	strv_push(argv, "--");
+	strv_pushf(argv, "docker-daemon:%s", image);
+	strv_pushf(argv, "oci-archive:%s", out);
+}
+
 /* Ask the CLI which server it talks to; cached, it cannot change. */
 static bool server_is_podman(const struct session *s)
 {
@@ -153,6 +166,7 @@ const struct engine engine_docker = {
     .registry_flags = docker_registry_flags,
     .sizes = docker_sizes,
     .save_flags = docker_save_flags,
+    .oci_save_argv = docker_oci_save_argv,
     .commit_note = docker_commit_note,
     .is_remote = docker_is_remote,
 };

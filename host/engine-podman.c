@@ -79,6 +79,17 @@ static void podman_save_flags(const struct session *s, struct strv *argv)
 	strv_push(argv, "--format=docker-archive");
 }
 
+static void podman_oci_save_argv(const struct session *s, const char *image,
+				 const char *out, struct strv *argv)
+{
+	engine_argv(s, argv);
+	strv_push(argv, "save");
+	strv_push(argv, "--format=oci-archive");
+	strv_pushf(argv, "--output=%s", out);
+	strv_push(argv, "--");
+	strv_push(argv, image);
+}
+
 static const char *podman_commit_note(const struct session *s)
 {
 	(void)s;
@@ -170,6 +181,7 @@ const struct engine engine_podman = {
     .registry_flags = podman_registry_flags,
     .sizes = podman_sizes,
     .save_flags = podman_save_flags,
+    .oci_save_argv = podman_oci_save_argv,
     .commit_note = podman_commit_note,
     .is_remote = podman_is_remote,
 };

@@ -36,6 +36,10 @@ struct engine {
 	int (*sizes)(json_t *container, double *rw, double *rootfs);
 	/* Flags for `save` producing an archive both engines can load. */
 	void (*save_flags)(const struct session *s, struct strv *argv);
+	/* The whole command line that writes IMAGE as an OCI archive at
+	 * out. */
+	void (*oci_save_argv)(const struct session *s, const char *image,
+			      const char *out, struct strv *argv);
 	/* NULL, or a one-line note on what a commit through this engine
 	 * records beyond the original config and cannot be removed (docker
 	 * CLI talking to podman's Docker API service). */

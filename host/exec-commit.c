@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "exec.h"
 #include "naming.h"
+#include "progress.h"
 #include "session.h"
 
 #define SAVE_MARK "paks save"
@@ -83,7 +84,7 @@ static void commit_argv(struct session *s, bool squash, const char *tmp,
 }
 
 enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
-				 char **cause)
+				 struct progress *p, bool verbose, char **cause)
 {
 	struct session *s = c->s;
 	/* An image made by #save (its author says so) is squashed when saved
@@ -99,7 +100,8 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
 		 squash ? " (squashed)" : "");
 	commit_argv(s, squash, tmp, &argv);
-	r = exec_engine(c, &argv, NULL, cause);
+	progress_phase(p, "committing", NULL, 0);
+	r = progress_run(p, argv.v, NULL, verbose, cause);
 	strv_free(&argv);
 	if (r != 0 || c->cancelled) {
 		if (r > 0 || c->cancelled) {
@@ -115,8 +117,10 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 		return PAKS_CMD_FAIL;
 	}
 	note = s->engine->commit_note(s);
-	if (note)
+	if (note) {
+		progress_clear(p);
 		exec_err(c, "%s", note);
+	}
 	return PAKS_CMD_OK;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Moving the work to another machine: #push to a registry and #export to
- * an archive that `podman load`, `docker load` and apptainer accept.
+ * a file whose name picks the format (export.c): an archive the engines
+ * and Apptainer load, or a SquashFS or tarball that Charliecloud runs.
  */
 #include <sys/stat.h>
 
@@ -13,7 +14,9 @@
 
 #include "engine.h"
 #include "exec.h"
+#include "export.h"
 #include "naming.h"
+#include "progress.h"
 #include "session.h"
 
 /* Where #push REF goes: a tag (":latest" unless given), never a digest. */
@@ -37,29 +40,55 @@ static enum exec_status push_target(const char *arg, char **target,
 	return PAKS_CMD_OK;
 }
 
-/* Push the saved container: the engine's own login supplies credentials
- * and its progress goes to the shell as it comes. */
+/* #push [--verbose] REF [tls-verify=false] */
+static enum exec_status push_args(const char *usage, int argc, char **argv,
+				  bool *verbose, bool *tls_off,
+				  const char **ref, char **cause)
+{
+	int i = 1;
+
+	*verbose = argc > 1 && str_eq(argv[1], "--verbose");
+	i += *verbose;
+	if (argc - i < 1 || argc - i > 2) {
+		*cause = xasprintf("usage: #push %s", usage);
+		return PAKS_CMD_USAGE;
+	}
+	*ref = argv[i];
+	*tls_off = argc - i == 2;
+	if (*tls_off && !str_eq(argv[i + 1], "tls-verify=false")) {
+		*cause = xasprintf("unknown option '%s' (only "
+				   "tls-verify=false)",
+				   argv[i + 1]);
+		return PAKS_CMD_USAGE;
+	}
+	return PAKS_CMD_OK;
+}
+
+/* Push the saved container: the engine's own login supplies credentials;
+ * its output ("Copying blob ...") shows only with --verbose, else one
+ * progress line. */
 enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
 			       char **cause)
 {
 	cleanup_free char *target = NULL;
-	bool tls_off = argc == 3;
+	cleanup_free char *what = NULL;
+	bool tls_off, verbose;
+	const char *ref, *note;
 	struct strv a = {0};
+	struct progress p;
 	enum exec_status st;
-	const char *note;
 	int r;
 
-	if (tls_off && !str_eq(argv[2], "tls-verify=false")) {
-		*cause = xasprintf("unknown option '%s' (only "
-				   "tls-verify=false)",
-				   argv[2]);
-		return PAKS_CMD_USAGE;
-	}
-	st = push_target(argv[1], &target, cause);
+	st = push_args(c->usage, argc, argv, &verbose, &tls_off, &ref, cause);
 	if (st == PAKS_CMD_OK)
-		st = exec_save_image(c, target, cause);
+		st = push_target(ref, &target, cause);
 	if (st != PAKS_CMD_OK)
 		return st;
+	progress_init(&p, c);
+	st = exec_save_image(c, target, &p, verbose, cause);
+	if (st != PAKS_CMD_OK)
+		return st;
+	progress_clear(&p);
 	exec_out(c, "Pushing %s...\n", target);
 	engine_argv(c->s, &a);
 	strv_push(&a, "push");
@@ -68,7 +97,8 @@ enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
 		exec_err(c, "%s", note);
 	strv_push(&a, "--");
 	strv_push(&a, target);
-	r = exec_engine(c, &a, NULL, cause);
+	progress_phase(&p, "uploading", NULL, 0);
+	r = progress_run(&p, a.v, NULL, verbose, cause);
 	strv_free(&a);
 	if (r != 0 || c->cancelled) {
 		exec_cause(cause,
@@ -76,73 +106,42 @@ enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
 			   target);
 		return exec_result(c, r);
 	}
-	exec_out(c, "Pushed %s\n", target);
+	what = xasprintf("Pushed %s", target);
+	progress_done(&p, what, 0);
 	return PAKS_CMD_OK;
 }
 
-/* A temporary file next to the final one, so the rename is atomic; made
- * before anything is committed, so an unwritable place fails first. */
-static char *archive_tmp(const char *final, char **cause)
+/* #export [--force] [--verbose] [FILE] */
+static enum exec_status export_args(const char *usage, int argc, char **argv,
+				    bool *force, bool *verbose,
+				    const char **file, char **cause)
 {
-	cleanup_free char *dir = xstrdup(final);
-	char *tmp;
-	int fd;
+	int i;
 
-	*strrchr(dir, '/') = '\0';
-	tmp = xasprintf("%s/.paks-export-XXXXXX", *dir ? dir : "");
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		*cause = xasprintf("cannot write in %s: %s", *dir ? dir : "/",
-				   strerror(errno));
-		free(tmp);
-		return NULL;
+	*force = *verbose = false;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (str_eq(argv[i], "--force")) {
+			*force = true;
+		} else if (str_eq(argv[i], "--verbose")) {
+			*verbose = true;
+		} else {
+			*cause = xasprintf("unknown option '%s' (usage: "
+					   "#export %s)",
+					   argv[i], usage);
+			return PAKS_CMD_USAGE;
+		}
 	}
-	close(fd);
-	return tmp;
-}
-
-/* The engines write archives 0600 (docker) or 0644 (podman); give the
- * file what the user's umask says, as any new file. */
-static void archive_mode(const char *path)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	chmod(path, 0666 & ~mask);
-}
-
-/* Let the engine write the archive under tmp and rename it only when it
- * succeeded: a failed export leaves nothing under the final name. */
-static enum exec_status save_archive(struct exec_ctx *c, const char *image,
-				     const char *tmp, const char *final,
-				     char **cause)
-{
-	struct strv a = {0};
-	int r;
-
-	/* podman refuses to write over an existing file. */
-	unlink(tmp);
-	engine_argv(c->s, &a);
-	strv_push(&a, "save");
-	c->s->engine->save_flags(c->s, &a);
-	strv_pushf(&a, "--output=%s", tmp);
-	strv_push(&a, "--");
-	strv_push(&a, image);
-	r = exec_engine(c, &a, NULL, cause);
-	strv_free(&a);
-	if (r == 0 && !c->cancelled) {
-		archive_mode(tmp);
-		if (rename(tmp, final) == 0)
-			return PAKS_CMD_OK;
-		*cause = xasprintf("cannot rename to %s: %s", final,
-				   strerror(errno));
-		r = -1;
+	if (argc - i > 1) {
+		*cause = xasprintf("usage: #export %s", usage);
+		return PAKS_CMD_USAGE;
 	}
-	unlink(tmp);
-	exec_cause(cause, "export failed; nothing was written to %s", final);
-	return exec_result(c, r);
+	*file = i < argc ? argv[i] : NULL;
+	return PAKS_CMD_OK;
 }
 
+/* The target is checked and a temporary file made beside it before
+ * anything is committed, so a refused or unwritable place fails first;
+ * export_write renames only what was written whole. */
 enum exec_status exec_cmd_export(struct exec_ctx *c, int argc, char **argv,
 				 char **cause)
 {
@@ -150,27 +149,39 @@ enum exec_status exec_cmd_export(struct exec_ctx *c, int argc, char **argv,
 	cleanup_free char *file = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *tmp = NULL;
+	cleanup_free char *what = NULL;
+	bool force, verbose;
+	const char *arg;
+	struct progress p;
 	enum exec_status st;
+	struct stat sb;
+	int r;
 
+	st = export_args(c->usage, argc, argv, &force, &verbose, &arg, cause);
+	if (st != PAKS_CMD_OK)
+		return st;
 	target = exec_save_target(c, NULL, cause);
 	if (!target)
 		return PAKS_CMD_USAGE;
-	file = argc == 2 ? xstrdup(argv[1]) : naming_archive_name(target);
+	file = arg ? xstrdup(arg) : naming_archive_name(target);
 	path = exec_host_path(c->s, file, false, cause);
-	if (!path)
+	if (!path || export_check(path, file, force, cause) < 0)
 		return PAKS_CMD_USAGE;
-	tmp = archive_tmp(path, cause);
+	tmp = export_tmp(path, cause);
 	if (!tmp)
 		return PAKS_CMD_FAIL;
-	st = exec_save_image(c, target, cause);
+	progress_init(&p, c);
+	st = exec_save_image(c, target, &p, verbose, cause);
 	if (st != PAKS_CMD_OK) {
 		unlink(tmp);
 		return st;
 	}
-	exec_out(c, "Writing %s...\n", file);
-	st = save_archive(c, target, tmp, path, cause);
-	if (st == PAKS_CMD_OK)
-		exec_out(c, "Exported %s to %s (load it with: %s load -i %s)\n",
-			 target, path, c->s->engine->name, file);
-	return st;
+	r = export_write(&p, target, c->s->image_config, tmp, path, verbose,
+			 cause);
+	if (r != 0)
+		return exec_result(c, r);
+	what = xasprintf("Exported %s to %s", target, path);
+	progress_done(&p, what,
+		      stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0);
+	return PAKS_CMD_OK;
 }

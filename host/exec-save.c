@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "exec.h"
+#include "progress.h"
 #include "session.h"
 
 static const char *bare_id(const char *id)
@@ -59,17 +60,21 @@ enum exec_status exec_cmd_save(struct exec_ctx *c, int argc, char **argv,
 {
 	cleanup_free char *target = NULL;
 	cleanup_free char *before = NULL;
+	cleanup_free char *what = NULL;
+	struct progress p;
 	enum exec_status st;
 
 	target = exec_save_target(c, argc == 2 ? argv[1] : NULL, cause);
 	if (!target)
 		return PAKS_CMD_USAGE;
 	before = id_of(c, target);
-	st = exec_save_image(c, target, cause);
-	if (st == PAKS_CMD_OK) {
-		exec_out(c, "Saved %s\n", target);
-		if (before)
-			say_replaced(c, target, before);
-	}
-	return st;
+	progress_init(&p, c);
+	st = exec_save_image(c, target, &p, false, cause);
+	if (st != PAKS_CMD_OK)
+		return st;
+	what = xasprintf("Saved %s", target);
+	progress_done(&p, what, 0);
+	if (before)
+		say_replaced(c, target, before);
+	return PAKS_CMD_OK;
 }

@@ -32,6 +32,13 @@ static void relay(void *arg, int which, const char *data, size_t n)
 			   data, n);
 }
 
+static void relay_tick(void *arg)
+{
+	struct relay *rl = arg;
+
+	rl->o->tick(rl->o->tick_arg);
+}
+
 static int relay_cancel(void *arg)
 {
 	struct relay *rl = arg;
@@ -49,12 +56,14 @@ int exec_spawn(struct exec_ctx *c, char *const argv[],
 	    .out = PROC_PIPE,
 	    .err = o && o->quiet_stderr ? PROC_NULL : PROC_PIPE,
 	    .fd3 = o && o->fd3,
+	    .in = o ? o->in : NULL,
 	};
 	struct relay rl = {c, o};
 	struct proc_sink sink = {.data = relay,
 				 .cancel_fd = c->cancel_fd,
 				 .check_cancel = relay_cancel,
 				 .cancelled = c->cancelled,
+				 .tick = o && o->tick ? relay_tick : NULL,
 				 .arg = &rl};
 	struct proc p;
 	int st = proc_start(&p, argv, &po);

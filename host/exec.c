@@ -25,9 +25,9 @@ const struct exec_cmd exec_commands[] = {
     {"help", 0, 0, "", "list the paks commands", exec_cmd_help},
     {"save", 0, 1, "[suffix=SUFFIX | NAME[:TAG]]",
      "save this container as an image", exec_cmd_save},
-    {"push", 1, 2, "REF [tls-verify=false]",
+    {"push", 1, 3, "[--verbose] REF [tls-verify=false]",
      "save this container and push it to a registry", exec_cmd_push},
-    {"export", 0, 1, "[FILE]",
+    {"export", 0, 3, "[--force] [--verbose] [FILE]",
      "save this container as an archive in the launch directory",
      exec_cmd_export},
     {"inspect", 0, -1, "[SECTION...]", "show the container's JSON, or sections",
@@ -117,6 +117,7 @@ static enum exec_status run_builtin(struct exec_ctx *c,
 		*cause = xasprintf("usage: #%s %s", cmd->name, cmd->usage);
 		return PAKS_CMD_USAGE;
 	}
+	c->usage = cmd->usage;
 	return cmd->run(c, argc, argv, cause);
 }
 

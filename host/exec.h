@@ -2,7 +2,7 @@
 /*
  * The executor: runs one paks command line on the host for a shell in the
  * container.  Output, variables and the exit status go to an emitter, which
- * is the FIFO channel in preload mode and the terminal in PTY mode.
+ * is the shell's connection in preload mode and the terminal in PTY mode.
  */
 #ifndef PAKS_EXEC_H
 #define PAKS_EXEC_H
@@ -32,7 +32,8 @@ struct exec_ctx {
 	exec_cancel_fn check_cancel;
 	void *cancel_arg;
 	bool cancelled;
-	int status; /* with PAKS_CMD_EXITED: the program's exit status */
+	int status;	   /* with PAKS_CMD_EXITED: the program's exit status */
+	const char *usage; /* the running built-in's usage, from the table */
 };
 
 /* What a command did, as tmux's enum cmd_retval; exec_line maps it to the
@@ -74,8 +75,12 @@ struct spawn_opts {
 	struct buf *out;   /* non-NULL: collect stdout instead of streaming */
 	struct buf *fd3;   /* non-NULL: give the child fd 3, collect it */
 	bool quiet_stderr; /* drop the child's stderr */
-	struct buf *err;   /* non-NULL: collect stderr instead of streaming */
 	bool stdin_null;   /* default: /dev/null anyway; kept for clarity */
+	const char *in;	   /* non-NULL: a file to read stdin from */
+	struct buf *err;   /* non-NULL: collect stderr instead of streaming */
+	/* Called about twice a second while the child runs (progress). */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 /* Run argv (never through a shell), streaming its stdout/stderr as
  * OUT/ERR while watching for cancel, which kills its process group.
@@ -123,9 +128,12 @@ char *exec_host_path(const struct session *s, const char *p, bool must_exist,
 /* The target of `#save [ARG]` (arg NULL: the image's name plus the
  * save_suffix setting); NULL with *cause set. */
 char *exec_save_target(struct exec_ctx *c, const char *arg, char **cause);
+struct progress;
 /* Commit the container to `target` atomically (temporary name, then
- * tag), with the image's original config. */
+ * tag), with the image's original config, as the "committing" phase of
+ * p; the engine's output only when verbose. */
 enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
+				 struct progress *p, bool verbose,
 				 char **cause);
 
 /* exec-complete.c */

@@ -18,8 +18,7 @@
 #include "proc.h"
 #include "session.h"
 
-/* `inspect` the image: 0 with id and config, 1 when it does not exist. */
-static int inspect_image(struct session *s, char **cause)
+int image_inspect(struct session *s, char **cause)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
@@ -255,12 +254,12 @@ int image_resolve(struct session *s, char **cause)
 		if (load_archive(s, cause) < 0)
 			return -1;
 	}
-	r = inspect_image(s, cause);
+	r = image_inspect(s, cause);
 	if (r <= 0)
 		return r;
 	if (pull_image(s, cause) < 0)
 		return -1;
-	r = inspect_image(s, cause);
+	r = image_inspect(s, cause);
 	if (r > 0)
 		*cause = xasprintf("image '%s' not found", s->image);
 	return r == 0 ? 0 : -1;

@@ -88,8 +88,8 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o)
 	}
 	posix_spawn_file_actions_init(&fa);
 	if (!o->stdin_inherit)
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-						 0);
+		posix_spawn_file_actions_addopen(
+		    &fa, 0, o->in ? o->in : "/dev/null", O_RDONLY, 0);
 	stream_action(&fa, 1, o->out, pipes[0][1]);
 	stream_action(&fa, 2, o->err, pipes[1][1]);
 	if (pipes[2][1] >= 0)
@@ -153,7 +153,9 @@ void proc_pump(struct proc *p, struct proc_sink *sink)
 			break;
 		pf[3].fd = sink->cancelled ? -1 : sink->cancel_fd;
 		pf[3].events = POLLIN;
-		if (poll(pf, 4, killed_at ? 500 : -1) < 0) {
+		if (sink->tick)
+			sink->tick(sink->arg);
+		if (poll(pf, 4, killed_at || sink->tick ? 500 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

@@ -27,6 +27,7 @@ struct proc_opts {
 	const char *dir;	   /* NULL: paks's current directory */
 	bool own_group;		   /* a process group of its own (proc_kill) */
 	bool stdin_inherit;	   /* default: stdin is /dev/null */
+	const char *in;		   /* non-NULL: stdin read from this file */
 	enum proc_stream out, err; /* stdout and stderr */
 	bool fd3;		   /* a pipe on the child's fd 3 */
 };
@@ -44,6 +45,9 @@ struct proc_sink {
 	/* Called when cancel_fd is readable; 1 when the user cancelled. */
 	int (*check_cancel)(void *arg);
 	bool cancelled; /* set once cancelled; then cancel_fd is left alone */
+	/* NULL, or called about twice a second while the pipes are open
+	 * (a progress line). */
+	void (*tick)(void *arg);
 	void *arg;
 };
 
@@ -58,7 +62,8 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o);
  * user's shell has taken back.  0 with *pid, or -errno, also when the
  * program could not be executed. */
 int proc_start_tied(char *const argv[], pid_t *pid);
-/* Read p's pipes until they close, handing the data to sink; on cancel,
+/* Read p's pipes until they close, handing the data to sink and calling
+ * its tick; on cancel,
  * TERM then (3 s later) KILL p's process group.  Closes the pipes. */
 void proc_pump(struct proc *p, struct proc_sink *sink);
 /* Wait for pid, retrying EINTR: 0 with the raw wait() status, or -errno. */

@@ -8,12 +8,13 @@
  * shell holds from that screen, and only when it is a paks command ('#'
  * then a letter) runs it on the host.  The line still reaches the shell as
  * a comment, so the shell's history keeps it.  Variables (and with them
- * the command's exit status) come back through a sourced file whose name
- * is the only thing typed into the shell, and that typing is hidden from
- * the screen.
+ * the command's exit status) are typed into the shell, hidden from the
+ * screen: a short line that reads the assignments from the terminal with
+ * `read`, so they never reach a file, the command line or its history.
  */
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include "pty.h"
 #include "session.h"
 #include "util.h"
+#include "varname.h"
 #include "vscreen.h"
 #include "words.h"
 
@@ -53,7 +55,10 @@
 #define NEWLINE_MAX_MS	1000
 #define PROMPT_MAX_MS	1000
 #define HIDE_MAX_MS	2000
-#define KILL_GRACE_MS	3000
+/* The assignments go to `read` as one line: a terminal in canonical mode
+ * takes 4095 bytes a line. */
+#define VARS_MAX      3900
+#define KILL_GRACE_MS 3000
 
 extern char **environ;
 
@@ -68,7 +73,8 @@ enum proxy_state {
 	PX_WAIT_NL,   /* a command's Enter sent: wait for the shell's newline */
 	PX_RUN,	      /* run the command now */
 	PX_WAIT_IDLE, /* command done: wait (hidden) for the next prompt */
-	PX_HIDE,      /* the injected line is sent: hide its echo */
+	PX_HIDE,      /* the injected line is sent: hide its echo, then
+		       * send the assignments and hide theirs */
 };
 
 struct proxy {
@@ -98,10 +104,11 @@ struct proxy {
 
 	char *line; /* the paks command being run */
 	char enter;
-	struct buf vars;  /* `export` lines from SETVAR records */
-	char inject[160]; /* " . /dev/.paks/NAME" */
-	size_t inject_len;
-	char inject_name[32]; /* what identifies its echo */
+	struct buf vars;   /* `export NAME=VALUE;` from SETVAR records */
+	struct buf inject; /* the line that reads them */
+	struct buf feed;   /* the lines it reads, sent after its echo */
+	char mark[24];	   /* ends the echo that is hidden now */
+	char end_mark[24]; /* ends the echo of the feed */
 	bool term_col0;
 	int shutdown_sig;
 	long shell_pid; /* host pid of the container's first process */
@@ -337,36 +344,57 @@ static bool prompt_is_shell(const char *p)
 	return p[strspn(p, " ")] != '\0' && p[strspn(p, " >.")] != '\0';
 }
 
-static bool valid_name(const char *n)
+/* VALUE as sh words on one line of printable characters: runs in single
+ * quotes, ' as \', a newline as "$__paks_n" and other control bytes with
+ * printf, since the terminal would act on them (^C, ^U, Tab, DEL). */
+static void quote_value(struct buf *b, const char *v, const char *end)
 {
-	if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
-	      (*n >= 'a' && *n <= 'z')))
-		return false;
-	for (n++; *n; n++)
-		if (!(*n == '_' || (*n >= 'A' && *n <= 'Z') ||
-		      (*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')))
-			return false;
-	return true;
+	bool open = false;
+
+	if (v == end)
+		buf_append(b, "''", 2);
+	while (v < end) {
+		unsigned char c = (unsigned char)*v;
+		bool ctl = c < 0x20 || c == 0x7f;
+		if ((ctl || c == '\'') && open) {
+			buf_append(b, "'", 1);
+			open = false;
+		}
+		if (c == '\n') {
+			buf_append(b, "\"$__paks_n\"", 11);
+		} else if (ctl) {
+			buf_append(b, "\"$(printf '", 11);
+			for (; v < end && *v != '\n' &&
+			       ((unsigned char)*v < 0x20 || *v == 0x7f);
+			     v++)
+				buf_printf(b, "\\%03o", (unsigned char)*v);
+			buf_append(b, "')\"", 3);
+			continue;
+		} else if (c == '\'') {
+			buf_append(b, "\\'", 2);
+		} else {
+			if (!open)
+				buf_append(b, "'", 1);
+			open = true;
+			buf_append(b, v, 1);
+		}
+		v++;
+	}
+	if (open)
+		buf_append(b, "'", 1);
 }
 
-/* NAME='value' with every ' written as '\''. */
 static void add_var(struct proxy *px, const char *d, size_t n)
 {
 	const char *name = d, *nul = memchr(d, '\0', n);
-	const char *val, *end = d + n;
 
-	if (!nul || !valid_name(name)) {
+	if (!nul || !varname_valid(name, strlen(name))) {
 		log_debug("pty: bad SETVAR record ignored");
 		return;
 	}
-	buf_printf(&px->vars, "export %s='", name);
-	for (val = nul + 1; val < end; val++) {
-		if (*val == '\'')
-			buf_append(&px->vars, "'\\''", 4);
-		else
-			buf_append(&px->vars, val, 1);
-	}
-	buf_append(&px->vars, "'\n", 2);
+	buf_printf(&px->vars, "export %s=", name);
+	quote_value(&px->vars, nul + 1, d + n);
+	buf_append(&px->vars, ";", 1);
 }
 
 /* The terminal is raw: a lone "\n" would not return to column 0. */
@@ -467,37 +495,37 @@ static int cancel_epoll(struct proxy *px)
 	return epfd;
 }
 
-/* Variables and the exit status reach the shell through a file it sources;
- * only its name is typed, with a leading blank (kept out of history by
- * shells that honour that) and hidden from the screen. */
-static int write_env_file(struct proxy *px, int status)
+/* Variables and the exit status reach the shell by typing, not through a
+ * file that any process in the container could read: a short line with no
+ * values in it (it may land in history) reads one line from the terminal
+ * with `read` and evals it; that line, the assignments, is sent once the
+ * first one's echo shows, so it goes to `read` and not to the line editor
+ * or its history.  Each line ends in a random comment that marks the end
+ * of its echo, which is hidden.  The first line is short, so that the
+ * shell does not wrap it in the middle of its mark (zsh does). */
+static int build_injection(struct proxy *px, int status)
 {
-	static unsigned seq;
-	cleanup_free char *name = NULL, *path = NULL;
-	cleanup_fd int fd = -1;
-	struct buf b = {0};
-	int r = 0;
+	unsigned char rnd[4] = {0};
+	char r[9];
 
-	if (!px->s || !px->s->runtime_dir)
-		return -ENOENT;
-	name = xasprintf("pty-env-%u", ++seq);
-	path = xasprintf("%s/%s", px->s->runtime_dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	buf_printf(&b, "rm -f %s/%s 2>/dev/null\n", PAKS_CONTAINER_DIR, name);
-	if (px->vars.len)
-		buf_append(&b, px->vars.data, px->vars.len);
-	buf_printf(&b, "(exit %d)\n", status & 0xff);
-	r = write_all(fd, b.data, b.len);
-	buf_free(&b);
-	if (r < 0) {
-		unlink(path);
-		return r;
-	}
-	snprintf(px->inject_name, sizeof(px->inject_name), "%s", name);
-	px->inject_len = (size_t)snprintf(px->inject, sizeof(px->inject),
-					  " . %s/%s", PAKS_CONTAINER_DIR, name);
+	if (px->vars.len > VARS_MAX)
+		return -E2BIG;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		rnd[0] = (unsigned char)now_ms();
+	snprintf(r, sizeof(r), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		 rnd[3]);
+	snprintf(px->mark, sizeof(px->mark), "#m%.6s", r);
+	snprintf(px->end_mark, sizeof(px->end_mark), "#e%s", r);
+	buf_free(&px->inject);
+	buf_free(&px->feed);
+	buf_printf(
+	    &px->inject,
+	    " read -r __paks;eval \"$__paks\";unset __paks;(exit %d)%s\r",
+	    status & 0xff, px->mark);
+	buf_printf(&px->feed,
+		   "__paks_n=$(printf '\\n_'); __paks_n=${__paks_n%%_}; ");
+	buf_append(&px->feed, px->vars.data, px->vars.len);
+	buf_printf(&px->feed, " unset __paks_n %s\r", px->end_mark);
 	return 0;
 }
 
@@ -556,6 +584,8 @@ static char *shell_cwd(struct proxy *px)
 
 static void run_command(struct proxy *px)
 {
+	static const char too_long[] =
+	    "paks: the variables are too long to type into this shell\n";
 	struct exec_ctx c = {0};
 	int status;
 
@@ -582,9 +612,11 @@ static void run_command(struct proxy *px)
 	 * lines in its history, and Up should recall the command, not this;
 	 * so a failing command without variables leaves $? untouched. */
 	if (px->vars.len && !px->shutdown_sig &&
-	    write_env_file(px, status) == 0) {
+	    build_injection(px, status) == 0) {
 		set_state(px, PX_WAIT_IDLE);
 	} else {
+		if (px->vars.len && !px->shutdown_sig)
+			emit_text(px, too_long, sizeof(too_long) - 1);
 		set_state(px, PX_NORMAL);
 		release_held(px);
 		start_hold(px);
@@ -672,11 +704,11 @@ static void process_input(struct proxy *px)
 static bool held_has_echo(struct proxy *px, size_t *end)
 {
 	const char *h = iobuf_head(&px->held_out), *m, *nl;
-	size_t n = px->held_out.len, k = strlen(px->inject_name);
+	size_t n = px->held_out.len, k = strlen(px->mark);
 
-	/* The file name alone: a long prompt may make the shell wrap the
-	 * echo somewhere before it. */
-	m = memmem(h, n, px->inject_name, k);
+	/* The mark alone: a long prompt may make the shell wrap the echo
+	 * somewhere before it. */
+	m = memmem(h, n, px->mark, k);
 	if (!m)
 		return false;
 	m += k;
@@ -706,9 +738,7 @@ static void step(struct proxy *px)
 	case PX_WAIT_IDLE:
 		if ((px->held_out.len > 0 && now - px->last_out >= QUIET_MS) ||
 		    in_state >= PROMPT_MAX_MS || px->master_eof) {
-			char cr = '\r';
-			forward(px, px->inject, px->inject_len);
-			forward(px, &cr, 1);
+			forward(px, px->inject.data, px->inject.len);
 			set_state(px, PX_HIDE);
 		}
 		break;
@@ -721,6 +751,19 @@ static void step(struct proxy *px)
 		} else {
 			log_debug("pty: the injected line's echo was not seen");
 		}
+		/* `read` runs now: the feed goes to it, not to the line
+		 * editor, and stays out of history.  Sent even when the echo
+		 * was missed, or `read` would take the user's next line. */
+		if (px->feed.len) {
+			forward(px, px->feed.data, px->feed.len);
+			buf_free(&px->feed);
+			snprintf(px->mark, sizeof(px->mark), "%s",
+				 px->end_mark);
+			set_state(px, PX_HIDE);
+			break;
+		}
+		buf_free(&px->feed);
+		buf_free(&px->inject);
 		set_state(px, PX_NORMAL);
 		release_held(px);
 		start_hold(px);
@@ -1042,6 +1085,8 @@ static void proxy_free(struct proxy *px)
 	sigprocmask(SIG_SETMASK, &px->old_mask, NULL);
 	vscreen_free(px->vs);
 	buf_free(&px->vars);
+	buf_free(&px->inject);
+	buf_free(&px->feed);
 	free(px->line);
 	free(px);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The per-session runtime directory, mounted in the container as
- * PAKS_CONTAINER_DIR: the request FIFO, a copy of the preload and the
- * launcher; and next to it a record (pid, container, engine) so that the
- * next paks, or `paks gc`, can remove what a killed paks left.
+ * PAKS_CONTAINER_DIR: a copy of the preload and the launcher, the
+ * session's socket until the launcher has connected (server.c); and next
+ * to it a record (pid, container, engine) so that the next paks, or
+ * `paks gc`, can remove what a killed paks left.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -224,15 +225,6 @@ int rundir_create(struct session *s, char **cause)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	rundir_record(s);
-	{
-		cleanup_free char *fifo =
-		    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
-		if (mkfifo(fifo, 0600) < 0) {
-			*cause = xasprintf("cannot create %s: %s", fifo,
-					   strerror(errno));
-			return -1;
-		}
-	}
 	{
 		const char *files[] = {PAKS_PRELOAD_NAME, "paks-launch"};
 		for (int i = 0; i < 2; i++) {

@@ -8,8 +8,8 @@
 struct session;
 struct strv;
 
-/* Create s->runtime_dir (and s->session_id from its name) with the FIFO,
- * the preload and the launcher from s->lib_dir.  0, or -1 with *cause. */
+/* Create s->runtime_dir (and s->session_id from its name) with the
+ * preload and the launcher from s->lib_dir.  0, or -1 with *cause. */
 int rundir_create(struct session *s, char **cause);
 /* Record s's pid, container and engine next to its runtime directory, so
  * that a sweep can remove them when this paks is killed. */

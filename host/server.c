@@ -2,13 +2,14 @@
 /*
  * Preload mode.  The engine runs in the foreground on the user's terminal,
  * so paks is never in the keystroke path and the shell survives if paks
- * dies.  paks waits on the session FIFO: each HELLO names a private FIFO
- * pair, and a forked worker serves that one request, so a slow #save in one
- * shell never blocks another shell, and Ctrl-C kills only that worker's
- * command.
+ * dies.  paks serves the one connection that the shell holds (see
+ * transport.c): requests come one after another, and each runs in a
+ * forked worker that writes its answer frames and EXIT, while paks alone
+ * reads the connection and passes a CANCEL on to the worker.  Requests
+ * that arrive while one runs (the shell gave up waiting) queue behind it.
  */
 #include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,17 +18,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
 #include "log.h"
 #include "paks-protocol.h"
 #include "proc.h"
+#include "requests.h"
 #include "server.h"
 #include "session.h"
+#include "transport.h"
 
-#define WORKER_OPEN_TIMEOUT_MS 5000
+struct server {
+	struct session *s;
+	int listen_fd, conn, sig_fd;
+	pid_t engine, worker;
+	int cancel_fd; /* write end of the running worker's cancel pipe */
+	int status;
+	bool serving;
+	struct requests req;
+};
 
 static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 		      size_t len)
@@ -35,11 +45,6 @@ static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 	int fd = *(int *)c->emit_arg;
 	const char *p = data;
 
-	/* Only output may be split over frames: a variable split in two
-	 * would be cut (the executor refuses one that long before). */
-	if (type != PAKS_MSG_OUT && type != PAKS_MSG_ERR &&
-	    len > PAKS_FRAME_MAX)
-		return -EMSGSIZE;
 	do {
 		size_t n = len > PAKS_FRAME_MAX ? PAKS_FRAME_MAX : len;
 		int r = proto_write(fd, type, p, n);
@@ -51,213 +56,231 @@ static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 	return 0;
 }
 
-/* Consume decoded frames; 1 when LINE/COMPLETE arrived. */
-int server_take_frames(struct worker_req *w)
-{
-	const unsigned char *p;
-	uint32_t type, len;
-	int r;
-
-	while ((r = proto_decoder_next(&w->dec, &type, &p, &len)) == 1) {
-		if (type == PAKS_MSG_CWD) {
-			free(w->cwd);
-			w->cwd = xasprintf("%.*s", (int)len, (const char *)p);
-		} else if (type == PAKS_MSG_CANCEL) {
-			w->cancelled = true;
-		} else if ((type == PAKS_MSG_LINE ||
-			    type == PAKS_MSG_COMPLETE) &&
-			   !w->kind) {
-			w->kind = type;
-			w->line = xmalloc(len + 1);
-			memcpy(w->line, p, len);
-			w->line[len] = '\0';
-			w->line_len = len;
-		}
-	}
-	if (r < 0)
-		return r;
-	return w->kind != 0;
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Wait in poll() for the whole request.  The worker opened .q before the
- * client, so the FIFO does not report a hangup until a writer has come and
- * gone: end of file means the client gave up. */
-static int read_request(int qfd, struct worker_req *w)
-{
-	long long end = now_us() + WORKER_OPEN_TIMEOUT_MS * 1000LL;
-	char chunk[8192];
-
-	for (;;) {
-		struct pollfd p = {qfd, POLLIN, 0};
-		long long left = end - now_us();
-		ssize_t n;
-		int r;
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = poll(&p, 1, (int)((left + 999) / 1000));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			continue;
-		n = read(qfd, chunk, sizeof(chunk));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPIPE;
-		if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
-			return -EPROTO;
-		r = server_take_frames(w);
-		if (r != 0)
-			return r < 0 ? r : 0;
-	}
-}
-
-/* The container can write to the runtime directory: never follow a link
- * it planted there, and talk only to FIFOs. */
-static int open_channel(const char *path, int flags)
-{
-	struct stat st;
-	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
-}
-
-/* The client opened its read end of .a before sending HELLO, so this
- * open does not wait; ENXIO means the client is already gone. */
-static int open_answer(const char *apath)
-{
-	int fd = open_channel(apath, O_WRONLY | O_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-}
-
-/* While a command runs: a CANCEL frame, or the client closing its end,
- * means Ctrl-C. */
+/* In the worker: a byte on the pipe, or paks closing it, is Ctrl-C. */
 static int check_cancel(struct exec_ctx *c)
 {
-	struct worker_req *w = c->cancel_arg;
-	char chunk[4096];
-	ssize_t n = read(c->cancel_fd, chunk, sizeof(chunk));
+	char b[64];
+	ssize_t n = read(c->cancel_fd, b, sizeof(b));
 
-	if (n == 0)
-		return 1;
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : 1;
-	if (proto_decoder_feed(&w->dec, chunk, (size_t)n) < 0)
-		return 1;
-	server_take_frames(w);
-	return w->cancelled;
+	return 1;
 }
 
-static void worker_serve(struct session *s, const char *id)
+static void worker_serve(struct session *s, struct request *rq, int conn,
+			 int cancel_fd)
 {
-	cleanup_free char *qpath = xasprintf("%s/%s.q", s->runtime_dir, id);
-	cleanup_free char *apath = xasprintf("%s/%s.a", s->runtime_dir, id);
-	struct worker_req w = {0};
 	struct exec_ctx c = {0};
 	unsigned char st[4];
-	long long t0 = now_us();
-	int qfd, afd, status;
+	int status;
 
-	qfd = open_channel(qpath, O_RDONLY | O_NONBLOCK);
-	if (qfd < 0)
-		return;
-	afd = open_answer(apath);
-	if (afd < 0 || proto_write(afd, PAKS_MSG_READY, NULL, 0) < 0)
-		return;
-	proto_decoder_init(&w.dec);
-	if (read_request(qfd, &w) < 0)
-		return;
 	c.s = s;
-	c.cwd = w.cwd ? w.cwd : xstrdup("/");
+	c.cwd = rq->cwd ? rq->cwd : xstrdup("/");
+	rq->cwd = NULL;
 	c.emit = emit_frame;
-	c.emit_arg = &afd;
-	c.cancel_fd = qfd;
+	c.emit_arg = &conn;
+	c.cancel_fd = cancel_fd;
 	c.check_cancel = check_cancel;
-	c.cancel_arg = &w;
-	c.cancelled = w.cancelled;
-	if (w.kind == PAKS_MSG_COMPLETE)
-		status = exec_complete(&c, w.line, w.line_len);
+	log_debug("request: %s", rq->line);
+	if (rq->kind == PAKS_MSG_COMPLETE)
+		status = exec_complete(&c, rq->line, rq->len);
 	else
-		status = exec_line(&c, w.line, w.line_len);
+		status = exec_line(&c, rq->line, rq->len);
 	proto_put_i32(st, status);
-	proto_write(afd, PAKS_MSG_EXIT, st, 4);
-	/* From the HELLO to the EXIT frame: the host's share of a round trip,
-	 * for PAKS_DEBUG_LOG readers chasing a slow '#' command. */
-	log_debug("request %s %s: status %d in %.3f ms", id, w.line, status,
-		  (double)(now_us() - t0) / 1000.0);
-	close(afd);
-	close(qfd);
+	if (proto_write(conn, PAKS_MSG_EXIT, st, 4) < 0)
+		_exit(1);
 }
 
-static pid_t start_worker(struct session *s, const char *id, int fifo_fd,
-			  int sig_fd)
+static void send_exit(struct server *sv, int status)
+{
+	unsigned char st[4];
+
+	proto_put_i32(st, status);
+	if (sv->conn >= 0 && proto_write(sv->conn, PAKS_MSG_EXIT, st, 4) < 0)
+		log_debug("cannot answer the shell: %s", strerror(errno));
+}
+
+/* Fork the worker for RQ.  It exits 0 once its EXIT frame is written. */
+static void start_worker(struct server *sv, struct request *rq)
 {
 	pid_t parent = getpid();
-	pid_t pid = fork();
 	sigset_t none;
+	int p[2];
+	pid_t pid;
 
-	if (pid != 0)
-		return pid;
-	/* A worker of a killed paks must not go on answering into a
-	 * terminal that the user's shell has taken back. */
-	if (proc_die_with_parent(parent) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		log_warn("cannot start a worker: %s", strerror(errno));
+		send_exit(sv, 1);
+		return;
+	}
+	if (pid == 0) {
+		/* A worker of a killed paks must not go on answering into a
+		 * terminal that the user's shell has taken back. */
+		if (proc_die_with_parent(parent) < 0)
+			_exit(0);
+		close(p[1]);
+		if (sv->listen_fd >= 0)
+			close(sv->listen_fd);
+		close(sv->sig_fd);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		worker_serve(sv->s, rq, sv->conn, p[0]);
 		_exit(0);
-	close(fifo_fd);
-	close(sig_fd);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	worker_serve(s, id);
-	_exit(0);
+	}
+	close(p[0]);
+	sv->worker = pid;
+	sv->cancel_fd = p[1];
 }
 
-static void handle_hellos(struct session *s, struct proto_decoder *d,
-			  int fifo_fd, int sig_fd)
+/* Run queued requests in order, while no worker runs; a request the shell
+ * cancelled before it started gets its EXIT at once. */
+static void run_queue(struct server *sv)
 {
-	const unsigned char *p;
-	uint32_t type, len;
-	int r;
+	struct request rq;
 
-	while ((r = proto_decoder_next(d, &type, &p, &len)) == 1) {
-		char id[PAKS_CHANNEL_ID_MAX + 1];
-		if (type != PAKS_MSG_HELLO ||
-		    !proto_valid_channel_id((const char *)p, len)) {
-			log_debug("ignoring a bad frame on the session FIFO");
-			continue;
-		}
-		memcpy(id, p, len);
-		id[len] = '\0';
-		if (start_worker(s, id, fifo_fd, sig_fd) < 0)
-			log_warn("cannot start a worker: %s", strerror(errno));
+	while (!sv->worker && requests_pop(&sv->req, &rq)) {
+		if (rq.cancelled)
+			send_exit(sv, 128 + SIGINT);
+		else if (sv->conn >= 0)
+			start_worker(sv, &rq);
+		request_free(&rq);
 	}
-	if (r < 0) {
-		/* Garbage on the FIFO: drop what is buffered and resync. */
-		proto_decoder_free(d);
-		proto_decoder_init(d);
+}
+
+static void cancel_worker(struct server *sv)
+{
+	if (sv->cancel_fd >= 0) {
+		close(sv->cancel_fd);
+		sv->cancel_fd = -1;
+	}
+}
+
+/* The shell went away, or sent what no shell sends: stop serving it. */
+static void drop_conn(struct server *sv)
+{
+	if (sv->conn >= 0)
+		close(sv->conn);
+	sv->conn = -1;
+	cancel_worker(sv);
+	requests_clear(&sv->req);
+}
+
+static void on_conn(struct server *sv)
+{
+	char chunk[8192];
+	ssize_t n = read(sv->conn, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0 || requests_feed(&sv->req, chunk, (size_t)n) < 0) {
+		log_debug("the shell's connection ended");
+		drop_conn(sv);
+		return;
+	}
+	/* CANCEL means the latest request: queued, or else the running one. */
+	if (sv->req.cancel_running) {
+		sv->req.cancel_running = false;
+		cancel_worker(sv);
+	}
+	run_queue(sv);
+}
+
+static void on_listen(struct server *sv)
+{
+	int fd = transport_accept(sv->listen_fd, sv->s->runtime_dir);
+
+	if (fd == -EAGAIN || fd == -EINTR)
+		return;
+	sv->listen_fd = -1;
+	if (fd < 0)
+		log_warn("cannot accept the shell's connection: %s",
+			 strerror(-fd));
+	sv->conn = fd < 0 ? -1 : fd;
+}
+
+/* Stop answering the shell. */
+static void stop_serving(struct server *sv)
+{
+	sv->serving = false;
+	if (sv->listen_fd >= 0)
+		transport_unlisten(sv->listen_fd, sv->s->runtime_dir);
+	sv->listen_fd = -1;
+	drop_conn(sv);
+}
+
+/* TERM or HUP (the terminal is gone): end the session as the PTY mode
+ * does.  Stop the container first (the shell is its PID 1 and ignores
+ * both), then wait for the engine client; cmd-run removes the container
+ * if the client could not. */
+static int stop_session(struct server *sv, int sig)
+{
+	int status;
+
+	log_debug("preload: signal %d, stopping the container", sig);
+	stop_serving(sv);
+	/* The shell's prompt may be on the last line: end it. */
+	if (isatty(2))
+		(void)!write(2, "\r\n", 2);
+	session_kill_container(sv->s);
+	for (int i = 0; i < 50; i++) {
+		if (proc_reap(sv->engine, false, &status))
+			return 128 + sig;
+		poll(NULL, 0, 100);
+	}
+	kill(sv->engine, SIGKILL);
+	proc_reap(sv->engine, true, &status);
+	return 128 + sig;
+}
+
+/* Reap children; 1 when the engine has exited.  A worker that died
+ * without its EXIT frame gets one from us, so the shell never waits. */
+static int on_signal(struct server *sv)
+{
+	struct signalfd_siginfo si;
+	pid_t pid;
+	int code, done = 0;
+
+	if (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si) &&
+	    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)) {
+		sv->s->stop_signal = (int)si.ssi_signo;
+		sv->status = stop_session(sv, sv->s->stop_signal);
+		return 1;
+	}
+	while ((pid = proc_reap_any(&code)) > 0) {
+		if (pid == sv->engine) {
+			sv->status = code;
+			done = 1;
+		} else if (pid == sv->worker) {
+			sv->worker = 0;
+			cancel_worker(sv);
+			if (code != 0)
+				send_exit(sv, 1);
+		}
+	}
+	run_queue(sv);
+	return done;
+}
+
+static void serve_loop(struct server *sv)
+{
+	for (;;) {
+		struct pollfd p[3] = {{sv->sig_fd, POLLIN, 0},
+				      {sv->listen_fd, POLLIN, 0},
+				      {sv->conn, POLLIN, 0}};
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents && on_signal(sv))
+			break;
+		if (sv->listen_fd >= 0 && p[1].revents)
+			on_listen(sv);
+		if (sv->conn >= 0 && p[2].revents)
+			on_conn(sv);
 	}
 }
 
@@ -270,98 +293,16 @@ static int spawn_engine(char *const argv[], pid_t *pid)
 	return proc_start_tied(argv, pid);
 }
 
-/* TERM or HUP (the terminal is gone): end the session as the PTY mode
- * does.  Stop the container first (the shell is its PID 1 and ignores
- * both), then wait for the engine client; cmd-run removes the container
- * if the client could not. */
-static int stop_session(struct session *s, pid_t engine, int sig)
-{
-	int status;
-
-	log_debug("preload: signal %d, stopping the container", sig);
-	/* The shell's prompt may be on the last line: end it. */
-	if (isatty(2))
-		(void)!write(2, "\r\n", 2);
-	session_kill_container(s);
-	for (int i = 0; i < 50; i++) {
-		if (proc_reap(engine, false, &status))
-			return 128 + sig;
-		poll(NULL, 0, 100);
-	}
-	kill(engine, SIGKILL);
-	proc_reap(engine, true, &status);
-	return 128 + sig;
-}
-
-/* Reap children; returns 1 when the engine has exited. */
-static int reap(pid_t engine, int *status)
-{
-	pid_t pid;
-	int code, done = 0;
-
-	while ((pid = proc_reap_any(&code)) > 0) {
-		if (pid == engine) {
-			*status = code;
-			done = 1;
-		}
-	}
-	return done;
-}
-
-static int serve_loop(struct session *s, pid_t engine, int fifo_fd, int sig_fd)
-{
-	struct proto_decoder d;
-	cleanup_free char *fifo =
-	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
-	int status = 1;
-
-	proto_decoder_init(&d);
-	for (;;) {
-		struct pollfd p[2] = {{fifo_fd, POLLIN, 0},
-				      {sig_fd, POLLIN, 0}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents) {
-			struct signalfd_siginfo si;
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si) &&
-			    (si.ssi_signo == SIGTERM ||
-			     si.ssi_signo == SIGHUP)) {
-				unlink(fifo);
-				s->stop_signal = (int)si.ssi_signo;
-				status =
-				    stop_session(s, engine, s->stop_signal);
-				break;
-			}
-			if (reap(engine, &status))
-				break;
-		}
-		if (p[0].revents & POLLIN) {
-			char chunk[4096];
-			ssize_t n = read(fifo_fd, chunk, sizeof(chunk));
-			if (n > 0 &&
-			    proto_decoder_feed(&d, chunk, (size_t)n) == 0)
-				handle_hellos(s, &d, fifo_fd, sig_fd);
-		}
-	}
-	proto_decoder_free(&d);
-	return status;
-}
-
 int server_run(struct session *s, char *const argv[])
 {
-	cleanup_free char *fifo =
-	    xasprintf("%s/%s", s->runtime_dir, PAKS_FIFO_NAME);
+	struct server sv = {
+	    .s = s, .conn = -1, .cancel_fd = -1, .status = 1, .serving = true};
 	sigset_t mask, old;
-	int fifo_fd, sig_fd, status, r;
-	pid_t engine;
+	int r, code;
 
-	/* O_RDWR: the FIFO never reports EOF when a client closes it. */
-	fifo_fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fifo_fd < 0)
-		return -errno;
+	sv.listen_fd = transport_listen(s->runtime_dir);
+	if (sv.listen_fd < 0)
+		return sv.listen_fd;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -369,15 +310,12 @@ int server_run(struct session *s, char *const argv[])
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &old);
-	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	r = spawn_engine(argv, &engine);
-	if (r < 0) {
-		close(fifo_fd);
-		close(sig_fd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return r;
-	}
-	status = serve_loop(s, engine, fifo_fd, sig_fd);
+	sv.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	requests_init(&sv.req);
+	r = spawn_engine(argv, &sv.engine);
+	if (r == 0)
+		serve_loop(&sv);
+	stop_serving(&sv);
 	/* A closing terminal sends HUP more than once (the shell forwards
 	 * it, the kernel sends it when the shell exits): the cleanup that
 	 * follows must not be cut short by the next one. */
@@ -385,10 +323,11 @@ int server_run(struct session *s, char *const argv[])
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 	}
-	while (proc_reap_any(&r) > 0)
+	while (proc_reap_any(&code) > 0)
 		;
-	close(fifo_fd);
-	close(sig_fd);
+	requests_free(&sv.req);
+
+	close(sv.sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return status;
+	return r < 0 ? r : sv.status;
 }

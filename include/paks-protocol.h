@@ -3,20 +3,25 @@
  * The wire protocol between the preload (inside the container's bash) and
  * the paks host process.  Both sides compile against this one header.
  *
- * The session FIFO ("req" in the runtime directory) only ever carries one
- * small HELLO frame per request, naming a private channel: two FIFOs
- * "<id>.q" (client -> host) and "<id>.a" (host -> client) that the client
- * created beforehand.  HELLO frames are far below PIPE_BUF, so writes from
- * several shells at once never interleave; everything that can be large
- * travels on the private pair, so two shells never cross.
+ * One connection per session carries every request.  The host listens on
+ * a unix socket in the runtime directory only until the container's first
+ * process, the launcher, has connected (it is then the only process in the
+ * container); the host accepts that one connection, closes the listener
+ * and unlinks the socket, so there is nothing left to open, read or
+ * replay.  The launcher hands the connected fd to the shell across exec and
+ * names it in PAKS_ENV_CHANNEL ("FD:PID": the fd number and the pid of the
+ * one process allowed to take it; neither is secret).  Requests are
+ * serial: one shell, one request at a time.
  *
  * A frame is an 8-byte header, type then payload length, both 32-bit
  * little-endian, followed by the payload.
  *
- * Client -> host on <id>.q:  CWD, then LINE (run it) or COMPLETE (candidates
- * for Tab); then at any time CANCEL (Ctrl-C).  Closing <id>.q also cancels.
- * Host -> client on <id>.a:  OUT / ERR chunks as they are produced, SETVAR
- * records, CANDIDATE records, and finally exactly one EXIT.
+ * Client -> host:  CWD, then LINE (run it) or COMPLETE (candidates for
+ * Tab); then at any time CANCEL (Ctrl-C), which applies to the latest
+ * request.  Host -> client:  OUT / ERR chunks as they are produced, SETVAR
+ * records, CANDIDATE records, and finally exactly one EXIT per request, in
+ * the order the requests came; a client that gave up on a request skips
+ * frames up to that request's EXIT.
  */
 #ifndef PAKS_PROTOCOL_H
 #define PAKS_PROTOCOL_H
@@ -30,20 +35,24 @@
  * tmpfs that the runtime creates for every container, so the mountpoint is
  * never part of the writable layer and never reaches a saved image. */
 #define PAKS_CONTAINER_DIR "/dev/.paks"
-#define PAKS_FIFO_NAME	   "req"
+#define PAKS_SOCKET_NAME   "sock"
 #define PAKS_PRELOAD_NAME  "libpaks-preload.so"
 
 /* Environment of the shell inside the container. */
-#define PAKS_ENV_DIR "PAKS_DIR"
+#define PAKS_ENV_DIR	 "PAKS_DIR"
+#define PAKS_ENV_CHANNEL "PAKS_CHANNEL"
+/* The fd the launcher puts the connection on; the preload moves it up to
+ * PAKS_CHANNEL_FD_MIN or above, out of the way of the user's `exec 3>`. */
+#define PAKS_CHANNEL_FD	    3
+#define PAKS_CHANNEL_FD_MIN 100
 
 #define PAKS_FRAME_HDR 8u
 #define PAKS_FRAME_MAX (1u << 20)
 /* A paks command line longer than this is refused with a clear error. */
-#define PAKS_LINE_MAX	    (32u * 1024u)
-#define PAKS_CHANNEL_ID_MAX 48u
+#define PAKS_LINE_MAX (32u * 1024u)
 
 enum paks_msg {
-	PAKS_MSG_HELLO = 1,    /* payload: channel id "<pid>-<seq>-<rand>" */
+	/* 1 was HELLO, when each request named a FIFO pair. */
 	PAKS_MSG_CWD = 2,      /* payload: the shell's current directory */
 	PAKS_MSG_LINE = 3,     /* payload: the command line, run it */
 	PAKS_MSG_COMPLETE = 4, /* payload: the line up to the cursor */
@@ -54,10 +63,6 @@ enum paks_msg {
 	PAKS_MSG_SETVAR = 18,	 /* payload: NAME '\0' VALUE (exported) */
 	PAKS_MSG_CANDIDATE = 19, /* payload: one completion candidate */
 	PAKS_MSG_EXIT = 20,	 /* payload: 4-byte little-endian status */
-	/* No payload, first on .a: the worker holds .q open for reading, so
-	 * the client's open of .q succeeds at once.  The client waits for
-	 * it in poll() instead of retrying the open on a timer. */
-	PAKS_MSG_READY = 21,
 };
 
 /* Incremental decoder for a byte stream of frames. */
@@ -86,9 +91,6 @@ int proto_decoder_feed(struct proto_decoder *d, const void *data, size_t n);
  * feed), 0 when more bytes are needed, -EPROTO or -EMSGSIZE on garbage. */
 int proto_decoder_next(struct proto_decoder *d, uint32_t *type,
 		       const unsigned char **payload, uint32_t *len);
-
-/* Channel ids name files in the runtime directory: [0-9a-z-] only. */
-int proto_valid_channel_id(const char *id, size_t len);
 
 /* 4-byte little-endian integers for EXIT. */
 void proto_put_i32(unsigned char out[4], int32_t v);

@@ -13,8 +13,8 @@
 
 int proto_valid_type(uint32_t type)
 {
-	return (type >= PAKS_MSG_HELLO && type <= PAKS_MSG_CANCEL) ||
-	       (type >= PAKS_MSG_OUT && type <= PAKS_MSG_READY);
+	return (type >= PAKS_MSG_CWD && type <= PAKS_MSG_CANCEL) ||
+	       (type >= PAKS_MSG_OUT && type <= PAKS_MSG_EXIT);
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -102,7 +102,7 @@ int proto_write(int fd, uint32_t type, const void *payload, size_t len)
 
 	if (n < 0)
 		return (int)n;
-	/* One write() call: frames up to PIPE_BUF are then atomic on a FIFO. */
+	/* One write() call per frame where the stream takes it whole. */
 	r = write_all_fd(fd, buf, (size_t)n);
 	free(buf);
 	return r;
@@ -161,20 +161,5 @@ int proto_decoder_next(struct proto_decoder *d, uint32_t *type,
 		return 0;
 	*payload = d->buf + d->off + PAKS_FRAME_HDR;
 	d->off += PAKS_FRAME_HDR + (size_t)*len;
-	return 1;
-}
-
-int proto_valid_channel_id(const char *id, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > PAKS_CHANNEL_ID_MAX)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = id[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		      c == '-'))
-			return 0;
-	}
 	return 1;
 }

@@ -14,9 +14,17 @@
  * launcher starts as root, hands the runtime directory to that user and
  * drops its privileges.
  *   paks-launch --probe SHELL     print "preload", "pty" or "missing"
+ *
+ * Before anything else, while it is the container's only process, it
+ * connects to the session's socket (preload mode only; paks accepts this
+ * one connection and removes the socket) and passes the connection to the
+ * shell on PAKS_CHANNEL_FD, named with its own pid, which is the shell's
+ * after exec.  The fd stays valid when the launcher drops privileges.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <dirent.h>
 #include <elf.h>
@@ -30,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "paks-protocol.h"
 
 #define ENV_MAX (4 << 20)
 
@@ -239,6 +249,40 @@ static int become_user(const char *spec, const char *dir)
 	return 0;
 }
 
+/* The connection to paks, on PAKS_CHANNEL_FD; -1 without one (PTY mode
+ * has no socket). */
+static int connect_host(const char *dir)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, n;
+
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir,
+		     PAKS_SOCKET_NAME);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* Ours is the first connection in paks's queue; with the path gone
+	 * no later process can queue another, even before paks accepts. */
+	unlink(sa.sun_path);
+	if (fd != PAKS_CHANNEL_FD) {
+		/* dup2 clears close-on-exec on the copy: the shell gets it. */
+		if (dup2(fd, PAKS_CHANNEL_FD) < 0) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	} else {
+		fcntl(fd, F_SETFD, 0);
+	}
+	return PAKS_CHANNEL_FD;
+}
+
 static const char *find_in_path(const char *name)
 {
 	static char buf[PATH_MAX];
@@ -322,6 +366,7 @@ int main(int argc, char **argv)
 {
 	const char *dir = dir_of(argv[0]);
 	const char *shell;
+	int chan;
 
 	if (argc >= 3 && strcmp(argv[1], "--probe") == 0)
 		return probe(argv[2]);
@@ -330,7 +375,13 @@ int main(int argc, char **argv)
 		      stderr);
 		return 127;
 	}
+	chan = connect_host(dir);
 	apply_env(dir);
+	if (chan >= 0) {
+		char hint[64];
+		snprintf(hint, sizeof(hint), "%d:%ld", chan, (long)getpid());
+		setenv(PAKS_ENV_CHANNEL, hint, 1);
+	}
 	if (getenv("PAKS_USER")) {
 		char spec[256];
 		snprintf(spec, sizeof(spec), "%s", getenv("PAKS_USER"));

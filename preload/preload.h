@@ -72,8 +72,6 @@ void *save_parser_state(void *ps) PRELOAD_WEAK;
 void restore_parser_state(void *ps) PRELOAD_WEAK;
 
 /* readline.c */
-/* The runtime directory from PAKS_DIR, captured at load time. */
-const char *readline_dir(void);
 /* Not on a PS2 continuation line nor inside `read -e`. */
 int readline_at_primary_prompt(void);
 /* The signal readline caught while we were busy, 0 for none. */
@@ -82,7 +80,21 @@ int readline_pending_signal(void);
  * variable is out of reach and the signal stays pending. */
 int readline_consume_signal(void);
 
-/* channel.c: one request over a private FIFO pair. */
+/* transport.c: the shell's one connection to the host. */
+/* In the constructor: take the connection if PAKS_CHANNEL names one for
+ * this very process, and unset PAKS_CHANNEL either way. */
+void transport_take(void);
+/* The connected fd, or -ENOTCONN (this process has none: a nested shell)
+ * or -ENXIO (the host went away). */
+int transport_fd(void);
+/* The host is gone: close the connection for good. */
+void transport_lost(void);
+/* Write all of it.  0 or -errno (-EPIPE when the host is gone). */
+int transport_send(const void *data, size_t len);
+/* Read what is there without waiting: bytes, 0 at end, or -errno. */
+long transport_recv(void *buf, size_t len);
+
+/* channel.c: one request over the connection. */
 enum channel_flags {
 	CHANNEL_QUIET = 1, /* completion: no messages, short deadline */
 };
@@ -90,8 +102,8 @@ typedef int channel_frame_fn(void *arg, uint32_t type,
 			     const unsigned char *payload, uint32_t len);
 /* Send LINE or COMPLETE and feed every answer frame but EXIT to on_frame.
  * Returns the EXIT status, or -ECANCELED (Ctrl-C, gave up), -ENXIO (no
- * host), -ETIMEDOUT, -EPIPE (host went away) or another -errno; unless
- * CHANNEL_QUIET the user has been told why. */
+ * host), -ENOTCONN (not the shell paks started), -ETIMEDOUT, -EPIPE (host went
+ * away) or another -errno; unless CHANNEL_QUIET the user has been told why. */
 int channel_request(uint32_t kind, const char *line, size_t len, int flags,
 		    channel_frame_fn *on_frame, void *arg);
 /* write() all of it to fd 1 or 2, waiting on EAGAIN; errors dropped. */

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The preload's entry point and its grip on readline.  A constructor that
- * only checks: PAKS_DIR is set and this process is a bash whose readline
- * symbols are reachable; then it chains readline's rl_startup_hook.  On the
- * first prompt of an interactive shell (readline initialised, the user's
- * inputrc and .bashrc bindings read) it wraps accept-line and
- * operate-and-get-next in every keymap and in readline's function map, so
- * a '#command' line is first accepted exactly as bash would (history,
- * display) and then run on the host.  Child programs inherit LD_PRELOAD and
- * stay untouched: they have no bash symbols, or are not interactive, or
- * never call readline.
+ * The preload's entry point.  A constructor that only checks: PAKS_DIR is
+ * set and this process is a bash whose readline symbols are reachable; then
+ * it takes the shell's connection to paks if it is the shell paks started
+ * (transport.c) and chains readline's rl_startup_hook.  On the first prompt of
+ * an interactive shell (readline initialised, the user's inputrc and .bashrc
+ * bindings read) it wraps accept-line and operate-and-get-next in every keymap
+ * and in readline's function map, so a '#command' line is first accepted
+ * exactly as bash would (history, display) and then run on the host.
+ * Child programs inherit LD_PRELOAD and stay untouched: they have no bash
+ * symbols, or are not interactive, or never call readline.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,17 +21,11 @@
 #include "preload.h"
 #include "words.h"
 
-static char paks_dir[PATH_MAX];
 static rl_hook_func_t *prev_startup;
 static rl_command_func_t *orig_accept_line;
 static rl_command_func_t *orig_operate;
 static int patched;
 static int busy;
-
-const char *readline_dir(void)
-{
-	return paks_dir;
-}
 
 int readline_pending_signal(void)
 {
@@ -225,14 +219,13 @@ __attribute__((constructor)) static void readline_init(void)
 {
 	int saved_errno = errno;
 	const char *dir = getenv(PAKS_ENV_DIR);
-	size_t n;
 
 	if (!dir || dir[0] != '/' || !bash_with_readline())
 		goto out;
-	n = strlen(dir);
-	if (n >= sizeof(paks_dir) - PAKS_CHANNEL_ID_MAX - 8)
-		goto out;
-	memcpy(paks_dir, dir, n + 1);
+	/* Before bash imports its environment: the channel's name must not
+	 * reach a child.  A bash without the channel (nested, or started by
+	 * `podman exec`) keeps the hooks, to say where #commands work. */
+	transport_take();
 	prev_startup = rl_startup_hook;
 	rl_startup_hook = on_startup;
 out:

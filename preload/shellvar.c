@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "preload.h"
+#include "varname.h"
 
 /* bash's builtins/common.h, unchanged from 4.x to 5.3 */
 #define SEVAL_NOHIST 0x004
@@ -34,19 +35,6 @@ static int sc_put(struct shellvar_script *sc, const char *s, size_t n)
 	sc->len += n;
 	sc->s[sc->len] = '\0';
 	return 0;
-}
-
-static int valid_name(const char *s, size_t n)
-{
-	if (n == 0 || n > 256 || (s[0] >= '0' && s[0] <= '9'))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-	}
-	return 1;
 }
 
 /* 'value' with each ' written as '\'' ; newlines stay literal. */
@@ -71,7 +59,7 @@ int shellvar_add(struct shellvar_script *sc, const unsigned char *payload,
 	size_t nlen, vlen;
 	int r;
 
-	if (!nul || !valid_name(p, (size_t)(nul - p))) {
+	if (!nul || !varname_valid(p, (size_t)(nul - p))) {
 		channel_message("paks: ignoring a variable with an invalid "
 				"name\n");
 		return -EINVAL;

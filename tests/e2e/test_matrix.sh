@@ -259,7 +259,7 @@ cell() { # ENGINE KEY
 	tmux_type "#save $saved"
 	tmux_send Enter
 	# Any end of the save, then the name it reports.
-	if tmux_wait_for "^Saved |^paks: " 180 && tmux_wait_for "^Saved $saved$" 1; then
+	if tmux_wait_for "^Saved |^paks: " 180 && tmux_wait_for "^Saved $saved \([0-9]+s\)$" 1; then
 		ok "$c: #save reports success"
 	else
 		not_ok "$c: #save reports success"

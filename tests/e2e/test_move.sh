@@ -64,6 +64,9 @@ other_store() {
 history_has() {
 	tmux_history | grep -Eq -- "$1"
 }
+history_lacks() {
+	! history_has "$1"
+}
 
 if ! start_registry; then
 	not_ok "docker-registry serves on 127.0.0.1:$REG_PORT"
@@ -82,7 +85,10 @@ type_enter "echo $mark > /root/moved.txt"
 type_enter "#push $ref"
 check "#push reports success" tmux_wait_for "^Pushed $ref" 180
 check "#push announces the push" history_has "^Pushing $ref"
-check "#push shows the engine's progress" history_has 'Copying (blob|config)'
+check "#push hides the engine's raw output" \
+	history_lacks 'Copying (blob|config)|Getting image source'
+check "#push ends with a summary line with the time" \
+	tmux_wait_for "^Pushed $ref \([0-9]+s\)$"
 type_enter '#push not//valid'
 check "#push refuses a bad reference" tmux_wait_for '^paks: invalid reference'
 type_enter "#push $ref tls-verify=no"

@@ -2,21 +2,21 @@
 # shellcheck disable=SC2016 # lines typed into the pane expand there
 # SPDX-License-Identifier: MIT
 #
-# The preload library as a guest: it exports no symbols, needs nothing newer
+# The preload library as a guest: it exports only execve, needs nothing newer
 # than GLIBC_2.17 and links libc only; it loads without a word on bullseye
 # (glibc 2.31) and bookworm; it stays inert in child programs, in
 # non-interactive bash and in another readline program (python3, if the
-# machine has it); and in an interactive bash whose paks host is not running
-# (no req FIFO, a req FIFO nobody reads, a req FIFO nobody serves) ordinary
-# lines work, '#help' says what is wrong in one line and the shell goes on,
-# '#' lines on a here-document continuation or in `read -e` stay the shell's,
-# Tab on a '#' line stays quiet, and no FIFO is left behind.
+# machine has it); and in an interactive bash that paks did not start (no
+# connection, even with a forged PAKS_CHANNEL) ordinary lines work, '#help'
+# says in one line where #commands work and the shell goes on, '#' lines on
+# a here-document continuation or in `read -e` stay the shell's, Tab on a
+# '#' line stays quiet, and nothing is left in the runtime directory.
 set -u
 source "$(dirname "$0")/lib.sh"
 
 LIB=$PAKS_LIB_DIR/libpaks-preload.so
 name_prefix=paks-preloadlib-$$
-host_msg='paks: the paks host process is not running; this shell keeps working, but #commands are unavailable'
+host_msg='paks: #commands work only in the shell that paks started'
 
 if [ ! -f "$LIB" ]; then
 	not_ok "libpaks-preload.so is built ($LIB)"
@@ -26,7 +26,9 @@ fi
 # --- the ELF file ------------------------------------------------------------
 
 exported=$(nm -D --defined-only "$LIB" | awk 'NF >= 3 { print $3 }')
-check "nm -D --defined-only: no exported symbols" test -z "$exported"
+# execve, so that `exec bash` keeps the shell's connection.
+expect_same "nm -D --defined-only: execve is the only exported symbol" \
+	execve "$exported"
 
 glibc_max=$(objdump -T "$LIB" | grep -o 'GLIBC_[0-9][0-9.]*' |
 	sed 's/GLIBC_//' | sort -uV | tail -n 1)
@@ -81,14 +83,15 @@ else
 	skip "python3 -i with readline (no python3 with readline on this machine)"
 fi
 
-# --- an interactive bash whose host is not running -----------------------------
+# --- an interactive bash that paks did not start --------------------------------
 
 prompt='^root@[^ ]*:[^ ]*# ?$'
 
 # The pane reports how podman ended, then waits to be read.
 tmux_start shell "podman run --rm -it --name $name_prefix-shell \
 	-v $rt:/dev/.paks -e LD_PRELOAD=/dev/.paks/libpaks-preload.so \
-	-e PAKS_DIR=/dev/.paks $IMG_BOOKWORM bash; echo podman-exit=\$?; sleep 600"
+	-e PAKS_DIR=/dev/.paks -e PAKS_CHANNEL=3:1 $IMG_BOOKWORM bash; \
+	echo podman-exit=\$?; sleep 600"
 
 if ! tmux_wait_for "$prompt" 60; then
 	not_ok "bookworm: interactive bash starts with the preload"
@@ -98,20 +101,11 @@ ok "bookworm: interactive bash starts with the preload"
 type_enter 'echo hi-$((6 * 7))'
 expect_screen "an ordinary line runs normally" '^hi-42$'
 
-# No req FIFO at all (the runtime dir has been emptied).
 type_enter '#help'
-expect_screen "'#help' without a req FIFO: one line saying the host is not running" "^$host_msg\$"
+expect_screen "'#help' without a connection: one line saying where #commands work" "^$host_msg\$"
 type_enter 'echo "st=$?"; history 2 | head -n 1'
 expect_screen "the '#help' line is in history" '^ +[0-9]+ +#help$'
 expect_screen "\$? is 1 after the failed '#help'" '^st=1$'
-
-# A req FIFO nobody has open: ENXIO.
-mkfifo -m 600 "$rt/req"
-tmux_send C-l
-type_enter '#help again'
-expect_screen "'#help' with an unread req FIFO: the same message" "^$host_msg\$"
-type_enter 'echo still-$((40 + 2))'
-expect_screen "the shell keeps working" '^still-42$'
 
 # '#' text on a continuation line or in `read -e` belongs to the shell.
 tmux_send C-l
@@ -142,25 +136,14 @@ type_enter 'echo tab-$((2 * 3))'
 expect_screen "Tab on a '#' line without a host" '^tab-6$'
 expect_no_screen "Tab without a host prints nothing" 'paks:'
 
-# A req FIFO that is read by a process that never serves: the host "did not
-# answer", and the request's FIFO pair is removed again.
-sleep 600 <>"$rt/req" &
-holder=$!
-cleanup_add kill "$holder"
-tmux_send C-l
-type_enter '#help stuck'
-expect_screen "'#help' with a host that never answers: one line, then the prompt" '^paks: the paks host did not answer$'
-type_enter 'echo after-$((5 + 5))'
-expect_screen "the shell keeps working after that" '^after-10$'
-kill "$holder" 2>/dev/null
 left=
 for f in "$rt"/* "$rt"/.[!.]*; do
 	case ${f##*/} in
-	req | libpaks-preload.so | '*' | '.[!.]*') ;;
+	libpaks-preload.so | '*' | '.[!.]*') ;;
 	*) left+="${f##*/} " ;;
 	esac
 done
-check "no FIFO or other file left in the runtime directory" test -z "$left"
+check "nothing left in the runtime directory" test -z "$left"
 
 # Nested interactive bash: same behaviour one level down.
 tmux_send C-l

@@ -5,10 +5,12 @@
 # busybox ash (line editing, history) and on Debian's dash (no line editor:
 # the kernel's canonical mode edits and echoes): '#save' typed with a typo
 # fixed by Backspace saves the image, a '#save' recalled with Up and edited
-# runs the edited line, '#envload' exports a value with spaces and quotes
-# without showing it, a resize reaches `stty size`, `echo exit` does not end
-# the session, the exit status passes through, and the user's terminal is
-# sane after the shell exits and after paks is killed with SIGTERM; a
+# runs the edited line, '#envload' exports a value with spaces and quotes,
+# and one with a tab, a newline and a ^C, exactly and without showing them
+# or passing them through a file a watcher in the container could copy, a
+# resize reaches `stty size`, `echo exit` does not end the session, the
+# exit status passes through, and the user's terminal is sane after the
+# shell exits and after paks is killed with SIGTERM; a
 # relative path in '#cp' starts from the shell's current directory, and
 # Ctrl-C cancels a running command.
 #
@@ -34,7 +36,7 @@ EOF
 chmod +x "$XDG_CONFIG_HOME/paks/hooks/ptyslow"
 
 check "paks env add stores an environment" \
-	"$PAKS" env add ptyenv 'V=a b "c" '\''d'\'''
+	"$PAKS" env add ptyenv 'V=a b "c" '\''d'\''' "W=$(printf 'x\ty\nz\003q')"
 
 # The pane runs paks, then records its exit status and the terminal
 # settings it left behind, then stays open so the screen can be read.
@@ -94,14 +96,46 @@ session() {
 
 	type_enter "#envload ptyenv"
 	type_enter 'echo "[$V]" ENV-DONE'
-	expect_screen "$name: #envload exported a value with spaces and quotes" \
-		"^\[a b \"c\" 'd'\] ENV-DONE"
-	if tmux_history | grep -q -e '/dev/.paks' -e "^.*#.*V=a b"; then
+	expect_screen "$name: #envload exported a value with spaces and quotes" "^\[a b \"c\" 'd'\] ENV-DONE"
+	type_enter '[ "$W" = "$(printf '\''x\ty\nz\003q'\'')" ] && echo W-SAME'
+	expect_screen "$name: #envload exported a tab, a newline and a ^C exactly" '^W-SAME'
+	if tmux_history | grep -q -e '/dev/.paks' -e '__paks' -e "^.*#.*V=a b" \
+		-e '^x.y$'; then
 		not_ok "$name: no injected line or value visible on screen"
 		_t_screen_dump
 	else
 		ok "$name: no injected line or value visible on screen"
 	fi
+	# The values pass through no file that another process could read:
+	# a watcher started with podman exec copies every file in the
+	# runtime directory while #envload runs.
+	type_enter 'echo "SID=$PAKS_SESSION-$((6*7))"'
+	tmux_wait_for '^SID=[a-z0-9]+-42$'
+	sid=$(tmux_screen | sed -n 's/^SID=\([a-z0-9]*\)-42$/\1/p' | tail -n 1)
+	podman_t exec -d "paks-$sid" /bin/sh -c 'PATH=/usr/bin:/bin
+		rm -f /tmp/stop /tmp/stolen; : >/tmp/watching
+		while [ ! -e /tmp/stop ]; do
+			for f in /dev/.paks/*; do
+				case $f in *.so | *launch) ;; *) [ -f "$f" ] && cat "$f" ;; esac
+			done
+		done >/tmp/stolen 2>/dev/null; : >/tmp/stopped'
+	poll_ctr() { # SID FILE
+		local i
+		for i in $(seq 100); do
+			podman_t exec "paks-$1" /bin/sh -c "test -e $2" && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	check "$name: a watcher runs in the container" poll_ctr "$sid" /tmp/watching
+	type_enter "#envload ptyenv"
+	type_enter 'echo ENV2-$((6*7))'
+	expect_screen "$name: #envload ran again" '^ENV2-42$'
+	podman_t exec "paks-$sid" /bin/sh -c ': >/tmp/stop'
+	check "$name: the watcher stopped" poll_ctr "$sid" /tmp/stopped
+	check "$name: the watcher found no value in the runtime directory" \
+		podman_t exec "paks-$sid" /bin/sh -c \
+		'PATH=/usr/bin:/bin; ! grep -q "a b .c." /tmp/stolen'
 
 	# Ctrl-C typed while a command runs cancels it.
 	type_enter "#ptyslow"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # zsh through the PTY proxy: '#' lines run without zsh's "command not
-# found", variables arrive exactly, #save works, and the proxy's injected
-# line stays out of zsh's history.
+# found", variables arrive exactly, #save works, and neither the proxy's
+# injected line nor a value lands in zsh's history.
 source "$(dirname "$0")/lib.sh"
 new_home
 podman_t image exists "$IMG_BOOKWORM_ZSH" || {
@@ -30,7 +30,7 @@ expect_screen "#save in zsh" "^Saved $target" 120
 check "the saved image exists" podman_t image exists "$target"
 expect_no_screen "zsh printed no 'command not found' for '#' lines" \
 	'command not found|no such file'
-type_enter 'fc -ln 1 | grep -c paks/ ; echo hist-done'
+type_enter 'fc -ln 1 | grep -c -e __paks -e "c. .d" ; echo hist-done'
 tmux_wait_for '^hist-done' 10
 check "the injected line is not in zsh's history" \
 	bash -c '[ "$(grep -B1 "^hist-done" <<<"$1" | head -1)" = 0 ]' _ \

@@ -18,10 +18,11 @@ def frame(t, payload):
     return struct.pack("<II", t, len(payload)) + payload
 
 
-HELLO, CWD, LINE, COMPLETE, CANCEL = 1, 2, 3, 4, 5
+CWD, LINE, COMPLETE, CANCEL = 2, 3, 4, 5
+HELLO = 1  # no longer sent: the host refuses it as a bad type
 
 # frames: first byte = piece size - 1
-put("frames", "hello", b"\x00" + frame(HELLO, b"1234-1-abcdef"))
+
 put("frames", "line", b"\x07" + frame(CWD, b"/root") + frame(LINE, b"#envhost HOME"))
 put("frames", "complete", b"\xff" + frame(CWD, b"/") + frame(COMPLETE, b"#cp host:"))
 put("frames", "cancel", b"\x02" + frame(LINE, b"#save") + frame(CANCEL, b""))

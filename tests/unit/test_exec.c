@@ -98,9 +98,22 @@ static void test_arg_counts(void **state)
 	expect("#help x", 2, "paks: usage: #help \n");
 	expect("#save a b", 2,
 	       "paks: usage: #save [suffix=SUFFIX | NAME[:TAG]]\n");
-	expect("#push", 2, "paks: usage: #push REF [tls-verify=false]\n");
-	expect("#push a b c", 2, "paks: usage: #push REF [tls-verify=false]\n");
-	expect("#export a b", 2, "paks: usage: #export [FILE]\n");
+	expect("#push", 2,
+	       "paks: usage: #push [--verbose] REF [tls-verify=false]\n");
+	expect("#push a b c", 2,
+	       "paks: usage: #push [--verbose] REF [tls-verify=false]\n");
+	expect("#push --verbose", 2,
+	       "paks: usage: #push [--verbose] REF [tls-verify=false]\n");
+	expect("#push a tls-verify=true", 2,
+	       "paks: unknown option 'tls-verify=true' (only "
+	       "tls-verify=false)\n");
+	expect("#export a b", 2,
+	       "paks: usage: #export [--force] [--verbose] [FILE]\n");
+	expect("#export --force a b", 2,
+	       "paks: usage: #export [--force] [--verbose] [FILE]\n");
+	expect("#export --quiet a", 2,
+	       "paks: unknown option '--quiet' (usage: #export [--force] "
+	       "[--verbose] [FILE])\n");
 	expect("#envload", 2, "paks: usage: #envload NAME\n");
 	expect("#envload a b", 2, "paks: usage: #envload NAME\n");
 	expect("#envsave NAME", 2, "paks: usage: #envsave NAME VAR=VALUE...\n");

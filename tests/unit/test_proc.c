@@ -133,6 +133,51 @@ static void test_dir_env_fd3(void **state)
 		buf_free(&b[i]);
 }
 
+static void count_tick(void *arg)
+{
+	struct buf *b = arg;
+
+	buf_append(&b[2], "t", 1);
+}
+
+/* stdin from a file; the tick runs while the child is quiet, because the
+ * poll then wakes every half second (sleep 1 outlasts one wakeup however
+ * slow the machine). */
+static void test_stdin_file_and_tick(void **state)
+{
+	char path[] = "/tmp/paks-test-proc-XXXXXX";
+	char *cat[] = {"cat", NULL};
+	char *sleep1[] = {"sleep", "1", NULL};
+	struct proc_opts o = {.out = PROC_PIPE, .err = PROC_PIPE, .in = path};
+	struct buf b[3] = {{0}};
+	struct proc_sink sink = {.data = sink_data, .cancel_fd = -1, .arg = b};
+	struct proc p;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "from a file\n", 12), 12);
+	close(fd);
+	assert_int_equal(proc_start(&p, cat, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 0);
+	assert_string_equal(text(&b[0]), "from a file\n");
+	unlink(path);
+	assert_true(proc_start(&p, cat, &o) < 0);
+
+	/* One pipe: without the timeout its end is the only wakeup. */
+	o.in = NULL;
+	o.err = PROC_NULL;
+	sink.tick = count_tick;
+	assert_int_equal(proc_start(&p, sleep1, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 0);
+	assert_true(b[2].len >= 2);
+	for (int i = 0; i < 3; i++)
+		buf_free(&b[i]);
+}
+
 static int always_cancel(void *arg)
 {
 	(void)arg;
@@ -186,6 +231,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_code),
 	    cmocka_unit_test(test_stdin_is_null),
 	    cmocka_unit_test(test_dir_env_fd3),
+	    cmocka_unit_test(test_stdin_file_and_tick),
 	    cmocka_unit_test(test_cancel_kills_group),
 	    cmocka_unit_test(test_kill_and_reap),
 	};

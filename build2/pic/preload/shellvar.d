@@ -1,2 +1,4 @@
-build2/pic/preload/shellvar.o: preload/shellvar.c preload/preload.h
+build2/pic/preload/shellvar.o: preload/shellvar.c preload/preload.h \
+ include/varname.h
 preload/preload.h:
+include/varname.h:

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `paks export IMAGE FILE`: what #export does, on the host, for any
+ * image (one saved earlier, say).  The format follows FILE's name.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "engine-choose.h"
+#include "engine.h"
+#include "exec.h"
+#include "export.h"
+#include "image.h"
+#include "log.h"
+#include "progress.h"
+#include "session.h"
+
+static const char export_help[] =
+    "Usage: paks export [--force] [--verbose] IMAGE FILE\n"
+    "\n"
+    "Write IMAGE to FILE, in the current directory or below.  FILE's name\n"
+    "picks the format:\n"
+    "  *.tar         docker-archive (docker load, podman load)\n"
+    "  *.oci.tar     OCI archive (apptainer build x.sif "
+    "oci-archive://FILE)\n"
+    "  *.sqfs        SquashFS of the filesystem (ch-run FILE -- CMD)\n"
+    "  *.rootfs.tar  the filesystem as a tarball (ch-convert -i tar)\n"
+    ".sqfs and .rootfs.tar carry the image's ENV, WORKDIR, CMD and\n"
+    "ENTRYPOINT for Charliecloud (/ch) and Apptainer (/.singularity.d).\n"
+    "\n"
+    "Options:\n"
+    "  --force    replace FILE if it exists\n"
+    "  --verbose  show the engine's own output\n"
+    "  --help     show this help\n";
+
+static int sigpipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char b = (char)sig;
+
+	if (write(sigpipe[1], &b, 1) < 0) {
+		/* nothing to do: the pipe is full, cancel is pending */
+	}
+	errno = saved;
+}
+
+static int emit(struct exec_ctx *c, uint32_t type, const void *d, size_t n)
+{
+	(void)c;
+	return write_all(type == PAKS_MSG_ERR ? 2 : 1, d, n);
+}
+
+static int check_cancel(struct exec_ctx *c)
+{
+	char b[16];
+
+	return read(c->cancel_fd, b, sizeof(b)) > 0;
+}
+
+static int setup(struct session *s, const char *image)
+{
+	char cwd[PATH_MAX];
+	char *err = NULL;
+
+	if (settings_load_effective(&s->settings, NULL, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+		return 1;
+	}
+	s->engine = engine_choose(s->settings.container_tech, &err);
+	if (!s->engine || !getcwd(cwd, sizeof(cwd))) {
+		log_error("%s",
+			  err ? err : "cannot read the current directory");
+		free(err);
+		return 1;
+	}
+	s->engine_path = xstrdup(s->engine->name);
+	s->launch_dir = xstrdup(cwd);
+	s->image = xstrdup(image);
+	s->image_author = xstrdup("");
+	if (image_inspect(s, &err) != 0) {
+		log_error("no image '%s'%s%s", image, err ? ": " : "",
+			  err ? err : "");
+		free(err);
+		return 1;
+	}
+	return 0;
+}
+
+static int run_export(struct exec_ctx *c, const char *image, const char *file,
+		      bool force, bool verbose, char **cause)
+{
+	cleanup_free char *path = exec_host_path(c->s, file, false, cause);
+	cleanup_free char *tmp = NULL;
+	struct progress p;
+	int r;
+
+	if (!path || export_check(path, file, force, cause) < 0)
+		return EXIT_USAGE;
+	tmp = export_tmp(path, cause);
+	if (!tmp)
+		return 1;
+	progress_init(&p, c);
+	r = export_write(&p, image, c->s->image_config, tmp, path, verbose,
+			 cause);
+	if (r < 0)
+		r = 1;
+	if (r == 0) {
+		cleanup_free char *what =
+		    xasprintf("Exported %s to %s", image, path);
+		struct stat st;
+		progress_done(&p, what,
+			      stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
+	}
+	return r;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct session s = {0};
+	struct exec_ctx c = {0};
+	char *cause = NULL;
+	bool force = false, verbose = false;
+	int i, r;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(export_help, stdout);
+		return 0;
+	}
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (str_eq(argv[i], "--force")) {
+			force = true;
+		} else if (str_eq(argv[i], "--verbose")) {
+			verbose = true;
+		} else {
+			log_error("unknown option '%s' (see 'paks export "
+				  "--help')",
+				  argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - i != 2) {
+		log_error(
+		    "usage: paks export [--force] [--verbose] IMAGE FILE");
+		return EXIT_USAGE;
+	}
+	r = setup(&s, argv[i]);
+	if (r == 0 && pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+		struct sigaction sa = {.sa_handler = on_signal};
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		c.s = &s;
+		c.cwd = (char *)"/";
+		c.emit = emit;
+		c.cancel_fd = sigpipe[0];
+		c.check_cancel = check_cancel;
+		r = run_export(&c, argv[i], argv[i + 1], force, verbose,
+			       &cause);
+	}
+	if (cause) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	json_decref(s.image_config);
+	free(s.image_id);
+	free(s.image_author);
+	free(s.image);
+	free(s.launch_dir);
+	free(s.engine_path);
+	return r;
+}
