@@ -1,2 +1,0 @@
-build2/obj/host/log.o: host/log.c host/log.h
-host/log.h:

@@ -1,2 +1,0 @@
-build2/obj/include/protocol.o: include/protocol.c include/paks-protocol.h
-include/paks-protocol.h:
