@@ -18,6 +18,7 @@
 #include "envstore.h"
 #include "log.h"
 #include "pty.h"
+#include "run-check.h"
 #include "server.h"
 #include "session.h"
 #include "varname.h"
@@ -70,6 +71,8 @@ struct run_opts {
 	struct strv passthrough; /* engine run flags */
 	struct strv env;	 /* -e */
 	struct strv engine_args;
+	struct strv volumes; /* -v, checked before the run */
+	char *network;
 	char *shell;
 	char *tech;
 	char *mode;
@@ -85,6 +88,8 @@ static void run_opts_free(struct run_opts *o)
 	strv_free(&o->passthrough);
 	strv_free(&o->env);
 	strv_free(&o->engine_args);
+	strv_free(&o->volumes);
+	free(o->network);
 	free(o->shell);
 	free(o->tech);
 	free(o->mode);
@@ -117,20 +122,41 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 		break;
 	case 'v':
 		strv_pushf(&o->passthrough, "--volume=%s", arg);
+		strv_push(&o->volumes, arg);
 		break;
 	case 'w':
+		if (arg[0] != '/') {
+			log_error("-w '%s': the directory must be absolute",
+				  arg);
+			return -EINVAL;
+		}
 		strv_pushf(&o->passthrough, "--workdir=%s", arg);
 		break;
 	case 'p':
+		if (!run_check_publish(arg)) {
+			log_error(
+			    "-p '%s': use [[IP:][HOSTPORT]:]PORT[/tcp|udp|"
+			    "sctp], ports 1-65535",
+			    arg);
+			return -EINVAL;
+		}
 		strv_pushf(&o->passthrough, "--publish=%s", arg);
 		break;
 	case OPT_NETWORK:
 		strv_pushf(&o->passthrough, "--network=%s", arg);
+		set_str(&o->network, arg);
 		break;
 	case 'e':
 		strv_push(&o->env, arg);
 		break;
 	case OPT_NAME:
+		if (!run_check_name(arg)) {
+			log_error(
+			    "invalid container name '%s' (letters, digits "
+			    "and _ . -, starting with a letter or digit)",
+			    arg);
+			return -EINVAL;
+		}
 		set_str(&o->name, arg);
 		break;
 	case OPT_USER:
@@ -331,6 +357,19 @@ static int setup_session(struct session *s, struct run_opts *o)
 	s->container = o->name ? xstrdup(o->name) : NULL;
 	if (collect_env(s, &o->env) < 0)
 		return EXIT_USAGE;
+	for (size_t i = 0; i < o->volumes.n; i++) {
+		int r = run_check_volume(o->volumes.v[i], &err);
+		if (r) {
+			log_error("%s", err);
+			free(err);
+			return r;
+		}
+	}
+	if (run_check_engine(s, o->network, &err)) {
+		log_error("%s", err);
+		free(err);
+		return 1;
+	}
 	if (session_prepare(s, &err) < 0) {
 		log_error("%s", err);
 		free(err);
@@ -376,6 +415,14 @@ static int run_session(struct session *s, struct run_opts *o)
 	char *err = NULL;
 	int status, again;
 
+	/* A script on stdin: the shell runs it, and its '#' lines are
+	 * comments.  The engine runs as in preload mode, without the proxy,
+	 * which would give the shell a terminal. */
+	if (!isatty(0))
+		log_warn(
+		    "stdin is not a terminal: '#' lines are not run as "
+		    "paks commands (they need a terminal); the shell reads "
+		    "them as comments");
 	do {
 		struct strv argv = {0};
 		if (run_argv(s, o, &argv) < 0) {
@@ -386,7 +433,7 @@ static int run_session(struct session *s, struct run_opts *o)
 			  s->mode == MODE_PRELOAD ? "preload" : "pty", s->shell,
 			  s->check_shell ? " (the launcher looks at the shell)"
 					 : "");
-		if (s->mode == MODE_PRELOAD)
+		if (s->mode == MODE_PRELOAD || !isatty(0))
 			status = server_run(s, argv.v);
 		else
 			status = pty_proxy_run(s, argv.v);
@@ -422,6 +469,10 @@ int cmd_run(int argc, char **argv)
 	r = setup_session(&s, &o);
 	if (r == 0)
 		r = run_session(&s, &o);
+	/* Ended by TERM or HUP: the engine client may have died before its
+	 * --rm; nothing of the session may stay. */
+	if (s.stop_signal)
+		session_remove_container(&s);
 	session_cleanup(&s);
 	/* The engine restores the terminal; make sure even if it died.
 	 * TCSADRAIN: what the user typed after `exit` stays for the shell. */

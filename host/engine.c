@@ -31,6 +31,45 @@ char *engine_first_line(const struct buf *b)
 	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
+char *engine_error_line(const struct buf *b)
+{
+	const char *s = b->data ? b->data : "";
+	const char *best = NULL, *p;
+
+	for (p = s; (p = strstr(p, "Error")); p++) {
+		if (p == s || p[-1] == '\n')
+			best = p;
+	}
+	if (!best)
+		return engine_first_line(b);
+	if (str_has_prefix(best, "Error: "))
+		best += 7;
+	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
+}
+
+char *engine_unreachable(const struct buf *b)
+{
+	static const char mark[] = "Cannot connect to the Docker daemon at ";
+	const char *s =
+	    b->data ? memmem(b->data, b->len, mark, sizeof(mark) - 1) : NULL;
+	const char *dh = getenv("DOCKER_HOST");
+	size_t n;
+
+	if (!s)
+		return NULL;
+	s += sizeof(mark) - 1;
+	/* "ADDRESS. Is the docker daemon running?" */
+	n = strcspn(s, " \n");
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	return xasprintf("the docker daemon is not reachable at %.*s (%s); "
+			 "is dockerd running?",
+			 (int)n, s,
+			 dh && *dh
+			     ? "from DOCKER_HOST"
+			     : "the default socket; DOCKER_HOST is not set");
+}
+
 static void json_array_change(struct strv *argv, const char *what, json_t *v)
 {
 	char *dump;

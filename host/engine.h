@@ -62,6 +62,12 @@ struct engine {
 void engine_argv(const struct session *s, struct strv *argv);
 /* The first non-empty line of an engine's message, malloc'd. */
 char *engine_first_line(const struct buf *b);
+/* The engine's reason for a failure: its last "Error: ..." line, without
+ * the prefix (else its first line), malloc'd. */
+char *engine_error_line(const struct buf *b);
+/* When an engine's message b says its daemon cannot be reached: a
+ * one-line explanation naming where it looked (malloc'd); else NULL. */
+char *engine_unreachable(const struct buf *b);
 /* The --change instructions that restore an image config (CMD, ENTRYPOINT,
  * ENV, WORKDIR, USER) on commit; words: ENV values as quoted Dockerfile
  * words (dockerd), else literal (podman). */

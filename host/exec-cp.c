@@ -2,9 +2,18 @@
 /*
  * #cp [host:]SRC [host:]DEST: copy files between the host and the
  * container.  Exactly one side is on the host, confined by exec_host_path.
+ * A copy to the host goes to a temporary name in the destination's
+ * directory first and is renamed into place, so a failed copy (a full
+ * disk) leaves nothing half-written.  The engine's failure is one line.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "exec.h"
@@ -108,12 +117,111 @@ static int chown_copied(struct exec_ctx *c, const char *src, const char *dst,
 	return 0;
 }
 
+/* `ENGINE cp FROM TO`: 0, or -1 with *cause (one line) on failure. */
+static int engine_cp(struct exec_ctx *c, const char *from, const char *to,
+		     char **cause)
+{
+	struct strv a = {0};
+	struct buf err = {0};
+	struct spawn_opts o = {.err = &err};
+	int r;
+
+	engine_argv(c->s, &a);
+	strv_push(&a, "cp");
+	strv_push(&a, from);
+	strv_push(&a, to);
+	r = exec_engine(c, &a, &o, cause);
+	strv_free(&a);
+	if (r > 0 && !c->cancelled) {
+		cleanup_free char *why = engine_error_line(&err);
+		*cause = xstrdup(*why ? why : "the engine's cp failed");
+		r = -1;
+	}
+	buf_free(&err);
+	return r;
+}
+
+/* The name the copy gets on the host: into dst when it is a directory. */
+static char *host_final(const char *dst, const char *src)
+{
+	cleanup_free char *s = xstrdup(src);
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = '\0';
+	if (!path_is_dir(dst))
+		return xstrdup(dst);
+	return xasprintf("%s/%s", dst, basename(strchr(s, ':') + 1));
+}
+
+static int special_seen(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	return !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) &&
+	       !S_ISLNK(st->st_mode);
+}
+
+/* A FIFO, socket or device node from the container has no place on the
+ * host (a device node would give access to a host device). */
+static bool has_special(const char *path)
+{
+	return nftw(path, special_seen, 16, FTW_PHYS) != 0;
+}
+
+/* Container to host: copy into a temporary directory next to the final
+ * name, then rename.  A directory copied over an existing one merges, as
+ * the engine does, and is not atomic. */
+static int copy_to_host(struct exec_ctx *c, const char *src, const char *dst,
+			char **cause)
+{
+	cleanup_free char *final = host_final(dst, src);
+	cleanup_free char *parent = xstrdup(final);
+	cleanup_free char *tmpdir = NULL;
+	cleanup_free char *tmp = NULL;
+	struct stat st;
+	bool exists = lstat(final, &st) == 0;
+	int r;
+
+	if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		*cause = xstrdup("the host path is not a regular file or a "
+				 "directory");
+		return -1;
+	}
+	tmpdir = xasprintf("%s/.paks-cp-XXXXXX", dirname(parent));
+	if (!mkdtemp(tmpdir)) {
+		*cause = xasprintf("cannot create a temporary directory: %s",
+				   strerror(errno));
+		return -1;
+	}
+	tmp = xasprintf("%s/copy", tmpdir);
+	r = engine_cp(c, src, tmp, cause);
+	if (r == 0 && has_special(tmp)) {
+		*cause = xstrdup("it holds a FIFO, socket or device; #cp "
+				 "copies files and directories");
+		r = -1;
+	}
+	if (r == 0 && exists && S_ISDIR(st.st_mode)) {
+		/* Into an existing directory: merge, as the engine does. */
+		rm_rf(tmpdir);
+		return engine_cp(c, src, dst, cause);
+	}
+	if (r == 0 && rename(tmp, final) < 0) {
+		*cause = xasprintf("cannot move the copy into place: %s",
+				   strerror(errno));
+		r = -1;
+	}
+	rm_rf(tmpdir);
+	return r;
+}
+
 enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
 			     char **cause)
 {
 	cleanup_free char *src = NULL;
 	cleanup_free char *dst = NULL;
-	struct strv a = {0};
 	int r;
 
 	(void)argc;
@@ -128,16 +236,19 @@ enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
 		dst = side(c, argv[2], false, cause);
 	if (!src || !dst)
 		return PAKS_CMD_FAIL;
-	engine_argv(c->s, &a);
-	strv_push(&a, "cp");
-	strv_push(&a, src);
-	strv_push(&a, dst);
-	r = exec_engine(c, &a, NULL, cause);
-	strv_free(&a);
-	if (r == 0 && !str_has_prefix(argv[2], "host:") &&
-	    chown_copied(c, src, dst, cause) < 0)
-		return PAKS_CMD_FAIL;
-	if (r == 0)
+	if (str_has_prefix(argv[2], "host:")) {
+		r = copy_to_host(c, src, dst, cause);
+	} else {
+		r = engine_cp(c, src, dst, cause);
+		if (r == 0 && chown_copied(c, src, dst, cause) < 0)
+			return PAKS_CMD_FAIL;
+	}
+	if (r == 0) {
 		exec_out(c, "copied %s to %s\n", argv[1], argv[2]);
-	return exec_result(c, r);
+		return PAKS_CMD_OK;
+	}
+	if (c->cancelled)
+		return PAKS_CMD_CANCELLED;
+	exec_cause(cause, "#cp %s %s", argv[1], argv[2]);
+	return PAKS_CMD_FAIL;
 }

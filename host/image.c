@@ -33,6 +33,11 @@ int image_inspect(struct session *s, char **cause)
 	strv_push(&argv, s->image);
 	r = proc_capture(argv.v, &out, &eb);
 	strv_free(&argv);
+	if (r > 0 && (*cause = engine_unreachable(&eb))) {
+		buf_free(&eb);
+		buf_free(&out);
+		return -1;
+	}
 	buf_free(&eb);
 	if (r != 0) {
 		buf_free(&out);
@@ -72,21 +77,102 @@ int image_inspect(struct session *s, char **cause)
 	return 0;
 }
 
+/* The id REF names now (malloc'd, without "sha256:"), or NULL. */
+static char *image_id_of(struct session *s, const char *ref)
+{
+	struct strv argv = {0};
+	struct buf out = {0};
+	char *id = NULL;
+
+	engine_argv(s, &argv);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.Id}}");
+	strv_push(&argv, "--");
+	strv_push(&argv, ref);
+	if (proc_capture(argv.v, &out, NULL) == 0 && out.data) {
+		const char *p = out.data;
+		if (str_has_prefix(p, "sha256:"))
+			p += 7;
+		id = xasprintf("%.*s", (int)strcspn(p, "\r\n"), p);
+	}
+	strv_free(&argv);
+	buf_free(&out);
+	return id;
+}
+
+/* The names an archive (docker-archive, as #export writes) will tag on
+ * load, from its manifest.json, into *tags. */
+static void archive_tags(const char *path, struct strv *tags)
+{
+	char *const argv[] = {"tar", "-xOf", (char *)path, "manifest.json",
+			      NULL};
+	struct buf out = {0}, junk = {0};
+	json_t *root = NULL, *m;
+	size_t i, j;
+
+	if (proc_capture(argv, &out, &junk) == 0 && out.data)
+		root = json_loadb(out.data, out.len, 0, NULL);
+	json_array_foreach(root, i, m)
+	{
+		json_t *t;
+		json_array_foreach(json_object_get(m, "RepoTags"), j, t)
+		{
+			if (json_is_string(t))
+				strv_push(tags, json_string_value(t));
+		}
+	}
+	json_decref(root);
+	buf_free(&out);
+	buf_free(&junk);
+}
+
+/* Loading moves the archive's names onto its image: say which names
+ * pointed at another image before, and how to put them back. */
+static void say_replaced(struct session *s, const struct strv *tags,
+			 char **before)
+{
+	for (size_t i = 0; i < tags->n; i++) {
+		cleanup_free char *now = NULL;
+		if (!before[i])
+			continue;
+		now = image_id_of(s, tags->v[i]);
+		if (now && !str_eq(now, before[i]))
+			log_warn("%s now names the image from %s; the image it "
+				 "named before is kept as %.12s (%s tag %.12s "
+				 "%s puts the name back)",
+				 tags->v[i], s->image, before[i],
+				 s->engine->name, before[i], tags->v[i]);
+	}
+}
+
 /* A file argument is an archive from #export: load it and run what it
  * holds.  Sets s->image to the loaded reference. */
 static int load_archive(struct session *s, char **cause)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
+	struct strv tags = {0};
+	char **before;
 	char *ref = NULL;
 	int r;
 
+	archive_tags(s->image, &tags);
+	before = xcalloc(tags.n + 1, sizeof(*before));
+	for (size_t i = 0; i < tags.n; i++)
+		before[i] = image_id_of(s, tags.v[i]);
 	engine_argv(s, &argv);
 	strv_push(&argv, "load");
 	strv_push(&argv, "-i");
 	strv_push(&argv, s->image);
 	r = proc_capture(argv.v, &out, &eb);
 	strv_free(&argv);
+	if (r == 0)
+		say_replaced(s, &tags, before);
+	for (size_t i = 0; i < tags.n; i++)
+		free(before[i]);
+	free(before);
+	strv_free(&tags);
 	if (r != 0) {
 		cleanup_free char *why =
 		    r < 0 ? xstrdup(strerror(-r)) : engine_first_line(&eb);
@@ -127,23 +213,6 @@ static int load_archive(struct session *s, char **cause)
 	return 0;
 }
 
-/* The engine's reason for a failure: its last "Error: ..." line. */
-static char *last_error_line(const struct buf *b)
-{
-	const char *s = b->data ? b->data : "";
-	const char *best = NULL, *p;
-
-	for (p = s; (p = strstr(p, "Error")); p++) {
-		if (p == s || p[-1] == '\n')
-			best = p;
-	}
-	if (!best)
-		return engine_first_line(b);
-	if (str_has_prefix(best, "Error: "))
-		best += 7;
-	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
-}
-
 /* A registry reference that is not here yet: pull it.  On a terminal the
  * engine's progress is shown as it comes; otherwise it is kept, and a
  * failure is one line with the engine's reason.  Loopback registries are
@@ -173,7 +242,7 @@ static int pull_image(struct session *s, char **cause)
 				   "pulled (%s's message is above)",
 				   s->image, s->engine->name);
 	else if (r > 0) {
-		cleanup_free char *why = last_error_line(&out);
+		cleanup_free char *why = engine_error_line(&out);
 		*cause = xasprintf("image '%s' is not here and could not be "
 				   "pulled: %s",
 				   s->image, why);

@@ -25,6 +25,7 @@ static const char usage_text[] =
     "  hooks           list user-defined '#' commands\n"
     "  path PATH       check a path against the launch directory (for hooks)\n"
     "  export IMAGE FILE  write IMAGE as an archive, SquashFS or tarball\n"
+    "  gc              remove what a killed paks left behind\n"
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
 
@@ -36,12 +37,13 @@ int main(int argc, char **argv)
 	} cmds[] = {
 	    {"run", cmd_run},	  {"env", cmd_env},   {"config", cmd_config},
 	    {"hooks", cmd_hooks}, {"path", cmd_path}, {"export", cmd_export},
+	    {"gc", cmd_gc},
 	};
 
 	log_init();
 	if (argc < 2) {
-		log_error("missing command: run, env, config, hooks, path or "
-			  "export (see 'paks --help')");
+		log_error("missing command: run, env, config, hooks, path, "
+			  "export or gc (see 'paks --help')");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -6,6 +6,7 @@
  * controlling terminal), and waited for here.
  */
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -344,46 +345,50 @@ int proc_run_foreground(char *const argv[], int *wstatus)
 	return r;
 }
 
-/* The child side of proc_start_pty: an exec failure is reported through
- * the close-on-exec pipe, which closes unread when exec succeeds. */
+int proc_run_detached(char *const argv[])
+{
+	struct proc_opts o = {
+	    .own_group = true, .out = PROC_NULL, .err = PROC_NULL};
+	struct proc p;
+	int r = proc_start(&p, argv, &o);
+
+	return r < 0 ? r : proc_wait(p.pid);
+}
+
+int proc_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	/* paks may have died before the prctl. */
+	return getppid() == parent ? 0 : -1;
+}
+
+/* Report an exec failure through the close-on-exec pipe, which closes
+ * unread when exec succeeds. */
 static void __attribute__((noreturn))
-pty_child(char *const argv[], int slave, int out_fd, const sigset_t *mask,
-	  int report)
+exec_or_report(char *const argv[], int report)
 {
 	int err;
 
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	setsid();
-	ioctl(slave, TIOCSCTTY, 0);
-	dup2(slave, 0);
-	dup2(out_fd >= 0 ? out_fd : slave, 1);
-	dup2(out_fd >= 0 ? out_fd : slave, 2);
 	execvp(argv[0], argv);
 	err = errno;
 	(void)!write(report, &err, sizeof(err));
 	_exit(127);
 }
 
-int proc_start_pty(char *const argv[], int slave, int out_fd,
-		   const sigset_t *mask, pid_t *pid)
+/* Wait for a forked child's exec: 0, or -errno when it failed. */
+static int exec_result(pid_t pid, int pfd[2])
 {
-	int pfd[2], err = 0;
+	int err = pid < 0 ? -errno : 0;
 	ssize_t r;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	*pid = fork();
-	if (*pid == 0)
-		pty_child(argv, slave, out_fd, mask, pfd[1]);
-	if (*pid < 0)
-		err = -errno;
 	close(pfd[1]);
-	if (err == 0) {
+	if (pid > 0) {
 		do
 			r = read(pfd[0], &err, sizeof(err));
 		while (r < 0 && errno == EINTR);
 		if (r == (ssize_t)sizeof(err)) {
-			proc_wait(*pid);
+			proc_wait(pid);
 			err = -err;
 		} else {
 			err = 0;
@@ -391,4 +396,67 @@ int proc_start_pty(char *const argv[], int slave, int out_fd,
 	}
 	close(pfd[0]);
 	return err;
+}
+
+static void __attribute__((noreturn))
+tied_child(char *const argv[], pid_t parent, int report)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	if (proc_die_with_parent(parent) < 0)
+		_exit(127);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	exec_or_report(argv, report);
+}
+
+int proc_start_tied(char *const argv[], pid_t *pid)
+{
+	pid_t parent = getpid();
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid == 0)
+		tied_child(argv, parent, pfd[1]);
+	return exec_result(*pid, pfd);
+}
+
+/* The child side of proc_start_pty: an exec failure is reported through
+ * the close-on-exec pipe, which closes unread when exec succeeds. */
+static void __attribute__((noreturn))
+pty_child(char *const argv[], int slave, int out_fd, const sigset_t *mask,
+	  pid_t parent, int report)
+{
+	/* The engine client sits in a session of its own, so a hangup or a
+	 * kill of paks's group does not reach it: it dies with paks. */
+	if (proc_die_with_parent(parent) < 0)
+		_exit(127);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	setsid();
+	ioctl(slave, TIOCSCTTY, 0);
+	dup2(slave, 0);
+	dup2(out_fd >= 0 ? out_fd : slave, 1);
+	dup2(out_fd >= 0 ? out_fd : slave, 2);
+	exec_or_report(argv, report);
+}
+
+int proc_start_pty(char *const argv[], int slave, int out_fd,
+		   const sigset_t *mask, pid_t *pid)
+{
+	pid_t parent = getpid();
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid == 0)
+		pty_child(argv, slave, out_fd, mask, parent, pfd[1]);
+	return exec_result(*pid, pfd);
 }

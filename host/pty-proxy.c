@@ -936,9 +936,13 @@ static void read_input(struct proxy *px)
 		px->pending_in.len += (size_t)n;
 	} else if (n == 0 || errno != EAGAIN) {
 		px->in_eof = true;
-		/* No more input: Ctrl-D at the shell's prompt ends it. */
+		/* No more input: Ctrl-D at the shell's prompt ends it.  On
+		 * a terminal, EOF or EIO means it is gone, as with SIGHUP,
+		 * which may come later or not at all. */
 		if (!px->in_tty)
 			iobuf_put(&px->pending_in, "\x04", 1);
+		else if (!px->shutdown_sig)
+			px->shutdown_sig = SIGHUP;
 	}
 }
 
@@ -1056,6 +1060,12 @@ static void shutdown_engine(struct proxy *px)
 		reap(px, true);
 	}
 	px->status = 128 + px->shutdown_sig;
+	if (px->s)
+		px->s->stop_signal = px->shutdown_sig;
+	/* More HUPs follow a closing terminal: the cleanup after this must
+	 * not be cut short when the signal mask is restored. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 }
 
 static void drain_master(struct proxy *px)

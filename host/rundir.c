@@ -2,8 +2,9 @@
 /*
  * The per-session runtime directory, mounted in the container as
  * PAKS_CONTAINER_DIR: a copy of the preload and the launcher, the
- * session's socket until the launcher has connected (server.c), and a pid file
- * so that the next paks can sweep directories whose owner was killed.
+ * session's socket until the launcher has connected (server.c); and next
+ * to it a record (pid, container, engine) so that the next paks, or
+ * `paks gc`, can remove what a killed paks left.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -16,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine.h"
+#include "log.h"
 #include "paks-protocol.h"
+#include "proc.h"
 #include "rundir.h"
 #include "session.h"
 
@@ -53,31 +57,137 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	return r;
 }
 
-/* A paks killed with SIGKILL leaves its runtime directory behind; the
- * next session removes those whose owner is gone. */
-static void sweep_stale(const char *base)
+/* The record of a session lives next to its runtime directory, not in it:
+ * the container can write to the directory, and what the record holds (an
+ * engine command line) is run by the next paks.  Fields end in NUL: the
+ * pid of paks, the container name ("" until known), the engine argv. */
+static char *record_path(const char *dir)
+{
+	return xasprintf("%s.session", dir);
+}
+
+static bool pid_is_gone(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static void engine_verb(char **fields, size_t n, const char *verb,
+			const char *flag)
+{
+	struct strv argv = {0};
+
+	for (size_t i = 2; i < n; i++)
+		strv_push(&argv, fields[i]);
+	strv_push(&argv, verb);
+	if (flag)
+		strv_push(&argv, flag);
+	strv_push(&argv, fields[1]);
+	proc_run_detached(argv.v);
+	strv_free(&argv);
+}
+
+/* Remove the container a dead session left: kill, then rm (waited for). */
+static void remove_container(char **fields, size_t n)
+{
+	engine_verb(fields, n, "kill", NULL);
+	engine_verb(fields, n, "rm", "--force");
+}
+
+/* Sweep one record: 1 when its session was dead and is now removed. */
+static int sweep_record(const char *base, const char *name,
+			struct strv *removed)
+{
+	cleanup_free char *rec = xasprintf("%s/%s", base, name);
+	cleanup_free char *dir = xasprintf("%.*s", (int)(strlen(rec) - 8), rec);
+	cleanup_free char *txt = NULL;
+	char *fields[64];
+	size_t len = 0, n = 0;
+
+	if (read_file(rec, 64 << 10, &txt, &len) < 0)
+		return 0;
+	for (size_t off = 0; off < len && n < 64; n++) {
+		fields[n] = txt + off;
+		off += strlen(txt + off) + 1;
+	}
+	if (n < 1 || !pid_is_gone(strtol(fields[0], NULL, 10)))
+		return 0;
+	if (n >= 3 && *fields[1]) {
+		remove_container(fields, n);
+		strv_pushf(removed, "container %s", fields[1]);
+	}
+	rm_rf(dir);
+	unlink(rec);
+	strv_pushf(removed, "runtime directory %s", dir);
+	return 1;
+}
+
+/* A directory from a paks that kept its pid file inside it. */
+static void sweep_legacy(const char *base, const char *name,
+			 struct strv *removed)
+{
+	cleanup_free char *pidfile = xasprintf("%s/%s/pid", base, name);
+	cleanup_free char *txt = NULL;
+
+	if (read_file(pidfile, 32, &txt, NULL) < 0 ||
+	    !pid_is_gone(strtol(txt, NULL, 10)))
+		return;
+	{
+		cleanup_free char *dir = xasprintf("%s/%s", base, name);
+		rm_rf(dir);
+		strv_pushf(removed, "runtime directory %s", dir);
+	}
+}
+
+static int sweep_base(const char *base, struct strv *removed)
 {
 	DIR *d = opendir(base);
 	struct dirent *e;
+	int n = 0;
 
 	while (d && (e = readdir(d))) {
-		cleanup_free char *pidfile = NULL;
-		cleanup_free char *txt = NULL;
-		long pid;
+		size_t len = strlen(e->d_name);
 		if (e->d_name[0] == '.')
 			continue;
-		pidfile = xasprintf("%s/%s/pid", base, e->d_name);
-		if (read_file(pidfile, 32, &txt, NULL) < 0)
-			continue;
-		pid = strtol(txt, NULL, 10);
-		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-			cleanup_free char *dir =
-			    xasprintf("%s/%s", base, e->d_name);
-			rm_rf(dir);
+		if (len > 8 && str_eq(e->d_name + len - 8, ".session")) {
+			n += sweep_record(base, e->d_name, removed);
+		} else {
+			cleanup_free char *rec =
+			    xasprintf("%s/%s.session", base, e->d_name);
+			if (access(rec, F_OK) < 0)
+				sweep_legacy(base, e->d_name, removed);
 		}
 	}
 	if (d)
 		closedir(d);
+	return n;
+}
+
+int rundir_sweep(struct strv *removed)
+{
+	cleanup_free char *base = runtime_base();
+
+	return sweep_base(base, removed);
+}
+
+/* Write the record: pid, container, engine argv. */
+void rundir_record(struct session *s)
+{
+	cleanup_free char *rec = record_path(s->runtime_dir);
+	struct strv argv = {0};
+	struct buf b = {0};
+
+	buf_printf(&b, "%ld", (long)getpid());
+	buf_append(&b, "", 1);
+	buf_printf(&b, "%s", s->container ? s->container : "");
+	buf_append(&b, "", 1);
+	if (s->engine_path) {
+		engine_argv(s, &argv);
+		for (size_t i = 0; i < argv.n; i++)
+			buf_append(&b, argv.v[i], strlen(argv.v[i]) + 1);
+	}
+	write_file_atomic(rec, b.data, b.len, 0600);
+	buf_free(&b);
+	strv_free(&argv);
 }
 
 int rundir_create(struct session *s, char **cause)
@@ -93,7 +203,14 @@ int rundir_create(struct session *s, char **cause)
 		return -1;
 	}
 	chmod(base, 0700);
-	sweep_stale(base);
+	{
+		struct strv removed = {0};
+		sweep_base(base, &removed);
+		for (size_t i = 0; i < removed.n; i++)
+			log_info("removed %s, left by a paks that was killed",
+				 removed.v[i]);
+		strv_free(&removed);
+	}
 	tmpl = xasprintf("%s/XXXXXX", base);
 	if (!mkdtemp(tmpl)) {
 		*cause =
@@ -107,12 +224,7 @@ int rundir_create(struct session *s, char **cause)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	}
-	{
-		cleanup_free char *pidfile =
-		    xasprintf("%s/pid", s->runtime_dir);
-		cleanup_free char *pid = xasprintf("%ld\n", (long)getpid());
-		write_file_atomic(pidfile, pid, strlen(pid), 0600);
-	}
+	rundir_record(s);
 	{
 		/* The preload in a directory any user may read (see
 		 * PAKS_LIB_DIR_CTR), the launcher next to the channel. */
@@ -143,6 +255,11 @@ int rundir_create(struct session *s, char **cause)
 
 void rundir_remove(struct session *s)
 {
-	if (s->runtime_dir)
-		rm_rf(s->runtime_dir);
+	cleanup_free char *rec = NULL;
+
+	if (!s->runtime_dir)
+		return;
+	rm_rf(s->runtime_dir);
+	rec = record_path(s->runtime_dir);
+	unlink(rec);
 }

@@ -36,7 +36,6 @@ struct server {
 	int cancel_fd; /* write end of the running worker's cancel pipe */
 	int status;
 	bool serving;
-	bool hup; /* the terminal is gone */
 	struct requests req;
 };
 
@@ -104,6 +103,7 @@ static void send_exit(struct server *sv, int status)
 /* Fork the worker for RQ.  It exits 0 once its EXIT frame is written. */
 static void start_worker(struct server *sv, struct request *rq)
 {
+	pid_t parent = getpid();
 	sigset_t none;
 	int p[2];
 	pid_t pid;
@@ -114,6 +114,10 @@ static void start_worker(struct server *sv, struct request *rq)
 		return;
 	}
 	if (pid == 0) {
+		/* A worker of a killed paks must not go on answering into a
+		 * terminal that the user's shell has taken back. */
+		if (proc_die_with_parent(parent) < 0)
+			_exit(0);
 		close(p[1]);
 		if (sv->listen_fd >= 0)
 			close(sv->listen_fd);
@@ -197,9 +201,7 @@ static void on_listen(struct server *sv)
 	sv->conn = fd < 0 ? -1 : fd;
 }
 
-/* SIGTERM stops the service but not the shell: the engine keeps the
- * terminal, '#' commands say the host is gone, and paks cleans up when
- * the shell exits.  SIGHUP (the terminal is gone) reaches the engine too. */
+/* Stop answering the shell. */
 static void stop_serving(struct server *sv)
 {
 	sv->serving = false;
@@ -207,6 +209,30 @@ static void stop_serving(struct server *sv)
 		transport_unlisten(sv->listen_fd, sv->s->runtime_dir);
 	sv->listen_fd = -1;
 	drop_conn(sv);
+}
+
+/* TERM or HUP (the terminal is gone): end the session as the PTY mode
+ * does.  Stop the container first (the shell is its PID 1 and ignores
+ * both), then wait for the engine client; cmd-run removes the container
+ * if the client could not. */
+static int stop_session(struct server *sv, int sig)
+{
+	int status;
+
+	log_debug("preload: signal %d, stopping the container", sig);
+	stop_serving(sv);
+	/* The shell's prompt may be on the last line: end it. */
+	if (isatty(2))
+		(void)!write(2, "\r\n", 2);
+	session_kill_container(sv->s);
+	for (int i = 0; i < 50; i++) {
+		if (proc_reap(sv->engine, false, &status))
+			return 128 + sig;
+		poll(NULL, 0, 100);
+	}
+	kill(sv->engine, SIGKILL);
+	proc_reap(sv->engine, true, &status);
+	return 128 + sig;
 }
 
 /* Reap children; 1 when the engine has exited.  A worker that died
@@ -217,13 +243,11 @@ static int on_signal(struct server *sv)
 	pid_t pid;
 	int code, done = 0;
 
-	if (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGTERM && sv->serving)
-			stop_serving(sv);
-		if (si.ssi_signo == SIGHUP) {
-			kill(sv->engine, SIGHUP);
-			sv->hup = true;
-		}
+	if (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si) &&
+	    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)) {
+		sv->s->stop_signal = (int)si.ssi_signo;
+		sv->status = stop_session(sv, sv->s->stop_signal);
+		return 1;
 	}
 	while ((pid = proc_reap_any(&code)) > 0) {
 		if (pid == sv->engine) {
@@ -261,15 +285,12 @@ static void serve_loop(struct server *sv)
 }
 
 /* The engine stays in paks's process group: it is the terminal's
- * foreground job, as it would be when started by the user's shell. */
+ * foreground job, as it would be when started by the user's shell.  It
+ * dies with paks: after a `kill -9` of paks the user's shell takes the
+ * terminal back, and the engine must not go on reading from it. */
 static int spawn_engine(char *const argv[], pid_t *pid)
 {
-	struct proc_opts o = {.stdin_inherit = true};
-	struct proc p;
-	int r = proc_start(&p, argv, &o);
-
-	*pid = p.pid;
-	return r;
+	return proc_start_tied(argv, pid);
 }
 
 int server_run(struct session *s, char *const argv[])
@@ -295,11 +316,13 @@ int server_run(struct session *s, char *const argv[])
 	if (r == 0)
 		serve_loop(&sv);
 	stop_serving(&sv);
-	/* Rootless podman runs its client again inside its user namespace,
-	 * and the HUP that ends the outer one may not reach the container:
-	 * make sure it goes, so that --rm removes it. */
-	if (sv.hup)
-		session_kill_container(s);
+	/* A closing terminal sends HUP more than once (the shell forwards
+	 * it, the kernel sends it when the shell exits): the cleanup that
+	 * follows must not be cut short by the next one. */
+	if (s->stop_signal) {
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+	}
 	while (proc_reap_any(&code) > 0)
 		;
 	requests_free(&sv.req);

@@ -77,6 +77,7 @@ int session_prepare(struct session *s, char **cause)
 		return -1;
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
+	rundir_record(s);
 	if (probe_mode(s, cause) < 0)
 		return -1;
 	return launch_env_write(s, cause);
@@ -109,7 +110,9 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	strv_push(argv, "run");
 	strv_push(argv, "--rm");
 	strv_push(argv, "--interactive");
-	if (isatty(0) || s->mode == MODE_PTY)
+	/* Without a terminal the shell reads a script: no --tty, so that
+	 * it gets neither CR line ends nor a terminal's queries. */
+	if (isatty(0))
 		strv_push(argv, "--tty");
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
@@ -164,19 +167,35 @@ long session_container_pid(struct session *s)
 
 /* The shell is the container's PID 1, which ignores TERM and HUP, and
  * killing only the engine client would leave the container running.  Once
- * it is dead, --rm removes it. */
+ * it is dead, --rm removes it.  Detached from paks's process group: a
+ * closing terminal signals that group, and this must still finish. */
 void session_kill_container(struct session *s)
 {
 	struct strv argv = {0};
-	struct buf out = {0};
 
 	if (!s->container || !s->engine_path)
 		return;
 	engine_argv(s, &argv);
 	strv_push(&argv, "kill");
 	strv_push(&argv, s->container);
-	/* Its output (a container id, or why not) is of no use here. */
-	proc_capture(argv.v, &out, &out);
-	buf_free(&out);
+	proc_run_detached(argv.v);
+	strv_free(&argv);
+}
+
+/* --rm is done by the engine client, which may have been killed before it
+ * got to it (a closed terminal signals it too): remove the container
+ * ourselves, and wait until it is gone. */
+void session_remove_container(struct session *s)
+{
+	struct strv argv = {0};
+
+	if (!s->container || !s->engine_path)
+		return;
+	session_kill_container(s);
+	engine_argv(s, &argv);
+	strv_push(&argv, "rm");
+	strv_push(&argv, "--force");
+	strv_push(&argv, s->container);
+	proc_run_detached(argv.v);
 	strv_free(&argv);
 }

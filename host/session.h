@@ -38,6 +38,7 @@ struct session {
 	bool check_shell;     /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
 	bool remote;	      /* the engine is not on this machine */
+	int stop_signal;      /* TERM or HUP that ended the session, or 0 */
 };
 
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
@@ -56,6 +57,9 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 long session_container_pid(struct session *s);
 /* Kill the container, so that --rm removes it. */
 void session_kill_container(struct session *s);
+/* Kill and remove the container, waiting for both: for a session that
+ * ends by a signal, when the engine client may not have removed it. */
+void session_remove_container(struct session *s);
 /* Remove the runtime directory. */
 void session_cleanup(struct session *s);
 void session_free(struct session *s);

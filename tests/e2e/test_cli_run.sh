@@ -75,7 +75,65 @@ expect_fail 1 "the chosen engine is missing" env PATH="$empty" "$PAKS" run --con
 expect_fail 1 "an image that is not here and cannot be pulled" \
 	"$PAKS" run localhost/paks-test/no-such-image-$$
 expect_fail 1 "a shell the image does not have" "$PAKS" run --shell /bin/no-such-shell "$IMG_BOOKWORM"
+
+# Engine options checked before anything starts: one paks line, paks's
+# statuses, never the engine's raw "Error: ..." (exit 125/126).
+expect_fail 1 "--network with a network that does not exist" \
+	"$PAKS" run --network nosuchnet-$$ "$IMG_BUSYBOX"
+expect_fail 1 "-v with a host path that does not exist" \
+	"$PAKS" run -v /nonexistent-$$:/x "$IMG_BUSYBOX"
+expect_fail 2 "-v without a destination" "$PAKS" run -v /tmp "$IMG_BUSYBOX"
+expect_fail 2 "--name with a space" "$PAKS" run --name 'bad name' "$IMG_BUSYBOX"
+expect_fail 2 "-p that is not a port" "$PAKS" run -p notaport "$IMG_BUSYBOX"
+expect_fail 2 "-p with a port out of range" "$PAKS" run -p 8080:99999 "$IMG_BUSYBOX"
+expect_fail 2 "-w with a relative directory" "$PAKS" run -w relative "$IMG_BUSYBOX"
+clash=paks-clash-$$
+podman_t create --name "$clash" "$IMG_BUSYBOX" true >/dev/null 2>&1
+cleanup_add podman_t rm -f "$clash"
+expect_fail 1 "--name of a container that already exists" \
+	"$PAKS" run --name "$clash" "$IMG_BUSYBOX"
+podman_t rm -f "$clash" >/dev/null 2>&1
+check "accepted -p forms still run" \
+	bash -c 'echo "echo ran-\$((1+1))" | "$PAKS" run -p 127.0.0.1::8080/udp -p 18080:80 "$IMG_BUSYBOX" 2>/dev/null | grep -qx ran-2'
+
+# --container-tech docker without a daemon: say so and where paks looked.
+if command -v docker >/dev/null; then
+	run env DOCKER_HOST=unix://$TEST_TMP/no-dockerd.sock "$PAKS" run \
+		--container-tech docker "$IMG_BUSYBOX"
+	expect "docker without a daemon fails with 1" 1
+	expect_err "docker without a daemon: one line naming DOCKER_HOST's socket" \
+		"paks: the docker daemon is not reachable at unix://$TEST_TMP/no-dockerd.sock (from DOCKER_HOST); is dockerd running?"
+else
+	skip "no docker CLI: the no-daemon message"
+fi
 check "failed runs left no container" wait_no_container paks-
+
+# --- no terminal: a script on stdin ------------------------------------------
+# The shell runs the script; '#' lines are comments there, which paks says
+# once, on stderr; busybox gets no terminal, so no CR or ESC[6n.
+script=$'echo one\n#help\necho two\n'
+run "$PAKS" run "$IMG_BUSYBOX" <<<"$script"
+expect "busybox from a script: its output, exactly" 0 $'one\ntwo'
+expect_err "busybox from a script: one note that # lines need a terminal" \
+	"paks: warning: stdin is not a terminal: '#' lines are not run as paks commands (they need a terminal); the shell reads them as comments"
+run "$PAKS" run "$IMG_BOOKWORM" <<<"$script"
+expect "bash from a script: its output, exactly" 0 $'one\ntwo'
+expect_err "bash from a script: the same one note" \
+	"paks: warning: stdin is not a terminal: '#' lines are not run as paks commands (they need a terminal); the shell reads them as comments"
+
+# --- an archive whose name already names another image ----------------------
+# Both images keep their own names: rmi without -f only drops this one.
+reload=localhost/paks-test-reload-$$/x:latest
+cleanup_add podman_t rmi "$reload"
+podman_t tag "$IMG_BUSYBOX" "$reload" &&
+	podman_t save --format docker-archive -o "$TEST_TMP/old.tar" "$reload" >/dev/null 2>&1 &&
+	podman_t untag "$reload" "$reload" && podman_t tag "$IMG_BOOKWORM" "$reload"
+newer=$(podman_t image inspect --format '{{.Id}}' "$reload")
+run "$PAKS" run "$TEST_TMP/old.tar" <<<'echo loaded'
+expect "paks run ARCHIVE runs it" 0 loaded
+check "paks run ARCHIVE says which name it moved and where the newer image is" \
+	grep -qx "paks: warning: $reload now names the image from $TEST_TMP/old.tar; the image it named before is kept as ${newer:0:12} (podman tag ${newer:0:12} $reload puts the name back)" <<<"$ERR"
+podman_t rmi "$reload" >/dev/null 2>&1
 
 # --- an installed paks ------------------------------------------------------
 prefix=$TEST_TMP/prefix

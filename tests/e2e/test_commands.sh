@@ -7,9 +7,10 @@
 # messages: the images #save makes, their config and layers, what a failed
 # or cancelled save leaves, files #cp moves and refuses to move, the exact
 # values #envload/#envsave/#envhost export (and where they must not show),
-# history and Up-arrow editing, refused injections and bad input, a shell
-# that outlives `kill -9` of paks, two sessions that stay apart, a nested
-# bash that paks does not serve, the exit status, the removed container and a sane terminal.
+# history and Up-arrow editing, refused injections and bad input, an
+# engine client that dies with paks on `kill -9` (paks gc cleans up), two
+# sessions that stay apart, a nested bash that paks does not serve, the
+# exit status, the removed container and a sane terminal.
 # Every image made here is named under $NS and removed at the end.
 # shellcheck disable=SC2016 # most strings are typed into the container
 set -u
@@ -269,6 +270,19 @@ check_save() { # L
 	run_line "#save $NS/named-$L:v1" 60
 	check "$L: #save NAME:TAG makes NAME:TAG" podman_t image exists "$NS/named-$L:v1"
 	track "$NS/named-$L:v1"
+	run_line "#save $NS/named-$L:v1" 60
+	check "$L: #save over an existing name says it replaced it" \
+		has "^Note: $NS/named-$L:v1 named another image before; it is kept as [0-9a-f]{12}\$"
+	# Over the running image's own name: said, and put back for the
+	# checks that follow.
+	local base_id saved_id
+	base_id=$(podman_t image inspect --format '{{.Id}}' "$base")
+	run_line "#save $base" 60
+	check "$L: #save over the session's own image says so" \
+		has "^Note: $base named the image this session started from; that image is kept as ${base_id:0:12}\$"
+	saved_id=$(podman_t image inspect --format '{{.Id}}' "$base")
+	podman_t tag "$base_id" "$base"
+	podman_t rmi "$saved_id" >/dev/null 2>&1
 	run_line "#save suffix=BAD/x" 10
 	check "$L: an invalid suffix is one error line" one_error 'suffix'
 }
@@ -369,6 +383,38 @@ check_cp() { # L SID LAUNCH
 		one_error 'outside the launch directory'
 	check "$L: nothing was written outside the launch directory" \
 		test ! -e "$TEST_TMP/outside-$L/leak.txt"
+
+	# The engine's failures are one paks line, not its raw message.
+	mkfifo "$launch/hfifo"
+	run_line '#cp c1.txt host:hfifo'
+	check "$L: #cp onto a host FIFO is one error line" one_error '#cp'
+	check "$L: the host FIFO is left as it was" test -p "$launch/hfifo"
+	run_line 'mkfifo /tmp/ff'
+	run_line '#cp /tmp/ff host:ffcopy'
+	check "$L: #cp of a FIFO to the host is one error line" one_error 'FIFO'
+	check "$L: no FIFO was made on the host" test ! -e "$launch/ffcopy"
+	run_line '#cp /dev/null host:nullcopy'
+	check "$L: #cp of a device to the host is one error line" one_error '#cp'
+	check "$L: no device node was made on the host" test ! -e "$launch/nullcopy"
+	run_line '#cp host:f.txt /proc/x'
+	check "$L: #cp into /proc is one error line" one_error '#cp'
+	run_line '#cp /nonexistent host:nx.txt'
+	check "$L: #cp of a missing file is one error line" one_error '#cp'
+	check "$L: a failed #cp leaves nothing on the host" \
+		test ! -e "$launch/nx.txt"
+	# A full disk: the copy fails as one line and leaves no partial file.
+	if [ "$(id -u)" = 0 ] && mkdir -p "$launch/small" &&
+		mount -t tmpfs -o size=1m tmpfs "$launch/small"; then
+		cleanup_add umount "$launch/small"
+		run_line 'head -c 3000000 /dev/zero > /tmp/big'
+		run_line '#cp /tmp/big host:small/big'
+		check "$L: #cp to a full disk is one error line" one_error '#cp'
+		check "$L: #cp to a full disk leaves no partial copy" \
+			test -z "$(ls -A "$launch/small")"
+		umount "$launch/small"
+	else
+		skip "$L: a full disk needs root to mount a small tmpfs"
+	fi
 	run_line 'cd /'
 }
 
@@ -569,9 +615,10 @@ check_concurrent() { # L SID_A SID_B
 	check "$L: session b did not get a's file" in_ctr "$b" "test ! -e /tmp/only-a.txt"
 }
 
-# kill -9 of paks: the engine keeps the terminal, the shell goes on.  paks
-# runs under a bash in the pane here (tmux marks a pane dead when its own
-# process dies, whoever still holds the terminal).
+# kill -9 of paks: the engine client dies with it (it must not keep a
+# terminal that paks's parent takes back), the container is left, and
+# `paks gc` removes it and the runtime directory.  paks runs under a bash
+# in the pane here.
 check_kill() { # L SID
 	local L=$1 sid=$2 pane pid
 	tmux_use "b-$L"
@@ -579,16 +626,14 @@ check_kill() { # L SID
 	pid=$(ps -o pid= --ppid "$pane" | tr -d ' ')
 	check "$L: paks is the pane's child ($pid)" grep -q paks "/proc/$pid/cmdline"
 	kill -9 "$pid"
-	# A killed paks cannot remove its runtime directory (the session id is
-	# its name, lowercased).
-	cleanup_add find "${XDG_RUNTIME_DIR:-/nonexistent}/paks" \
-		"/tmp/paks-$(id -u)" -maxdepth 1 -iname "$sid" -exec rm -rf {} +
-	run_line 'echo alive-after-kill' 10
-	check "$L: the shell works after kill -9 of paks" has '^alive-after-kill$'
-	run_line '#help' 5
-	check "$L: #help then prints one clear error" one_error 'not running'
-	type_enter 'exit'
-	wait_no_container "paks-$sid"
+	check "$L: the engine client dies with paks" \
+		poll_until 10 bash -c "! pgrep -f -- '[-]-name=paks-$sid'"
+	check "$L: the container is left until paks gc" \
+		podman_t container exists "paks-$sid"
+	check "$L: paks gc removes what the killed paks left" \
+		bash -c "'$PAKS' gc | grep -qx 'removed container paks-$sid'"
+	check "$L: no container left after paks gc" \
+		bash -c "! podman container exists paks-$sid"
 	tmux_stop "b-$L"
 }
 
