@@ -408,22 +408,28 @@ static int run_argv(struct session *s, struct run_opts *o, struct strv *argv)
 	return 0;
 }
 
+static const char notty_note[] =
+    "stdin is not a terminal: '#' lines are not run as paks commands (they "
+    "need a terminal); the shell reads them as comments";
+
 /* One start, or two on the first run of an image whose shell cannot host
  * the preload (session_restart). */
 static int run_session(struct session *s, struct run_opts *o)
 {
 	char *err = NULL;
 	int status, again;
+	bool warned = false;
 
-	/* A script on stdin: the shell runs it, and its '#' lines are
-	 * comments.  The engine runs as in preload mode, without the proxy,
-	 * which would give the shell a terminal. */
-	if (!isatty(0))
-		log_warn(
-		    "stdin is not a terminal: '#' lines are not run as "
-		    "paks commands (they need a terminal); the shell reads "
-		    "them as comments");
 	do {
+		/* A script on stdin: the shell runs it, and its '#' lines
+		 * are comments.  The engine runs as in preload mode, without
+		 * the proxy, which would give the shell a terminal.  Said
+		 * once the shell is known to exist: an image without it gets
+		 * its one error line alone. */
+		if (!isatty(0) && !s->check_shell && !warned) {
+			log_warn("%s", notty_note);
+			warned = true;
+		}
 		struct strv argv = {0};
 		if (run_argv(s, o, &argv) < 0) {
 			strv_free(&argv);
@@ -450,6 +456,9 @@ static int run_session(struct session *s, struct run_opts *o)
 			return 1;
 		}
 	} while (again);
+	/* The first run of an image: the note comes after the script. */
+	if (!isatty(0) && !warned)
+		log_warn("%s", notty_note);
 	return status;
 }
 

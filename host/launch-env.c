@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -70,7 +71,9 @@ int launch_env_write(struct session *s, char **cause)
 		env_record(&b, PAKS_CHECK_SHELL, s->shell);
 		if (s->shell_default)
 			env_record(&b, PAKS_CHECK_FALLBACK, "1");
-		if (s->mode_auto)
+		/* Without a terminal the mode makes no difference (the
+		 * engine runs as in preload mode): never start again. */
+		if (s->mode_auto && isatty(0))
 			env_record(&b, PAKS_CHECK_AUTO, "1");
 	}
 	r = write_file_atomic(path, b.data, b.len, 0600);

@@ -360,10 +360,13 @@ static const char *shell_mode(const char *shell)
 
 /* Look at the shell when paks asks (launch.env), write the verdict for
  * paks to cache, and say whether this start is the wrong one: 1 when the
- * container must start again (another shell, or the PTY proxy). */
-static int check_shell(const char *dir)
+ * container must start again (no shell, or the PTY proxy is needed).  A
+ * missing default bash is replaced by /bin/sh in ARGV here, so that a
+ * script on stdin is never lost to a second start. */
+static int check_shell(const char *dir, int argc, char **argv)
 {
 	char shell[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 16];
+	static char sh[] = "/bin/sh";
 	const char *mode, *running;
 	int fallback = getenv(PAKS_CHECK_FALLBACK) != NULL;
 	int automode = getenv(PAKS_CHECK_AUTO) != NULL;
@@ -375,10 +378,17 @@ static int check_shell(const char *dir)
 	unsetenv(PAKS_CHECK_AUTO);
 	mode = shell_mode(shell);
 	if (strcmp(mode, "missing") == 0 && fallback &&
-	    strcmp(shell_mode("/bin/sh"), "missing") != 0) {
-		snprintf(shell, sizeof(shell), "/bin/sh");
+	    strcmp(shell_mode(sh), "missing") != 0) {
+		/* The shell is the last argument that names it (zsh's
+		 * options come after it). */
+		for (int i = argc - 1; i >= 1; i--) {
+			if (strcmp(argv[i], shell) == 0) {
+				argv[i] = sh;
+				break;
+			}
+		}
+		snprintf(shell, sizeof(shell), "%s", sh);
 		mode = shell_mode(shell);
-		fallback = 2; /* another shell: start again */
 	}
 	snprintf(line, sizeof(line), "%s %s\n", mode, shell);
 	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_VERDICT_NAME);
@@ -388,7 +398,7 @@ static int check_shell(const char *dir)
 		fclose(f);
 	}
 	running = getenv("LD_PRELOAD") ? "preload" : "pty";
-	return fallback == 2 || strcmp(mode, "missing") == 0 ||
+	return strcmp(mode, "missing") == 0 ||
 	       (automode && strcmp(mode, running) != 0);
 }
 
@@ -405,7 +415,7 @@ int main(int argc, char **argv)
 	}
 	chan = connect_host(dir);
 	apply_env(dir);
-	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir))
+	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir, argc, argv))
 		return PAKS_EXIT_RESTART;
 	if (chan >= 0) {
 		char hint[64];
