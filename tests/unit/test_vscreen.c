@@ -447,6 +447,54 @@ static void test_csi_cancel_recovers(void **state)
 	vscreen_free(v);
 }
 
+/* A C1 control sent as UTF-8 (U+0080..U+009F, "\xc2\x80".."\xc2\x9f")
+ * has width -1 in libvterm 0.1.4: each one moves the cursor a column
+ * left, to column -1 from column 0, and in insert mode (IRM) the next
+ * character shifts the row from there with a negative memmove.  They are
+ * dropped; what is not valid UTF-8 becomes U+FFFD, as libvterm shows it.
+ * Found by make fuzz. */
+static void test_c1_as_utf8(void **state)
+{
+	(void)state;
+	assert_survives("\x1b[4h\xc2\x81x\x1b[4l", "x");
+	assert_survives("ab\xc2\x81\xc2\x9f\xc2\x80"
+			"c",
+			"abc");
+	/* libvterm would complete a character across a control: here both
+	 * halves are invalid on their own. */
+	assert_survives("\x1b[4h\xc2\r\x81x\x1b[4l",
+			"\xef\xbf\xbdx\xef\xbf\xbd");
+	assert_survives("\xc2\x1b[m\x81\x1b[4hx\x1b[4l",
+			"\xef\xbf\xbd\xef\xbf\xbdx");
+	/* Insert mode itself still works. */
+	assert_survives("bc\r\x1b[4ha\xc3\xa9\x1b[4l", "a\xc3\xa9"
+						       "bc");
+}
+
+/* Bytes that are not UTF-8 show as U+FFFD; valid characters pass whole,
+ * even when a read splits them. */
+static void test_invalid_utf8(void **state)
+{
+	(void)state;
+	assert_survives("a\xff"
+			"b",
+			"a\xef\xbf\xbd"
+			"b");
+	assert_survives("a\x81"
+			"b",
+			"a\xef\xbf\xbd"
+			"b");
+	assert_survives("a\xc3(b", "a\xef\xbf\xbd(b");
+	assert_survives("a\xe6\x97\xa5\xf0\x9f\x98\x80\xc2\xa0"
+			"b",
+			"a\xe6\x97\xa5\xf0\x9f\x98\x80\xc2\xa0"
+			"b");
+	assert_survives("a\xe0\x80\x80"
+			"b",
+			"a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+			"b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +523,8 @@ int main(void)
 	    cmocka_unit_test(test_dcs_dropped),
 	    cmocka_unit_test(test_rep_dropped),
 	    cmocka_unit_test(test_resize_shorter_cursor_at_top),
+	    cmocka_unit_test(test_c1_as_utf8),
+	    cmocka_unit_test(test_invalid_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
