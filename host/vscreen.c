@@ -325,28 +325,34 @@ static void guard_byte(struct vt_guard *g, unsigned char c, struct vt_out *o)
 	}
 }
 
+/* Move libvterm's cursor to pos (0-based) with a CUP.  Only between
+ * sequences: the guard starts over. */
+static void move_cursor(struct vscreen *v, VTermPos pos)
+{
+	char cup[32];
+	int n;
+
+	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH", pos.row + 1, pos.col + 1);
+	vterm_input_write(v->vt, cup, (size_t)n);
+	memset(&v->guard, 0, sizeof(v->guard));
+}
+
 /* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
  * pushes into the scrollback, past row 0 when the cursor was near the
  * top, and the next character is written outside the screen (vim#6141,
  * fixed in libvterm 0.2).  Column -1 came from C1 controls sent as
  * UTF-8 (tests/fuzz/corpus/vscreen/crash-negative-column), which the
  * guard now drops; the cursor is still checked after every write.  Put it
- * back with a cursor move; the move ends any sequence left incomplete, so
- * the guard starts over too. */
+ * back with a cursor move. */
 static void put_cursor_on_screen(struct vscreen *v)
 {
-	VTermPos pos;
-	char cup[32];
-	int n;
+	VTermPos pos, on;
 
 	vterm_state_get_cursorpos(vterm_obtain_state(v->vt), &pos);
-	if (pos.row >= 0 && pos.col >= 0)
-		return;
-	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH",
-		     pos.row < 0 ? 1 : pos.row + 1,
-		     pos.col < 0 ? 1 : pos.col + 1);
-	vterm_input_write(v->vt, cup, (size_t)n);
-	memset(&v->guard, 0, sizeof(v->guard));
+	on.row = pos.row < 0 ? 0 : pos.row >= v->rows ? v->rows - 1 : pos.row;
+	on.col = pos.col < 0 ? 0 : pos.col >= v->cols ? v->cols - 1 : pos.col;
+	if (on.row != pos.row || on.col != pos.col)
+		move_cursor(v, on);
 }
 
 /* vterm_input_write through the guard. */
@@ -433,24 +439,43 @@ void vscreen_free(struct vscreen *v)
 
 void vscreen_resize(struct vscreen *v, int rows, int cols)
 {
+	VTermState *st;
+	VTermPos pos;
+
 	if (rows < 2 || cols < 2 || (rows == v->rows && cols == v->cols))
 		return;
 	vscreen_sync(v);
-	/* libvterm 0.1.4 keeps a scroll region (DECSTBM) across a resize
-	 * that leaves it outside the screen, and scrolls it with a negative
-	 * memmove (tests/fuzz/corpus/vscreen/crash-resize-scroll-region):
-	 * reset it first, keeping the cursor (DECSC, DECRC).  The sequence
-	 * ends any incomplete one, so the guard starts over. */
-	vterm_input_write(v->vt,
-			  "\x1b"
-			  "7\x1b[r\x1b"
-			  "8",
-			  7);
-	memset(&v->guard, 0, sizeof(v->guard));
+	st = vterm_obtain_state(v->vt);
+	/* libvterm 0.1.4 keeps what the program set inside the old screen
+	 * across a resize that leaves it outside the new one.  A scroll
+	 * region (DECSTBM) is then scrolled with a negative memmove
+	 * (tests/fuzz/corpus/vscreen/crash-resize-scroll-region), left and
+	 * right margins (DECSLRM) stop the screen from scrolling, and a saved
+	 * cursor (DECSC) is restored (DECRC) below the last row, where a line
+	 * attribute (DECDHL) writes past the rows
+	 * (tests/fuzz/corpus/vscreen/crash-resize-saved-cursor).  So the
+	 * margins are reset before (both sequences home the cursor: it is put
+	 * back), and after, the saved cursor is restored, moved onto the
+	 * screen and saved again (its pen comes along: paks reads only
+	 * text), and the cursor put back. */
+	vterm_state_get_cursorpos(st, &pos);
+	vterm_input_write(v->vt, "\x1b[r\x1b[s", 6);
+	move_cursor(v, pos);
 	vterm_set_size(v->vt, rows, cols);
 	v->rows = rows;
 	v->cols = cols;
 	put_cursor_on_screen(v);
+	vterm_state_get_cursorpos(st, &pos);
+	vterm_input_write(v->vt,
+			  "\x1b"
+			  "8",
+			  2);
+	put_cursor_on_screen(v);
+	vterm_input_write(v->vt,
+			  "\x1b"
+			  "7",
+			  2);
+	move_cursor(v, pos);
 }
 
 static void cursor_pos(struct vscreen *v, int *row, int *col)

@@ -495,6 +495,71 @@ static void test_invalid_utf8(void **state)
 			"b");
 }
 
+/* libvterm 0.1.4 keeps a saved cursor (DECSC) across a resize that
+ * leaves it outside the screen; restoring it (DECRC) puts the cursor
+ * there, and the next line attribute (DECDHL) writes past the rows.
+ * Found by make fuzz. */
+static void test_resize_saved_cursor(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+	int r, c;
+
+	(void)state;
+	feed(v, "\x1b[20;70H\x1b"
+		"7");
+	vscreen_resize(v, 5, 40);
+	feed(v, "\x1b"
+		"8\x1b#3X");
+	vscreen_cursor(v, &r, &c);
+	assert_int_equal(r, 4);
+	feed(v, "\r\nafter");
+	row = vscreen_row_text(v, 4);
+	assert_string_equal(row, "after");
+	free(row);
+	vscreen_free(v);
+}
+
+/* A resize keeps the position the program saved when it still fits. */
+static void test_resize_keeps_saved_cursor(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+
+	(void)state;
+	feed(v, "\x1b[3;5H\x1b"
+		"7\x1b[10;1Habc");
+	vscreen_resize(v, 20, 60);
+	feed(v, "\x1b"
+		"8X");
+	row = vscreen_row_text(v, 2);
+	assert_string_equal(row, "    X");
+	free(row);
+	vscreen_free(v);
+}
+
+/* Left and right margins (DECLRMM, DECSLRM) set on a wide screen are
+ * reset before it gets narrower, as the top and bottom ones are: kept,
+ * the left one would lie right of the right one, and the screen would no
+ * longer scroll. */
+static void test_resize_margins(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+
+	(void)state;
+	feed(v, "\x1b[?69h\x1b[50;70s");
+	vscreen_resize(v, 4, 20);
+	feed(v, "\x1b[4Hone\r\ntwo");
+	row = vscreen_row_text(v, 2);
+	assert_string_equal(row, "one");
+	free(row);
+	row = vscreen_row_text(v, 3);
+	assert_string_equal(row, "two");
+	free(row);
+	vscreen_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +590,9 @@ int main(void)
 	    cmocka_unit_test(test_resize_shorter_cursor_at_top),
 	    cmocka_unit_test(test_c1_as_utf8),
 	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_resize_saved_cursor),
+	    cmocka_unit_test(test_resize_keeps_saved_cursor),
+	    cmocka_unit_test(test_resize_margins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
