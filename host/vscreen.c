@@ -37,6 +37,15 @@ struct vt_guard {
 	int seps;   /* separators in this CSI so far */
 	long param; /* value of the parameter being read */
 	bool skip;  /* this CSI or DCS was cancelled: drop the rest of it */
+	unsigned char u8[4]; /* the UTF-8 character being read */
+	int u8len, u8need;   /* its bytes so far, and still to come */
+};
+
+/* What the guard gives libvterm, gathered and written in chunks. */
+struct vt_out {
+	VTerm *vt;
+	size_t len;
+	char data[4096];
 };
 
 struct vscreen {
@@ -77,7 +86,19 @@ struct vscreen {
  * REP ("\e[Nb", repeat the last character) is cancelled too: libvterm
  * 0.1.4 loops forever on it when nothing was printed before it ("\e[b"
  * on a fresh screen).  Shells do not print it; a full-screen program that
- * does runs on the alternate screen, which paks does not read. */
+ * does runs on the alternate screen, which paks does not read.
+ *
+ * Text reaches libvterm only as whole, valid UTF-8 characters.  0.1.4
+ * decodes a C1 control sent as UTF-8 (U+0080..U+009F) as a character of
+ * width -1 (its wcwidth): each one moves the cursor a column left, past
+ * column 0, and the next character in insert mode (IRM, "\e[4h") shifts
+ * the row from column -1 with a negative memmove.  Its decoders also keep
+ * a partial character across controls and across writes, in one of five
+ * decoder states depending on the byte a run of text starts with.  So
+ * the guard holds a character back until it is complete, drops C1
+ * controls, and gives U+FFFD for anything that is not UTF-8 (RFC 3629:
+ * no overlong forms, surrogates or code points above U+10FFFF), as
+ * libvterm shows it. */
 #define CSI_SEPS_MAX  15
 #define CSI_PARAM_MAX 65535L
 
@@ -91,42 +112,147 @@ enum {
 	G_ESC_IN_STRING,
 };
 
-/* One byte through the guard: returns whether libvterm gets it, and sets
- * *cancel when a CAN must go to libvterm before it. */
-static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
+static void out_flush(struct vt_out *o)
 {
-	*cancel = false;
-	if (c == 0x00 || c == 0x7f)
-		return true;
+	if (o->len > 0)
+		vterm_input_write(o->vt, o->data, o->len);
+	o->len = 0;
+}
+
+static void out_put(struct vt_out *o, const char *p, size_t n)
+{
+	if (o->len + n > sizeof(o->data))
+		out_flush(o);
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+}
+
+static void out_byte(struct vt_out *o, unsigned char c)
+{
+	char b = (char)c;
+
+	out_put(o, &b, 1);
+}
+
+#define UTF8_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+/* The range the byte after a UTF-8 lead byte must be in; after \xc2 the
+ * C1 controls (\x80..\x9f) are handled by the caller. */
+static void utf8_second(unsigned char lead, unsigned char *lo,
+			unsigned char *hi)
+{
+	*lo = 0x80;
+	*hi = 0xbf;
+	if (lead == 0xe0)
+		*lo = 0xa0;
+	else if (lead == 0xed)
+		*hi = 0x9f;
+	else if (lead == 0xf0)
+		*lo = 0x90;
+	else if (lead == 0xf4)
+		*hi = 0x8f;
+}
+
+/* A character left incomplete: U+FFFD in its place. */
+static void utf8_abandon(struct vt_guard *g, struct vt_out *o)
+{
+	if (g->u8len == 0)
+		return;
+	out_put(o, UTF8_REPLACEMENT, 3);
+	g->u8len = 0;
+	g->u8need = 0;
+}
+
+/* A text byte (>= 0x20, outside any sequence): libvterm gets only whole,
+ * valid UTF-8 characters, never a C1 control (see above). */
+static void guard_text(struct vt_guard *g, unsigned char c, struct vt_out *o)
+{
+	unsigned char lo, hi;
+
+	if (g->u8len > 0) {
+		utf8_second(g->u8[0], &lo, &hi);
+		if (g->u8len > 1) {
+			lo = 0x80;
+			hi = 0xbf;
+		}
+		if (g->u8len == 1 && g->u8[0] == 0xc2 && c >= 0x80 &&
+		    c < 0xa0) { /* a C1 control: dropped whole */
+			g->u8len = 0;
+			g->u8need = 0;
+			return;
+		}
+		if (c < lo || c > hi) {
+			utf8_abandon(g, o);
+		} else {
+			g->u8[g->u8len++] = c;
+			if (--g->u8need == 0) {
+				out_put(o, (const char *)g->u8,
+					(size_t)g->u8len);
+				g->u8len = 0;
+			}
+			return;
+		}
+	}
+	if (c < 0x80) {
+		out_byte(o, c);
+	} else if (c >= 0xc2 && c <= 0xf4) {
+		g->u8[0] = c;
+		g->u8len = 1;
+		g->u8need = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+	} else {
+		out_put(o, UTF8_REPLACEMENT, 3);
+	}
+}
+
+/* One byte through the guard: what libvterm gets goes to o (the byte,
+ * nothing, or a CAN or a replacement before it). */
+static void guard_byte(struct vt_guard *g, unsigned char c, struct vt_out *o)
+{
+	if (g->state == G_NORMAL && c >= 0x20 && c != 0x7f) {
+		guard_text(g, c, o);
+		return;
+	}
+	/* A control ends a character in progress (libvterm would keep it
+	 * across the control and complete it with the bytes after). */
+	utf8_abandon(g, o);
+	if (c == 0x00 || c == 0x7f) {
+		out_byte(o, c);
+		return;
+	}
 	if (c == 0x18 || c == 0x1a) { /* CAN, SUB: back to ground */
 		g->state = G_NORMAL;
 		g->skip = false;
-		return true;
+		out_byte(o, c);
+		return;
 	}
 	if (c == 0x1b) {
 		g->state = g->state == G_STRING ? G_ESC_IN_STRING : G_ESC;
 		g->skip = false;
-		return true;
+		out_byte(o, c);
+		return;
 	}
 	if (c == 0x07 && g->state == G_STRING) {
-		bool pass = !g->skip;
-
+		if (!g->skip)
+			out_byte(o, c);
 		g->state = G_NORMAL;
 		g->skip = false;
-		return pass;
+		return;
 	}
-	if (c < 0x20) /* other C0: acted on, state kept */
-		return true;
+	if (c < 0x20) { /* other C0: acted on, state kept */
+		out_byte(o, c);
+		return;
+	}
 
 	switch (g->state) {
-	case G_NORMAL:
-		return true;
 	case G_STRING:
-		return !g->skip;
+		if (!g->skip)
+			out_byte(o, c);
+		return;
 	case G_ESC_IN_STRING:
 		if (c == '\\') {
 			g->state = G_NORMAL;
-			return true;
+			out_byte(o, c);
+			return;
 		}
 		g->state = G_ESC;
 		/* fall through */
@@ -138,99 +264,105 @@ static bool guard_byte(struct vt_guard *g, unsigned char c, bool *cancel)
 		} else if (c == 'P') {
 			g->state = G_STRING;
 			g->skip = true;
-			*cancel = true;
-			return false;
+			out_byte(o, 0x18);
+			return;
 		} else if (c == ']') {
 			g->state = G_STRING;
 		} else if (c >= 0x30 && c <= 0x7e) {
 			g->state = G_NORMAL;
 		}
 		/* intermediates and bytes >= 0x80 stay in ESC, as there */
-		return true;
+		out_byte(o, c);
+		return;
 	case G_CSI_LEADER:
-		if (c >= 0x3c && c <= 0x3f)
-			return true;
+		if (c >= 0x3c && c <= 0x3f) {
+			out_byte(o, c);
+			return;
+		}
 		g->state = G_CSI_ARGS;
 		/* fall through */
 	case G_CSI_ARGS:
 		if ((c >= '0' && c <= '9') || c == ':' || c == ';') {
 			if (g->skip)
-				return false;
+				return;
 			if (c == ':' || c == ';') {
 				g->param = 0;
-				if (++g->seps <= CSI_SEPS_MAX)
-					return true;
+				if (++g->seps <= CSI_SEPS_MAX) {
+					out_byte(o, c);
+					return;
+				}
 			} else {
 				g->param = g->param * 10 + (c - '0');
-				if (g->param <= CSI_PARAM_MAX)
-					return true;
+				if (g->param <= CSI_PARAM_MAX) {
+					out_byte(o, c);
+					return;
+				}
 			}
 			g->skip = true;
-			*cancel = true;
-			return false;
+			out_byte(o, 0x18);
+			return;
 		}
 		g->state = G_CSI_INTERMED;
 		/* fall through */
 	case G_CSI_INTERMED:
-		if (c >= 0x20 && c <= 0x2f)
-			return !g->skip;
+		if (c >= 0x20 && c <= 0x2f) {
+			if (!g->skip)
+				out_byte(o, c);
+			return;
+		}
 		/* the final byte, or an invalid one: the CSI ends */
 		g->state = G_NORMAL;
 		if (g->skip) {
 			g->skip = false;
-			return false;
+			return;
 		}
 		if (c == 'b') { /* REP: see above */
-			*cancel = true;
-			return false;
+			out_byte(o, 0x18);
+			return;
 		}
-		return true;
+		out_byte(o, c);
+		return;
 	}
-	return true;
+}
+
+/* Move libvterm's cursor to pos (0-based) with a CUP.  Only between
+ * sequences: the guard starts over. */
+static void move_cursor(struct vscreen *v, VTermPos pos)
+{
+	char cup[32];
+	int n;
+
+	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH", pos.row + 1, pos.col + 1);
+	vterm_input_write(v->vt, cup, (size_t)n);
+	memset(&v->guard, 0, sizeof(v->guard));
 }
 
 /* libvterm 0.1.4 moves the cursor up with the lines a shorter screen
  * pushes into the scrollback, past row 0 when the cursor was near the
  * top, and the next character is written outside the screen (vim#6141,
- * fixed in libvterm 0.2).  make fuzz also found output that leaves it in
- * column -1 on a screen 2 or 3 columns wide
- * (tests/fuzz/corpus/vscreen/crash-negative-column): checked after every
- * write too.  Put it back with a cursor move; the move
- * ends any sequence left incomplete, so the guard starts over too. */
+ * fixed in libvterm 0.2).  Column -1 came from C1 controls sent as
+ * UTF-8 (tests/fuzz/corpus/vscreen/crash-negative-column), which the
+ * guard now drops; the cursor is still checked after every write.  Put it
+ * back with a cursor move. */
 static void put_cursor_on_screen(struct vscreen *v)
 {
-	VTermPos pos;
-	char cup[32];
-	int n;
+	VTermPos pos, on;
 
 	vterm_state_get_cursorpos(vterm_obtain_state(v->vt), &pos);
-	if (pos.row >= 0 && pos.col >= 0)
-		return;
-	n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH",
-		     pos.row < 0 ? 1 : pos.row + 1,
-		     pos.col < 0 ? 1 : pos.col + 1);
-	vterm_input_write(v->vt, cup, (size_t)n);
-	memset(&v->guard, 0, sizeof(v->guard));
+	on.row = pos.row < 0 ? 0 : pos.row >= v->rows ? v->rows - 1 : pos.row;
+	on.col = pos.col < 0 ? 0 : pos.col >= v->cols ? v->cols - 1 : pos.col;
+	if (on.row != pos.row || on.col != pos.col)
+		move_cursor(v, on);
 }
 
 /* vterm_input_write through the guard. */
 static void vt_write(struct vscreen *v, const char *data, size_t len)
 {
-	size_t start = 0;
+	struct vt_out o = {.vt = v->vt};
 
-	for (size_t i = 0; i < len; i++) {
-		bool cancel;
-
-		if (guard_byte(&v->guard, (unsigned char)data[i], &cancel))
-			continue;
-		if (i > start)
-			vterm_input_write(v->vt, data + start, i - start);
-		if (cancel)
-			vterm_input_write(v->vt, "\x18", 1);
-		start = i + 1;
-	}
-	if (len > start)
-		vterm_input_write(v->vt, data + start, len - start);
+	for (size_t i = 0; i < len; i++)
+		guard_byte(&v->guard, (unsigned char)data[i], &o);
+	out_flush(&o);
 	put_cursor_on_screen(v);
 }
 
@@ -307,24 +439,43 @@ void vscreen_free(struct vscreen *v)
 
 void vscreen_resize(struct vscreen *v, int rows, int cols)
 {
+	VTermState *st;
+	VTermPos pos;
+
 	if (rows < 2 || cols < 2 || (rows == v->rows && cols == v->cols))
 		return;
 	vscreen_sync(v);
-	/* libvterm 0.1.4 keeps a scroll region (DECSTBM) across a resize
-	 * that leaves it outside the screen, and scrolls it with a negative
-	 * memmove (tests/fuzz/corpus/vscreen/crash-resize-scroll-region):
-	 * reset it first, keeping the cursor (DECSC, DECRC).  The sequence
-	 * ends any incomplete one, so the guard starts over. */
-	vterm_input_write(v->vt,
-			  "\x1b"
-			  "7\x1b[r\x1b"
-			  "8",
-			  7);
-	memset(&v->guard, 0, sizeof(v->guard));
+	st = vterm_obtain_state(v->vt);
+	/* libvterm 0.1.4 keeps what the program set inside the old screen
+	 * across a resize that leaves it outside the new one.  A scroll
+	 * region (DECSTBM) is then scrolled with a negative memmove
+	 * (tests/fuzz/corpus/vscreen/crash-resize-scroll-region), left and
+	 * right margins (DECSLRM) stop the screen from scrolling, and a saved
+	 * cursor (DECSC) is restored (DECRC) below the last row, where a line
+	 * attribute (DECDHL) writes past the rows
+	 * (tests/fuzz/corpus/vscreen/crash-resize-saved-cursor).  So the
+	 * margins are reset before (both sequences home the cursor: it is put
+	 * back), and after, the saved cursor is restored, moved onto the
+	 * screen and saved again (its pen comes along: paks reads only
+	 * text), and the cursor put back. */
+	vterm_state_get_cursorpos(st, &pos);
+	vterm_input_write(v->vt, "\x1b[r\x1b[s", 6);
+	move_cursor(v, pos);
 	vterm_set_size(v->vt, rows, cols);
 	v->rows = rows;
 	v->cols = cols;
 	put_cursor_on_screen(v);
+	vterm_state_get_cursorpos(st, &pos);
+	vterm_input_write(v->vt,
+			  "\x1b"
+			  "8",
+			  2);
+	put_cursor_on_screen(v);
+	vterm_input_write(v->vt,
+			  "\x1b"
+			  "7",
+			  2);
+	move_cursor(v, pos);
 }
 
 static void cursor_pos(struct vscreen *v, int *row, int *col)

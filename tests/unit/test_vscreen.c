@@ -447,6 +447,119 @@ static void test_csi_cancel_recovers(void **state)
 	vscreen_free(v);
 }
 
+/* A C1 control sent as UTF-8 (U+0080..U+009F, "\xc2\x80".."\xc2\x9f")
+ * has width -1 in libvterm 0.1.4: each one moves the cursor a column
+ * left, to column -1 from column 0, and in insert mode (IRM) the next
+ * character shifts the row from there with a negative memmove.  They are
+ * dropped; what is not valid UTF-8 becomes U+FFFD, as libvterm shows it.
+ * Found by make fuzz. */
+static void test_c1_as_utf8(void **state)
+{
+	(void)state;
+	assert_survives("\x1b[4h\xc2\x81x\x1b[4l", "x");
+	assert_survives("ab\xc2\x81\xc2\x9f\xc2\x80"
+			"c",
+			"abc");
+	/* libvterm would complete a character across a control: here both
+	 * halves are invalid on their own. */
+	assert_survives("\x1b[4h\xc2\r\x81x\x1b[4l",
+			"\xef\xbf\xbdx\xef\xbf\xbd");
+	assert_survives("\xc2\x1b[m\x81\x1b[4hx\x1b[4l",
+			"\xef\xbf\xbd\xef\xbf\xbdx");
+	/* Insert mode itself still works. */
+	assert_survives("bc\r\x1b[4ha\xc3\xa9\x1b[4l", "a\xc3\xa9"
+						       "bc");
+}
+
+/* Bytes that are not UTF-8 show as U+FFFD; valid characters pass whole,
+ * even when a read splits them. */
+static void test_invalid_utf8(void **state)
+{
+	(void)state;
+	assert_survives("a\xff"
+			"b",
+			"a\xef\xbf\xbd"
+			"b");
+	assert_survives("a\x81"
+			"b",
+			"a\xef\xbf\xbd"
+			"b");
+	assert_survives("a\xc3(b", "a\xef\xbf\xbd(b");
+	assert_survives("a\xe6\x97\xa5\xf0\x9f\x98\x80\xc2\xa0"
+			"b",
+			"a\xe6\x97\xa5\xf0\x9f\x98\x80\xc2\xa0"
+			"b");
+	assert_survives("a\xe0\x80\x80"
+			"b",
+			"a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+			"b");
+}
+
+/* libvterm 0.1.4 keeps a saved cursor (DECSC) across a resize that
+ * leaves it outside the screen; restoring it (DECRC) puts the cursor
+ * there, and the next line attribute (DECDHL) writes past the rows.
+ * Found by make fuzz. */
+static void test_resize_saved_cursor(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+	int r, c;
+
+	(void)state;
+	feed(v, "\x1b[20;70H\x1b"
+		"7");
+	vscreen_resize(v, 5, 40);
+	feed(v, "\x1b"
+		"8\x1b#3X");
+	vscreen_cursor(v, &r, &c);
+	assert_int_equal(r, 4);
+	feed(v, "\r\nafter");
+	row = vscreen_row_text(v, 4);
+	assert_string_equal(row, "after");
+	free(row);
+	vscreen_free(v);
+}
+
+/* A resize keeps the position the program saved when it still fits. */
+static void test_resize_keeps_saved_cursor(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+
+	(void)state;
+	feed(v, "\x1b[3;5H\x1b"
+		"7\x1b[10;1Habc");
+	vscreen_resize(v, 20, 60);
+	feed(v, "\x1b"
+		"8X");
+	row = vscreen_row_text(v, 2);
+	assert_string_equal(row, "    X");
+	free(row);
+	vscreen_free(v);
+}
+
+/* Left and right margins (DECLRMM, DECSLRM) set on a wide screen are
+ * reset before it gets narrower, as the top and bottom ones are: kept,
+ * the left one would lie right of the right one, and the screen would no
+ * longer scroll. */
+static void test_resize_margins(void **state)
+{
+	struct vscreen *v = vscreen_new(24, 80);
+	char *row;
+
+	(void)state;
+	feed(v, "\x1b[?69h\x1b[50;70s");
+	vscreen_resize(v, 4, 20);
+	feed(v, "\x1b[4Hone\r\ntwo");
+	row = vscreen_row_text(v, 2);
+	assert_string_equal(row, "one");
+	free(row);
+	row = vscreen_row_text(v, 3);
+	assert_string_equal(row, "two");
+	free(row);
+	vscreen_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +588,11 @@ int main(void)
 	    cmocka_unit_test(test_dcs_dropped),
 	    cmocka_unit_test(test_rep_dropped),
 	    cmocka_unit_test(test_resize_shorter_cursor_at_top),
+	    cmocka_unit_test(test_c1_as_utf8),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_resize_saved_cursor),
+	    cmocka_unit_test(test_resize_keeps_saved_cursor),
+	    cmocka_unit_test(test_resize_margins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
