@@ -316,6 +316,9 @@ expect_no_screen() {
 # shell_ready [TIMEOUT]: wait (default 90s) until the shell in the target
 # pane runs a command.
 shell_ready() {
+	# A prompt first: on an image's first run in PTY mode the launcher may
+	# ask for a second start, and keys typed before it would be lost.
+	tmux_wait_for '[#$%>] *$' "${1:-90}" >/dev/null || true
 	# shellcheck disable=SC2016 # typed into the container's shell
 	type_enter 'echo READY-$((6*7))'
 	tmux_wait_for '^READY-42' "${1:-90}"

@@ -153,10 +153,7 @@ tmux_stop sbom
 # --- busybox: no package database ---------------------------------------------
 
 tmux_start sbom-bb "$PAKS" run "$IMG_BUSYBOX"
-# shellcheck disable=SC2016 # typed into the container's shell
-tmux_type 'echo READY-$((6*7))'
-tmux_send Enter
-if tmux_wait_for '^READY-42' 90; then
+if shell_ready 90; then
 	bb=${IMG_BUSYBOX##*/}
 	bb=$launch/${bb%%:*}-latest.cdx.json
 	tmux_type '#sbom'
