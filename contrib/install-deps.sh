@@ -17,8 +17,6 @@ PKGS=(
 	containernetworking-plugins golang-github-containers-common
 	# test images, registry and terminal tests
 	mmdebstrap skopeo docker-registry busybox-static tmux zsh jq python3
-	# the CycloneDX schema validator for #sbom (tests/sbom/install.sh)
-	nodejs npm
 	# export formats (.sqfs) and the far end of the export tests
 	squashfs-tools squashfs-tools-ng charliecloud-runtime charliecloud-builders
 	# tooling: make fmt, benchmarks
@@ -33,6 +31,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+
+# Node.js and npm run the CycloneDX schema validator for #sbom
+# (tests/sbom/install.sh).  Machines that carry their own Node.js (a
+# nodejs package with npm inside, which conflicts with Debian's npm) keep
+# it; only a machine with no npm at all gets Debian's.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
