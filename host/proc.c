@@ -327,7 +327,8 @@ int proc_run_foreground(char *const argv[], int *wstatus)
 	pid_t pid;
 	int r;
 
-	/* Like system(): ^C belongs to the program while it runs. */
+	/* As in a shell's foreground job: ^C belongs to the program while it
+	 * runs, and paks ignores it until the program is gone. */
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGINT);
 	sigaddset(&dflt, SIGQUIT);

@@ -100,8 +100,9 @@ int proc_capture(char *const argv[], struct buf *out, struct buf *err);
  * its streams on paks's stderr so stdout stays clean.  The exit status or
  * -errno. */
 int proc_run_progress(char *const argv[]);
-/* Run argv in the foreground on paks's terminal, like system(3) without
- * the shell: INT and QUIT go to it while paks waits.  0 with the raw wait()
+/* Run argv in the foreground on paks's terminal, as an interactive shell
+ * runs a command but with no shell at all: INT and QUIT go to it while
+ * paks waits.  0 with the raw wait()
  * status, or -errno. */
 int proc_run_foreground(char *const argv[], int *wstatus);
 /* Start argv in a session of its own with the PTY slave as its controlling
