@@ -19,6 +19,8 @@
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
 #   port_free PORT | config_of (jq filter on stdin)
 #   run CMD... (sets OUT ERR RC) | expect DESC RC [STDOUT] | expect_err DESC TEXT
+#   run_with TYPE-CMD... | run_line LINE [SECS] (one line between two prompts
+#   matching $PROMPT_RE; OUT is what it printed)
 #   expect_same DESC WANT GOT
 
 TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
@@ -322,6 +324,47 @@ shell_ready() {
 	# shellcheck disable=SC2016 # typed into the container's shell
 	type_enter 'echo READY-$((6*7))'
 	tmux_wait_for '^READY-42' "${1:-90}"
+}
+
+# --- one line between two prompts (set PROMPT_RE first) ------------------
+
+RUN_MARK=0
+
+# What the pane shows after the line BEGIN-$RUN_MARK, trailing blank lines
+# cut.
+_t_section() {
+	tmux_history | sed -n "/^BEGIN-$RUN_MARK\$/,\$p" | sed 1d |
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+
+# The section has at least MIN lines and ends with a bare prompt.
+_t_at_prompt() { # MIN
+	local sec
+	sec=$(_t_section)
+	[ "$(wc -l <<<"$sec")" -ge "$1" ] &&
+		tail -n 1 <<<"$sec" | grep -Eq "$PROMPT_RE"
+}
+
+# run_with TYPE-CMD...: mark the scrollback, let TYPE-CMD type one line at
+# a fresh prompt, press Enter and wait for the next prompt; OUT holds what
+# the shell printed in between.  Nothing is typed ahead, so a running
+# command never echoes the next line.  Returns 1 if no prompt came (within
+# POLL_TIMEOUT, default TMUX_WAIT_TIMEOUT).
+run_with() {
+	local t=${POLL_TIMEOUT:-$TMUX_WAIT_TIMEOUT}
+	RUN_MARK=$((RUN_MARK + 1))
+	OUT=""
+	type_enter "echo BEGIN-$RUN_MARK"
+	poll_until "$t" _t_at_prompt 1 || { _t_screen_dump >&2; return 1; }
+	"$@"
+	tmux_send Enter
+	poll_until "$t" _t_at_prompt 2 || { _t_screen_dump >&2; return 1; }
+	OUT=$(_t_section | sed 1d | sed '$d')
+}
+
+# run_line LINE [TIMEOUT]: run_with, typing LINE.
+run_line() {
+	POLL_TIMEOUT=${2:-$TMUX_WAIT_TIMEOUT} run_with tmux_type "$1"
 }
 
 # Prints the exit status of the target pane's command once it has ended

@@ -52,46 +52,12 @@ cleanup_add cleanup_containers
 # The shell's prompt when it is waiting for input: Debian's root prompt in
 # the container, bash's default on the host.
 PROMPT_RE='^(root@[^ ]+:[^ ]*|bash-[0-9.]+)# ?$'
-_n=0
 
 # poll CMD...: until CMD succeeds, up to TMUX_WAIT_TIMEOUT (a guard).
 poll() {
 	poll_until "${POLL_TIMEOUT:-$TMUX_WAIT_TIMEOUT}" "$@"
 }
 
-# What the pane shows after the line BEGIN-$_n, trailing blank lines cut.
-_section() {
-	tmux_history | sed -n "/^BEGIN-$_n\$/,\$p" | sed 1d |
-		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-}
-
-# The section has at least MIN lines and ends with a bare prompt.
-_at_prompt() { # MIN
-	local sec
-	sec=$(_section)
-	[ "$(wc -l <<<"$sec")" -ge "$1" ] &&
-		tail -n 1 <<<"$sec" | grep -Eq "$PROMPT_RE"
-}
-
-# run_with TYPE-CMD...: mark the scrollback, let TYPE-CMD type one line at
-# a fresh prompt, press Enter and wait for the next prompt; OUT holds what
-# the shell printed in between.  Nothing is typed ahead, so a running
-# command never echoes the next line.  Returns 1 if no prompt came.
-run_with() {
-	_n=$((_n + 1))
-	OUT=""
-	type_enter "echo BEGIN-$_n"
-	poll _at_prompt 1 || { _t_screen_dump >&2; return 1; }
-	"$@"
-	tmux_send Enter
-	poll _at_prompt 2 || { _t_screen_dump >&2; return 1; }
-	OUT=$(_section | sed 1d | sed '$d')
-}
-
-# run_line LINE [TIMEOUT]: run_with, typing LINE.
-run_line() {
-	POLL_TIMEOUT=${2:-$TMUX_WAIT_TIMEOUT} run_with tmux_type "$1"
-}
 
 # paste FILE: paste FILE's bytes into the pane as typed.
 paste() {

@@ -110,29 +110,6 @@ host_bad 2 path a b
 # --- '#' lines in a session -------------------------------------------------
 
 PROMPT_RE='^root@[^ ]+:[^ ]*# ?$'
-_n=0
-
-_section() {
-	tmux_history | sed -n "/^BEGIN-$_n\$/,\$p" | sed 1d |
-		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-}
-_at_prompt() { # MIN
-	local sec
-	sec=$(_section)
-	[ "$(wc -l <<<"$sec")" -ge "$1" ] &&
-		tail -n 1 <<<"$sec" | grep -Eq "$PROMPT_RE"
-}
-# run_line LINE: type LINE at a fresh prompt and wait for the next; OUT is
-# what the shell printed in between.
-run_line() {
-	_n=$((_n + 1))
-	OUT=""
-	type_enter "echo BEGIN-$_n"
-	poll_until "$TMUX_WAIT_TIMEOUT" _at_prompt 1 || return 1
-	type_enter "$1"
-	poll_until "$TMUX_WAIT_TIMEOUT" _at_prompt 2 || return 1
-	OUT=$(_section | sed 1d | sed '$d')
-}
 
 # bad LINE: one "paks: " line, $? not 0, and nothing changed on the host.
 bad() {
@@ -145,9 +122,9 @@ bad() {
 	fi
 	local out=$OUT rc
 	# Straight after the line, so $? is its status.
-	type_enter "echo \"RC-$_n=\$?\""
-	tmux_wait_for "^RC-$_n=[0-9]+\$" >/dev/null
-	rc=$(tmux_history | sed -n "s/^RC-$_n=\([0-9]*\)\$/\1/p" | tail -n 1)
+	type_enter "echo \"RC-$RUN_MARK=\$?\""
+	tmux_wait_for "^RC-$RUN_MARK=[0-9]+\$" >/dev/null
+	rc=$(tmux_history | sed -n "s/^RC-$RUN_MARK=\([0-9]*\)\$/\1/p" | tail -n 1)
 	after=$(snapshot)
 	if [ "$(grep -c . <<<"$out")" != 1 ] || ! grep -q '^paks: ' <<<"$out"; then
 		not_ok "$1: one 'paks:' line"
