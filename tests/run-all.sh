@@ -103,6 +103,7 @@ run_e2e() {
 	# Output to the log file, not a pipe, so that a process the test left
 	# behind holding its stdout cannot stall the run; tail follows the file
 	# until the test itself has ended.
+	: >"$log" # before tail looks for it
 	timeout -k 30 "$TEST_TIMEOUT" bash "$t" </dev/null >"$log" 2>&1 &
 	pid=$!
 	tail -s 0.2 --pid=$pid -n +1 -f "$log" |
