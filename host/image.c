@@ -2,9 +2,15 @@
 /*
  * The image a session runs: load it from an #export archive, pull it when
  * it is not here, and inspect it for its id, author and original config.
+ * A name run before is taken from the image cache, so the container starts
+ * at once; `image inspect` checks the name beside that start, and the
+ * session starts again in the rare case that the name now means an image
+ * that needs another command line.
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +19,7 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "image-cache.h"
 #include "image.h"
 #include "log.h"
 #include "proc.h"
@@ -251,23 +258,108 @@ static int pull_image(struct session *s, char **cause)
 	return r == 0 ? 0 : -1;
 }
 
-int image_resolve(struct session *s, char **cause)
+/* Start `image inspect --format={{.Id}} NAME` beside the container. */
+static void verify_start(struct session *s)
+{
+	struct proc_opts o = {.out = PROC_PIPE, .err = PROC_NULL};
+	struct strv argv = {0};
+	struct proc p;
+
+	engine_argv(s, &argv);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.Id}}");
+	strv_push(&argv, "--");
+	strv_push(&argv, s->image);
+	if (proc_start(&p, argv.v, &o) == 0) {
+		s->verify_pid = p.pid;
+		s->verify_fd = p.fd[0];
+		/* Read to its end in image_verify_finish. */
+		fcntl(s->verify_fd, F_SETFL,
+		      fcntl(s->verify_fd, F_GETFL) & ~O_NONBLOCK);
+	} else {
+		s->verify_pid = -1; /* unchecked: image_verify_finish asks */
+	}
+	strv_free(&argv);
+}
+
+void image_verify_stop(struct session *s)
+{
+	if (s->verify_pid <= 0)
+		return;
+	close(s->verify_fd);
+	kill(s->verify_pid, SIGTERM);
+	proc_wait(s->verify_pid);
+	s->verify_pid = 0;
+}
+
+static void forget_image(struct session *s)
+{
+	free(s->image_id);
+	free(s->image_author);
+	json_decref(s->image_config);
+	s->image_id = s->image_author = NULL;
+	s->image_config = NULL;
+}
+
+int image_verify_finish(struct session *s)
+{
+	cleanup_free char *out = NULL;
+	char *ignored = NULL;
+	size_t len = 0;
+	int code = -1;
+
+	if (!s->verify_pid)
+		return 0;
+	if (s->verify_pid > 0) {
+		if (read_all_fd(s->verify_fd, 4096, &out, &len) < 0)
+			len = 0;
+		close(s->verify_fd);
+		code = proc_wait(s->verify_pid);
+	}
+	s->verify_pid = 0;
+	if (code == 0 && len > 0) {
+		out[strcspn(out, "\r\n")] = '\0';
+		if (str_eq(out, s->image_id))
+			return 0;
+	}
+	log_debug("%s is not the image paks ran last time; inspecting it",
+		  s->image);
+	forget_image(s);
+	if (image_inspect(s, &ignored) == 0) {
+		image_cache_store(s);
+	} else {
+		forget_image(s);
+		image_cache_drop(s);
+	}
+	free(ignored);
+	return 1;
+}
+
+int image_resolve(struct session *s, bool use_cache, char **cause)
 {
 	struct stat st;
 	int r;
 
+	s->run_by_name = false;
 	if ((strchr(s->image, '/') || strstr(s->image, ".tar")) &&
 	    stat(s->image, &st) == 0 && S_ISREG(st.st_mode)) {
 		if (load_archive(s, cause) < 0)
 			return -1;
+	} else if (use_cache && image_cache_load(s)) {
+		s->run_by_name = true;
+		verify_start(s);
+		return 0;
 	}
 	r = image_inspect(s, cause);
-	if (r <= 0)
-		return r;
-	if (pull_image(s, cause) < 0)
-		return -1;
-	r = image_inspect(s, cause);
-	if (r > 0)
-		*cause = xasprintf("image '%s' not found", s->image);
+	if (r > 0) {
+		if (pull_image(s, cause) < 0)
+			return -1;
+		r = image_inspect(s, cause);
+		if (r > 0)
+			*cause = xasprintf("image '%s' not found", s->image);
+	}
+	if (r == 0)
+		image_cache_store(s);
 	return r == 0 ? 0 : -1;
 }

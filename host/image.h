@@ -5,12 +5,23 @@
 #ifndef PAKS_IMAGE_H
 #define PAKS_IMAGE_H
 
+#include <stdbool.h>
+
 struct session;
 
 /* Make s->image available (loading an archive file, pulling a missing
- * reference) and fill s->image_id, image_author and image_config.  0, or
- * -1 with *cause set. */
-int image_resolve(struct session *s, char **cause);
+ * reference) and fill s->image_id, image_author and image_config.  With
+ * use_cache, a name seen before is taken from the image cache at once and
+ * checked beside the container's start (s->run_by_name; see
+ * image_verify_finish).  0, or -1 with *cause set. */
+int image_resolve(struct session *s, bool use_cache, char **cause);
+/* Wait for the check of a cached name: 0 when the name still means the
+ * image the cache said (or there was nothing to check); 1 when it means
+ * another image, now in s (inspected and cached again), or none (then
+ * s->image_id is NULL and image_resolve must find it). */
+int image_verify_finish(struct session *s);
+/* Stop a check still running (a session that ends early). */
+void image_verify_stop(struct session *s);
 /* `inspect` s->image: 0 with image_id, image_config and image_author set,
  * 1 when there is no such image, -1 with *cause set. */
 int image_inspect(struct session *s, char **cause);

@@ -2,8 +2,13 @@
 /*
  * The shell's environment, written to launch.env in the runtime directory
  * for the launcher: the image's variables, what a shell needs, the user's
- * -e values and the paks variables.
+ * -e values and the paks variables; and the gate that tells the launcher
+ * when launch.env is right for its start.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,11 +81,51 @@ int launch_env_write(struct session *s, char **cause)
 		if (s->mode_auto && isatty(0))
 			env_record(&b, PAKS_CHECK_AUTO, "1");
 	}
-	r = write_file_atomic(path, b.data, b.len, 0600);
+	r = write_file_replace(path, b.data, b.len, 0600);
 	buf_free(&b);
 	if (r < 0) {
 		*cause = xasprintf("cannot write %s: %s", path, strerror(-r));
 		return -1;
 	}
 	return 0;
+}
+
+int launch_gate_open(struct session *s, char **cause)
+{
+	cleanup_free char *path =
+	    xasprintf("%s/%s", s->runtime_dir, PAKS_GATE_NAME);
+
+	/* A fresh FIFO for every start: nothing of an earlier one stays. */
+	launch_gate_close(s);
+	unlink(path);
+	if (mkfifo(path, 0600) < 0) {
+		*cause =
+		    xasprintf("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Held open for reading and writing: the launcher's open never
+	 * blocks, and it reads end of file only once paks has let go. */
+	s->gate_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (s->gate_fd < 0) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	s->gate_open = true;
+	return 0;
+}
+
+void launch_gate_go(struct session *s)
+{
+	char go = PAKS_GATE_GO;
+
+	if (s->gate_open && write(s->gate_fd, &go, 1) != 1)
+		launch_gate_close(s);
+}
+
+void launch_gate_close(struct session *s)
+{
+	if (s->gate_open)
+		close(s->gate_fd);
+	s->gate_open = false;
+	s->gate_fd = -1;
 }

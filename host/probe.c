@@ -20,12 +20,7 @@
 
 static char *probe_cache_path(const struct session *s, const char *shell_path)
 {
-	const char *x = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	cleanup_free char *dir = x && *x == '/'
-				     ? xasprintf("%s/paks/probe", x)
-				     : xasprintf("%s/.cache/paks/probe",
-						 home && *home ? home : "/tmp");
+	cleanup_free char *dir = paks_cache_dir("probe");
 	char *shell = xstrdup(shell_path);
 	char *path;
 
@@ -33,7 +28,6 @@ static char *probe_cache_path(const struct session *s, const char *shell_path)
 		if (*p == '/')
 			*p = '_';
 	}
-	mkdir_p(dir, 0700);
 	path = xasprintf("%s/%s-%s", dir, s->image_id, shell);
 	free(shell);
 	return path;

@@ -1162,6 +1162,7 @@ int pty_proxy_run(struct session *s, char *const argv[])
 		r = spawn_engine(px, argv, &ws);
 	}
 	if (r == 0) {
+		session_go(s);
 		start_hold(px);
 		r = proxy_loop(px);
 	}

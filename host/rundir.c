@@ -185,7 +185,7 @@ void rundir_record(struct session *s)
 		for (size_t i = 0; i < argv.n; i++)
 			buf_append(&b, argv.v[i], strlen(argv.v[i]) + 1);
 	}
-	write_file_atomic(rec, b.data, b.len, 0600);
+	write_file_replace(rec, b.data, b.len, 0600);
 	buf_free(&b);
 	strv_free(&argv);
 }

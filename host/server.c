@@ -313,8 +313,10 @@ int server_run(struct session *s, char *const argv[])
 	sv.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	requests_init(&sv.req);
 	r = spawn_engine(argv, &sv.engine);
-	if (r == 0)
+	if (r == 0) {
+		session_go(s);
 		serve_loop(&sv);
+	}
 	stop_serving(&sv);
 	/* A closing terminal sends HUP more than once (the shell forwards
 	 * it, the kernel sends it when the shell exits): the cleanup that

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "image.h"
 #include "launch-env.h"
+#include "log.h"
 #include "paks-protocol.h"
 #include "probe.h"
 #include "proc.h"
@@ -35,6 +36,8 @@ static char *find_lib_dir(void)
 
 void session_cleanup(struct session *s)
 {
+	image_verify_stop(s);
+	launch_gate_close(s);
 	rundir_remove(s);
 }
 
@@ -71,22 +74,85 @@ int session_prepare(struct session *s, char **cause)
 		*cause = xstrdup("cannot find the paks library directory");
 		return -1;
 	}
-	if (image_resolve(s, cause) < 0)
+	s->gate_fd = -1;
+	if (image_resolve(s, true, cause) < 0)
 		return -1;
 	if (rundir_create(s, cause) < 0)
 		return -1;
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
 	rundir_record(s);
-	if (probe_mode(s, cause) < 0)
+	if (probe_mode(s, cause) < 0 || launch_gate_open(s, cause) < 0)
 		return -1;
 	return launch_env_write(s, cause);
+}
+
+/* The mode and shell for the image now in s, from the user's choice and
+ * the cached verdict for its id. */
+static int choose_mode_again(struct session *s, char **cause)
+{
+	if (s->mode_auto)
+		s->mode = MODE_AUTO;
+	free(s->shell);
+	s->shell = xstrdup(s->settings.container_shell);
+	return probe_mode(s, cause);
+}
+
+void session_go(struct session *s)
+{
+	struct strv before = {0}, after = {0};
+	enum session_mode mode = s->mode;
+	cleanup_free char *shell = xstrdup(s->shell);
+	char *err = NULL;
+	bool fits;
+
+	session_run_argv(s, NULL, &before);
+	if (image_verify_finish(s) == 0) {
+		strv_free(&before);
+		launch_gate_go(s);
+		return;
+	}
+	/* The name means another image now.  The container already
+	 * starting runs it (by name): it may go on when its command line,
+	 * mode and shell are what that image needs too, which is the rule
+	 * for an image rebuilt under its name. */
+	fits = s->image_id && choose_mode_again(s, &err) == 0;
+	if (fits) {
+		session_run_argv(s, NULL, &after);
+		fits = before.n == after.n && s->mode == mode &&
+		       str_eq(s->shell, shell);
+		for (size_t i = 0; fits && i < before.n; i++)
+			fits = str_eq(before.v[i], after.v[i]);
+	}
+	if (fits && launch_env_write(s, &err) == 0) {
+		launch_gate_go(s);
+	} else {
+		log_debug("starting again for the image %s names now%s%s",
+			  s->image, err ? ": " : "", err ? err : "");
+		s->image_restart = true;
+		launch_gate_close(s);
+	}
+	free(err);
+	strv_free(&before);
+	strv_free(&after);
 }
 
 int session_restart(struct session *s, int status, char **cause)
 {
 	char *ignored = NULL;
 	int r;
+
+	if (s->image_restart) {
+		s->image_restart = false;
+		if (!s->image_id && image_resolve(s, false, cause) < 0)
+			return -1;
+		s->run_by_name = false;
+		if (choose_mode_again(s, cause) < 0 ||
+		    launch_gate_open(s, cause) < 0 ||
+		    launch_env_write(s, cause) < 0)
+			return -1;
+		return 1;
+	}
 
 	/* The verdict is cached whatever the status: a shell that hosts the
 	 * preload ran on, and its verdict is worth keeping too. */
@@ -98,7 +164,7 @@ int session_restart(struct session *s, int status, char **cause)
 	r = probe_take_verdict(s, cause);
 	if (r <= 0)
 		return r;
-	if (launch_env_write(s, cause) < 0)
+	if (launch_gate_open(s, cause) < 0 || launch_env_write(s, cause) < 0)
 		return -1;
 	return 1;
 }
@@ -138,7 +204,16 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	}
 	for (size_t i = 0; passthrough && i < passthrough->n; i++)
 		strv_push(argv, passthrough->v[i]);
-	strv_push(argv, s->image_id);
+	/* A name from the image cache runs as the name: if it means another
+	 * image by now, that one starts, and session_go decides whether the
+	 * start stands.  Never a pull here: image_resolve does those. */
+	if (s->run_by_name) {
+		strv_push(argv, "--pull=never");
+		strv_push(argv, "--");
+		strv_push(argv, s->image);
+	} else {
+		strv_push(argv, s->image_id);
+	}
 	if (s->engine->launcher_in_cmd)
 		strv_pushf(argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
 }

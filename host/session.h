@@ -39,6 +39,15 @@ struct session {
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
 	bool remote;	      /* the engine is not on this machine */
 	int stop_signal;      /* TERM or HUP that ended the session, or 0 */
+	/* The image as the image cache remembers it: the container runs
+	 * the name (not the id), while `image inspect` checks the name
+	 * beside its start (verify_pid, its output on verify_fd). */
+	bool run_by_name;
+	pid_t verify_pid;
+	int verify_fd;
+	bool image_restart; /* the name meant another image: start again */
+	bool gate_open;	    /* gate_fd holds the launcher's gate */
+	int gate_fd;
 };
 
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
@@ -49,6 +58,11 @@ int session_prepare(struct session *s, char **cause);
  * on a first start; s and launch.env now say which), 0 when the session
  * is over, -1 with *cause set. */
 int session_restart(struct session *s, int status, char **cause);
+/* The engine has been started: let its launcher go on once the image it
+ * runs is known to be the one launch.env was written for.  When it is
+ * not, the start is void (the launcher exits before the shell runs) and
+ * session_restart starts again. */
+void session_go(struct session *s);
 /* The full engine command line for the interactive container. */
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv);

@@ -172,8 +172,8 @@ int read_file(const char *path, size_t max, char **out, size_t *len)
 	return read_all_fd(fd, max, out, len);
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode)
+static int write_replace(const char *path, const void *data, size_t len,
+			 mode_t mode, bool durable)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
@@ -184,7 +184,7 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 	r = fchmod(fd, mode) < 0 ? -errno : 0;
 	if (r == 0)
 		r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
@@ -193,6 +193,18 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len,
+		       mode_t mode)
+{
+	return write_replace(path, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, mode_t mode)
@@ -319,6 +331,19 @@ char *paks_config_dir(void)
 	if (x && *x == '/')
 		return xasprintf("%s/paks", x);
 	return xasprintf("%s/.config/paks", home && *home ? home : "/");
+}
+
+char *paks_cache_dir(const char *sub)
+{
+	const char *x = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir = x && *x == '/'
+			? xasprintf("%s/paks/%s", x, sub)
+			: xasprintf("%s/.cache/paks/%s",
+				    home && *home ? home : "/tmp", sub);
+
+	mkdir_p(dir, 0700);
+	return dir;
 }
 
 void format_size(double bytes, char *out, size_t outlen)

@@ -47,6 +47,11 @@ int read_all_fd(int fd, size_t max, char **out, size_t *len);
  * then rename.  The file gets `mode`. */
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode);
+/* The same without the fsync: for the runtime directory's files, which
+ * readers must never see half written but which need not outlive a crash
+ * of the machine. */
+int write_file_replace(const char *path, const void *data, size_t len,
+		       mode_t mode);
 /* Take an exclusive flock on path (created 0600), waiting for it: the
  * read-modify-write of a file that two paks processes may change at once
  * (named environments, settings) happens under it.  Returns the fd to
@@ -101,6 +106,8 @@ bool paks_exe_in_build_tree(const char *exe_dir);
 
 /* XDG directories: $XDG_CONFIG_HOME/paks (default ~/.config/paks). */
 char *paks_config_dir(void);
+/* $XDG_CACHE_HOME/paks/SUB (default ~/.cache/paks/SUB), created 0700. */
+char *paks_cache_dir(const char *sub);
 
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);

@@ -60,6 +60,15 @@
 #define PAKS_VERDICT_NAME   "mode"
 #define PAKS_EXIT_RESTART   121
 
+/* The launcher's gate: a FIFO in the runtime directory that paks holds
+ * open.  The launcher reads one byte from it before it reads launch.env:
+ * PAKS_GATE_GO when paks has written launch.env for this start.  No
+ * writer left (paks closed it, or died) means this start is void: the
+ * launcher exits with PAKS_EXIT_RESTART before the shell runs.  It lets the
+ * container start while paks still checks the image it named. */
+#define PAKS_GATE_NAME "gate"
+#define PAKS_GATE_GO   'g'
+
 /* The launcher writes "UID:GID" of the shell's user here (runtime dir) when
  * it is not root, so #cp can give copied-in files to that user. */
 #define PAKS_IDS_NAME "ids"

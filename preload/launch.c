@@ -27,6 +27,9 @@
  * one connection and removes the socket) and passes the connection to the
  * shell on PAKS_CHANNEL_FD, named with its own pid, which is the shell's
  * after exec.  The fd stays valid when the launcher drops privileges.
+ * Then it waits at paks's gate (PAKS_GATE_NAME) until launch.env is right
+ * for this start: paks may start the container before it has checked the
+ * image it named.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,6 +43,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +288,35 @@ static int connect_host(const char *dir)
 	return PAKS_CHANNEL_FD;
 }
 
+/* Wait at the gate (PAKS_GATE_NAME): 0 when paks says go, -1 when this
+ * start is void. */
+static int wait_gate(const char *dir)
+{
+	char path[PATH_MAX], b = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_GATE_NAME);
+	/* Not blocking: a FIFO that paks has already let go of (or that a
+	 * dead paks held) has no writer, and a blocking open would wait for
+	 * one for ever.  Then read says 0 (no writer: the start is void) or
+	 * EAGAIN (paks holds it: wait for its byte). */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		n = read(fd, &b, 1);
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+		/* Linux reports no hang-up for a writer that was there
+		 * before this open: look again now and then. */
+		poll(&p, 1, 100);
+	}
+	close(fd);
+	return n == 1 && b == PAKS_GATE_GO ? 0 : -1;
+}
+
 static const char *find_in_path(const char *name)
 {
 	static char buf[PATH_MAX];
@@ -414,6 +447,8 @@ int main(int argc, char **argv)
 		return 127;
 	}
 	chan = connect_host(dir);
+	if (wait_gate(dir) < 0)
+		return PAKS_EXIT_RESTART;
 	apply_env(dir);
 	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir, argc, argv))
 		return PAKS_EXIT_RESTART;
