@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Committing the running container as an image that carries the original
- * image's config and nothing of paks, for #save, #push and #export.  The
- * commit goes to a temporary name first and is tagged only when it
- * succeeded, so a failed save never touches an existing image under the
- * target name.
+ * image's config and nothing of paks, for #save, #push and #export.  A
+ * failed save never touches an existing image under the target name: an
+ * engine's commit names its image only once the image is whole, so a
+ * commit goes to the target at once; the docker squash (export piped into
+ * import) would name a truncated image if the export failed, so it goes to
+ * a temporary name that is tagged only when both succeeded.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,7 +71,7 @@ static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target,
 	return r;
 }
 
-static void commit_argv(struct session *s, bool squash, const char *tmp,
+static void commit_argv(struct session *s, bool squash, const char *name,
 			struct strv *argv)
 {
 	engine_argv(s, argv);
@@ -80,7 +82,7 @@ static void commit_argv(struct session *s, bool squash, const char *tmp,
 	strv_pushf(argv, "--author=%s from %s", SAVE_MARK, s->image);
 	engine_config_changes(s->image_config, s->engine->change_words, argv);
 	strv_push(argv, s->container);
-	strv_push(argv, tmp);
+	strv_push(argv, name);
 }
 
 /* docker cannot squash a commit: `export CTR | import - TMP` makes one
@@ -117,6 +119,7 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 	 * again, so the layer count does not grow with every save. */
 	bool squash = s->settings.save_squash ||
 		      strstr(s->image_author, SAVE_MARK) != NULL;
+	bool via_tmp = squash && s->engine->squash_by_import;
 	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
 					   s->session_id, (long)getpid());
 	struct strv argv = {0};
@@ -125,24 +128,25 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 
 	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
 		 squash ? " (squashed)" : "");
-	if (squash && s->engine->squash_by_import) {
+	if (via_tmp) {
 		progress_phase(p, "squashing", NULL, 0);
 		r = squash_by_import(c, tmp, cause);
 	} else {
-		commit_argv(s, squash, tmp, &argv);
+		commit_argv(s, squash, target, &argv);
 		progress_phase(p, "committing", NULL, 0);
 		r = progress_run(p, argv.v, NULL, verbose, cause);
 		strv_free(&argv);
 	}
 	if (r != 0 || c->cancelled) {
 		if (r > 0 || c->cancelled) {
-			drop_tmp(c, tmp);
+			if (via_tmp)
+				drop_tmp(c, tmp);
 			exec_cause(cause, "save failed; %s is unchanged",
 				   target);
 		}
 		return c->cancelled ? PAKS_CMD_CANCELLED : PAKS_CMD_FAIL;
 	}
-	if (tag_and_drop(c, tmp, target, cause) != 0) {
+	if (via_tmp && tag_and_drop(c, tmp, target, cause) != 0) {
 		exec_cause(cause, "could not tag the saved image as %s",
 			   target);
 		return PAKS_CMD_FAIL;

@@ -9,41 +9,14 @@
 
 #include "engine.h"
 #include "exec.h"
+#include "image.h"
 #include "progress.h"
 #include "session.h"
-
-static const char *bare_id(const char *id)
-{
-	return id && str_has_prefix(id, "sha256:") ? id + 7 : id;
-}
-
-/* The id that ref names now (malloc'd, bare), or NULL. */
-static char *id_of(struct exec_ctx *c, const char *ref)
-{
-	struct strv argv = {0};
-	struct buf out = {0};
-	struct spawn_opts o = {.out = &out, .quiet_stderr = true};
-	char *id = NULL;
-
-	engine_argv(c->s, &argv);
-	strv_push(&argv, "image");
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.Id}}");
-	strv_push(&argv, "--");
-	strv_push(&argv, ref);
-	if (exec_spawn(c, argv.v, &o) == 0 && out.data) {
-		const char *p = bare_id(out.data);
-		id = xasprintf("%.*s", (int)strcspn(p, "\r\n"), p);
-	}
-	strv_free(&argv);
-	buf_free(&out);
-	return id;
-}
 
 static void say_replaced(struct exec_ctx *c, const char *target,
 			 const char *before)
 {
-	if (str_eq(before, bare_id(c->s->image_id)))
+	if (str_eq(before, image_bare_id(c->s->image_id)))
 		exec_out(c,
 			 "Note: %s named the image this session started "
 			 "from; that image is kept as %.12s\n",
@@ -67,7 +40,10 @@ enum exec_status exec_cmd_save(struct exec_ctx *c, int argc, char **argv,
 	target = exec_save_target(c, argc == 2 ? argv[1] : NULL, cause);
 	if (!target)
 		return PAKS_CMD_USAGE;
-	before = id_of(c, target);
+	/* Asked before the commit moves the name: asked beside it, the
+	 * engine's storage locks often hold the answer back until the name
+	 * has moved. */
+	before = image_id_of(c->s, target);
 	progress_init(&p, c);
 	st = exec_save_image(c, target, &p, false, cause);
 	if (st != PAKS_CMD_OK)

@@ -84,12 +84,18 @@ int image_inspect(struct session *s, char **cause)
 	return 0;
 }
 
-/* The id REF names now (malloc'd, without "sha256:"), or NULL. */
-static char *image_id_of(struct session *s, const char *ref)
+const char *image_bare_id(const char *id)
 {
+	return id && str_has_prefix(id, "sha256:") ? id + 7 : id;
+}
+
+int image_id_start(const struct session *s, const char *ref, pid_t *pid,
+		   int *fd)
+{
+	struct proc_opts o = {.out = PROC_PIPE, .err = PROC_NULL};
 	struct strv argv = {0};
-	struct buf out = {0};
-	char *id = NULL;
+	struct proc p;
+	int r;
 
 	engine_argv(s, &argv);
 	strv_push(&argv, "image");
@@ -97,15 +103,38 @@ static char *image_id_of(struct session *s, const char *ref)
 	strv_push(&argv, "--format={{.Id}}");
 	strv_push(&argv, "--");
 	strv_push(&argv, ref);
-	if (proc_capture(argv.v, &out, NULL) == 0 && out.data) {
-		const char *p = out.data;
-		if (str_has_prefix(p, "sha256:"))
-			p += 7;
-		id = xasprintf("%.*s", (int)strcspn(p, "\r\n"), p);
-	}
+	r = proc_start(&p, argv.v, &o);
 	strv_free(&argv);
-	buf_free(&out);
-	return id;
+	if (r < 0)
+		return r;
+	*pid = p.pid;
+	*fd = p.fd[0];
+	/* image_id_wait reads it to its end. */
+	fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+	return 0;
+}
+
+char *image_id_wait(pid_t pid, int fd)
+{
+	cleanup_free char *out = NULL;
+	size_t len = 0;
+	int r = read_all_fd(fd, 4096, &out, &len);
+
+	close(fd);
+	if (proc_wait(pid) != 0 || r < 0 || len == 0)
+		return NULL;
+	out[strcspn(out, "\r\n")] = '\0';
+	return *out ? xstrdup(image_bare_id(out)) : NULL;
+}
+
+char *image_id_of(const struct session *s, const char *ref)
+{
+	pid_t pid;
+	int fd;
+
+	if (image_id_start(s, ref, &pid, &fd) < 0)
+		return NULL;
+	return image_id_wait(pid, fd);
 }
 
 /* The names an archive (docker-archive, as #export writes) will tag on
@@ -258,29 +287,11 @@ static int pull_image(struct session *s, char **cause)
 	return r == 0 ? 0 : -1;
 }
 
-/* Start `image inspect --format={{.Id}} NAME` beside the container. */
+/* Check the name beside the container's start. */
 static void verify_start(struct session *s)
 {
-	struct proc_opts o = {.out = PROC_PIPE, .err = PROC_NULL};
-	struct strv argv = {0};
-	struct proc p;
-
-	engine_argv(s, &argv);
-	strv_push(&argv, "image");
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.Id}}");
-	strv_push(&argv, "--");
-	strv_push(&argv, s->image);
-	if (proc_start(&p, argv.v, &o) == 0) {
-		s->verify_pid = p.pid;
-		s->verify_fd = p.fd[0];
-		/* Read to its end in image_verify_finish. */
-		fcntl(s->verify_fd, F_SETFL,
-		      fcntl(s->verify_fd, F_GETFL) & ~O_NONBLOCK);
-	} else {
+	if (image_id_start(s, s->image, &s->verify_pid, &s->verify_fd) < 0)
 		s->verify_pid = -1; /* unchecked: image_verify_finish asks */
-	}
-	strv_free(&argv);
 }
 
 void image_verify_stop(struct session *s)
@@ -304,25 +315,16 @@ static void forget_image(struct session *s)
 
 int image_verify_finish(struct session *s)
 {
-	cleanup_free char *out = NULL;
+	cleanup_free char *id = NULL;
 	char *ignored = NULL;
-	size_t len = 0;
-	int code = -1;
 
 	if (!s->verify_pid)
 		return 0;
-	if (s->verify_pid > 0) {
-		if (read_all_fd(s->verify_fd, 4096, &out, &len) < 0)
-			len = 0;
-		close(s->verify_fd);
-		code = proc_wait(s->verify_pid);
-	}
+	if (s->verify_pid > 0)
+		id = image_id_wait(s->verify_pid, s->verify_fd);
 	s->verify_pid = 0;
-	if (code == 0 && len > 0) {
-		out[strcspn(out, "\r\n")] = '\0';
-		if (str_eq(out, s->image_id))
-			return 0;
-	}
+	if (id && str_eq(id, image_bare_id(s->image_id)))
+		return 0;
 	log_debug("%s is not the image paks ran last time; inspecting it",
 		  s->image);
 	forget_image(s);

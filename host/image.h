@@ -5,6 +5,8 @@
 #ifndef PAKS_IMAGE_H
 #define PAKS_IMAGE_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 
 struct session;
@@ -22,6 +24,17 @@ int image_resolve(struct session *s, bool use_cache, char **cause);
 int image_verify_finish(struct session *s);
 /* Stop a check still running (a session that ends early). */
 void image_verify_stop(struct session *s);
+/* Start `image inspect --format={{.Id}} REF`: its pid and the read end of
+ * its output, for image_id_wait.  0, or -errno. */
+int image_id_start(const struct session *s, const char *ref, pid_t *pid,
+		   int *fd);
+/* Wait for it: the id REF named, without "sha256:" (malloc'd), or NULL
+ * when it named nothing. */
+char *image_id_wait(pid_t pid, int fd);
+/* The id REF names now (malloc'd, without "sha256:"), or NULL. */
+char *image_id_of(const struct session *s, const char *ref);
+/* ID without its "sha256:" (docker's ids have it, podman's do not). */
+const char *image_bare_id(const char *id);
 /* `inspect` s->image: 0 with image_id, image_config and image_author set,
  * 1 when there is no such image, -1 with *cause set. */
 int image_inspect(struct session *s, char **cause);

@@ -104,22 +104,6 @@ void progress_done(struct progress *p, const char *what, uint64_t size)
 		 progress_elapsed(p));
 }
 
-/* The last non-empty line of an engine's stderr: its error message. */
-static char *last_line(struct buf *b)
-{
-	char *end, *start;
-
-	if (!b->len)
-		return NULL;
-	buf_append(b, "", 1);
-	end = b->data + strlen(b->data);
-	while (end > b->data && (end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	start = strrchr(b->data, '\n');
-	start = start ? start + 1 : b->data;
-	return *start ? xstrdup(start) : NULL;
-}
-
 int progress_run(struct progress *p, char *const argv[], const char *in,
 		 bool verbose, char **cause)
 {
@@ -141,7 +125,7 @@ int progress_run(struct progress *p, char *const argv[], const char *in,
 	if (r < 0)
 		*cause = xasprintf("cannot run %s: %s", argv[0], strerror(-r));
 	else if (r != 0 && !p->c->cancelled)
-		*cause = last_line(&err);
+		*cause = buf_last_line(&err);
 	buf_free(&out);
 	buf_free(&err);
 	return r;

@@ -286,6 +286,21 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
+char *buf_last_line(struct buf *b)
+{
+	char *end, *start;
+
+	if (!b->len)
+		return NULL;
+	buf_append(b, "", 1);
+	end = b->data + strlen(b->data);
+	while (end > b->data && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	start = strrchr(b->data, '\n');
+	start = start ? start + 1 : b->data;
+	return *start ? xstrdup(start) : NULL;
+}
+
 void buf_free(struct buf *b)
 {
 	free(b->data);

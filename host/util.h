@@ -86,6 +86,9 @@ void buf_append(struct buf *b, const void *data, size_t n);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
+/* The last non-empty line of b (malloc'd), or NULL: an engine's error
+ * message on its stderr, the id a commit prints.  Ends b with a NUL. */
+char *buf_last_line(struct buf *b);
 
 /* A NULL-terminated, growable argv. */
 struct strv {
