@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker-endpoint.h"
 #include "engine-choose.h"
 #include "engine.h"
 #include "proc.h"
@@ -128,8 +129,9 @@ static bool endpoint_is_local(const char *host)
 }
 
 /* `docker context inspect` reports the endpoint the CLI really uses:
- * DOCKER_HOST, -H, --context, DOCKER_CONTEXT and the current context. */
-static int docker_is_remote(const struct session *s, char **where)
+ * DOCKER_HOST, -H, --context, DOCKER_CONTEXT and the current context.
+ * Malloc'd, or NULL. */
+static char *context_host(const struct session *s)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
@@ -151,6 +153,17 @@ static int docker_is_remote(const struct session *s, char **where)
 		host = xstrdup(dh); /* a CLI without contexts */
 	}
 	buf_free(&out);
+	return host;
+}
+
+/* Without starting the CLI when the environment makes its endpoint
+ * certain (the common case: DOCKER_HOST or the default socket). */
+static int docker_is_remote(const struct session *s, char **where)
+{
+	char *host = docker_endpoint(&s->engine_args);
+
+	if (!host)
+		host = context_host(s);
 	if (!host || !*host || endpoint_is_local(host)) {
 		free(host);
 		return 0;
