@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker-api.h"
 #include "docker-endpoint.h"
 #include "engine-choose.h"
 #include "engine.h"
@@ -172,6 +173,18 @@ static int docker_is_remote(const struct session *s, char **where)
 	return 1;
 }
 
+/* `image inspect` straight from dockerd when the CLI would talk to a
+ * local unix socket: one connection instead of one more CLI start. */
+static int docker_api_inspect(const struct session *s, const char *ref,
+			      struct buf *json_out)
+{
+	cleanup_free char *host = docker_endpoint(&s->engine_args);
+
+	if (!host || !str_has_prefix(host, "unix://"))
+		return -1;
+	return docker_api_image_inspect(host + 7, ref, json_out);
+}
+
 const struct engine engine_docker = {
     .name = "docker",
     .launcher_in_cmd = true,
@@ -185,4 +198,5 @@ const struct engine engine_docker = {
     .oci_save_argv = docker_oci_save_argv,
     .commit_note = docker_commit_note,
     .is_remote = docker_is_remote,
+    .api_image_inspect = docker_api_inspect,
 };
