@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker-api.h"
+#include "docker-endpoint.h"
 #include "engine-choose.h"
 #include "engine.h"
 #include "proc.h"
@@ -128,8 +130,9 @@ static bool endpoint_is_local(const char *host)
 }
 
 /* `docker context inspect` reports the endpoint the CLI really uses:
- * DOCKER_HOST, -H, --context, DOCKER_CONTEXT and the current context. */
-static int docker_is_remote(const struct session *s, char **where)
+ * DOCKER_HOST, -H, --context, DOCKER_CONTEXT and the current context.
+ * Malloc'd, or NULL. */
+static char *context_host(const struct session *s)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
@@ -151,12 +154,35 @@ static int docker_is_remote(const struct session *s, char **where)
 		host = xstrdup(dh); /* a CLI without contexts */
 	}
 	buf_free(&out);
+	return host;
+}
+
+/* Without starting the CLI when the environment makes its endpoint
+ * certain (the common case: DOCKER_HOST or the default socket). */
+static int docker_is_remote(const struct session *s, char **where)
+{
+	char *host = docker_endpoint(&s->engine_args);
+
+	if (!host)
+		host = context_host(s);
 	if (!host || !*host || endpoint_is_local(host)) {
 		free(host);
 		return 0;
 	}
 	*where = host;
 	return 1;
+}
+
+/* `image inspect` straight from dockerd when the CLI would talk to a
+ * local unix socket: one connection instead of one more CLI start. */
+static int docker_api_inspect(const struct session *s, const char *ref,
+			      struct buf *json_out)
+{
+	cleanup_free char *host = docker_endpoint(&s->engine_args);
+
+	if (!host || !str_has_prefix(host, "unix://"))
+		return -1;
+	return docker_api_image_inspect(host + 7, ref, json_out);
 }
 
 const struct engine engine_docker = {
@@ -172,4 +198,5 @@ const struct engine engine_docker = {
     .oci_save_argv = docker_oci_save_argv,
     .commit_note = docker_commit_note,
     .is_remote = docker_is_remote,
+    .api_image_inspect = docker_api_inspect,
 };

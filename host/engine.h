@@ -56,6 +56,12 @@ struct engine {
 	/* 1 when the engine the session talks to is not on this machine
 	 * (then *where names its endpoint, malloc'd), 0 when it is local. */
 	int (*is_remote)(const struct session *s, char **where);
+	/* NULL, or `image inspect REF` asked of the engine's API without
+	 * starting its CLI: 0 with the image's JSON object (one element of
+	 * the CLI's array) in *json_out, 1 when there is no such image, -1
+	 * when the API cannot answer here (then the CLI is asked). */
+	int (*api_image_inspect)(const struct session *s, const char *ref,
+				 struct buf *json_out);
 };
 
 /* Start an engine command line for s: the program, its global flags. */

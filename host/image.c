@@ -25,6 +25,47 @@
 #include "proc.h"
 #include "session.h"
 
+/* Take the id, config, author and comment from one image object of
+ * `inspect`. */
+static void image_take(struct session *s, json_t *img)
+{
+	json_t *cfg = json_object_get(img, "Config");
+	const char *author = json_string_value(json_object_get(img, "Author"));
+	const char *comment =
+	    json_string_value(json_object_get(img, "Comment"));
+
+	s->image_id = xstrdup(json_string_value(json_object_get(img, "Id")));
+	s->image_config = cfg ? json_incref(cfg) : json_object();
+	free(s->image_author);
+	/* A squashed docker save is an import, which has a comment but no
+	 * author: both carry the paks save mark. */
+	s->image_author =
+	    xasprintf("%s%s%s", author ? author : "",
+		      comment && *comment ? "\n" : "", comment ? comment : "");
+}
+
+/* Ask the engine's API, when it has one: 0 with the image taken, 1 when
+ * there is no such image, -1 when only the CLI can tell. */
+static int image_inspect_api(struct session *s)
+{
+	struct buf body = {0};
+	json_t *img = NULL;
+	int r = -1;
+
+	if (s->engine->api_image_inspect)
+		r = s->engine->api_image_inspect(s, s->image, &body);
+	if (r == 0) {
+		img = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+		if (json_is_object(img))
+			image_take(s, img);
+		else
+			r = -1;
+	}
+	json_decref(img);
+	buf_free(&body);
+	return r;
+}
+
 int image_inspect(struct session *s, char **cause)
 {
 	struct strv argv = {0};
@@ -33,6 +74,9 @@ int image_inspect(struct session *s, char **cause)
 	json_t *root;
 	int r;
 
+	r = image_inspect_api(s);
+	if (r >= 0)
+		return r;
 	engine_argv(s, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
@@ -63,23 +107,7 @@ int image_inspect(struct session *s, char **cause)
 				   s->engine_path);
 		return -1;
 	}
-	{
-		json_t *img = json_array_get(root, 0);
-		json_t *cfg = json_object_get(img, "Config");
-		s->image_id =
-		    xstrdup(json_string_value(json_object_get(img, "Id")));
-		s->image_config = cfg ? json_incref(cfg) : json_object();
-		const char *author =
-		    json_string_value(json_object_get(img, "Author"));
-		const char *comment =
-		    json_string_value(json_object_get(img, "Comment"));
-		free(s->image_author);
-		/* A squashed docker save is an import, which has a comment
-		 * but no author: both carry the paks save mark. */
-		s->image_author = xasprintf("%s%s%s", author ? author : "",
-					    comment && *comment ? "\n" : "",
-					    comment ? comment : "");
-	}
+	image_take(s, json_array_get(root, 0));
 	json_decref(root);
 	return 0;
 }

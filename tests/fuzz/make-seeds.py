@@ -74,3 +74,34 @@ put("vscreen", "osc-title", b"\x16\x4e" + rec(0, b"\x1b]0;title\x07\x1b]2;" + b"
 put("vscreen", "dcs", b"\x16\x4e" + rec(0, b"\x1bP$qm\x1b\\\x1bP+q544e\x1b\\") + rec(3, b""))
 put("vscreen", "wide", b"\x16\x4e" + ash + rec(0, "日本語 é\u0301 \u2603".encode()) + rec(2, b""))
 put("vscreen", "scroll", b"\x04\x10" + ash + rec(0, b"line\r\n" * 20) + rec(2, b"#cp a b"))
+
+# dockerapi: a response on the daemon's socket, as dockerd 20.10 sends them
+HDR = (b"Api-Version: 1.41\r\nContent-Type: application/json\r\n"
+       b"Docker-Experimental: false\r\nOstype: linux\r\n"
+       b"Server: Docker/20.10.24+dfsg1 (linux)\r\n"
+       b"Date: Tue, 01 Dec 2026 00:18:01 GMT\r\n")
+IMG = (b'{"Id":"sha256:8870ad59e162","RepoTags":["localhost/paks-test/bookworm:latest"],'
+       b'"Comment":"imported from tarball","Author":"",'
+       b'"Config":{"Env":["PATH=/usr/bin"],"Cmd":["bash"],"Labels":null}}\n')
+NOSUCH = b'{"message":"No such image: nosuch:latest"}\n'
+
+
+def chunked(body, size):
+    out = b""
+    for i in range(0, len(body), size):
+        piece = body[i:i + size]
+        out += b"%x\r\n" % len(piece) + piece + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+put("dockerapi", "200", b"HTTP/1.1 200 OK\r\n" + HDR + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(IMG) + IMG)
+put("dockerapi", "404", b"HTTP/1.1 404 Not Found\r\n" + HDR + b"Content-Length: %d\r\n\r\n" % len(NOSUCH) + NOSUCH)
+put("dockerapi", "chunked", b"HTTP/1.1 200 OK\r\n" + HDR + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(IMG, 40))
+put("dockerapi", "chunk-ext", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nTrailer: x\r\n\r\n")
+put("dockerapi", "to-eof", b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + IMG)
+put("dockerapi", "redirect", b"HTTP/1.1 301 Moved Permanently\r\nLocation: /images/b/json\r\nContent-Length: 0\r\n\r\n")
+put("dockerapi", "no-content", b"HTTP/1.1 204 No Content\r\n\r\n")
+put("dockerapi", "bad-chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\nx")
+put("dockerapi", "short", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}")
+put("dockerapi", "folded", b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\nContent-Length: 0\r\n\r\n")
+put("dockerapi", "chunk-cut", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello")

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for host/docker-api.c: the response parser (Content-Length,
+ * chunked, read to the end, incomplete and malformed input), and the
+ * client against a small server on a unix socket in a child process (the
+ * request it sends, 200, 404 and other statuses, no daemon, a daemon that
+ * never answers, one that keeps the connection open, one that answers too
+ * much).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "docker-api.h"
+#include "util.h"
+
+/* ---- the parser ---- */
+
+static int parse_str(const char *s, bool eof, struct docker_api_response *r)
+{
+	return docker_api_parse_response(s, strlen(s), eof, r);
+}
+
+/* s parses whole (eof or not) to status and body. */
+static void expect_whole(const char *s, bool eof, int status, const char *body)
+{
+	struct docker_api_response r;
+
+	assert_int_equal(parse_str(s, eof, &r), 1);
+	assert_int_equal(r.status, status);
+	assert_int_equal(r.body.len, strlen(body));
+	assert_memory_equal(r.body.len ? r.body.data : "", body, strlen(body));
+	docker_api_response_free(&r);
+}
+
+static void expect_code(const char *s, bool eof, int want)
+{
+	struct docker_api_response r;
+
+	assert_int_equal(parse_str(s, eof, &r), want);
+	if (want == 1)
+		docker_api_response_free(&r);
+}
+
+static void test_content_length(void **state)
+{
+	static const char full[] = "HTTP/1.1 200 OK\r\n"
+				   "Content-Type: application/json\r\n"
+				   "content-length:  7 \r\n"
+				   "\r\n"
+				   "{\"a\":1}";
+
+	(void)state;
+	expect_whole(full, false, 200, "{\"a\":1}");
+	/* Every shorter prefix needs more, and is malformed at the end. */
+	for (size_t n = 0; n < sizeof(full) - 1; n++) {
+		struct docker_api_response r;
+		assert_int_equal(docker_api_parse_response(full, n, false, &r),
+				 0);
+		assert_int_equal(docker_api_parse_response(full, n, true, &r),
+				 -1);
+	}
+	/* Bytes past the length are not the body. */
+	expect_whole("HTTP/1.0 404 Not Found\r\nContent-Length: 2\r\n\r\n"
+		     "{}junk",
+		     false, 404, "{}");
+	expect_whole("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", false, 200,
+		     "");
+	/* The same length twice is fine. */
+	expect_whole("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+		     "Content-Length: 1\r\n\r\nx",
+		     false, 200, "x");
+}
+
+static void test_chunked(void **state)
+{
+	static const char full[] = "HTTP/1.1 200 OK\r\n"
+				   "Transfer-Encoding: Chunked\r\n"
+				   "\r\n"
+				   "4\r\n{\"Id\r\n"
+				   "B;name=value\r\n\":\"sha256\"}\r\n"
+				   "0\r\n"
+				   "X-Trailer: 1\r\n"
+				   "\r\n";
+
+	(void)state;
+	expect_whole(full, false, 200, "{\"Id\":\"sha256\"}");
+	for (size_t n = 0; n < sizeof(full) - 1; n++) {
+		struct docker_api_response r;
+		assert_int_equal(docker_api_parse_response(full, n, false, &r),
+				 0);
+		assert_int_equal(docker_api_parse_response(full, n, true, &r),
+				 -1);
+	}
+	/* Transfer-Encoding wins over Content-Length. */
+	expect_whole("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n"
+		     "Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+		     false, 200, "x");
+	expect_whole("HTTP/1.1 500 Internal Server Error\r\n"
+		     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		     false, 500, "");
+}
+
+static void test_read_to_end(void **state)
+{
+	static const char resp[] = "HTTP/1.0 200 OK\r\nServer: x\r\n\r\n{}";
+
+	(void)state;
+	expect_code(resp, false, 0);
+	expect_whole(resp, true, 200, "{}");
+	/* No body at all for 204 and 304. */
+	expect_whole("HTTP/1.1 204 No Content\r\n\r\n", false, 204, "");
+	expect_whole("HTTP/1.1 304 Not Modified\r\n\r\n", false, 304, "");
+}
+
+static void test_malformed(void **state)
+{
+	static const char *const bad[] = {
+	    "HTTP/2 200 OK\r\n\r\n",
+	    "HTTP/1.1 2000 OK\r\n\r\n",
+	    "HTTP/1.1 20x OK\r\n\r\n",
+	    "HTTP/1.1  200 OK\r\n\r\n",
+	    "HTTP/1.1 100 Continue\r\n\r\n",
+	    "HTTP/1.1 600 Odd\r\n\r\n",
+	    "ICY 200 OK\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nNo-Colon\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
+	    "\r\nxx",
+	    "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\nx",
+	    "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n"
+	    "\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "zz\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "1x\r\nx\r\n0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "1\r\nxy\r\n0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "1\r\nxyz0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "FFFFFFFFFFFFFFFFF\r\n",
+	    NULL};
+
+	(void)state;
+	for (int i = 0; bad[i]; i++) {
+		struct docker_api_response r;
+		int c = parse_str(bad[i], false, &r);
+		if (c != -1)
+			fail_msg("case %d parsed as %d: %s", i, c, bad[i]);
+	}
+}
+
+static void test_limits(void **state)
+{
+	struct buf b = {0};
+	struct docker_api_response r;
+
+	(void)state;
+	/* Headers that never end within 64 KiB. */
+	buf_printf(&b, "HTTP/1.1 200 OK\r\n");
+	while (b.len < (64u << 10))
+		buf_printf(&b, "X-Filler: %0100d\r\n", 0);
+	assert_int_equal(docker_api_parse_response(b.data, b.len, false, &r),
+			 -1);
+	buf_free(&b);
+	/* A length past the cap can never be read. */
+	buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n",
+		   DOCKER_API_MAX + 1);
+	assert_int_equal(docker_api_parse_response(b.data, b.len, false, &r),
+			 -1);
+	buf_free(&b);
+	/* An endless chunk-size line. */
+	buf_printf(&b, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+		       "\r\n1;");
+	while (b.len < 8192)
+		buf_printf(&b, "x");
+	assert_int_equal(docker_api_parse_response(b.data, b.len, false, &r),
+			 -1);
+	buf_free(&b);
+}
+
+/* ---- the client, against a server in a child ---- */
+
+static char tmpdir[] = "/tmp/paks-test-dapi-XXXXXX";
+
+struct server {
+	pid_t pid;
+	char *sock;
+};
+
+/* What the child does with its one connection. */
+enum script {
+	ANSWER,	 /* send resp, then close */
+	ECHO,	 /* 200 with the request's first line as body */
+	HOLD,	 /* send resp, keep the connection open */
+	SILENT,	 /* read the request, answer nothing */
+	BIG,	 /* 200 read to the end, over DOCKER_API_MAX */
+	TRICKLE, /* send resp one byte at a time */
+};
+
+static void child_read_request(int c, struct buf *req)
+{
+	char ch;
+
+	while (!req->data || !strstr(req->data, "\r\n\r\n")) {
+		if (read(c, &ch, 1) != 1)
+			break;
+		buf_append(req, &ch, 1);
+	}
+}
+
+static void child_serve(int l, enum script what, const char *resp)
+{
+	struct buf req = {0}, out = {0};
+	int c = accept(l, NULL, NULL);
+
+	if (c < 0)
+		_exit(1);
+	child_read_request(c, &req);
+	switch (what) {
+	case ECHO: {
+		size_t n = req.data ? strcspn(req.data, "\r") : 0;
+		buf_printf(&out,
+			   "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n"
+			   "%.*s",
+			   n, (int)n, req.data ? req.data : "");
+		(void)!write_all(c, out.data, out.len);
+		break;
+	}
+	case ANSWER:
+	case HOLD:
+		(void)!write_all(c, resp, strlen(resp));
+		if (what == HOLD)
+			sleep(5);
+		break;
+	case TRICKLE:
+		for (size_t i = 0; resp[i]; i++)
+			(void)!write_all(c, resp + i, 1);
+		break;
+	case SILENT:
+		sleep(5);
+		break;
+	case BIG: {
+		static char block[65536];
+		memset(block, 'x', sizeof(block));
+		(void)!write_all(c, "HTTP/1.0 200 OK\r\n\r\n", 19);
+		for (size_t n = 0; n <= DOCKER_API_MAX; n += sizeof(block))
+			if (write_all(c, block, sizeof(block)) < 0)
+				break;
+		break;
+	}
+	}
+	close(c);
+	_exit(0);
+}
+
+static struct server serve(enum script what, const char *resp)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct server s = {0};
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(l >= 0);
+	s.sock = xasprintf("%s/d.sock", tmpdir);
+	unlink(s.sock);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s.sock);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	s.pid = fork();
+	assert_true(s.pid >= 0);
+	if (s.pid == 0)
+		child_serve(l, what, resp);
+	close(l);
+	return s;
+}
+
+static void server_end(struct server *s)
+{
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	unlink(s->sock);
+	free(s->sock);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void test_request_line(void **state)
+{
+	struct server s = serve(ECHO, NULL);
+	struct buf out = {0};
+
+	(void)state;
+	assert_int_equal(docker_api_image_inspect(
+			     s.sock, "localhost/a b?c#d%e:tag@sha256", &out),
+			 0);
+	assert_string_equal(out.data, "GET /images/localhost/a%20b%3Fc%23d%25e:"
+				      "tag@sha256/json HTTP/1.1");
+	buf_free(&out);
+	server_end(&s);
+}
+
+static void test_inspect_statuses(void **state)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n"
+				 "3\r\n{\"I\r\n5\r\nd\":1}\r\n0\r\n\r\n";
+	struct server s;
+	struct buf out = {0};
+
+	(void)state;
+	s = serve(TRICKLE, ok);
+	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), 0);
+	assert_string_equal(out.data, "{\"Id\":1}");
+	buf_free(&out);
+	server_end(&s);
+
+	s = serve(ANSWER, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n"
+			  "\r\n{}");
+	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), 1);
+	assert_int_equal(out.len, 0);
+	server_end(&s);
+
+	s = serve(ANSWER, "HTTP/1.1 500 Internal Server Error\r\n"
+			  "Content-Length: 2\r\n\r\n{}");
+	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), -1);
+	server_end(&s);
+
+	s = serve(ANSWER, "garbage\r\n\r\n");
+	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), -1);
+	server_end(&s);
+
+	/* Closed before the whole body. */
+	s = serve(ANSWER, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}");
+	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), -1);
+	server_end(&s);
+	assert_int_equal(out.len, 0);
+}
+
+static void test_no_daemon(void **state)
+{
+	cleanup_free char *sock = xasprintf("%s/none.sock", tmpdir);
+	struct buf out = {0};
+
+	(void)state;
+	assert_int_equal(docker_api_image_inspect(sock, "x", &out), -1);
+	assert_int_equal(docker_api_image_inspect("", "x", &out), -1);
+}
+
+static void test_deadline(void **state)
+{
+	struct server s = serve(SILENT, NULL);
+	struct docker_api_response r;
+	struct timespec t0;
+	long ms;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(docker_api_get(s.sock, "/x", 200, &r), -1);
+	ms = ms_since(&t0);
+	assert_true(ms >= 190 && ms < 2000);
+	server_end(&s);
+}
+
+/* A whole response is taken without waiting for the server to close. */
+static void test_open_connection(void **state)
+{
+	struct server s =
+	    serve(HOLD, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+	struct docker_api_response r;
+	struct timespec t0;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(docker_api_get(s.sock, "/x", 3000, &r), 0);
+	assert_true(ms_since(&t0) < 2000);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, "{}");
+	docker_api_response_free(&r);
+	server_end(&s);
+}
+
+static void test_too_big(void **state)
+{
+	struct server s = serve(BIG, NULL);
+	struct docker_api_response r;
+
+	(void)state;
+	assert_int_equal(docker_api_get(s.sock, "/x", 10000, &r), -1);
+	server_end(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_content_length),
+	    cmocka_unit_test(test_chunked),
+	    cmocka_unit_test(test_read_to_end),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_request_line),
+	    cmocka_unit_test(test_inspect_statuses),
+	    cmocka_unit_test(test_no_daemon),
+	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_open_connection),
+	    cmocka_unit_test(test_too_big),
+	};
+	int r;
+
+	if (!mkdtemp(tmpdir))
+		return 1;
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	rm_rf(tmpdir);
+	return r;
+}
