@@ -114,7 +114,7 @@ void image_cache_store(const struct session *s)
 			 s->image_config);
 	txt = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	if (txt)
-		write_file_atomic(path, txt, strlen(txt), 0600);
+		write_file_replace(path, txt, strlen(txt), 0600);
 	free(txt);
 	json_decref(root);
 }

@@ -44,25 +44,39 @@ static void image_take(struct session *s, json_t *img)
 		      comment && *comment ? "\n" : "", comment ? comment : "");
 }
 
-/* Ask the engine's API, when it has one: 0 with the image taken, 1 when
- * there is no such image, -1 when only the CLI can tell. */
-static int image_inspect_api(struct session *s)
+/* Ask the engine's API about REF, when it has one: 0 with *img (the
+ * image object), 1 when there is no such image, -1 when only the CLI can
+ * tell. */
+static int api_inspect(const struct session *s, const char *ref, json_t **img)
 {
 	struct buf body = {0};
-	json_t *img = NULL;
 	int r = -1;
 
+	*img = NULL;
 	if (s->engine->api_image_inspect)
-		r = s->engine->api_image_inspect(s, s->image, &body);
+		r = s->engine->api_image_inspect(s, ref, &body);
 	if (r == 0) {
-		img = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
-		if (json_is_object(img))
-			image_take(s, img);
-		else
+		*img =
+		    json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+		if (!json_is_object(*img) ||
+		    !json_is_string(json_object_get(*img, "Id"))) {
+			json_decref(*img);
+			*img = NULL;
 			r = -1;
+		}
 	}
-	json_decref(img);
 	buf_free(&body);
+	return r;
+}
+
+static int image_inspect_api(struct session *s)
+{
+	json_t *img;
+	int r = api_inspect(s, s->image, &img);
+
+	if (r == 0)
+		image_take(s, img);
+	json_decref(img);
 	return r;
 }
 
@@ -157,8 +171,20 @@ char *image_id_wait(pid_t pid, int fd)
 
 char *image_id_of(const struct session *s, const char *ref)
 {
+	json_t *img;
 	pid_t pid;
 	int fd;
+
+	switch (api_inspect(s, ref, &img)) {
+	case 0: {
+		char *id = xstrdup(image_bare_id(
+		    json_string_value(json_object_get(img, "Id"))));
+		json_decref(img);
+		return id;
+	}
+	case 1:
+		return NULL;
+	}
 
 	if (image_id_start(s, ref, &pid, &fd) < 0)
 		return NULL;
@@ -376,7 +402,9 @@ int image_resolve(struct session *s, bool use_cache, char **cause)
 	    stat(s->image, &st) == 0 && S_ISREG(st.st_mode)) {
 		if (load_archive(s, cause) < 0)
 			return -1;
-	} else if (use_cache && image_cache_load(s)) {
+	} else if ((r = image_inspect_api(s)) == 0) {
+		return 0; /* as quick as the cache, and never stale */
+	} else if (r < 0 && use_cache && image_cache_load(s)) {
 		s->run_by_name = true;
 		verify_start(s);
 		return 0;
