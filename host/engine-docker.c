@@ -85,13 +85,34 @@ static void docker_oci_save_argv(const struct session *s, const char *image,
 	strv_pushf(argv, "oci-archive:%s", out);
 }
 
-/* Ask the CLI which server it talks to; cached, it cannot change. */
+/* 1 when the daemon at a local socket says it is podman, 0 when it says
+ * otherwise, -1 when only the CLI can tell. */
+static int api_server_is_podman(const struct session *s)
+{
+	cleanup_free char *host = docker_endpoint(&s->engine_args);
+	struct docker_api_response r;
+	int is = -1;
+
+	if (!host || !str_has_prefix(host, "unix://") ||
+	    docker_api_get(host + 7, "/version", 10000, &r) < 0)
+		return -1;
+	if (r.status == 200 && r.body.data)
+		is = strstr(r.body.data, "Podman") != NULL;
+	docker_api_response_free(&r);
+	return is;
+}
+
+/* Ask which server the CLI talks to (its API, else the CLI); cached, it
+ * cannot change. */
 static bool server_is_podman(const struct session *s)
 {
 	static int cached = -1;
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
 
+	if (cached >= 0)
+		return cached;
+	cached = api_server_is_podman(s);
 	if (cached >= 0)
 		return cached;
 	engine_argv(s, &argv);

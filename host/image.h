@@ -24,10 +24,11 @@ int image_resolve(struct session *s, bool use_cache, char **cause);
 int image_verify_finish(struct session *s);
 /* Stop a check still running (a session that ends early). */
 void image_verify_stop(struct session *s);
-/* Start `image inspect --format={{.Id}} REF`: its pid and the read end of
- * its output, for image_id_wait.  0, or -errno. */
-int image_id_start(const struct session *s, const char *ref, pid_t *pid,
-		   int *fd);
+/* Start `image inspect --format={{.Id}} REF` (at the lowest priority
+ * when yield): its pid and the read end of its output, for image_id_wait.
+ * 0, or -errno. */
+int image_id_start(const struct session *s, const char *ref, bool yield,
+		   pid_t *pid, int *fd);
 /* Wait for it: the id REF named, without "sha256:" (malloc'd), or NULL
  * when it named nothing. */
 char *image_id_wait(pid_t pid, int fd);

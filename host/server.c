@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Preload mode.  The engine runs in the foreground on the user's terminal,
- * so paks is never in the keystroke path and the shell survives if paks
- * dies.  paks serves the one connection that the shell holds (see
- * transport.c): requests come one after another, and each runs in a
- * forked worker that writes its answer frames and EXIT, while paks alone
- * reads the connection and passes a CANCEL on to the worker.  Requests
- * that arrive while one runs (the shell gave up waiting) queue behind it.
+ * so paks is never in the keystroke path.  Two processes: paks itself
+ * starts the engine and waits for it (and ends the session on TERM or
+ * HUP), and does nothing else; the server, a process of its own beside
+ * it ("paks-serve"), holds the shell's one connection (see transport.c)
+ * and answers it.  Whatever goes wrong in the server, even its death,
+ * leaves the engine and the shell running: the shell says that #commands
+ * are gone and goes on.  Requests come one after another, and each runs
+ * in a worker the server forks, which writes its answer frames and EXIT,
+ * while the server alone reads the connection and passes a CANCEL on to
+ * the worker.  Requests that arrive while one runs (the shell gave up
+ * waiting) queue behind it.
  */
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -21,6 +27,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "launch-env.h"
 #include "log.h"
 #include "paks-protocol.h"
 #include "proc.h"
@@ -32,10 +39,8 @@
 struct server {
 	struct session *s;
 	int listen_fd, conn, sig_fd;
-	pid_t engine, worker;
+	pid_t worker;
 	int cancel_fd; /* write end of the running worker's cancel pipe */
-	int status;
-	bool serving;
 	struct requests req;
 };
 
@@ -204,56 +209,26 @@ static void on_listen(struct server *sv)
 /* Stop answering the shell. */
 static void stop_serving(struct server *sv)
 {
-	sv->serving = false;
 	if (sv->listen_fd >= 0)
 		transport_unlisten(sv->listen_fd, sv->s->runtime_dir);
 	sv->listen_fd = -1;
 	drop_conn(sv);
 }
 
-/* TERM or HUP (the terminal is gone): end the session as the PTY mode
- * does.  Stop the container first (the shell is its PID 1 and ignores
- * both), then wait for the engine client; cmd-run removes the container
- * if the client could not. */
-static int stop_session(struct server *sv, int sig)
-{
-	int status;
-
-	log_debug("preload: signal %d, stopping the container", sig);
-	stop_serving(sv);
-	/* The shell's prompt may be on the last line: end it. */
-	if (isatty(2))
-		(void)!write(2, "\r\n", 2);
-	session_kill_container(sv->s);
-	for (int i = 0; i < 50; i++) {
-		if (proc_reap(sv->engine, false, &status))
-			return 128 + sig;
-		poll(NULL, 0, 100);
-	}
-	kill(sv->engine, SIGKILL);
-	proc_reap(sv->engine, true, &status);
-	return 128 + sig;
-}
-
-/* Reap children; 1 when the engine has exited.  A worker that died
- * without its EXIT frame gets one from us, so the shell never waits. */
+/* In the server: reap workers; 1 when it must stop (TERM or HUP: paks
+ * ends the session, or the terminal is gone).  A worker that died without
+ * its EXIT frame gets one from us, so the shell never waits. */
 static int on_signal(struct server *sv)
 {
 	struct signalfd_siginfo si;
 	pid_t pid;
-	int code, done = 0;
+	int code;
 
 	if (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si) &&
-	    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)) {
-		sv->s->stop_signal = (int)si.ssi_signo;
-		sv->status = stop_session(sv, sv->s->stop_signal);
+	    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP))
 		return 1;
-	}
 	while ((pid = proc_reap_any(&code)) > 0) {
-		if (pid == sv->engine) {
-			sv->status = code;
-			done = 1;
-		} else if (pid == sv->worker) {
+		if (pid == sv->worker) {
 			sv->worker = 0;
 			cancel_worker(sv);
 			if (code != 0)
@@ -261,7 +236,7 @@ static int on_signal(struct server *sv)
 		}
 	}
 	run_queue(sv);
-	return done;
+	return 0;
 }
 
 static void serve_loop(struct server *sv)
@@ -284,6 +259,120 @@ static void serve_loop(struct server *sv)
 	}
 }
 
+/* The server process: serve until paks says stop, and die with paks. */
+static void __attribute__((noreturn))
+serve(struct session *s, int listen_fd, int sig_fd, pid_t parent)
+{
+	struct server sv = {.s = s,
+			    .listen_fd = listen_fd,
+			    .conn = -1,
+			    .sig_fd = sig_fd,
+			    .cancel_fd = -1};
+	int code;
+
+	if (proc_die_with_parent(parent) < 0)
+		_exit(0);
+	prctl(PR_SET_NAME, "paks-serve", 0, 0, 0);
+	/* The gate and the image check are paks's: a gate held here would
+	 * keep a void start's launcher waiting. */
+	launch_gate_close(s);
+	requests_init(&sv.req);
+	serve_loop(&sv);
+	stop_serving(&sv);
+	while (proc_reap_any(&code) > 0)
+		;
+	requests_free(&sv.req);
+	_exit(0);
+}
+
+/* Start the server beside paks: its pid, or -1 (the shell then says that
+ * #commands are unavailable, and runs on). */
+static pid_t start_server(struct session *s, int listen_fd, int sig_fd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0)
+		serve(s, listen_fd, sig_fd, parent);
+	if (pid < 0)
+		log_warn("cannot start the paks server: %s", strerror(errno));
+	return pid;
+}
+
+struct supervisor {
+	struct session *s;
+	int sig_fd;
+	pid_t engine, server;
+	int status;
+};
+
+static void stop_server(struct supervisor *sp)
+{
+	int code;
+
+	if (sp->server <= 0)
+		return;
+	kill(sp->server, SIGTERM);
+	proc_reap(sp->server, true, &code);
+	sp->server = 0;
+}
+
+/* TERM or HUP (the terminal is gone): end the session as the PTY mode
+ * does.  Stop the container first (the shell is its PID 1 and ignores
+ * both), then wait for the engine client; cmd-run removes the container
+ * if the client could not. */
+static int stop_session(struct supervisor *sp, int sig)
+{
+	int status;
+
+	log_debug("preload: signal %d, stopping the container", sig);
+	stop_server(sp);
+	/* The shell's prompt may be on the last line: end it. */
+	if (isatty(2))
+		(void)!write(2, "\r\n", 2);
+	session_kill_container(sp->s);
+	for (int i = 0; i < 50; i++) {
+		if (proc_reap(sp->engine, false, &status))
+			return 128 + sig;
+		poll(NULL, 0, 100);
+	}
+	kill(sp->engine, SIGKILL);
+	proc_reap(sp->engine, true, &status);
+	return 128 + sig;
+}
+
+/* paks's own loop: wait for the engine, and for TERM or HUP. */
+static void supervise(struct supervisor *sp)
+{
+	for (;;) {
+		struct pollfd p = {sp->sig_fd, POLLIN, 0};
+		struct signalfd_siginfo si;
+		pid_t pid;
+		int code;
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			return;
+		if (read(sp->sig_fd, &si, sizeof(si)) == sizeof(si) &&
+		    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)) {
+			sp->s->stop_signal = (int)si.ssi_signo;
+			sp->status = stop_session(sp, sp->s->stop_signal);
+			return;
+		}
+		while ((pid = proc_reap_any(&code)) > 0) {
+			if (pid == sp->engine) {
+				sp->status = code;
+				return;
+			}
+			if (pid == sp->server) {
+				log_debug("the paks server ended (status %d); "
+					  "the shell runs on",
+					  code);
+				sp->server = 0;
+			}
+		}
+	}
+}
+
 /* The engine stays in paks's process group: it is the terminal's
  * foreground job, as it would be when started by the user's shell.  It
  * dies with paks: after a `kill -9` of paks the user's shell takes the
@@ -295,14 +384,13 @@ static int spawn_engine(char *const argv[], pid_t *pid)
 
 int server_run(struct session *s, char *const argv[])
 {
-	struct server sv = {
-	    .s = s, .conn = -1, .cancel_fd = -1, .status = 1, .serving = true};
+	struct supervisor sp = {.s = s, .status = 1};
 	sigset_t mask, old;
-	int r, code;
+	int r, code, listen_fd;
 
-	sv.listen_fd = transport_listen(s->runtime_dir);
-	if (sv.listen_fd < 0)
-		return sv.listen_fd;
+	listen_fd = transport_listen(s->runtime_dir);
+	if (listen_fd < 0)
+		return listen_fd;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -310,14 +398,21 @@ int server_run(struct session *s, char *const argv[])
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &old);
-	sv.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	requests_init(&sv.req);
-	r = spawn_engine(argv, &sv.engine);
+	sp.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r = spawn_engine(argv, &sp.engine);
 	if (r == 0) {
+		/* The server starts once the image is settled: it works
+		 * with what session_go found. */
 		session_go(s);
-		serve_loop(&sv);
+		sp.server = start_server(s, listen_fd, sp.sig_fd);
 	}
-	stop_serving(&sv);
+	if (sp.server > 0)
+		close(listen_fd);
+	else
+		transport_unlisten(listen_fd, s->runtime_dir);
+	if (r == 0)
+		supervise(&sp);
+	stop_server(&sp);
 	/* A closing terminal sends HUP more than once (the shell forwards
 	 * it, the kernel sends it when the shell exits): the cleanup that
 	 * follows must not be cut short by the next one. */
@@ -327,9 +422,7 @@ int server_run(struct session *s, char *const argv[])
 	}
 	while (proc_reap_any(&code) > 0)
 		;
-	requests_free(&sv.req);
-
-	close(sv.sig_fd);
+	close(sp.sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return r < 0 ? r : sv.status;
+	return r < 0 ? r : sp.status;
 }

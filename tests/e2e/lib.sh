@@ -17,7 +17,7 @@
 #   shell_ready [TIMEOUT]
 #   tmux_pane_dead_status | tmux_wait_exit [TIMEOUT] | tmux_stop [NAME]
 #   new_home | podman_t ARGS... | cleanup_add CMD... | wait_no_container PREFIX
-#   port_free PORT | config_of (jq filter on stdin)
+#   port_free PORT | config_of (jq filter on stdin) | paks_main_pid REGEX
 #   run CMD... (sets OUT ERR RC) | expect DESC RC [STDOUT] | expect_err DESC TEXT
 #   run_with TYPE-CMD... | run_line LINE [SECS] (one line between two prompts
 #   matching $PROMPT_RE; OUT is what it printed)
@@ -324,6 +324,20 @@ shell_ready() {
 	# shellcheck disable=SC2016 # typed into the container's shell
 	type_enter 'echo READY-$((6*7))'
 	tmux_wait_for '^READY-42' "${1:-90}"
+}
+
+# paks_main_pid REGEX: the pid of the paks process whose command line
+# matches REGEX; not its server beside it (comm "paks-serve"), which has
+# the same command line.
+paks_main_pid() {
+	local p
+	for p in $(pgrep -f -- "$1"); do
+		if [ "$(ps -o comm= -p "$p")" = paks ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # --- one line between two prompts (set PROMPT_RE first) ------------------

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Faults and hostile input in preload mode: a process in the container
 # planting a symlink in the shared runtime directory, an image name that
-# looks like an option, and SIGTERM to the paks process while the shell
-# runs (the session ends: 143, no container left).
+# looks like an option, the death of paks's server (the shell runs on and
+# says so), and SIGTERM to the paks process while the shell runs (the
+# session ends: 143, no container left).
 source "$(dirname "$0")/lib.sh"
 new_home
 victim=$TEST_TMP/victim.txt
@@ -39,9 +40,26 @@ expect_screen "#save -h.x/y is refused as an image name" \
 check "no image named like an option" \
 	bash -c '! podman images --format "{{.Repository}}" | grep -q -- "^-h"'
 
-# 3. SIGTERM to paks ends the session, as in PTY mode (test_lifecycle):
+# 3. The host side dies (kill -9 of the server beside paks, "paks-serve"):
+#    the shell keeps working, and a #command says that the host is gone.
+paks_pid=$(paks_main_pid "^$PAKS run --name $name")
+server_pid=$(pgrep -x -P "${paks_pid:-1}" paks-serve)
+if [ -n "$server_pid" ]; then
+	kill -KILL "$server_pid"
+	ok "found and killed the paks server ($server_pid)"
+else
+	not_ok "found the paks server beside paks (${paks_pid:-none})"
+fi
+type_enter 'echo alive-$((20+22))'
+expect_screen "the shell keeps working when the host side dies" '^alive-42' 30
+type_enter '#help'
+expect_screen "... and a #command says the host is gone" \
+	'^paks: .*(not running|lost the connection)' 30
+type_enter 'echo still-$((6*7))'
+expect_screen "... and the shell still runs commands after that" '^still-42' 30
+
+# 4. SIGTERM to paks ends the session, as in PTY mode (test_lifecycle):
 #    the container is stopped and removed, paks exits 143.
-paks_pid=$(pgrep -f "^$PAKS run --name $name" | head -1)
 if [ -n "$paks_pid" ]; then
 	kill -TERM "$paks_pid"
 	ok "found and signalled paks ($paks_pid)"

@@ -14,7 +14,7 @@ ROUNDS=${LIFECYCLE_ROUNDS:-5}
 
 # The paks process of the session whose container is NAME.
 paks_pid() {
-	pgrep -f "^$PAKS run --name $1 " | head -1
+	paks_main_pid "^$PAKS run --name $1 "
 }
 
 # exactly_no_container NAME: right now (no waiting), no container NAME.
