@@ -32,17 +32,6 @@ static int more(bool eof)
 	return eof ? -1 : 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "HTTP/1.x NNN[ reason]": the status, or -1.  1xx responses are interim
  * and paks never asks for one. */
 static int parse_status(const char *l, size_t n)
@@ -142,7 +131,7 @@ static int chunked_body(const char *d, size_t len, bool eof, struct buf *out)
 		if (!eol)
 			return len - i > CHUNK_LINE_MAX ? -1 : more(eof);
 		end = (size_t)(eol - d);
-		for (; j < end && (h = hex_value(d[j])) >= 0; j++) {
+		for (; j < end && (h = hex_digit(d[j])) >= 0; j++) {
 			size = size * 16 + (size_t)h;
 			if (size > DOCKER_API_MAX)
 				return -1;

@@ -135,17 +135,6 @@ void envset_free(struct envset *set)
 
 /* ---- The file format ------------------------------------------------- */
 
-static int hex_val(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int unescape(const char *s, size_t n, struct buf *out, char **msg)
 {
 	buf_append(out, "", 0);
@@ -175,8 +164,8 @@ static int unescape(const char *s, size_t n, struct buf *out, char **msg)
 			c = '\t';
 			break;
 		case 'x':
-			hi = i + 1 < n ? hex_val(s[i + 1]) : -1;
-			lo = i + 2 < n ? hex_val(s[i + 2]) : -1;
+			hi = i + 1 < n ? hex_digit(s[i + 1]) : -1;
+			lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				*msg = xstrdup("\\x needs two hex digits");
 				return -EINVAL;

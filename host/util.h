@@ -70,6 +70,8 @@ void *xrealloc(void *p, size_t n);
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_eq(const char *a, const char *b);
+/* The value of a hexadecimal digit, or -1. */
+int hex_digit(char c);
 /* Case-insensitive ASCII equality. */
 bool str_ieq(const char *a, const char *b);
 /* s[0..n) without leading and trailing blanks, control characters turned
