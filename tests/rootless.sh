@@ -75,6 +75,13 @@ setup_user() {
 		useradd --home-dir "$RL_HOME" --create-home --shell /bin/bash \
 			--user-group "$RL_USER" || die "useradd $RL_USER failed"
 	fi
+	# The user can outlive its home (a cleaned /var/tmp): make it again,
+	# the user's own, before anything is written into it.
+	if [ ! -d "$RL_HOME" ] || [ "$(stat -c %U "$RL_HOME")" != "$RL_USER" ]; then
+		mkdir -p "$RL_HOME"
+		chown "$RL_USER:" "$RL_HOME"
+		chmod 0755 "$RL_HOME"
+	fi
 	subid_entry /etc/subuid
 	subid_entry /etc/subgid
 	write_config
