@@ -81,12 +81,26 @@ static int image_inspect_api(struct session *s)
 	return r;
 }
 
+/* Take the first image of the JSON array that `image inspect` printed:
+ * 0, or -1 when it is not one. */
+static int take_output(struct session *s, const char *out, size_t len)
+{
+	json_t *root = json_loadb(out ? out : "", len, 0, NULL);
+	json_t *img = json_array_get(root, 0);
+	int r = -1;
+
+	if (json_is_object(img) && json_is_string(json_object_get(img, "Id"))) {
+		image_take(s, img);
+		r = 0;
+	}
+	json_decref(root);
+	return r;
+}
+
 int image_inspect(struct session *s, char **cause)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
-	json_error_t je;
-	json_t *root;
 	int r;
 
 	r = image_inspect_api(s);
@@ -114,17 +128,12 @@ int image_inspect(struct session *s, char **cause)
 		}
 		return 1;
 	}
-	root = json_loads(out.data ? out.data : "", 0, &je);
+	r = take_output(s, out.data, out.len);
 	buf_free(&out);
-	if (!json_is_array(root) || json_array_size(root) < 1) {
-		json_decref(root);
+	if (r < 0)
 		*cause = xasprintf("unexpected output from %s image inspect",
 				   s->engine_path);
-		return -1;
-	}
-	image_take(s, json_array_get(root, 0));
-	json_decref(root);
-	return 0;
+	return r;
 }
 
 const char *image_bare_id(const char *id)
@@ -132,8 +141,11 @@ const char *image_bare_id(const char *id)
 	return id && str_has_prefix(id, "sha256:") ? id + 7 : id;
 }
 
-int image_id_start(const struct session *s, const char *ref, bool yield,
-		   pid_t *pid, int *fd)
+/* Start `image inspect [--format={{.Id}}] REF`, at the lowest priority
+ * when yield: its pid and the read end of its output (blocking).  0, or
+ * -errno. */
+static int inspect_start(const struct session *s, const char *ref, bool id_only,
+			 bool yield, pid_t *pid, int *fd)
 {
 	struct proc_opts o = {.out = PROC_PIPE, .err = PROC_NULL};
 	struct strv argv = {0};
@@ -147,7 +159,8 @@ int image_id_start(const struct session *s, const char *ref, bool yield,
 	engine_argv(s, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.Id}}");
+	if (id_only)
+		strv_push(&argv, "--format={{.Id}}");
 	strv_push(&argv, "--");
 	strv_push(&argv, ref);
 	r = proc_start(&p, argv.v, &o);
@@ -156,12 +169,20 @@ int image_id_start(const struct session *s, const char *ref, bool yield,
 		return r;
 	*pid = p.pid;
 	*fd = p.fd[0];
-	/* image_id_wait reads it to its end. */
+	/* Read to its end by the one who waits for it. */
 	fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
 	return 0;
 }
 
-char *image_id_wait(pid_t pid, int fd)
+static int image_id_start(const struct session *s, const char *ref, pid_t *pid,
+			  int *fd)
+{
+	return inspect_start(s, ref, true, false, pid, fd);
+}
+
+/* The id that image_id_start's inspect printed, without "sha256:"
+ * (malloc'd), or NULL when the name named nothing. */
+static char *image_id_wait(pid_t pid, int fd)
 {
 	cleanup_free char *out = NULL;
 	size_t len = 0;
@@ -191,7 +212,7 @@ char *image_id_of(const struct session *s, const char *ref)
 		return NULL;
 	}
 
-	if (image_id_start(s, ref, false, &pid, &fd) < 0)
+	if (image_id_start(s, ref, &pid, &fd) < 0)
 		return NULL;
 	return image_id_wait(pid, fd);
 }
@@ -346,13 +367,16 @@ static int pull_image(struct session *s, char **cause)
 	return r == 0 ? 0 : -1;
 }
 
-/* A core to spare: the load average is below the number of cores. */
+/* A core to spare: fewer tasks want one than there are, both on average
+ * (the load over a minute) and now (runnable tasks but paks). */
 static bool spare_core(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	double load = 0;
+	long running = 0;
 	FILE *f = fopen("/proc/loadavg", "re");
-	bool spare = f && fscanf(f, "%lf", &load) == 1 && load + 1 <= cores;
+	bool spare = f && fscanf(f, "%lf %*f %*f %ld", &load, &running) == 2 &&
+		     load < cores && running - 1 < cores;
 
 	if (f)
 		fclose(f);
@@ -366,9 +390,9 @@ static bool spare_core(void)
  * waits for it at the gate. */
 static void verify_start(struct session *s)
 {
-	if (image_id_start(s, s->image, spare_core(), &s->verify_pid,
-			   &s->verify_fd) < 0)
-		s->verify_pid = -1; /* unchecked: image_verify_finish asks */
+	if (inspect_start(s, s->image, false, spare_core(), &s->verify_pid,
+			  &s->verify_fd) < 0)
+		s->verify_pid = -1; /* unchecked: taken as gone */
 }
 
 void image_verify_stop(struct session *s)
@@ -392,26 +416,34 @@ static void forget_image(struct session *s)
 
 int image_verify_finish(struct session *s)
 {
-	cleanup_free char *id = NULL;
-	char *ignored = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_free char *was = NULL;
+	size_t len = 0;
+	int code = -1;
 
 	if (!s->verify_pid)
 		return 0;
-	if (s->verify_pid > 0)
-		id = image_id_wait(s->verify_pid, s->verify_fd);
-	s->verify_pid = 0;
-	if (id && str_eq(id, image_bare_id(s->image_id)))
-		return 0;
-	log_debug("%s is not the image paks ran last time; inspecting it",
-		  s->image);
-	forget_image(s);
-	if (image_inspect(s, &ignored) == 0) {
-		image_cache_store(s);
-	} else {
-		forget_image(s);
-		image_cache_drop(s);
+	if (s->verify_pid > 0) {
+		if (read_all_fd(s->verify_fd, 16 << 20, &out, &len) < 0)
+			len = 0;
+		close(s->verify_fd);
+		code = proc_wait(s->verify_pid);
 	}
-	free(ignored);
+	s->verify_pid = 0;
+	/* The engine's whole answer replaces the cache's: when the name
+	 * means another image, its config is here already. */
+	was = xstrdup(image_bare_id(s->image_id));
+	forget_image(s);
+	if (code == 0 && take_output(s, out, len) == 0) {
+		if (str_eq(image_bare_id(s->image_id), was))
+			return 0;
+		log_debug("%s is not the image paks ran last time", s->image);
+		image_cache_store(s);
+		return 1;
+	}
+	log_debug("%s names no image now", s->image);
+	forget_image(s);
+	image_cache_drop(s);
 	return 1;
 }
 

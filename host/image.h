@@ -20,18 +20,11 @@ int image_resolve(struct session *s, bool use_cache, char **cause);
 /* Wait for the check of a cached name: 0 when the name still means the
  * image the cache said (or there was nothing to check); 1 when it means
  * another image, now in s (inspected and cached again), or none (then
- * s->image_id is NULL and image_resolve must find it). */
+ * s->image_id is NULL and image_resolve must find it).  The check is a
+ * whole `image inspect`, so a changed image costs no second one. */
 int image_verify_finish(struct session *s);
 /* Stop a check still running (a session that ends early). */
 void image_verify_stop(struct session *s);
-/* Start `image inspect --format={{.Id}} REF` (at the lowest priority
- * when yield): its pid and the read end of its output, for image_id_wait.
- * 0, or -errno. */
-int image_id_start(const struct session *s, const char *ref, bool yield,
-		   pid_t *pid, int *fd);
-/* Wait for it: the id REF named, without "sha256:" (malloc'd), or NULL
- * when it named nothing. */
-char *image_id_wait(pid_t pid, int fd);
 /* The id REF names now (malloc'd, without "sha256:"), or NULL. */
 char *image_id_of(const struct session *s, const char *ref);
 /* ID without its "sha256:" (docker's ids have it, podman's do not). */
