@@ -228,21 +228,13 @@ void docker_api_response_free(struct docker_api_response *r)
 
 /* ---- the client ---- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* 1 when fd is ready for events (or has an error to report), 0 when the
  * deadline passed, -1 on error. */
 static int wait_fd(int fd, short events, uint64_t deadline)
 {
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = events};
-		uint64_t now = now_ms();
+		uint64_t now = monotonic_ms();
 		int r;
 
 		if (now >= deadline)
@@ -329,7 +321,7 @@ int docker_api_get(const char *sock, const char *path, int timeout_ms,
 		   struct docker_api_response *r)
 {
 	uint64_t deadline =
-	    now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	    monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	cleanup_fd int fd = connect_unix(sock);
 	cleanup_free char *req = NULL;
 

@@ -210,6 +210,7 @@ const struct engine engine_docker = {
     .name = "docker",
     .launcher_in_cmd = true,
     .squash_by_import = true,
+    .commit_in_daemon = true,
     .change_words = true,
     .run_flags = docker_run_flags,
     .commit_flags = docker_commit_flags,

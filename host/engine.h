@@ -27,6 +27,9 @@ struct engine {
 	/* A squashed save is `export | import` with the whole config given
 	 * again (the docker CLI has no commit --squash). */
 	bool squash_by_import;
+	/* The commit runs in a daemon, which may finish it after its CLI is
+	 * gone: it goes to a temporary name first (exec-commit.c). */
+	bool commit_in_daemon;
 	/* --change values are Dockerfile words (quoted, $ expanded). */
 	bool change_words;
 	/* Flags for `run` that keep the engine's own variables out of the

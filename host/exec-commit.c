@@ -2,11 +2,13 @@
 /*
  * Committing the running container as an image that carries the original
  * image's config and nothing of paks, for #save, #push and #export.  A
- * failed save never touches an existing image under the target name: an
- * engine's commit names its image only once the image is whole, so a
- * commit goes to the target at once; the docker squash (export piped into
- * import) would name a truncated image if the export failed, so it goes to
- * a temporary name that is tagged only when both succeeded.
+ * failed or cancelled save never touches an existing image under the
+ * target name.  podman's commit names its image only once the image is
+ * whole, and dies with its CLI, so it goes to the target at once.  A
+ * docker commit runs in the daemon, which may finish it after the CLI was
+ * cancelled, and the docker squash (export piped into import) would name a
+ * truncated image if the export failed: those go to a temporary name that
+ * is tagged only when they succeeded.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -119,7 +121,8 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 	 * again, so the layer count does not grow with every save. */
 	bool squash = s->settings.save_squash ||
 		      strstr(s->image_author, SAVE_MARK) != NULL;
-	bool via_tmp = squash && s->engine->squash_by_import;
+	bool via_tmp = s->engine->commit_in_daemon ||
+		       (squash && s->engine->squash_by_import);
 	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
 					   s->session_id, (long)getpid());
 	struct strv argv = {0};

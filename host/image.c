@@ -9,7 +9,9 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,12 +52,16 @@ static void image_take(struct session *s, json_t *img)
  * tell. */
 static int api_inspect(const struct session *s, const char *ref, json_t **img)
 {
+	/* An API that failed once (it may have made paks wait for its
+	 * deadline) is not asked again by this process. */
+	static bool down;
 	struct buf body = {0};
 	int r = -1;
 
 	*img = NULL;
-	if (s->engine->api_image_inspect)
+	if (s->engine->api_image_inspect && !down)
 		r = s->engine->api_image_inspect(s, ref, &body);
+	down |= r < 0;
 	if (r == 0) {
 		*img =
 		    json_loadb(body.data ? body.data : "", body.len, 0, NULL);
@@ -147,7 +153,10 @@ const char *image_bare_id(const char *id)
 static int inspect_start(const struct session *s, const char *ref, bool id_only,
 			 bool yield, pid_t *pid, int *fd)
 {
-	struct proc_opts o = {.out = PROC_PIPE, .err = PROC_NULL};
+	/* A group of its own: a Ctrl-C typed before the engine takes the
+	 * terminal is the engine's, not this check's. */
+	struct proc_opts o = {
+	    .out = PROC_PIPE, .err = PROC_NULL, .own_group = true};
 	struct strv argv = {0};
 	struct proc p;
 	int r;
@@ -414,6 +423,40 @@ static void forget_image(struct session *s)
 	s->image_config = NULL;
 }
 
+/* How long the container's start waits at the gate for the check. */
+#define VERIFY_TIMEOUT_MS 10000
+
+/* Read fd to its end within ms milliseconds: 0 with *out (NUL-ended) and
+ * *len, or -1. */
+static int read_check(int fd, int ms, char **out, size_t *len)
+{
+	struct buf b = {0};
+	char chunk[8192];
+	uint64_t end = monotonic_ms() + (uint64_t)ms;
+
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		uint64_t now = monotonic_ms();
+		ssize_t n;
+		if (now >= end || poll(&p, 1, (int)(end - now)) == 0)
+			break;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || b.len + (size_t)n > (16u << 20))
+			break;
+		if (n == 0) {
+			buf_append(&b, "", 1);
+			*len = b.len - 1;
+			*out = b.data;
+			return 0;
+		}
+		buf_append(&b, chunk, (size_t)n);
+	}
+	buf_free(&b);
+	return -1;
+}
+
 int image_verify_finish(struct session *s)
 {
 	cleanup_free char *out = NULL;
@@ -423,11 +466,17 @@ int image_verify_finish(struct session *s)
 
 	if (!s->verify_pid)
 		return 0;
-	if (s->verify_pid > 0) {
-		if (read_all_fd(s->verify_fd, 16 << 20, &out, &len) < 0)
-			len = 0;
+	if (s->verify_pid > 0 &&
+	    read_check(s->verify_fd, VERIFY_TIMEOUT_MS, &out, &len) == 0) {
 		close(s->verify_fd);
 		code = proc_wait(s->verify_pid);
+		s->verify_pid = 0;
+	} else {
+		/* Stuck (on the engine's storage lock, say): no answer is
+		 * taken as no image, and image_resolve asks again in the
+		 * open, where the user can interrupt it. */
+		log_debug("no answer from the image check in time");
+		image_verify_stop(s);
 	}
 	s->verify_pid = 0;
 	/* The engine's whole answer replaces the cache's: when the name

@@ -11,12 +11,13 @@ struct session;
  * with *cause set. */
 int launch_env_write(struct session *s, char **cause);
 
-/* Make the launcher's gate (PAKS_GATE_NAME), closed.  0, or -1 with
- * *cause set. */
+/* Make a fresh gate (PAKS_GATE_NAME) for the next start: its launcher
+ * waits there until launch_gate_go.  0, or -1 with *cause set. */
 int launch_gate_open(struct session *s, char **cause);
 /* Let the launcher of this start read launch.env and go on. */
 void launch_gate_go(struct session *s);
-/* Close the gate: a launcher waiting at it exits before the shell runs. */
+/* Let go of the gate: a launcher that has not been let through exits
+ * before the shell runs (this start is void). */
 void launch_gate_close(struct session *s);
 
 #endif

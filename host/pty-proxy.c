@@ -123,14 +123,6 @@ struct proxy {
 	long shell_pid; /* host pid of the container's first process */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- bounded buffers ---- */
 
 static size_t iobuf_space(struct iobuf *b)
@@ -285,13 +277,13 @@ static void release_held(struct proxy *px)
 static void set_state(struct proxy *px, enum proxy_state st)
 {
 	px->st = st;
-	px->st_since = now_ms();
+	px->st_since = monotonic_ms();
 }
 
 static void start_hold(struct proxy *px)
 {
 	px->hold = true;
-	px->hold_since = now_ms();
+	px->hold_since = monotonic_ms();
 	px->out_since_hold = false;
 }
 
@@ -520,7 +512,7 @@ static int build_injection(struct proxy *px, int status)
 	if (px->vars.len > VARS_MAX)
 		return -E2BIG;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		rnd[0] = (unsigned char)now_ms();
+		rnd[0] = (unsigned char)monotonic_ms();
 	snprintf(r, sizeof(r), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
 		 rnd[3]);
 	snprintf(px->mark, sizeof(px->mark), "#m%.6s", r);
@@ -711,7 +703,7 @@ static bool settled(struct proxy *px, uint64_t now, uint64_t in_state)
  * screen shows what came before it. */
 static void process_input(struct proxy *px)
 {
-	uint64_t now = now_ms();
+	uint64_t now = monotonic_ms();
 
 	while (px->st == PX_NORMAL && px->pending_in.len > 0) {
 		char *h = iobuf_head(&px->pending_in);
@@ -773,7 +765,7 @@ static bool held_has_echo(struct proxy *px, size_t *end)
 
 static void step(struct proxy *px)
 {
-	uint64_t now = now_ms(), in_state = now - px->st_since;
+	uint64_t now = monotonic_ms(), in_state = now - px->st_since;
 	size_t end;
 
 	switch (px->st) {
@@ -854,7 +846,7 @@ static void on_output(struct proxy *px, const char *d, size_t n)
 	const char *nl;
 	size_t k;
 
-	px->last_out = now_ms();
+	px->last_out = monotonic_ms();
 	px->fwd_since_out = false;
 	px->out_since_hold = true;
 	px->any_output = true;
@@ -1019,9 +1011,9 @@ static int loop_once(struct proxy *px)
 
 static void wait_child(struct proxy *px, int ms)
 {
-	uint64_t until = now_ms() + (uint64_t)ms;
+	uint64_t until = monotonic_ms() + (uint64_t)ms;
 
-	while (!px->child_done && now_ms() < until) {
+	while (!px->child_done && monotonic_ms() < until) {
 		struct pollfd p = {.fd = px->sigfd, .events = POLLIN};
 		poll(&p, 1, 50);
 		read_signals(px);

@@ -2,8 +2,8 @@
 /*
  * Preload mode.  The engine runs in the foreground on the user's terminal,
  * so paks is never in the keystroke path.  Two processes: paks itself
- * starts the engine and waits for it (and ends the session on TERM or
- * HUP), and does nothing else; the server, a process of its own beside
+ * starts the engine, settles the image (session_go), waits for the engine
+ * and ends the session on TERM or HUP; the server, a process of its own beside
  * it ("paks-serve"), holds the shell's one connection (see transport.c)
  * and answers it.  Whatever goes wrong in the server, even its death,
  * leaves the engine and the shell running: the shell says that #commands
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "image.h"
 #include "launch-env.h"
 #include "log.h"
 #include "paks-protocol.h"
@@ -273,8 +274,10 @@ serve(struct session *s, int listen_fd, int sig_fd, pid_t parent)
 	if (proc_die_with_parent(parent) < 0)
 		_exit(0);
 	prctl(PR_SET_NAME, "paks-serve", 0, 0, 0);
-	/* The gate and the image check are paks's: a gate held here would
-	 * keep a void start's launcher waiting. */
+	/* A shell that hung up must not take the server with it. */
+	signal(SIGPIPE, SIG_IGN);
+	/* The gate is paks's (it is settled by now; its fd is not ours to
+	 * keep). */
 	launch_gate_close(s);
 	requests_init(&sv.req);
 	serve_loop(&sv);
@@ -306,6 +309,8 @@ struct supervisor {
 	int status;
 };
 
+/* TERM, and KILL when it has not ended within a second: a server stuck
+ * writing to a shell that never reads must not hold paks up. */
 static void stop_server(struct supervisor *sp)
 {
 	int code;
@@ -313,6 +318,14 @@ static void stop_server(struct supervisor *sp)
 	if (sp->server <= 0)
 		return;
 	kill(sp->server, SIGTERM);
+	for (int i = 0; i < 100; i++) {
+		if (proc_reap(sp->server, false, &code)) {
+			sp->server = 0;
+			return;
+		}
+		poll(NULL, 0, 10);
+	}
+	kill(sp->server, SIGKILL);
 	proc_reap(sp->server, true, &code);
 	sp->server = 0;
 }
@@ -326,11 +339,11 @@ static int stop_session(struct supervisor *sp, int sig)
 	int status;
 
 	log_debug("preload: signal %d, stopping the container", sig);
-	stop_server(sp);
 	/* The shell's prompt may be on the last line: end it. */
 	if (isatty(2))
 		(void)!write(2, "\r\n", 2);
 	session_kill_container(sp->s);
+	stop_server(sp);
 	for (int i = 0; i < 50; i++) {
 		if (proc_reap(sp->engine, false, &status))
 			return 128 + sig;
@@ -412,7 +425,12 @@ int server_run(struct session *s, char *const argv[])
 		transport_unlisten(listen_fd, s->runtime_dir);
 	if (r == 0)
 		supervise(&sp);
+	else
+		image_verify_stop(s);
 	stop_server(&sp);
+	/* The server removes the socket once it accepts; it may have died
+	 * before. */
+	transport_unlisten(-1, s->runtime_dir);
 	/* A closing terminal sends HUP more than once (the shell forwards
 	 * it, the kernel sends it when the shell exits): the cleanup that
 	 * follows must not be cut short by the next one. */

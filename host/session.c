@@ -110,6 +110,8 @@ void session_go(struct session *s)
 	if (image_verify_finish(s) == 0) {
 		strv_free(&before);
 		launch_gate_go(s);
+		/* Checked: a later start (a first run's second) runs the id. */
+		s->run_by_name = false;
 		return;
 	}
 	/* The name means another image now.  The container already
@@ -126,6 +128,7 @@ void session_go(struct session *s)
 	}
 	if (fits && launch_env_write(s, &err) == 0) {
 		launch_gate_go(s);
+		s->run_by_name = false;
 	} else {
 		log_debug("starting again for the image %s names now%s%s",
 			  s->image, err ? ": " : "", err ? err : "");
@@ -144,6 +147,11 @@ int session_restart(struct session *s, int status, char **cause)
 
 	if (s->image_restart) {
 		s->image_restart = false;
+		/* Started again only for a start paks made void (or for a
+		 * name that is gone); never once the user ended it. */
+		if (s->stop_signal ||
+		    (status != PAKS_EXIT_RESTART && s->image_id))
+			return 0;
 		if (!s->image_id && image_resolve(s, false, cause) < 0)
 			return -1;
 		s->run_by_name = false;

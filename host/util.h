@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -70,6 +71,8 @@ void *xrealloc(void *p, size_t n);
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_eq(const char *a, const char *b);
+/* Milliseconds on the monotonic clock. */
+uint64_t monotonic_ms(void);
 /* The value of a hexadecimal digit, or -1. */
 int hex_digit(char c);
 /* Case-insensitive ASCII equality. */

@@ -302,8 +302,11 @@ static int wait_gate(const char *dir)
 	 * one for ever.  Then read says 0 (no writer: the start is void) or
 	 * EAGAIN (paks holds it: wait for its byte). */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	if (fd < 0) {
+		fprintf(stderr, "paks: cannot open %s: %s\n", path,
+			strerror(errno));
 		return -1;
+	}
 	for (;;) {
 		struct pollfd p = {fd, POLLIN, 0};
 		n = read(fd, &b, 1);
