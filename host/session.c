@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,10 +148,11 @@ int session_restart(struct session *s, int status, char **cause)
 
 	if (s->image_restart) {
 		s->image_restart = false;
-		/* Started again only for a start paks made void (or for a
-		 * name that is gone); never once the user ended it. */
-		if (s->stop_signal ||
-		    (status != PAKS_EXIT_RESTART && s->image_id))
+		/* Never once the user ended it (TERM, HUP, Ctrl-C).  A void
+		 * start may end otherwise than by the launcher's 121: an
+		 * image that now has a User, run without --user=0:0, cannot
+		 * even start the launcher. */
+		if (s->stop_signal || status == 128 + SIGINT)
 			return 0;
 		if (!s->image_id && image_resolve(s, false, cause) < 0)
 			return -1;
