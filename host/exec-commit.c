@@ -121,8 +121,8 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 	 * again, so the layer count does not grow with every save. */
 	bool squash = s->settings.save_squash ||
 		      strstr(s->image_author, SAVE_MARK) != NULL;
-	bool via_tmp = s->engine->commit_in_daemon ||
-		       (squash && s->engine->squash_by_import);
+	bool by_import = squash && s->engine->squash_by_import;
+	bool via_tmp = by_import || s->engine->commit_in_daemon;
 	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
 					   s->session_id, (long)getpid());
 	struct strv argv = {0};
@@ -131,11 +131,11 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 
 	exec_out(c, "Saving %s as %s%s...\n", s->container, target,
 		 squash ? " (squashed)" : "");
-	if (via_tmp) {
+	if (by_import) {
 		progress_phase(p, "squashing", NULL, 0);
 		r = squash_by_import(c, tmp, cause);
 	} else {
-		commit_argv(s, squash, target, &argv);
+		commit_argv(s, squash, via_tmp ? tmp : target, &argv);
 		progress_phase(p, "committing", NULL, 0);
 		r = progress_run(p, argv.v, NULL, verbose, cause);
 		strv_free(&argv);

@@ -276,6 +276,10 @@ cell() { # ENGINE KEY
 	fi
 	cfg=$(image_config "$e" "$saved" 2>&1)
 	check "$c: the saved config equals the original's" same_config "$orig" "$cfg"
+	# A first save of an image paks did not make is a commit, not a
+	# squash: one layer on top of the original's.
+	expect_same "$c: the first save adds one layer" "$((olayers + 1))" \
+		"$(layers "$e" "$saved")"
 	check "$c: the saved image runs and has the file" \
 		has_file "$e" "$saved" "$moved" "$mark"
 
