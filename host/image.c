@@ -147,11 +147,10 @@ const char *image_bare_id(const char *id)
 	return id && str_has_prefix(id, "sha256:") ? id + 7 : id;
 }
 
-/* Start `image inspect [--format={{.Id}}] REF`, at the lowest priority
- * when yield: its pid and the read end of its output (blocking).  0, or
- * -errno. */
-static int inspect_start(const struct session *s, const char *ref, bool id_only,
-			 bool yield, pid_t *pid, int *fd)
+/* Start `image inspect REF`, at the lowest priority when yield: its pid
+ * and the read end of its output (blocking).  0, or -errno. */
+static int inspect_start(const struct session *s, const char *ref, bool yield,
+			 pid_t *pid, int *fd)
 {
 	/* A group of its own: a Ctrl-C typed before the engine takes the
 	 * terminal is the engine's, not this check's. */
@@ -168,8 +167,6 @@ static int inspect_start(const struct session *s, const char *ref, bool id_only,
 	engine_argv(s, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
-	if (id_only)
-		strv_push(&argv, "--format={{.Id}}");
 	strv_push(&argv, "--");
 	strv_push(&argv, ref);
 	r = proc_start(&p, argv.v, &o);
@@ -183,47 +180,39 @@ static int inspect_start(const struct session *s, const char *ref, bool id_only,
 	return 0;
 }
 
-static int image_id_start(const struct session *s, const char *ref, pid_t *pid,
-			  int *fd)
-{
-	return inspect_start(s, ref, true, false, pid, fd);
-}
-
-/* The id that image_id_start's inspect printed, without "sha256:"
- * (malloc'd), or NULL when the name named nothing. */
-static char *image_id_wait(pid_t pid, int fd)
-{
-	cleanup_free char *out = NULL;
-	size_t len = 0;
-	int r = read_all_fd(fd, 4096, &out, &len);
-
-	close(fd);
-	if (proc_wait(pid) != 0 || r < 0 || len == 0)
-		return NULL;
-	out[strcspn(out, "\r\n")] = '\0';
-	return *out ? xstrdup(image_bare_id(out)) : NULL;
-}
-
 char *image_id_of(const struct session *s, const char *ref)
 {
+	struct strv argv = {0};
+	struct buf out = {0}, junk = {0};
+	char *id = NULL;
 	json_t *img;
-	pid_t pid;
-	int fd;
 
 	switch (api_inspect(s, ref, &img)) {
-	case 0: {
-		char *id = xstrdup(image_bare_id(
+	case 0:
+		id = xstrdup(image_bare_id(
 		    json_string_value(json_object_get(img, "Id"))));
 		json_decref(img);
 		return id;
-	}
 	case 1:
 		return NULL;
 	}
 
-	if (image_id_start(s, ref, &pid, &fd) < 0)
-		return NULL;
-	return image_id_wait(pid, fd);
+	engine_argv(s, &argv);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.Id}}");
+	strv_push(&argv, "--");
+	strv_push(&argv, ref);
+	if (proc_capture(argv.v, &out, &junk) == 0 && out.len) {
+		buf_append(&out, "", 1);
+		out.data[strcspn(out.data, "\r\n")] = '\0';
+		if (*out.data)
+			id = xstrdup(image_bare_id(out.data));
+	}
+	strv_free(&argv);
+	buf_free(&out);
+	buf_free(&junk);
+	return id;
 }
 
 /* The names an archive (docker-archive, as #export writes) will tag on
@@ -399,7 +388,7 @@ static bool spare_core(void)
  * waits for it at the gate. */
 static void verify_start(struct session *s)
 {
-	if (inspect_start(s, s->image, false, spare_core(), &s->verify_pid,
+	if (inspect_start(s, s->image, spare_core(), &s->verify_pid,
 			  &s->verify_fd) < 0)
 		s->verify_pid = -1; /* unchecked: taken as gone */
 }
@@ -470,7 +459,6 @@ int image_verify_finish(struct session *s)
 	    read_check(s->verify_fd, VERIFY_TIMEOUT_MS, &out, &len) == 0) {
 		close(s->verify_fd);
 		code = proc_wait(s->verify_pid);
-		s->verify_pid = 0;
 	} else {
 		/* Stuck (on the engine's storage lock, say): no answer is
 		 * taken as no image, and image_resolve asks again in the
@@ -491,7 +479,6 @@ int image_verify_finish(struct session *s)
 		return 1;
 	}
 	log_debug("%s names no image now", s->image);
-	forget_image(s);
 	image_cache_drop(s);
 	return 1;
 }
