@@ -309,24 +309,28 @@ struct supervisor {
 	int status;
 };
 
+/* Reap pid once it has ended, waiting ms at most; then KILL it. */
+static void reap_within(pid_t pid, int ms)
+{
+	int code;
+
+	for (int i = 0; i < ms / 10; i++) {
+		if (proc_reap(pid, false, &code))
+			return;
+		poll(NULL, 0, 10);
+	}
+	kill(pid, SIGKILL);
+	proc_reap(pid, true, &code);
+}
+
 /* TERM, and KILL when it has not ended within a second: a server stuck
  * writing to a shell that never reads must not hold paks up. */
 static void stop_server(struct supervisor *sp)
 {
-	int code;
-
 	if (sp->server <= 0)
 		return;
 	kill(sp->server, SIGTERM);
-	for (int i = 0; i < 100; i++) {
-		if (proc_reap(sp->server, false, &code)) {
-			sp->server = 0;
-			return;
-		}
-		poll(NULL, 0, 10);
-	}
-	kill(sp->server, SIGKILL);
-	proc_reap(sp->server, true, &code);
+	reap_within(sp->server, 1000);
 	sp->server = 0;
 }
 
@@ -336,21 +340,13 @@ static void stop_server(struct supervisor *sp)
  * if the client could not. */
 static int stop_session(struct supervisor *sp, int sig)
 {
-	int status;
-
 	log_debug("preload: signal %d, stopping the container", sig);
 	/* The shell's prompt may be on the last line: end it. */
 	if (isatty(2))
 		(void)!write(2, "\r\n", 2);
 	session_kill_container(sp->s);
 	stop_server(sp);
-	for (int i = 0; i < 50; i++) {
-		if (proc_reap(sp->engine, false, &status))
-			return 128 + sig;
-		poll(NULL, 0, 100);
-	}
-	kill(sp->engine, SIGKILL);
-	proc_reap(sp->engine, true, &status);
+	reap_within(sp->engine, 5000);
 	return 128 + sig;
 }
 
