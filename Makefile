@@ -15,7 +15,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Ihost $(WARNINGS) \
 SHARED_SRC := $(wildcard include/*.c)
 HOST_SRC := $(wildcard host/*.c)
 # preload/ is the container side: the preload library and the launcher.
-LAUNCH_SRC := preload/launch.c
+LAUNCH_SRC := preload/launch.c preload/launch-relay.c
 PRELOAD_SRC := $(filter-out $(LAUNCH_SRC),$(wildcard preload/*.c))
 
 HOST_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(HOST_SRC) $(SHARED_SRC))
@@ -48,9 +48,11 @@ $(O)/libpaks-preload.so: $(PRELOAD_OBJ) preload/preload.map
 		-Wl,-z,defs -Wl,--as-needed -o $@ $(PRELOAD_OBJ)
 
 # Started inside the container; static so it runs in any image (musl too).
-$(O)/paks-launch: $(LAUNCH_SRC) include/paks-protocol.h
+$(O)/paks-launch: $(LAUNCH_SRC) include/protocol.c preload/launch.h \
+		include/paks-protocol.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $(LAUNCH_SRC) \
+		include/protocol.c
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -391,6 +391,7 @@ static int run_argv(struct session *s, struct run_opts *o, struct strv *argv)
 		}
 		for (int i = 0; i < w.argc; i++)
 			strv_push(argv, w.argv[i]);
+		s->entrypoint_words = w.argc;
 		words_free(&w);
 	}
 	strv_push(argv, s->shell);

@@ -36,25 +36,13 @@ static char *side(struct exec_ctx *c, const char *arg, bool src, char **cause)
 	return container_path(c, arg);
 }
 
-/* "UID:GID" of the shell's user as the launcher resolved it, NULL for
- * root (or when unknown: the engine's copy is root's already). */
+/* "UID:GID" of the shell's user as the launcher resolved it (its report),
+ * NULL for root (or when unknown: the engine's copy is root's already). */
 static char *shell_ids(struct exec_ctx *c)
 {
-	cleanup_free char *path =
-	    xasprintf("%s/%s", c->s->runtime_dir, PAKS_IDS_NAME);
-	char *txt = NULL;
-	size_t n;
+	const char *ids = c->s->shell_ids;
 
-	if (read_file(path, 64, &txt, NULL) < 0)
-		return NULL;
-	n = strspn(txt, "0123456789:");
-	txt[n] = '\0';
-	if (n == 0 || str_has_prefix(txt, "0:") || !strchr(txt, ':') ||
-	    txt[n - 1] == ':') {
-		free(txt);
-		return NULL;
-	}
-	return txt;
+	return ids && !str_has_prefix(ids, "0:") ? xstrdup(ids) : NULL;
 }
 
 /* Run argv in the container as root, quietly: 0 when it succeeded. */

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shell's environment, written to launch.env in the runtime directory
- * for the launcher: the image's variables, what a shell needs, the user's
- * -e values and the paks variables; and the gate that tells the launcher
- * when launch.env is right for its start.
+ * The launch handshake, paks's side (paks-protocol.h has the contract,
+ * preload/launch.c the launcher's side).  Each start gets a fresh socket in
+ * the runtime directory; the launcher connects while it is the container's
+ * only process.  Once the start stands (launch_go), paks accepts that one
+ * connection, removes the socket, sends the shell's environment (the
+ * image's variables, what a shell needs, the user's -e values and the paks
+ * variables) and the launcher's controls, and reads its report: the verdict
+ * on the shell and the ids of the shell's user.  Nothing of this is a file
+ * the container could write, replace or read later.
  */
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +26,10 @@
 #include <jansson.h>
 
 #include "launch-env.h"
+#include "log.h"
 #include "paks-protocol.h"
 #include "session.h"
+#include "transport.h"
 
 /* The user the shell runs as: the one asked for, else the image's own. */
 static const char *run_user(const struct session *s)
@@ -31,7 +42,7 @@ static const char *run_user(const struct session *s)
 	return img && *img ? img : NULL;
 }
 
-static void env_record(struct buf *b, const char *name, const char *value)
+static void record(struct buf *b, const char *name, const char *value)
 {
 	buf_printf(b, "%s=%s", name, value);
 	buf_append(b, "", 1);
@@ -39,16 +50,13 @@ static void env_record(struct buf *b, const char *name, const char *value)
 
 /* The shell's environment: the image's variables, what a shell needs, the
  * user's -e values, and the paks variables. */
-int launch_env_write(struct session *s, char **cause)
+static void env_records(const struct session *s, struct buf *b)
 {
 	json_t *env = json_object_get(s->image_config, "Env");
 	const char *term = getenv("TERM");
-	cleanup_free char *path = xasprintf("%s/launch.env", s->runtime_dir);
-	struct buf b = {0};
 	bool has_path = false;
 	size_t i;
 	json_t *v;
-	int r;
 
 	json_array_foreach(env, i, v)
 	{
@@ -56,76 +64,255 @@ int launch_env_write(struct session *s, char **cause)
 		if (!kv || !strchr(kv, '='))
 			continue;
 		has_path |= str_has_prefix(kv, "PATH=");
-		buf_append(&b, kv, strlen(kv) + 1);
+		buf_append(b, kv, strlen(kv) + 1);
 	}
 	if (!has_path)
-		env_record(&b, "PATH",
-			   "/usr/local/sbin:/usr/local/bin:"
-			   "/usr/sbin:/usr/bin:/sbin:/bin");
-	env_record(&b, "TERM", term && *term ? term : "xterm");
+		record(b, "PATH",
+		       "/usr/local/sbin:/usr/local/bin:"
+		       "/usr/sbin:/usr/bin:/sbin:/bin");
+	record(b, "TERM", term && *term ? term : "xterm");
 	for (i = 0; i < s->user_env.n; i++)
-		buf_append(&b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
-	env_record(&b, PAKS_ENV_DIR, PAKS_CONTAINER_DIR);
-	env_record(&b, "PAKS_SESSION", s->session_id);
-	if (run_user(s))
-		env_record(&b, "PAKS_USER", run_user(s));
+		buf_append(b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
+	record(b, PAKS_ENV_DIR, PAKS_CONTAINER_DIR);
+	record(b, "PAKS_SESSION", s->session_id);
 	if (s->mode == MODE_PRELOAD)
-		env_record(&b, "LD_PRELOAD",
-			   PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME);
+		record(b, "LD_PRELOAD", PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME);
+}
+
+/* The launcher's controls: from paks alone, never from a variable. */
+static void ctl_records(const struct session *s, struct buf *b)
+{
+	if (run_user(s))
+		record(b, PAKS_CTL_USER, run_user(s));
+	if (s->mode == MODE_PRELOAD)
+		record(b, PAKS_CTL_CHANNEL, "1");
+	if (s->entrypoint_words > 0) {
+		char n[16];
+		snprintf(n, sizeof(n), "%d", s->entrypoint_words);
+		record(b, PAKS_CTL_ENTRYPOINT, n);
+	}
 	if (s->check_shell) {
-		env_record(&b, PAKS_CHECK_SHELL, s->shell);
+		record(b, PAKS_CTL_CHECK, s->shell);
 		if (s->shell_default)
-			env_record(&b, PAKS_CHECK_FALLBACK, "1");
+			record(b, PAKS_CTL_FALLBACK, "1");
 		/* Without a terminal the mode makes no difference (the
 		 * engine runs as in preload mode): never start again. */
 		if (s->mode_auto && isatty(0))
-			env_record(&b, PAKS_CHECK_AUTO, "1");
+			record(b, PAKS_CTL_AUTO, "1");
 	}
-	r = write_file_replace(path, b.data, b.len, 0600);
-	buf_free(&b);
-	if (r < 0) {
-		*cause = xasprintf("cannot write %s: %s", path, strerror(-r));
+}
+
+int launch_open(struct session *s, char **cause)
+{
+	int fd;
+
+	/* A fresh socket for every start: nothing of an earlier one
+	 * stays. */
+	launch_close(s);
+	fd = transport_listen(s->runtime_dir);
+	if (fd < 0) {
+		*cause = xasprintf("cannot listen in %s: %s", s->runtime_dir,
+				   strerror(-fd));
 		return -1;
+	}
+	s->launch_fd = fd;
+	s->launch_go = false;
+	return 0;
+}
+
+void launch_go(struct session *s)
+{
+	s->launch_go = s->launch_fd >= 0;
+}
+
+void launch_close(struct session *s)
+{
+	if (s->launch_fd >= 0)
+		transport_unlisten(s->launch_fd, s->runtime_dir);
+	s->launch_fd = -1;
+	s->launch_go = false;
+}
+
+int launch_report_parse(const char *p, size_t len, char **verdict, char **ids)
+{
+	*verdict = *ids = NULL;
+	if (len > PAKS_REPORT_MAX)
+		return -1;
+	for (size_t i = 0; i < len;) {
+		const char *rec = p + i;
+		size_t n = strnlen(rec, len - i);
+		char **slot = NULL;
+		size_t klen = 0;
+		if (n == len - i)
+			break; /* unterminated: ignore */
+		if (str_has_prefix(rec, PAKS_REP_VERDICT "="))
+			slot = verdict, klen = strlen(PAKS_REP_VERDICT) + 1;
+		else if (str_has_prefix(rec, PAKS_REP_IDS "="))
+			slot = ids, klen = strlen(PAKS_REP_IDS) + 1;
+		if (slot && !*slot)
+			*slot = xstrdup(rec + klen);
+		i += n + 1;
+	}
+	/* Ids are numbers, UID:GID. */
+	if (*ids) {
+		size_t n = strspn(*ids, "0123456789");
+		if (n == 0 || (*ids)[n] != ':' ||
+		    strspn(*ids + n + 1, "0123456789") == 0 ||
+		    (*ids)[n + 1 + strspn(*ids + n + 1, "0123456789")]) {
+			free(*ids);
+			*ids = NULL;
+		}
 	}
 	return 0;
 }
 
-int launch_gate_open(struct session *s, char **cause)
+/* One frame, without SIGPIPE when the launcher has gone. */
+static int send_frame(int conn, uint32_t type, const void *data, size_t len)
 {
-	cleanup_free char *path =
-	    xasprintf("%s/%s", s->runtime_dir, PAKS_GATE_NAME);
+	unsigned char hdr[PAKS_FRAME_HDR];
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+	size_t left = sizeof(hdr) + len;
 
-	/* A fresh FIFO for every start: nothing of an earlier one stays. */
-	launch_gate_close(s);
-	unlink(path);
-	if (mkfifo(path, 0600) < 0) {
-		*cause =
-		    xasprintf("cannot create %s: %s", path, strerror(errno));
-		return -1;
+	proto_encode_header(hdr, type, (uint32_t)len);
+	while (left > 0) {
+		ssize_t w = sendmsg(conn, &m, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		left -= (size_t)w;
+		while (m.msg_iovlen > 0 && (size_t)w >= m.msg_iov->iov_len) {
+			w -= (ssize_t)m.msg_iov->iov_len;
+			m.msg_iov++;
+			m.msg_iovlen--;
+		}
+		if (m.msg_iovlen > 0) {
+			m.msg_iov->iov_base = (char *)m.msg_iov->iov_base + w;
+			m.msg_iov->iov_len -= (size_t)w;
+		}
 	}
-	/* Held open for reading and writing: the launcher's open never
-	 * blocks, and it reads end of file only once paks has let go. */
-	s->gate_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (s->gate_fd < 0) {
-		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	s->gate_open = true;
 	return 0;
 }
 
-void launch_gate_go(struct session *s)
+/* Send the environment (in frames of at most PAKS_FRAME_MAX) and GO. */
+static int send_launch(const struct session *s, int conn)
 {
-	char go = PAKS_GATE_GO;
+	struct buf env = {0}, ctl = {0};
+	size_t off = 0;
+	int r = 0;
 
-	if (s->gate_open && write(s->gate_fd, &go, 1) != 1)
-		launch_gate_close(s);
+	env_records(s, &env);
+	ctl_records(s, &ctl);
+	while (r == 0 && off < env.len) {
+		size_t n = env.len - off > PAKS_FRAME_MAX ? PAKS_FRAME_MAX
+							  : env.len - off;
+		r = send_frame(conn, PAKS_MSG_ENV, env.data + off, n);
+		off += n;
+	}
+	if (r == 0)
+		r = send_frame(conn, PAKS_MSG_GO, ctl.data, ctl.len);
+	buf_free(&env);
+	buf_free(&ctl);
+	return r;
 }
 
-void launch_gate_close(struct session *s)
+/* Has the engine ended (without reaping it), or did TERM or HUP come? */
+static bool engine_gone(pid_t engine)
 {
-	if (s->gate_open)
-		close(s->gate_fd);
-	s->gate_open = false;
-	s->gate_fd = -1;
+	siginfo_t si = {0};
+	sigset_t pending;
+
+	if (waitid(P_PID, (id_t)engine, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		0 &&
+	    si.si_pid == engine)
+		return true;
+	return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
+					     sigismember(&pending, SIGHUP));
+}
+
+/* Read exactly N bytes from the launcher, for as long as the engine is
+ * there.  0, or -1. */
+static int read_exact(int fd, void *buf, size_t n, pid_t engine)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		ssize_t r;
+		if (poll(&pf, 1, 100) == 0) {
+			if (engine_gone(engine))
+				return -1;
+			continue;
+		}
+		r = recv(fd, p, n, MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Read the launcher's REPORT: exactly its frame, nothing after it (the
+ * shell's requests follow on the same connection).  0, or -1. */
+static int read_report(struct session *s, int conn, pid_t engine)
+{
+	unsigned char hdr[PAKS_FRAME_HDR];
+	cleanup_free char *p = NULL;
+	uint32_t type, len;
+
+	if (read_exact(conn, hdr, sizeof(hdr), engine) < 0 ||
+	    proto_decode_header(hdr, &type, &len) < 0 ||
+	    type != PAKS_MSG_REPORT || len > PAKS_REPORT_MAX)
+		return -1;
+	p = xmalloc(len + 1);
+	if (read_exact(conn, p, len, engine) < 0)
+		return -1;
+	free(s->verdict);
+	free(s->shell_ids);
+	return launch_report_parse(p, len, &s->verdict, &s->shell_ids);
+}
+
+int launch_handshake(struct session *s, pid_t engine, int *conn)
+{
+	int fd = -1;
+
+	*conn = -1;
+	if (!s->launch_go)
+		return -1;
+	/* The launcher connects when the container has started.  While
+	 * waiting, look now and then whether the engine is still there:
+	 * its end, or paks's own, ends the wait. */
+	while (fd < 0) {
+		struct pollfd p = {s->launch_fd, POLLIN, 0};
+		bool gone = engine_gone(engine);
+		if (poll(&p, 1, gone ? 0 : 50) < 0 && errno != EINTR)
+			break;
+		if (p.revents & POLLIN) {
+			fd = transport_accept(s->launch_fd, s->runtime_dir);
+			if (fd == -EAGAIN || fd == -EINTR)
+				fd = -1;
+			else if (fd < 0)
+				break;
+			else
+				s->launch_fd = -1;
+		}
+		if (fd < 0 && gone)
+			break;
+	}
+	if (fd < 0) {
+		launch_close(s);
+		return -1;
+	}
+	s->launch_go = false;
+	if (send_launch(s, fd) < 0 || read_report(s, fd, engine) < 0) {
+		log_debug("the launcher ended before its report");
+		close(fd);
+		return -1;
+	}
+	*conn = fd;
+	return 0;
 }

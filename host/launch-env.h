@@ -1,23 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The environment the launcher gives the shell.
+ * The launch handshake: the socket each start's launcher connects to, the
+ * shell's environment and the launcher's controls paks sends on it, and
+ * the launcher's report (see paks-protocol.h).
  */
 #ifndef PAKS_LAUNCH_ENV_H
 #define PAKS_LAUNCH_ENV_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 struct session;
 
-/* Write RUNTIME_DIR/launch.env for s (after the mode is known).  0, or -1
- * with *cause set. */
-int launch_env_write(struct session *s, char **cause);
-
-/* Make a fresh gate (PAKS_GATE_NAME) for the next start: its launcher
- * waits there until launch_gate_go.  0, or -1 with *cause set. */
-int launch_gate_open(struct session *s, char **cause);
-/* Let the launcher of this start read launch.env and go on. */
-void launch_gate_go(struct session *s);
-/* Let go of the gate: a launcher that has not been let through exits
+/* A fresh socket for the next start's launcher (before the engine
+ * starts).  0, or -1 with *cause set. */
+int launch_open(struct session *s, char **cause);
+/* This start stands: launch_handshake may let its launcher go on. */
+void launch_go(struct session *s);
+/* Let go of the socket: a launcher that has not been let through exits
  * before the shell runs (this start is void). */
-void launch_gate_close(struct session *s);
+void launch_close(struct session *s);
+/* Wait for this start's launcher (until it connects, or the engine ENGINE
+ * ends, or TERM or HUP is pending), send it the environment and the
+ * controls, and take its report into s (verdict, shell_ids).  0 with *conn
+ * the connection (the launcher has passed it on to the shell, or closed it
+ * in PTY mode), or -1. */
+int launch_handshake(struct session *s, pid_t engine, int *conn);
+/* A REPORT payload: the verdict and the ids (NULL when absent; ids only
+ * when well formed), malloc'd.  0, or -1 when it is too long. */
+int launch_report_parse(const char *p, size_t len, char **verdict, char **ids);
 
 #endif

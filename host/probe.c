@@ -3,10 +3,10 @@
  * The shell's mode per image: whether the image's shell can host the
  * preload (a glibc bash), needs the PTY proxy, or is missing.  There is no
  * probe container: the first start of an image is the user's own container,
- * started in preload mode; the launcher looks at the shell, and when that
- * start was the wrong one it leaves its verdict in the runtime directory
- * and exits before the shell runs (PAKS_EXIT_RESTART), and paks starts
- * again.  Verdicts are cached per image id and shell under
+ * started in preload mode; the launcher looks at the shell and reports its
+ * verdict in the launch handshake (launch-env.c), and when that start was
+ * the wrong one it exits before the shell runs (PAKS_EXIT_RESTART), and
+ * paks starts again.  Verdicts are cached per image id and shell under
  * $XDG_CACHE_HOME/paks/probe, so later runs start once.
  */
 #include <stdlib.h>
@@ -100,18 +100,16 @@ int probe_mode(struct session *s, char **cause)
 
 int probe_take_verdict(struct session *s, char **cause)
 {
-	cleanup_free char *path =
-	    xasprintf("%s/%s", s->runtime_dir, PAKS_VERDICT_NAME);
-	cleanup_free char *txt = NULL;
+	cleanup_free char *txt = s->verdict;
 	cleanup_free char *cache = NULL;
 	enum session_mode mode;
 	enum session_mode was = s->mode;
 	char *shell;
 	bool same;
 
-	if (!s->check_shell || read_file(path, 4096, &txt, NULL) < 0)
+	s->verdict = NULL;
+	if (!s->check_shell || !txt)
 		return 0;
-	unlink(path);
 	s->check_shell = false;
 	if (parse_verdict(txt, s->shell, &mode, &shell) < 0)
 		return 0;

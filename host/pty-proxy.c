@@ -30,6 +30,7 @@
 
 #include "engine.h"
 #include "exec.h"
+#include "launch-env.h"
 #include "log.h"
 #include "proc.h"
 #include "pty.h"
@@ -1154,7 +1155,13 @@ int pty_proxy_run(struct session *s, char *const argv[])
 		r = spawn_engine(px, argv, &ws);
 	}
 	if (r == 0) {
+		int conn;
 		session_go(s);
+		/* The launcher closes its end in PTY mode: this one only
+		 * carries the launch handshake. */
+		if (launch_handshake(s, px->child, &conn) == 0)
+			close(conn);
+		launch_close(s);
 		start_hold(px);
 		r = proxy_loop(px);
 	}

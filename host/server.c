@@ -39,7 +39,7 @@
 
 struct server {
 	struct session *s;
-	int listen_fd, conn, sig_fd;
+	int conn, sig_fd;
 	pid_t worker;
 	int cancel_fd; /* write end of the running worker's cancel pipe */
 	struct requests req;
@@ -125,8 +125,6 @@ static void start_worker(struct server *sv, struct request *rq)
 		if (proc_die_with_parent(parent) < 0)
 			_exit(0);
 		close(p[1]);
-		if (sv->listen_fd >= 0)
-			close(sv->listen_fd);
 		close(sv->sig_fd);
 		fcntl(p[0], F_SETFL, O_NONBLOCK);
 		signal(SIGPIPE, SIG_IGN);
@@ -194,25 +192,9 @@ static void on_conn(struct server *sv)
 	run_queue(sv);
 }
 
-static void on_listen(struct server *sv)
-{
-	int fd = transport_accept(sv->listen_fd, sv->s->runtime_dir);
-
-	if (fd == -EAGAIN || fd == -EINTR)
-		return;
-	sv->listen_fd = -1;
-	if (fd < 0)
-		log_warn("cannot accept the shell's connection: %s",
-			 strerror(-fd));
-	sv->conn = fd < 0 ? -1 : fd;
-}
-
 /* Stop answering the shell. */
 static void stop_serving(struct server *sv)
 {
-	if (sv->listen_fd >= 0)
-		transport_unlisten(sv->listen_fd, sv->s->runtime_dir);
-	sv->listen_fd = -1;
 	drop_conn(sv);
 }
 
@@ -243,32 +225,26 @@ static int on_signal(struct server *sv)
 static void serve_loop(struct server *sv)
 {
 	for (;;) {
-		struct pollfd p[3] = {{sv->sig_fd, POLLIN, 0},
-				      {sv->listen_fd, POLLIN, 0},
+		struct pollfd p[2] = {{sv->sig_fd, POLLIN, 0},
 				      {sv->conn, POLLIN, 0}};
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[0].revents && on_signal(sv))
 			break;
-		if (sv->listen_fd >= 0 && p[1].revents)
-			on_listen(sv);
-		if (sv->conn >= 0 && p[2].revents)
+		if (sv->conn >= 0 && p[1].revents)
 			on_conn(sv);
 	}
 }
 
 /* The server process: serve until paks says stop, and die with paks. */
 static void __attribute__((noreturn))
-serve(struct session *s, int listen_fd, int sig_fd, pid_t parent)
+serve(struct session *s, int conn, int sig_fd, pid_t parent)
 {
-	struct server sv = {.s = s,
-			    .listen_fd = listen_fd,
-			    .conn = -1,
-			    .sig_fd = sig_fd,
-			    .cancel_fd = -1};
+	struct server sv = {
+	    .s = s, .conn = conn, .sig_fd = sig_fd, .cancel_fd = -1};
 	int code;
 
 	if (proc_die_with_parent(parent) < 0)
@@ -276,9 +252,11 @@ serve(struct session *s, int listen_fd, int sig_fd, pid_t parent)
 	prctl(PR_SET_NAME, "paks-serve", 0, 0, 0);
 	/* A shell that hung up must not take the server with it. */
 	signal(SIGPIPE, SIG_IGN);
-	/* The gate is paks's (it is settled by now; its fd is not ours to
-	 * keep). */
-	launch_gate_close(s);
+	/* The launch socket is paks's (it is settled by now; its fd is not
+	 * ours to keep). */
+	if (s->launch_fd >= 0)
+		close(s->launch_fd);
+	s->launch_fd = -1;
 	requests_init(&sv.req);
 	serve_loop(&sv);
 	stop_serving(&sv);
@@ -290,13 +268,13 @@ serve(struct session *s, int listen_fd, int sig_fd, pid_t parent)
 
 /* Start the server beside paks: its pid, or -1 (the shell then says that
  * #commands are unavailable, and runs on). */
-static pid_t start_server(struct session *s, int listen_fd, int sig_fd)
+static pid_t start_server(struct session *s, int conn, int sig_fd)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid == 0)
-		serve(s, listen_fd, sig_fd, parent);
+		serve(s, conn, sig_fd, parent);
 	if (pid < 0)
 		log_warn("cannot start the paks server: %s", strerror(errno));
 	return pid;
@@ -395,11 +373,8 @@ int server_run(struct session *s, char *const argv[])
 {
 	struct supervisor sp = {.s = s, .status = 1};
 	sigset_t mask, old;
-	int r, code, listen_fd;
+	int r, code, conn = -1;
 
-	listen_fd = transport_listen(s->runtime_dir);
-	if (listen_fd < 0)
-		return listen_fd;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -410,23 +385,21 @@ int server_run(struct session *s, char *const argv[])
 	sp.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	r = spawn_engine(argv, &sp.engine);
 	if (r == 0) {
-		/* The server starts once the image is settled: it works
-		 * with what session_go found. */
+		/* The server starts once the image is settled and the
+		 * launcher has been let through: it works with what
+		 * session_go found and the launcher reported. */
 		session_go(s);
-		sp.server = start_server(s, listen_fd, sp.sig_fd);
+		if (launch_handshake(s, sp.engine, &conn) == 0)
+			sp.server = start_server(s, conn, sp.sig_fd);
+		if (conn >= 0)
+			close(conn);
 	}
-	if (sp.server > 0)
-		close(listen_fd);
-	else
-		transport_unlisten(listen_fd, s->runtime_dir);
+	launch_close(s);
 	if (r == 0)
 		supervise(&sp);
 	else
 		image_verify_stop(s);
 	stop_server(&sp);
-	/* The server removes the socket once it accepts; it may have died
-	 * before. */
-	transport_unlisten(-1, s->runtime_dir);
 	/* A closing terminal sends HUP more than once (the shell forwards
 	 * it, the kernel sends it when the shell exits): the cleanup that
 	 * follows must not be cut short by the next one. */

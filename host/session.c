@@ -38,7 +38,7 @@ static char *find_lib_dir(void)
 void session_cleanup(struct session *s)
 {
 	image_verify_stop(s);
-	launch_gate_close(s);
+	launch_close(s);
 	rundir_remove(s);
 }
 
@@ -57,6 +57,8 @@ void session_free(struct session *s)
 	free(s->launch_dir);
 	free(s->shell);
 	free(s->lib_dir);
+	free(s->verdict);
+	free(s->shell_ids);
 	strv_free(&s->user_env);
 }
 
@@ -75,7 +77,7 @@ int session_prepare(struct session *s, char **cause)
 		*cause = xstrdup("cannot find the paks library directory");
 		return -1;
 	}
-	s->gate_fd = -1;
+	s->launch_fd = -1;
 	if (image_resolve(s, true, cause) < 0)
 		return -1;
 	if (rundir_create(s, cause) < 0)
@@ -83,9 +85,9 @@ int session_prepare(struct session *s, char **cause)
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
 	rundir_record(s);
-	if (probe_mode(s, cause) < 0 || launch_gate_open(s, cause) < 0)
+	if (probe_mode(s, cause) < 0)
 		return -1;
-	return launch_env_write(s, cause);
+	return launch_open(s, cause);
 }
 
 /* The mode and shell for the image now in s, from the user's choice and
@@ -110,7 +112,7 @@ void session_go(struct session *s)
 	session_run_argv(s, NULL, &before);
 	if (image_verify_finish(s) == 0) {
 		strv_free(&before);
-		launch_gate_go(s);
+		launch_go(s);
 		/* Checked: a later start (a first run's second) runs the id. */
 		s->run_by_name = false;
 		return;
@@ -127,14 +129,14 @@ void session_go(struct session *s)
 		for (size_t i = 0; fits && i < before.n; i++)
 			fits = str_eq(before.v[i], after.v[i]);
 	}
-	if (fits && launch_env_write(s, &err) == 0) {
-		launch_gate_go(s);
+	if (fits) {
+		launch_go(s);
 		s->run_by_name = false;
 	} else {
 		log_debug("starting again for the image %s names now%s%s",
 			  s->image, err ? ": " : "", err ? err : "");
 		s->image_restart = true;
-		launch_gate_close(s);
+		launch_close(s);
 	}
 	free(err);
 	strv_free(&before);
@@ -158,8 +160,7 @@ int session_restart(struct session *s, int status, char **cause)
 			return -1;
 		s->run_by_name = false;
 		if (choose_mode_again(s, cause) < 0 ||
-		    launch_gate_open(s, cause) < 0 ||
-		    launch_env_write(s, cause) < 0)
+		    launch_open(s, cause) < 0)
 			return -1;
 		return 1;
 	}
@@ -174,7 +175,7 @@ int session_restart(struct session *s, int status, char **cause)
 	r = probe_take_verdict(s, cause);
 	if (r <= 0)
 		return r;
-	if (launch_gate_open(s, cause) < 0 || launch_env_write(s, cause) < 0)
+	if (launch_open(s, cause) < 0)
 		return -1;
 	return 1;
 }
@@ -192,7 +193,10 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 		strv_push(argv, "--tty");
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
-	strv_pushf(argv, "--volume=%s:%s", s->runtime_dir, PAKS_CONTAINER_DIR);
+	/* Read-only: nothing in the container may write, create or
+	 * replace what paks reads, runs or mounts. */
+	strv_pushf(argv, "--volume=%s:%s:ro", s->runtime_dir,
+		   PAKS_CONTAINER_DIR);
 	strv_pushf(argv, "--volume=%s/%s:%s:ro", s->runtime_dir,
 		   PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
 	/* dockerd's commit keeps the container's Entrypoint even when

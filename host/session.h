@@ -46,8 +46,13 @@ struct session {
 	pid_t verify_pid;
 	int verify_fd;
 	bool image_restart; /* the name meant another image: start again */
-	bool gate_open;	    /* gate_fd holds the launcher's gate */
-	int gate_fd;
+	/* The launch handshake (launch-env.h): this start's socket, and
+	 * whether the start stands; what the launcher reported. */
+	int launch_fd;
+	bool launch_go;
+	char *verdict;	      /* "MODE SHELL" when it looked at the shell */
+	char *shell_ids;      /* "UID:GID" of a shell user who is not root */
+	int entrypoint_words; /* --entrypoint's words in front of the shell */
 };
 
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
@@ -55,11 +60,11 @@ struct session {
 int session_prepare(struct session *s, char **cause);
 /* After the container exited with STATUS: 1 when it must start again
  * (the launcher found that the image's shell needs another mode or shell
- * on a first start; s and launch.env now say which), 0 when the session
+ * on a first start; s now says which), 0 when the session
  * is over, -1 with *cause set. */
 int session_restart(struct session *s, int status, char **cause);
 /* The engine has been started: let its launcher go on once the image it
- * runs is known to be the one launch.env was written for.  When it is
+ * runs is known to be the one the environment was made for.  When it is
  * not, the start is void (the launcher exits before the shell runs) and
  * session_restart starts again. */
 void session_go(struct session *s);

@@ -46,32 +46,39 @@
 #define PAKS_LIB_DIR_CTR "/dev/.paks-lib"
 #define PAKS_LIB_SUBDIR	 "lib"
 
-/* The first start of an image whose mode is not cached: launch.env names
- * the shell the launcher should look at (PAKS_CHECK_SHELL), whether a
- * missing default bash may fall back to /bin/sh (PAKS_CHECK_FALLBACK) and
- * whether paks chose the mode itself (PAKS_CHECK_AUTO).  The launcher
- * writes its verdict, "MODE SHELL" (MODE: preload, pty or missing), to
- * PAKS_VERDICT_NAME in the runtime directory; when the container must start
- * again with another mode or shell, it exits with PAKS_EXIT_RESTART at
- * once, before the shell ever runs. */
-#define PAKS_CHECK_SHELL    "PAKS_CHECK_SHELL"
-#define PAKS_CHECK_FALLBACK "PAKS_CHECK_FALLBACK"
-#define PAKS_CHECK_AUTO	    "PAKS_CHECK_AUTO"
-#define PAKS_VERDICT_NAME   "mode"
+/* The launch handshake, on the session's one connection, before the shell
+ * runs (host/launch-env.c and preload/launch.c).  The launcher connects
+ * while it is the container's only process and waits.  paks sends the
+ * shell's environment in ENV frames (NUL-terminated NAME=VALUE records, cut
+ * anywhere between frames) and then one GO frame whose payload is the
+ * launcher's controls (NUL-terminated KEY=VALUE records, PAKS_CTL_*).  The
+ * controls come from paks alone: the launcher never reads a control from
+ * the environment, so a variable of the image or of `-e` is only ever the
+ * user's variable.  The launcher answers with one REPORT frame (records
+ * PAKS_REP_*) and then runs the shell (with the connection in preload
+ * mode, without it in PTY mode) or exits with PAKS_EXIT_RESTART.  The
+ * connection ending before GO means this start is void: the launcher exits
+ * with PAKS_EXIT_RESTART before anything else runs.  paks may start the
+ * container before it has checked the image it named, and sends GO once
+ * the start stands.  Nothing of this is a file: the runtime directory is
+ * read-only in the container.
+ *
+ * The first start of an image whose mode is not cached is also the look at
+ * its shell: PAKS_CTL_CHECK names the shell, PAKS_CTL_FALLBACK says that a
+ * missing default bash may fall back to /bin/sh, and PAKS_CTL_AUTO that
+ * paks chose the mode itself.  The verdict is "MODE SHELL" (MODE: preload,
+ * pty or missing); when the container must start again with another mode
+ * or shell, the launcher exits before the shell ever runs. */
+#define PAKS_CTL_USER	    "user"     /* USER[:GROUP] the shell runs as */
+#define PAKS_CTL_CHECK	    "check"    /* the shell to look at */
+#define PAKS_CTL_FALLBACK   "fallback" /* "1" */
+#define PAKS_CTL_AUTO	    "auto"     /* "1" */
+#define PAKS_CTL_CHANNEL    "channel"  /* "1": the shell keeps the connection */
+#define PAKS_CTL_ENTRYPOINT "entrypoint" /* N: argv[1..N] run the shell */
+#define PAKS_REP_VERDICT    "verdict"	 /* "MODE SHELL" */
+#define PAKS_REP_IDS	    "ids" /* "UID:GID" of a non-root shell user */
+#define PAKS_REPORT_MAX	    4096u
 #define PAKS_EXIT_RESTART   121
-
-/* The launcher's gate: a FIFO in the runtime directory that paks holds
- * open.  The launcher reads one byte from it before it reads launch.env:
- * PAKS_GATE_GO when paks has written launch.env for this start.  No
- * writer left (paks closed it, or died) means this start is void: the
- * launcher exits with PAKS_EXIT_RESTART before the shell runs.  It lets the
- * container start while paks still checks the image it named. */
-#define PAKS_GATE_NAME "gate"
-#define PAKS_GATE_GO   'g'
-
-/* The launcher writes "UID:GID" of the shell's user here (runtime dir) when
- * it is not root, so #cp can give copied-in files to that user. */
-#define PAKS_IDS_NAME "ids"
 
 /* Environment of the shell inside the container. */
 #define PAKS_ENV_DIR	 "PAKS_DIR"
@@ -92,12 +99,15 @@ enum paks_msg {
 	PAKS_MSG_LINE = 3,     /* payload: the command line, run it */
 	PAKS_MSG_COMPLETE = 4, /* payload: the line up to the cursor */
 	PAKS_MSG_CANCEL = 5,   /* no payload */
+	PAKS_MSG_REPORT = 6,   /* the launcher's report (launch handshake) */
 
 	PAKS_MSG_OUT = 16,	 /* payload: bytes for stdout */
 	PAKS_MSG_ERR = 17,	 /* payload: bytes for stderr */
 	PAKS_MSG_SETVAR = 18,	 /* payload: NAME '\0' VALUE (exported) */
 	PAKS_MSG_CANDIDATE = 19, /* payload: one completion candidate */
 	PAKS_MSG_EXIT = 20,	 /* payload: 4-byte little-endian status */
+	PAKS_MSG_ENV = 21,	 /* launch handshake: environment records */
+	PAKS_MSG_GO = 22, /* launch handshake: controls; the start stands */
 };
 
 /* Incremental decoder for a byte stream of frames. */

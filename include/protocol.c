@@ -13,8 +13,8 @@
 
 int proto_valid_type(uint32_t type)
 {
-	return (type >= PAKS_MSG_CWD && type <= PAKS_MSG_CANCEL) ||
-	       (type >= PAKS_MSG_OUT && type <= PAKS_MSG_EXIT);
+	return (type >= PAKS_MSG_CWD && type <= PAKS_MSG_REPORT) ||
+	       (type >= PAKS_MSG_OUT && type <= PAKS_MSG_GO);
 }
 
 static void put_u32(unsigned char *p, uint32_t v)

@@ -1,36 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paks-launch: the first process in a paks container.  It is static so it
- * runs in any image (glibc, musl or none).  `paks run` hands it the shell's
- * environment in a file instead of `-e` flags, so that nothing of paks ever
- * lands in the container's config and hence in a saved image; it applies
- * that environment and execs the shell.
+ * runs in any image (glibc, musl or none).
  *
- *   paks-launch SHELL [ARGS...]   run the shell with DIR/launch.env
- *
- * The user the shell runs as (PAKS_USER in launch.env) is applied here, not
- * with the engine's --user: the engine would record it in a saved image,
- * and a non-root user could not enter the private runtime directory.  The
- * launcher starts as root and drops its privileges; the runtime directory
- * stays paks's (under rootless podman the user is a sub-uid on the host,
- * and handing it the directory would lock paks out).  The shell needs
- * nothing in it: its connection comes from the launcher, the preload from
- * its own read-only mount (PAKS_LIB_DIR_CTR).
- *
- * The first start of an image whose mode paks has not cached is also the
- * look at its shell (see PAKS_CHECK_SHELL in paks-protocol.h): there is no
- * separate probe container, so every container paks starts is the user's
- * own, with the user's flags.
+ *   paks-launch [ENTRYPOINT...] SHELL [ARGS...]
  *
  * Before anything else, while it is the container's only process, it
- * connects to the session's socket (preload mode only; paks accepts this
- * one connection and removes the socket) and passes the connection to the
- * shell on PAKS_CHANNEL_FD, named with its own pid, which is the shell's
- * after exec.  The fd stays valid when the launcher drops privileges.
- * Then it waits at paks's gate (PAKS_GATE_NAME) until launch.env is right
- * for this start: paks may start the container before it has checked the
- * image it named.
+ * connects to the session's socket in the runtime directory (paks accepts
+ * this one connection and removes the socket).  On that connection paks
+ * sends the shell's environment and the launcher's controls (the launch
+ * handshake, see paks-protocol.h): nothing of it is a file, and the
+ * runtime directory is read-only in the container.  paks may start the
+ * container before it has checked the image it named: the launcher waits
+ * for GO, and a connection that ends before it means this start is void.
+ *
+ * The user the shell runs as (PAKS_CTL_USER) is applied here, not with
+ * the engine's --user: the engine would record it in a saved image, and a
+ * non-root user could not enter the private runtime directory.  The
+ * launcher starts as root and drops its privileges.
+ *
+ * The first start of an image whose mode paks has not cached is also the
+ * look at its shell (PAKS_CTL_CHECK): there is no separate probe
+ * container.  The launcher reports its verdict and the shell user's ids,
+ * then execs the shell: in preload mode with the connection on
+ * PAKS_CHANNEL_FD, named with its own pid, which is the shell's after exec;
+ * in PTY mode without it.  With an entrypoint (PAKS_CTL_ENTRYPOINT), the
+ * connection never passes through the entrypoint: see launch-relay.c.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -50,9 +47,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "launch.h"
 #include "paks-protocol.h"
 
-#define ENV_MAX (4 << 20)
+#define ENV_MAX (4u << 20)
 
 static char *dir_of(const char *argv0)
 {
@@ -62,44 +60,79 @@ static char *dir_of(const char *argv0)
 	return dirname(buf);
 }
 
-static char *read_env_file(const char *path, size_t *len)
+/* Read exactly N bytes: 0, or -1 at end of file or on an error. */
+static int read_full(int fd, void *buf, size_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf;
-	size_t n = 0;
+	char *p = buf;
 
-	if (fd < 0)
-		return NULL;
-	buf = malloc(ENV_MAX + 1);
-	while (buf && n < ENV_MAX) {
-		ssize_t r = read(fd, buf + n, ENV_MAX - n);
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;
-		n += (size_t)r;
+			return -1;
+		p += r;
+		n -= (size_t)r;
 	}
-	close(fd);
-	*len = n;
-	return buf;
+	return 0;
 }
 
-/* Replace the environment by the NUL-separated records of the file, keeping
- * HOME from the engine when the file does not set it. */
-static void apply_env(const char *dir)
+/* paks's launch message: ENV frames, then GO with the controls.  0, or -1
+ * when the connection ended first (this start is void) or carried what
+ * paks does not send. */
+static int read_launch(int fd, struct launch *l)
 {
-	char path[PATH_MAX];
+	unsigned char hdr[PAKS_FRAME_HDR];
+	uint32_t type, len;
+
+	for (;;) {
+		char **buf;
+		size_t *have;
+		char *nb;
+		if (read_full(fd, hdr, sizeof(hdr)) < 0 ||
+		    proto_decode_header(hdr, &type, &len) < 0 ||
+		    (type != PAKS_MSG_ENV && type != PAKS_MSG_GO))
+			return -1;
+		buf = type == PAKS_MSG_ENV ? &l->env : &l->ctl;
+		have = type == PAKS_MSG_ENV ? &l->env_len : &l->ctl_len;
+		if (*have + len > ENV_MAX)
+			return -1;
+		nb = realloc(*buf, *have + len + 1);
+		if (!nb || read_full(fd, nb + *have, len) < 0)
+			return -1;
+		*buf = nb;
+		*have += len;
+		nb[*have] = '\0';
+		if (type == PAKS_MSG_GO)
+			return 0;
+	}
+}
+
+/* The value of control KEY, or NULL. */
+const char *launch_ctl(const struct launch *l, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < l->ctl_len;) {
+		const char *rec = l->ctl + i;
+		size_t n = strnlen(rec, l->ctl_len - i);
+		if (n > klen && strncmp(rec, key, klen) == 0 &&
+		    rec[klen] == '=')
+			return rec + klen + 1;
+		i += n + 1;
+	}
+	return NULL;
+}
+
+/* Replace the environment by paks's records, keeping HOME from the engine
+ * when they do not set it. */
+static void apply_env(const struct launch *l)
+{
 	const char *home = getenv("HOME");
 	char *home_copy = home ? strdup(home) : NULL;
-	size_t len = 0;
-	char *buf;
+	char *buf = l->env;
+	size_t len = l->env_len;
 
-	snprintf(path, sizeof(path), "%s/launch.env", dir);
-	buf = read_env_file(path, &len);
-	if (!buf)
-		return;
-	/* The file may hold values given with -e: do not leave it around. */
-	unlink(path);
 	clearenv();
 	for (size_t i = 0; i < len;) {
 		char *rec = buf + i;
@@ -111,6 +144,7 @@ static void apply_env(const char *dir)
 		if (eq && eq != rec) {
 			*eq = '\0';
 			setenv(rec, eq + 1, 1);
+			*eq = '=';
 		}
 		i += n + 1;
 	}
@@ -174,21 +208,6 @@ static int lookup_group(const char *name, long *gid)
 	return numeric ? (*gid = num, 0) : -1;
 }
 
-/* paks gives what #cp brings in to the shell's user: tell it the ids
- * (PAKS_IDS_NAME), resolved in the image's own /etc/passwd. */
-static void record_ids(const char *dir, long uid, long gid)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_IDS_NAME);
-	f = fopen(path, "we");
-	if (f) {
-		fprintf(f, "%ld:%ld\n", uid, gid);
-		fclose(f);
-	}
-}
-
 /* Supplementary groups: the groups of /etc/group that list the user. */
 static int set_groups(const char *user, gid_t gid)
 {
@@ -209,19 +228,23 @@ static int set_groups(const char *user, gid_t gid)
 	return setgroups(n, groups);
 }
 
-/* USER[:GROUP], names or numbers, as the engines' --user takes it. */
-static int become_user(const char *spec, const char *dir)
+/* USER[:GROUP], names or numbers, as the engines' --user takes it, in the
+ * image's own files.  0, or -1 after saying why. */
+int launch_resolve_user(const char *spec, struct user *u)
 {
-	char user[256], home[PATH_MAX] = "";
 	char *colon;
-	long uid = -1, gid = -1, g;
+	long g;
 
-	snprintf(user, sizeof(user), "%s", spec);
-	colon = strchr(user, ':');
+	memset(u, 0, sizeof(*u));
+	u->uid = u->gid = -1;
+	snprintf(u->name, sizeof(u->name), "%s", spec);
+	colon = strchr(u->name, ':');
 	if (colon)
 		*colon++ = '\0';
-	if (lookup_user(user, &uid, &gid, home, sizeof(home)) < 0) {
-		fprintf(stderr, "paks: no user '%s' in the container\n", user);
+	if (lookup_user(u->name, &u->uid, &u->gid, u->home, sizeof(u->home)) <
+	    0) {
+		fprintf(stderr, "paks: no user '%s' in the container\n",
+			u->name);
 		return -1;
 	}
 	if (colon && *colon) {
@@ -232,30 +255,34 @@ static int become_user(const char *spec, const char *dir)
 				colon);
 			return -1;
 		}
-		gid = g;
+		u->gid = g;
 	}
-	if (gid < 0)
-		gid = uid;
-	record_ids(dir, uid, gid);
-	/* Groups first, then gid, then uid: each needs the privilege the
-	 * next one drops.  A failure keeps root's groups, so it is fatal. */
-	if (getuid() == 0 && set_groups(user, (gid_t)gid) < 0) {
-		fprintf(stderr, "paks: cannot set the groups of '%s': %s\n",
-			spec, strerror(errno));
-		return -1;
-	}
-	if (setgid((gid_t)gid) < 0 || setuid((uid_t)uid) < 0) {
-		fprintf(stderr, "paks: cannot become user '%s': %s\n", spec,
-			strerror(errno));
-		return -1;
-	}
-	if (*home)
-		setenv("HOME", home, 1);
+	if (u->gid < 0)
+		u->gid = u->uid;
 	return 0;
 }
 
-/* The connection to paks, on PAKS_CHANNEL_FD; -1 without one (PTY mode
- * has no socket). */
+/* Become the user: groups first, then gid, then uid, each needing the
+ * privilege the next one drops.  A failure keeps root's groups, so it is
+ * fatal.  0, or -1 after saying why. */
+int launch_become_user(const struct user *u)
+{
+	if (getuid() == 0 && set_groups(u->name, (gid_t)u->gid) < 0) {
+		fprintf(stderr, "paks: cannot set the groups of '%s': %s\n",
+			u->name, strerror(errno));
+		return -1;
+	}
+	if (setgid((gid_t)u->gid) < 0 || setuid((uid_t)u->uid) < 0) {
+		fprintf(stderr, "paks: cannot become user '%s': %s\n", u->name,
+			strerror(errno));
+		return -1;
+	}
+	if (*u->home)
+		setenv("HOME", u->home, 1);
+	return 0;
+}
+
+/* The connection to paks (close-on-exec), or -1. */
 static int connect_host(const char *dir)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -272,55 +299,29 @@ static int connect_host(const char *dir)
 		close(fd);
 		return -1;
 	}
-	/* Ours is the first connection in paks's queue; with the path gone
-	 * no later process can queue another, even before paks accepts. */
-	unlink(sa.sun_path);
+	return fd;
+}
+
+/* Put the connection on PAKS_CHANNEL_FD for the shell, named in
+ * PAKS_ENV_CHANNEL with the pid that execs it. */
+int launch_hand_channel(int fd)
+{
+	char hint[64];
+
 	if (fd != PAKS_CHANNEL_FD) {
 		/* dup2 clears close-on-exec on the copy: the shell gets it. */
-		if (dup2(fd, PAKS_CHANNEL_FD) < 0) {
-			close(fd);
+		if (dup2(fd, PAKS_CHANNEL_FD) < 0)
 			return -1;
-		}
 		close(fd);
 	} else {
 		fcntl(fd, F_SETFD, 0);
 	}
-	return PAKS_CHANNEL_FD;
+	snprintf(hint, sizeof(hint), "%d:%ld", PAKS_CHANNEL_FD, (long)getpid());
+	setenv(PAKS_ENV_CHANNEL, hint, 1);
+	return 0;
 }
 
-/* Wait at the gate (PAKS_GATE_NAME): 0 when paks says go, -1 when this
- * start is void. */
-static int wait_gate(const char *dir)
-{
-	char path[PATH_MAX], b = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_GATE_NAME);
-	/* Not blocking: a FIFO that paks has already let go of (or that a
-	 * dead paks held) has no writer, and a blocking open would wait for
-	 * one for ever.  Then read says 0 (no writer: the start is void) or
-	 * EAGAIN (paks holds it: wait for its byte). */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		fprintf(stderr, "paks: cannot open %s: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
-		n = read(fd, &b, 1);
-		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
-			break;
-		/* Linux reports no hang-up for a writer that was there
-		 * before this open: look again now and then. */
-		poll(&p, 1, 100);
-	}
-	close(fd);
-	return n == 1 && b == PAKS_GATE_GO ? 0 : -1;
-}
-
-static const char *find_in_path(const char *name)
+const char *launch_find_in_path(const char *name)
 {
 	static char buf[PATH_MAX];
 	const char *path = getenv("PATH");
@@ -379,7 +380,7 @@ static int elf_interp(const char *path, char *out, size_t outlen)
  * bash can host it; everything else gets the PTY proxy. */
 static const char *shell_mode(const char *shell)
 {
-	const char *path = find_in_path(shell);
+	const char *path = launch_find_in_path(shell);
 	char real[PATH_MAX], interp[PATH_MAX];
 	const char *base;
 
@@ -394,30 +395,27 @@ static const char *shell_mode(const char *shell)
 	return "preload";
 }
 
-/* Look at the shell when paks asks (launch.env), write the verdict for
- * paks to cache, and say whether this start is the wrong one: 1 when the
- * container must start again (no shell, or the PTY proxy is needed).  A
- * missing default bash is replaced by /bin/sh in ARGV here, so that a
- * script on stdin is never lost to a second start. */
-static int check_shell(const char *dir, int argc, char **argv)
+/* Look at the shell paks asks about (PAKS_CTL_CHECK), put the verdict in
+ * VERDICT for the report, and say whether this start is the wrong one: 1
+ * when the container must start again (no shell, or the PTY proxy is
+ * needed).  A missing default bash is replaced by /bin/sh in ARGV here, so
+ * that a script on stdin is never lost to a second start. */
+static int check_shell(const struct launch *l, int first, int argc, char **argv,
+		       char *verdict, size_t vlen)
 {
-	char shell[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 16];
+	char shell[PATH_MAX];
 	static char sh[] = "/bin/sh";
 	const char *mode, *running;
-	int fallback = getenv(PAKS_CHECK_FALLBACK) != NULL;
-	int automode = getenv(PAKS_CHECK_AUTO) != NULL;
-	FILE *f;
+	int fallback = launch_ctl(l, PAKS_CTL_FALLBACK) != NULL;
+	int automode = launch_ctl(l, PAKS_CTL_AUTO) != NULL;
 
-	snprintf(shell, sizeof(shell), "%s", getenv(PAKS_CHECK_SHELL));
-	unsetenv(PAKS_CHECK_SHELL);
-	unsetenv(PAKS_CHECK_FALLBACK);
-	unsetenv(PAKS_CHECK_AUTO);
+	snprintf(shell, sizeof(shell), "%s", launch_ctl(l, PAKS_CTL_CHECK));
 	mode = shell_mode(shell);
 	if (strcmp(mode, "missing") == 0 && fallback &&
 	    strcmp(shell_mode(sh), "missing") != 0) {
 		/* The shell is the last argument that names it (zsh's
 		 * options come after it). */
-		for (int i = argc - 1; i >= 1; i--) {
+		for (int i = argc - 1; i >= first; i--) {
 			if (strcmp(argv[i], shell) == 0) {
 				argv[i] = sh;
 				break;
@@ -426,48 +424,84 @@ static int check_shell(const char *dir, int argc, char **argv)
 		snprintf(shell, sizeof(shell), "%s", sh);
 		mode = shell_mode(shell);
 	}
-	snprintf(line, sizeof(line), "%s %s\n", mode, shell);
-	snprintf(path, sizeof(path), "%s/%s", dir, PAKS_VERDICT_NAME);
-	f = fopen(path, "we");
-	if (f) {
-		fputs(line, f);
-		fclose(f);
-	}
-	running = getenv("LD_PRELOAD") ? "preload" : "pty";
+	snprintf(verdict, vlen, "%s %s", mode, shell);
+	running = launch_ctl(l, PAKS_CTL_CHANNEL) ? "preload" : "pty";
 	return strcmp(mode, "missing") == 0 ||
 	       (automode && strcmp(mode, running) != 0);
 }
 
+/* Tell paks the verdict and the shell user's ids, in one frame. */
+static int send_report(int fd, const char *verdict, const struct user *u)
+{
+	char rep[PAKS_REPORT_MAX];
+	int n = 0;
+
+	rep[0] = '\0';
+	if (*verdict)
+		n += snprintf(rep + n, sizeof(rep) - (size_t)n, "%s=%s",
+			      PAKS_REP_VERDICT, verdict) +
+		     1;
+	if (u && u->uid > 0 && n < (int)sizeof(rep))
+		n += snprintf(rep + n, sizeof(rep) - (size_t)n, "%s=%ld:%ld",
+			      PAKS_REP_IDS, u->uid, u->gid) +
+		     1;
+	if (n > (int)sizeof(rep))
+		n = (int)sizeof(rep);
+	return proto_write(fd, PAKS_MSG_REPORT, rep, (size_t)n);
+}
+
 int main(int argc, char **argv)
 {
-	const char *dir = dir_of(argv[0]);
-	const char *shell;
-	int chan;
+	struct launch l = {0};
+	struct user user, *u = NULL;
+	char verdict[PATH_MAX + 16] = "";
+	const char *spec, *ep, *shell;
+	int conn, restart = 0, first = 1;
+	long nep = 0;
 
 	if (argc < 2) {
-		fputs("paks-launch: usage: paks-launch SHELL [ARGS...]\n",
+		fputs("paks-launch: usage: paks-launch [ENTRYPOINT...] SHELL "
+		      "[ARGS...]\n",
 		      stderr);
 		return 127;
 	}
-	chan = connect_host(dir);
-	if (wait_gate(dir) < 0)
+	if (strcmp(argv[1], PAKS_LAUNCH_TAKE) == 0)
+		return launch_take(argc, argv);
+	/* Nothing but this process runs yet: what it holds is the
+	 * session's alone, and stays so (non-dumpable). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	conn = connect_host(dir_of(argv[0]));
+	if (conn < 0 || read_launch(conn, &l) < 0)
 		return PAKS_EXIT_RESTART;
-	apply_env(dir);
-	if (getenv(PAKS_CHECK_SHELL) && check_shell(dir, argc, argv))
-		return PAKS_EXIT_RESTART;
-	if (chan >= 0) {
-		char hint[64];
-		snprintf(hint, sizeof(hint), "%d:%ld", chan, (long)getpid());
-		setenv(PAKS_ENV_CHANNEL, hint, 1);
-	}
-	if (getenv("PAKS_USER")) {
-		char spec[256];
-		snprintf(spec, sizeof(spec), "%s", getenv("PAKS_USER"));
-		unsetenv("PAKS_USER");
-		if (*spec && become_user(spec, dir) < 0)
+	apply_env(&l);
+	ep = launch_ctl(&l, PAKS_CTL_ENTRYPOINT);
+	if (ep)
+		nep = strtol(ep, NULL, 10);
+	if (nep < 0 || nep >= argc - 1)
+		nep = 0;
+	first = 1 + (int)nep;
+	if (launch_ctl(&l, PAKS_CTL_CHECK))
+		restart = check_shell(&l, first, argc, argv, verdict,
+				      sizeof(verdict));
+	spec = launch_ctl(&l, PAKS_CTL_USER);
+	if (spec && *spec && !restart) {
+		if (launch_resolve_user(spec, &user) < 0)
 			return 126;
+		u = &user;
 	}
-	shell = find_in_path(argv[1]);
+	if (send_report(conn, verdict, u) < 0 || restart)
+		return PAKS_EXIT_RESTART;
+	if (!launch_ctl(&l, PAKS_CTL_CHANNEL)) {
+		close(conn);
+		conn = -1;
+	}
+	if (nep > 0 && conn >= 0)
+		return launch_relay(conn, u, argc, argv, first);
+	if (conn >= 0 && launch_hand_channel(conn) < 0)
+		return 126;
+	if (u && launch_become_user(u) < 0)
+		return 126;
+	shell = launch_find_in_path(argv[1]);
 	if (shell)
 		execv(shell, argv + 1);
 	fprintf(stderr, "paks: cannot run %s in the container: %s\n", argv[1],

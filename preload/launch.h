@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the launcher's two files share: paks's launch message, the shell's
+ * user, and the relay that keeps the connection out of an entrypoint.
+ */
+#ifndef PAKS_LAUNCH_H
+#define PAKS_LAUNCH_H
+
+#include <limits.h>
+#include <stddef.h>
+
+/* The first argument of the launcher started by an entrypoint's
+ * `exec "$@"`: it takes the connection from the relay (launch-relay.c). */
+#define PAKS_LAUNCH_TAKE "--paks-take"
+
+/* paks's launch message: the shell's environment and the controls, each
+ * NUL-terminated records. */
+struct launch {
+	char *env;
+	size_t env_len;
+	char *ctl;
+	size_t ctl_len;
+};
+
+struct user {
+	char name[256];
+	char home[PATH_MAX];
+	long uid, gid;
+};
+
+/* The value of control KEY, or NULL. */
+const char *launch_ctl(const struct launch *l, const char *key);
+/* USER[:GROUP] in the image's own files.  0, or -1 after saying why. */
+int launch_resolve_user(const char *spec, struct user *u);
+/* Drop to the user.  0, or -1 after saying why. */
+int launch_become_user(const struct user *u);
+/* Put the connection where the shell takes it (PAKS_CHANNEL_FD, named with
+ * this pid in PAKS_ENV_CHANNEL).  0 or -1. */
+int launch_hand_channel(int fd);
+/* NAME on PATH (NAME itself when it has a slash), or NULL. */
+const char *launch_find_in_path(const char *name);
+
+/* With an entrypoint: run it in a child while this process keeps the
+ * connection, and hand the connection only to the process the entrypoint
+ * execs into.  Returns the exit status for the container. */
+int launch_relay(int conn, const struct user *u, int argc, char **argv,
+		 int first);
+/* The launcher as started by the entrypoint: take the connection and exec
+ * the shell.  Returns only on failure. */
+int launch_take(int argc, char **argv);
+
+#endif
