@@ -29,6 +29,8 @@ put("frames", "cancel", b"\x02" + frame(LINE, b"#save") + frame(CANCEL, b""))
 put("frames", "bad-type", b"\x03" + frame(99, b"x") + frame(HELLO, b"1-1-a"))
 put("frames", "too-long", b"\x10" + struct.pack("<II", LINE, 0x7fffffff) + b"#x")
 put("frames", "bad-id", b"\x00" + frame(HELLO, b"../../etc/passwd") + frame(HELLO, b"a" * 60))
+REPORT, ENV, GO = 6, 21, 22
+put("frames", "launch-types", b"\x04" + frame(REPORT, b"verdict=pty /bin/sh\0") + frame(ENV, b"A=1\0") + frame(GO, b"user=nobody\0"))
 put("frames", "empty-line", b"\x05" + frame(LINE, b"") + frame(LINE, b"#second"))
 
 # line: the '#' line as typed
@@ -105,3 +107,12 @@ put("dockerapi", "bad-chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\
 put("dockerapi", "short", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}")
 put("dockerapi", "folded", b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\nContent-Length: 0\r\n\r\n")
 put("dockerapi", "chunk-cut", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello")
+
+# report: the launcher's REPORT payload
+put("report", "verdict", b"verdict=preload /bin/bash\0")
+put("report", "both", b"verdict=pty /bin/sh\0ids=1000:1000\0")
+put("report", "bad-ids", b"ids=1000:\0ids=:5\0ids=1:2:3\0ids=x\0")
+put("report", "twice", b"verdict=pty /bin/sh\0verdict=preload /evil\0")
+put("report", "unterminated", b"verdict=missing /bin/bash")
+put("report", "no-eq", b"verdict\0ids\0=\0\0\0")
+put("report", "long", b"verdict=" + b"x" * 5000 + b"\0")

@@ -59,8 +59,8 @@ static void test_header_round_trip(void **state)
 
 static void test_bad_types(void **state)
 {
-	static const uint32_t bad[] = {0,  1,	6,	 15,
-				       21, 255, 0x10000, UINT32_MAX};
+	static const uint32_t bad[] = {0,  1,	7,	 15,
+				       23, 255, 0x10000, UINT32_MAX};
 	unsigned char hdr[PAKS_FRAME_HDR];
 	unsigned char *buf = NULL;
 	uint32_t type, len;

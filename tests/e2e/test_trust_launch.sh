@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # lines typed into the pane expand there
+# SPDX-License-Identifier: MIT
+#
+# Only the shell paks starts holds the connection, and nothing in the
+# container writes what paks reads, runs or mounts (issue 20, items 3, 4
+# and 6), on rootful podman, rootless podman and the tests' dockerd.  Each
+# engine runs one bookworm session the way hostile image code would meet
+# it:
+#   - an entrypoint that leaves a daemon behind (`steal & exec "$@"`): the
+#     daemon (tests/e2e/data/steal.c, built static here) asks for a host
+#     variable on every socket it inherited, at the launcher's relay, and
+#     at the runtime directory's socket;
+#   - `-e PAKS_USER=nobody -e PAKS_CHECK_SHELL=/nonexistent`, and on
+#     rootful podman and docker an image whose ENV says the same: they are
+#     the user's variables, never paks's controls;
+#   - writes, a FIFO, a symlink and 50 MB into /dev/.paks and the preload.
+# No host value may arrive anywhere in the container, and the user's own
+# #envhost still works, after `exec bash` too.
+#
+# Environment: TRUST_ENGINES (default "podman rootless docker").
+set -u
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+ENGINES=${TRUST_ENGINES:-podman rootless docker}
+TESTS_DIR=$TEST_REPO/tests
+RL_USER=$("$TESTS_DIR/rootless.sh" user)
+RL_HOME=$("$TESTS_DIR/rootless.sh" home)
+eval "export $("$TESTS_DIR/dockerd.sh" env)"
+export DOCKER_CONTEXT=
+export TMUX_WAIT_TIMEOUT=60
+export RT3_SECRET="rt3-secret-$$-$RANDOM"
+IMG_ENV=localhost/paks-test/trust-env:$$
+run_id="$$-$RANDOM"
+
+new_home
+
+# The daemon, static, where every engine's user can read it.
+WDIR=$RL_HOME/trust-launch-$run_id
+mkdir -p "$WDIR"
+cleanup_add rm -rf "$WDIR"
+if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c"; then
+	not_ok "the daemon builds"
+	finish
+fi
+chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal"
+
+as_rl() {
+	local cmd
+	printf -v cmd '%q ' "$@"
+	su - "$RL_USER" -c "$cmd"
+}
+
+eng() { # ENGINE ARGS...
+	local e=$1
+	shift
+	case $e in
+	podman) podman_t "$@" ;;
+	rootless) as_rl podman "$@" ;;
+	docker) docker "$@" ;;
+	esac
+}
+
+# paks_cmd ENGINE ARGS...: the command line tmux runs for `paks ARGS`,
+# with the secret in paks's environment.
+paks_cmd() {
+	local e=$1 cmd
+	shift
+	printf -v cmd 'cd %q && exec env RT3_SECRET=%q PAKS_LIB_DIR=%q %q' \
+		"$WDIR" "$RT3_SECRET" "$PAKS_LIB_DIR" "$PAKS"
+	[ "$e" = docker ] && set -- "$1" --container-tech docker "${@:2}"
+	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
+	case $e in
+	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
+	*) printf '%s' "$cmd" ;;
+	esac
+}
+
+# typed LINE REGEX [TIMEOUT]: type LINE and Enter, wait for REGEX.
+typed() {
+	tmux_type "$1"
+	tmux_send Enter
+	tmux_wait_for "$2" "${3:-$TMUX_WAIT_TIMEOUT}"
+}
+
+# shown DESC LINE REGEX: ok when typing LINE shows REGEX.
+shown() {
+	tmux_send C-l
+	if typed "$2" "$3" 30; then ok "$1"; else not_ok "$1"; fi
+}
+
+# no_secret DESC: the secret shows nowhere on the screen or in its history.
+no_secret() {
+	if tmux_history | grep -qF "$RT3_SECRET"; then
+		not_ok "$1"
+		tmux_history | grep -F "$RT3_SECRET" | sed 's/^/#   |/'
+	else
+		ok "$1"
+	fi
+}
+
+# --- the image whose ENV names paks's old controls ----------------------
+
+prepare_env_image() {
+	printf 'FROM %s\nENV PAKS_USER=nobody PAKS_CHECK_SHELL=/nonexistent\n' \
+		"$IMG_BOOKWORM" >"$TEST_TMP/Containerfile"
+	podman_t build -q --network none -t "$IMG_ENV" -f "$TEST_TMP/Containerfile" \
+		"$TEST_TMP" >/dev/null || return 1
+	cleanup_add podman_t rmi -f "$IMG_ENV"
+	case " $ENGINES " in
+	*" docker "*)
+		podman_t save "$IMG_ENV" | docker load >/dev/null || return 1
+		cleanup_add docker rmi -f "$IMG_ENV"
+		;;
+	esac
+}
+
+# --- one engine ------------------------------------------------------------
+
+# The attacks in one session of ENGINE.
+session() {
+	local e=$1 ep
+	echo "# --- $e"
+	ep="sh -c '/w/steal /tmp/stolen RT3_SECRET & exec \"\$@\"' entry"
+	tmux_start "launch-$e" "$(paks_cmd "$e" run --name "paks-tl-$run_id-$e" \
+		-v "$WDIR:/w:ro" -e PAKS_USER=nobody \
+		-e PAKS_CHECK_SHELL=/nonexistent --entrypoint "$ep" "$IMG_BOOKWORM")"
+	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
+		not_ok "$e: paks run starts with an entrypoint and -e PAKS_*"
+		tmux_stop "launch-$e"
+		return
+	fi
+	ok "$e: paks run starts with an entrypoint and -e PAKS_*"
+	shown "$e: -e PAKS_USER does not choose the shell's user" \
+		'echo "uid=$(id -u)"' '^uid=0$'
+	shown "$e: -e PAKS_USER and PAKS_CHECK_SHELL are the user's variables" \
+		'echo "[$PAKS_USER:$PAKS_CHECK_SHELL]"' '^\[nobody:/nonexistent\]$'
+
+	# 3. The entrypoint's daemon.
+	tmux_send C-l
+	if typed 'until grep -q "steal done" /tmp/stolen 2>/dev/null; do sleep 0.2; done; echo DAEMON-$((6*7))' \
+		'^DAEMON-42$' 60; then
+		ok "$e: the entrypoint's daemon tried its routes"
+	else
+		not_ok "$e: the entrypoint's daemon tried its routes"
+	fi
+	shown "$e: the daemon inherited no connection" \
+		'echo "[$(grep -c "^route \(fd\|sock\)\|got it" /tmp/stolen)]"' \
+		'^\[0\]$'
+	shown "$e: the launcher's relay refused the daemon" \
+		'echo "[$(grep -c "route take: refused" /tmp/stolen)]"' '^\[1\]$'
+	# Typed in two halves: the whole value must never be on the screen.
+	shown "$e: no host value reached the daemon" \
+		"echo \"[\$(grep -c \"${RT3_SECRET:0:6}\"\"${RT3_SECRET:6}\" /tmp/stolen)]\"" \
+		'^\[0\]$'
+
+	# 4. The runtime directory and the preload are paks's alone.
+	tmux_send C-l
+	typed 'for p in /dev/.paks/x /dev/.paks/lib/x /dev/.paks-lib/x; do : >$p; done 2>/dev/null; mkfifo /dev/.paks/ids; ln -sf /dev/tty /dev/.paks/ids; truncate -s0 /dev/.paks-lib/libpaks-preload.so; dd if=/dev/zero of=/dev/.paks/big bs=1M count=50 status=none; echo WROTE-$((6*7))' \
+		'^WROTE-42$' 60
+	shown "$e: nothing was created in the runtime directory" \
+		'echo "[$(ls -A /dev/.paks | tr "\n" " ")]"' '^\[lib paks-launch \]$'
+	shown "$e: the preload is whole" \
+		'test -s /dev/.paks-lib/libpaks-preload.so && echo PRELOAD-WHOLE' \
+		'^PRELOAD-WHOLE$'
+
+	# The user's own #envhost, before and after `exec bash`.
+	shown "$e: the user's #envhost works" \
+		'#envhost RT3_SECRET' '^copied 1 variable'
+	shown "$e: the variable arrived" \
+		'bash -c "echo \"[\${#RT3_SECRET}]\""' "^\[${#RT3_SECRET}\]$"
+	tmux_send C-l
+	typed 'exec bash' '[#$] *$'
+	typed 'unset RT3_SECRET' '[#$] *$'
+	shown "$e: after exec bash the user's #envhost works" \
+		'#envhost RT3_SECRET' '^copied 1 variable'
+	no_secret "$e: the host value never showed on the screen"
+	typed 'exit' '.' 10
+	if tmux_wait_exit 60 >/dev/null; then
+		ok "$e: the session ends"
+	else
+		not_ok "$e: the session ends"
+	fi
+	tmux_stop "launch-$e"
+	if poll_until 30 eval "! eng $e ps -a --format '{{.Names}}' | grep -qx paks-tl-$run_id-$e"; then
+		ok "$e: no container is left behind"
+	else
+		not_ok "$e: no container is left behind"
+	fi
+}
+
+# 6. An image whose ENV names paks's old controls.
+image_env() {
+	local e=$1
+	tmux_start "env-$e" "$(paks_cmd "$e" run "$IMG_ENV")"
+	if typed 'echo "uid=$(id -u) [$PAKS_USER]"' '^uid=[0-9]+ \[' 120; then
+		if tmux_screen | grep -q '^uid=0 \[nobody\]$'; then
+			ok "$e: an image's ENV PAKS_USER is only a variable"
+		else
+			not_ok "$e: an image's ENV PAKS_USER is only a variable"
+			_t_screen_dump
+		fi
+	else
+		not_ok "$e: an image with ENV PAKS_CHECK_SHELL starts"
+	fi
+	typed 'exit' '.' 10
+	tmux_wait_exit 60 >/dev/null
+	tmux_stop "env-$e"
+}
+
+for e in $ENGINES; do
+	case $e in
+	rootless) "$TESTS_DIR/rootless.sh" setup "$IMG_BOOKWORM" >/dev/null ;;
+	docker) "$TESTS_DIR/dockerd.sh" start "$IMG_BOOKWORM" >/dev/null ;;
+	esac
+done
+prepare_env_image || not_ok "the image with ENV PAKS_USER builds"
+for e in $ENGINES; do
+	session "$e"
+	[ "$e" = rootless ] || image_env "$e"
+done
+finish
