@@ -122,20 +122,17 @@ prepare_env_image() {
 session() {
 	local e=$1 ep
 	echo "# --- $e"
-	ep="sh -c '/w/steal /tmp/stolen RT3_SECRET & exec \"\$@\"' entry"
+	# The entrypoint lets the shell start only once the daemon has been
+	# at the relay, as a fast daemon would be.
+	ep="sh -c '/w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
 	tmux_start "launch-$e" "$(paks_cmd "$e" run --name "paks-tl-$run_id-$e" \
-		-v "$WDIR:/w:ro" -e PAKS_USER=nobody \
-		-e PAKS_CHECK_SHELL=/nonexistent --entrypoint "$ep" "$IMG_BOOKWORM")"
+		-v "$WDIR:/w:ro" --entrypoint "$ep" "$IMG_BOOKWORM")"
 	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
-		not_ok "$e: paks run starts with an entrypoint and -e PAKS_*"
+		not_ok "$e: paks run starts with an entrypoint"
 		tmux_stop "launch-$e"
 		return
 	fi
-	ok "$e: paks run starts with an entrypoint and -e PAKS_*"
-	shown "$e: -e PAKS_USER does not choose the shell's user" \
-		'echo "uid=$(id -u)"' '^uid=0$'
-	shown "$e: -e PAKS_USER and PAKS_CHECK_SHELL are the user's variables" \
-		'echo "[$PAKS_USER:$PAKS_CHECK_SHELL]"' '^\[nobody:/nonexistent\]$'
+	ok "$e: paks run starts with an entrypoint"
 
 	# 3. The entrypoint's daemon.
 	tmux_send C-l
@@ -157,7 +154,7 @@ session() {
 
 	# 4. The runtime directory and the preload are paks's alone.
 	tmux_send C-l
-	typed 'for p in /dev/.paks/x /dev/.paks/lib/x /dev/.paks-lib/x; do : >$p; done 2>/dev/null; mkfifo /dev/.paks/ids; ln -sf /dev/tty /dev/.paks/ids; truncate -s0 /dev/.paks-lib/libpaks-preload.so; dd if=/dev/zero of=/dev/.paks/big bs=1M count=50 status=none; echo WROTE-$((6*7))' \
+	typed 'for p in /dev/.paks/x /dev/.paks/lib/x /dev/.paks-lib/x; do : >$p; done 2>/dev/null; mkfifo /dev/.paks/ids; ln -sf /dev/tty /dev/.paks/ids; truncate -s0 /dev/.paks/lib/libpaks-preload.so /dev/.paks-lib/libpaks-preload.so; dd if=/dev/zero of=/dev/.paks/big bs=1M count=50 status=none; echo WROTE-$((6*7))' \
 		'^WROTE-42$' 60
 	shown "$e: nothing was created in the runtime directory" \
 		'echo "[$(ls -A /dev/.paks | tr "\n" " ")]"' '^\[lib paks-launch \]$'
@@ -190,7 +187,25 @@ session() {
 	fi
 }
 
-# 6. An image whose ENV names paks's old controls.
+# 6. The user's -e PAKS_*, and an image whose ENV names paks's old
+#    controls.
+env_flags() {
+	local e=$1
+	tmux_start "flags-$e" "$(paks_cmd "$e" run -e PAKS_USER=nobody \
+		-e PAKS_CHECK_SHELL=/nonexistent "$IMG_BOOKWORM")"
+	if typed 'echo "uid=$(id -u) [$PAKS_USER:$PAKS_CHECK_SHELL]"' \
+		'^uid=[0-9]+ \[' 120 &&
+		tmux_screen | grep -q '^uid=0 \[nobody:/nonexistent\]$'; then
+		ok "$e: -e PAKS_USER and PAKS_CHECK_SHELL are only the user's variables"
+	else
+		not_ok "$e: -e PAKS_USER and PAKS_CHECK_SHELL are only the user's variables"
+		_t_screen_dump
+	fi
+	typed 'exit' '.' 10
+	tmux_wait_exit 60 >/dev/null
+	tmux_stop "flags-$e"
+}
+
 image_env() {
 	local e=$1
 	tmux_start "env-$e" "$(paks_cmd "$e" run "$IMG_ENV")"
@@ -212,12 +227,17 @@ image_env() {
 for e in $ENGINES; do
 	case $e in
 	rootless) "$TESTS_DIR/rootless.sh" setup "$IMG_BOOKWORM" >/dev/null ;;
-	docker) "$TESTS_DIR/dockerd.sh" start "$IMG_BOOKWORM" >/dev/null ;;
+	docker)
+		cleanup_add "$TESTS_DIR/dockerd.sh" stop
+		"$TESTS_DIR/dockerd.sh" start "$IMG_BOOKWORM" >/dev/null ||
+			not_ok "a real dockerd starts"
+		;;
 	esac
 done
 prepare_env_image || not_ok "the image with ENV PAKS_USER builds"
 for e in $ENGINES; do
 	session "$e"
+	env_flags "$e"
 	[ "$e" = rootless ] || image_env "$e"
 done
 finish

@@ -118,8 +118,12 @@ int main(int argc, char **argv)
 	out = fopen(argv[1], "a");
 	if (!out)
 		return 1;
-	for (int i = 0; i < 300 && !try_take(argv[2], out); i++)
+	for (int i = 0; i < 300 && !try_take(argv[2], out); i++) {
+		if (i == 299)
+			fprintf(out, "route take: none\n");
+		fflush(out);
 		usleep(10000);
+	}
 	sleep(1);
 	for (int fd = 0; fd < 1024; fd++) {
 		struct stat st;
