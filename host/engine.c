@@ -31,6 +31,26 @@ char *engine_first_line(const struct buf *b)
 	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
+/* podman (through Go's multierror) says "2 errors occurred:" and gives
+ * the errors on the lines after it as "\t* REASON": the first of them
+ * is what failed, the others follow from it. */
+static const char *first_of_many(const char *line)
+{
+	size_t n = strspn(line, "0123456789");
+	const char *item;
+
+	if (n == 0 || (!str_has_prefix(line + n, " error occurred:") &&
+		       !str_has_prefix(line + n, " errors occurred:")))
+		return line;
+	item = strchr(line, '\n');
+	if (!item)
+		return line;
+	item += 1 + strspn(item + 1, " \t");
+	if (!str_has_prefix(item, "* "))
+		return line;
+	return item + 2;
+}
+
 char *engine_error_line(const struct buf *b)
 {
 	const char *s = b->data ? b->data : "";
@@ -44,6 +64,7 @@ char *engine_error_line(const struct buf *b)
 		return engine_first_line(b);
 	if (str_has_prefix(best, "Error: "))
 		best += 7;
+	best = first_of_many(best);
 	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
 }
 
