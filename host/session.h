@@ -46,7 +46,11 @@ struct session {
 	pid_t verify_pid;
 	int verify_fd;
 	bool image_restart; /* the name meant another image: start again */
-	bool gate_open;	    /* gate_fd holds the launcher's gate */
+	/* The engine's stderr held during such a start (engine-err.c). */
+	bool err_held;
+	int err_fd;
+	off_t err_shown;
+	bool gate_open; /* gate_fd holds the launcher's gate */
 	int gate_fd;
 };
 

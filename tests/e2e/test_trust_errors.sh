@@ -133,7 +133,7 @@ session() { # ENGINE-FLAGS...
 	bad '#cp /no/such/file host:x' '/no/such/file'
 	bad '#cp host:data.txt /no/such/dir/' 'no/such/dir'
 	# podman: "2 errors occurred:", and the first of them is the reason.
-	bad '#cp host:data.txt /etc/hostname/' 'not a directory'
+	bad '#cp host:data.txt /etc/hostname/' 'not a directory|no such directory'
 	# docker's cp does not reach the container's /dev/shm either.
 	bad '#cp host:data.txt /dev/shm/x' '/dev/shm/x is in /dev'
 	in_ctr "/dev/shm has no x" 'test ! -e /dev/shm/x'
