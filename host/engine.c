@@ -31,6 +31,28 @@ char *engine_first_line(const struct buf *b)
 	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
+/* The first non-empty line that is not a log record: the docker CLI may
+ * log a consequence first (time="..." level=error msg="Can't add file
+ * ... to tar: io: read/write on closed pipe") and give the reason after
+ * it. */
+static char *first_not_log(const char *s)
+{
+	const char *first = NULL;
+
+	for (const char *p = s; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		if (n == 0)
+			continue;
+		if (!first)
+			first = p;
+		if (!(str_has_prefix(p, "time=\"") &&
+		      memmem(p, n, " level=", 7)))
+			return xasprintf("%.*s", (int)n, p);
+	}
+	return xasprintf("%.*s", first ? (int)strcspn(first, "\n") : 0,
+			 first ? first : "");
+}
+
 /* podman (through Go's multierror) says "2 errors occurred:" and gives
  * the errors on the lines after it as "\t* REASON": the first of them
  * is what failed, the others follow from it. */
@@ -61,7 +83,7 @@ char *engine_error_line(const struct buf *b)
 			best = p;
 	}
 	if (!best)
-		return engine_first_line(b);
+		return first_not_log(s);
 	if (str_has_prefix(best, "Error: "))
 		best += 7;
 	best = first_of_many(best);

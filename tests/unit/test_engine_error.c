@@ -46,6 +46,13 @@ static void test_plain(void **state)
 		    "destination \"c:/dev/null\" must be a directory or a "
 		    "regular file: got a device");
 	expect_line("", "");
+	/* The docker CLI may log a consequence before the reason. */
+	expect_line("time=\"2026-12-07T03:05:40Z\" level=error msg=\"Can't "
+		    "add file /l/data.txt to tar: io: read/write on closed "
+		    "pipe\"\nno such directory\n",
+		    "no such directory");
+	expect_line("time=\"x\" level=error msg=\"only this\"\n",
+		    "time=\"x\" level=error msg=\"only this\"");
 }
 
 static void test_many(void **state)
