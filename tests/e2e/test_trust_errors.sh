@@ -61,6 +61,11 @@ run "$PAKS" export localhost/paks-no-such-image-$run_id f.tar
 expect_same "paks export MISSING: only paks's line" \
 	"paks: no image 'localhost/paks-no-such-image-$run_id'" "$ERR"
 check "paks export MISSING: no file" test ! -e "$launch/f.tar"
+# podman's own words for this one are "Error: inspecting object:
+# repository name must be lowercase".
+run "$PAKS" export MISSING f.tar
+expect_same "paks export MISSING (not a valid name): only paks's line" \
+	"paks: no image 'MISSING'" "$ERR"
 
 # --- '#' lines ------------------------------------------------------------
 
