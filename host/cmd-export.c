@@ -2,6 +2,8 @@
 /*
  * `paks export IMAGE FILE`: what #export does, on the host, for any
  * image (one saved earlier, say).  The format follows FILE's name.
+ * FILE is any path the user can write: unlike #export's, this command
+ * line is the user's own, typed on the host.
  */
 #include <sys/stat.h>
 
@@ -27,8 +29,8 @@
 static const char export_help[] =
     "Usage: paks export [--force] [--verbose] IMAGE FILE\n"
     "\n"
-    "Write IMAGE to FILE, in the current directory or below.  FILE's name\n"
-    "picks the format:\n"
+    "Write IMAGE to FILE, any path you can write.  FILE's name picks the\n"
+    "format:\n"
     "  *.tar         docker-archive (docker load, podman load)\n"
     "  *.oci.tar     OCI archive (apptainer build x.sif "
     "oci-archive://FILE)\n"
@@ -101,12 +103,17 @@ static int setup(struct session *s, const char *image)
 static int run_export(struct exec_ctx *c, const char *image, const char *file,
 		      bool force, bool verbose, char **cause)
 {
-	cleanup_free char *path = exec_host_path(c->s, file, false, cause);
+	/* The user's own command on the host: FILE is any path the user can
+	 * write, as for cp or tar.  Only #export, whose line comes from the
+	 * container, is kept in the launch directory. */
+	cleanup_free char *path =
+	    file[0] == '/' ? xstrdup(file)
+			   : xasprintf("%s/%s", c->s->launch_dir, file);
 	cleanup_free char *tmp = NULL;
 	struct progress p;
 	int r;
 
-	if (!path || export_check(path, file, force, cause) < 0)
+	if (export_check(path, file, force, cause) < 0)
 		return EXIT_USAGE;
 	tmp = export_tmp(path, cause);
 	if (!tmp)

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "engine-choose.h"
+#include "engine-err.h"
 #include "engine.h"
 #include "envstore.h"
 #include "log.h"
@@ -440,10 +441,12 @@ static int run_session(struct session *s, struct run_opts *o)
 			  s->mode == MODE_PRELOAD ? "preload" : "pty", s->shell,
 			  s->check_shell ? " (the launcher looks at the shell)"
 					 : "");
+		engine_err_hold(s);
 		if (s->mode == MODE_PRELOAD || !isatty(0))
 			status = server_run(s, argv.v);
 		else
 			status = pty_proxy_run(s, argv.v);
+		engine_err_end(s, !s->image_restart);
 		strv_free(&argv);
 		if (status < 0) {
 			log_error("cannot run %s: %s", s->engine_path,

@@ -31,6 +31,48 @@ char *engine_first_line(const struct buf *b)
 	return xasprintf("%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
+/* The first non-empty line that is not a log record: the docker CLI may
+ * log a consequence first (time="..." level=error msg="Can't add file
+ * ... to tar: io: read/write on closed pipe") and give the reason after
+ * it. */
+static char *first_not_log(const char *s)
+{
+	const char *first = NULL;
+
+	for (const char *p = s; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		if (n == 0)
+			continue;
+		if (!first)
+			first = p;
+		if (!(str_has_prefix(p, "time=\"") &&
+		      memmem(p, n, " level=", 7)))
+			return xasprintf("%.*s", (int)n, p);
+	}
+	return xasprintf("%.*s", first ? (int)strcspn(first, "\n") : 0,
+			 first ? first : "");
+}
+
+/* podman (through Go's multierror) says "2 errors occurred:" and gives
+ * the errors on the lines after it as "\t* REASON": the first of them
+ * is what failed, the others follow from it. */
+static const char *first_of_many(const char *line)
+{
+	size_t n = strspn(line, "0123456789");
+	const char *item;
+
+	if (n == 0 || (!str_has_prefix(line + n, " error occurred:") &&
+		       !str_has_prefix(line + n, " errors occurred:")))
+		return line;
+	item = strchr(line, '\n');
+	if (!item)
+		return line;
+	item += 1 + strspn(item + 1, " \t");
+	if (!str_has_prefix(item, "* "))
+		return line;
+	return item + 2;
+}
+
 char *engine_error_line(const struct buf *b)
 {
 	const char *s = b->data ? b->data : "";
@@ -41,9 +83,10 @@ char *engine_error_line(const struct buf *b)
 			best = p;
 	}
 	if (!best)
-		return engine_first_line(b);
+		return first_not_log(s);
 	if (str_has_prefix(best, "Error: "))
 		best += 7;
+	best = first_of_many(best);
 	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
 }
 

@@ -29,6 +29,99 @@ static char *container_path(struct exec_ctx *c, const char *p)
 			 str_eq(c->cwd, "/") ? "" : "/", *p ? p : ".");
 }
 
+/* The container path p as the shell means it, absolute, with "." and
+ * ".." taken out as the kernel would (symlinks in the container are not
+ * followed: only names are judged here). */
+static char *container_abs(struct exec_ctx *c, const char *p)
+{
+	cleanup_free char *full =
+	    p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", c->cwd, p);
+	char *out = xcalloc(strlen(full) + 2, 1);
+	size_t n = 0;
+
+	for (char *sp, *w = strtok_r(full, "/", &sp); w;
+	     w = strtok_r(NULL, "/", &sp)) {
+		if (str_eq(w, "."))
+			continue;
+		if (str_eq(w, "..")) {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+			out[n] = '\0';
+			continue;
+		}
+		n += (size_t)sprintf(out + n, "/%s", w);
+	}
+	if (n == 0)
+		strcpy(out, "/");
+	return out;
+}
+
+static bool in_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (!path[n] || path[n] == '/');
+}
+
+/* Where the container keeps no files the engines can copy: its devices
+ * and the mounts the engine made there (/dev), and the kernel's /proc and
+ * /sys, whose files are made as they are read.  podman's cp overwrites a
+ * device such as /dev/null with a plain file and cannot see /proc at all
+ * ("could not be found"); docker's writes "into" /proc and /dev/shm
+ * where the container never sees it.  NULL when path is elsewhere, else
+ * a one-line reason. */
+static char *container_special(const char *path)
+{
+	const char *dir = in_dir(path, "/proc")	 ? "/proc"
+			  : in_dir(path, "/sys") ? "/sys"
+			  : in_dir(path, "/dev") ? "/dev"
+						 : NULL;
+	cleanup_free char *where = NULL;
+
+	if (!dir)
+		return NULL;
+	where = str_eq(path, dir) ? xstrdup(dir)
+				  : xasprintf("%s is in %s, which", path, dir);
+	if (!str_eq(dir, "/dev"))
+		return xasprintf("%s holds files the kernel makes as they are "
+				 "read; the engine's cp cannot copy them (copy "
+				 "what you need to a file in the container "
+				 "first)",
+				 where);
+	return xasprintf("%s holds the container's devices and mounts, not "
+			 "files the engine's cp can copy; #cp copies files "
+			 "and directories elsewhere",
+			 where);
+}
+
+/* The container side of a #cp, refused when it is a device or a file of
+ * the kernel's.  As a destination, what a copy into it makes is judged
+ * too (`#cp host:dev /` would write /dev). */
+static int container_side_ok(struct exec_ctx *c, const char *arg,
+			     const char *host_src, char **cause)
+{
+	cleanup_free char *abs = container_abs(c, arg);
+	cleanup_free char *into = NULL;
+
+	*cause = container_special(abs);
+	if (!*cause && host_src) {
+		cleanup_free char *s = xstrdup(host_src);
+		size_t n = strlen(s);
+		char *base;
+		while (n > 1 && s[n - 1] == '/')
+			s[--n] = '\0';
+		base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+		if (*base && !str_eq(base, ".") && !str_eq(base, "..")) {
+			into = xasprintf("%s%s%s", abs,
+					 str_eq(abs, "/") ? "" : "/", base);
+			*cause = container_special(into);
+		}
+	}
+	return *cause ? -1 : 0;
+}
+
 static char *side(struct exec_ctx *c, const char *arg, bool src, char **cause)
 {
 	if (str_has_prefix(arg, "host:"))
@@ -122,7 +215,16 @@ static int engine_cp(struct exec_ctx *c, const char *from, const char *to,
 	strv_free(&a);
 	if (r > 0 && !c->cancelled) {
 		cleanup_free char *why = engine_error_line(&err);
-		*cause = xstrdup(*why ? why : "the engine's cp failed");
+		/* podman's copier skips what is not a file, directory or
+		 * symlink, and then says only this. */
+		if (strstr(why, "copied no items"))
+			*cause = xasprintf(
+			    "%s is not a file or a directory (a "
+			    "FIFO, socket or device?); #cp "
+			    "copies files and directories",
+			    strchr(from, ':') ? strchr(from, ':') + 1 : from);
+		else
+			*cause = xstrdup(*why ? why : "the engine's cp failed");
 		r = -1;
 	}
 	buf_free(&err);
@@ -218,6 +320,12 @@ enum exec_status exec_cmd_cp(struct exec_ctx *c, int argc, char **argv,
 		*cause = xstrdup("exactly one side of #cp is on the host, "
 				 "written host:PATH");
 		return PAKS_CMD_USAGE;
+	}
+	if (str_has_prefix(argv[1], "host:")
+		? container_side_ok(c, argv[2], argv[1] + 5, cause) < 0
+		: container_side_ok(c, argv[1], NULL, cause) < 0) {
+		exec_cause(cause, "#cp %s %s", argv[1], argv[2]);
+		return PAKS_CMD_FAIL;
 	}
 	src = side(c, argv[1], true, cause);
 	if (src)

@@ -385,7 +385,7 @@ static bool spare_core(void)
  * check yields to the start (nice 19; on two cores that is about 5 ms
  * sooner to the prompt, see make bench); on a busy machine it runs at
  * the normal priority, so that it can never starve while the launcher
- * waits for it at the gate. */
+ * waits for paks's GO. */
 static void verify_start(struct session *s)
 {
 	if (inspect_start(s, s->image, spare_core(), &s->verify_pid,
@@ -412,7 +412,7 @@ static void forget_image(struct session *s)
 	s->image_config = NULL;
 }
 
-/* How long the container's start waits at the gate for the check. */
+/* How long the container's start waits for GO while the name is checked. */
 #define VERIFY_TIMEOUT_MS 10000
 
 /* Read fd to its end within ms milliseconds: 0 with *out (NUL-ended) and

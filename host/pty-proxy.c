@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine-err.h"
 #include "engine.h"
 #include "exec.h"
 #include "launch-env.h"
@@ -316,7 +317,9 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 	if (px->s && px->s->engine && px->s->engine->tty_from_stdin &&
 	    pipe2(opipe, O_CLOEXEC) < 0)
 		opipe[0] = opipe[1] = -1;
-	err = proc_start_pty(argv, slave, opipe[1], &px->old_mask, &px->child);
+	err = proc_start_pty(argv, slave, opipe[1],
+			     px->s ? engine_err_fd(px->s) : -1, &px->old_mask,
+			     &px->child);
 	close(slave);
 	if (opipe[1] >= 0)
 		close(opipe[1]);

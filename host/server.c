@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine-err.h"
 #include "exec.h"
 #include "image.h"
 #include "launch-env.h"
@@ -364,9 +365,9 @@ static void supervise(struct supervisor *sp)
  * foreground job, as it would be when started by the user's shell.  It
  * dies with paks: after a `kill -9` of paks the user's shell takes the
  * terminal back, and the engine must not go on reading from it. */
-static int spawn_engine(char *const argv[], pid_t *pid)
+static int spawn_engine(struct session *s, char *const argv[], pid_t *pid)
 {
-	return proc_start_tied(argv, pid);
+	return proc_start_tied(argv, engine_err_fd(s), pid);
 }
 
 int server_run(struct session *s, char *const argv[])
@@ -383,7 +384,7 @@ int server_run(struct session *s, char *const argv[])
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sp.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	r = spawn_engine(argv, &sp.engine);
+	r = spawn_engine(s, argv, &sp.engine);
 	if (r == 0) {
 		/* The server starts once the image is settled and the
 		 * launcher has been let through: it works with what

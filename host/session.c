@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine-err.h"
 #include "engine.h"
 #include "image.h"
 #include "launch-env.h"
@@ -38,6 +39,7 @@ static char *find_lib_dir(void)
 void session_cleanup(struct session *s)
 {
 	image_verify_stop(s);
+	engine_err_end(s, true);
 	launch_close(s);
 	rundir_remove(s);
 }
@@ -115,6 +117,7 @@ void session_go(struct session *s)
 		launch_go(s);
 		/* Checked: a later start (a first run's second) runs the id. */
 		s->run_by_name = false;
+		engine_err_show(s);
 		return;
 	}
 	/* The name means another image now.  The container already
@@ -138,6 +141,10 @@ void session_go(struct session *s)
 		s->image_restart = true;
 		launch_close(s);
 	}
+	/* A start that goes on says what its engine said; a void one's
+	 * engine spoke of the start paks makes again. */
+	if (!s->image_restart)
+		engine_err_show(s);
 	free(err);
 	strv_free(&before);
 	strv_free(&after);

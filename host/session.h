@@ -53,6 +53,10 @@ struct session {
 	char *verdict;	      /* "MODE SHELL" when it looked at the shell */
 	char *shell_ids;      /* "UID:GID" of a shell user who is not root */
 	int entrypoint_words; /* --entrypoint's words in front of the shell */
+	/* The engine's stderr held during such a start (engine-err.c). */
+	bool err_held;
+	int err_fd;
+	off_t err_shown;
 };
 
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,

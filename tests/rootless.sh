@@ -12,6 +12,11 @@
 # usage: tests/rootless.sh setup [IMAGE...]  create the user if needed and
 #                                           load IMAGEs from rootful podman
 #                                           into its storage when missing
+#        tests/rootless.sh stage PAKS       copy the built PAKS and the
+#                                           helper files beside it (the
+#                                           preload, the launcher) where
+#                                           the user can run them; print
+#                                           the copy's paks
 #        tests/rootless.sh user             print the user's name
 #        tests/rootless.sh home             print the user's home
 #
@@ -106,7 +111,32 @@ load_image() { # IMAGE
 	rm -f "$tar"
 }
 
+# The build lives where root put it, often in a private home (0700 or
+# 0750) the user cannot enter.  Root can read it: copy what a paks run
+# needs (the files `make install` would put in PREFIX/bin and
+# PREFIX/lib/paks; in a build tree they sit side by side, and paks finds
+# them beside itself) into a directory of its own under the user's
+# readable /var/tmp/$RL_USER.  The caller removes it.
+stage() { # PAKS
+	local paks=$1 from dir f
+	from=$(dirname "$paks")
+	[ -x "$paks" ] || die "no paks at $paks"
+	mkdir -p "/var/tmp/$RL_USER"
+	chmod 0755 "/var/tmp/$RL_USER"
+	dir=$(mktemp -d "/var/tmp/$RL_USER/stage.XXXXXX")
+	for f in "$paks" "$from/libpaks-preload.so" "$from/paks-launch"; do
+		cp "$f" "$dir/" || { rm -rf "$dir"; die "cannot stage $f"; }
+	done
+	chmod 0755 "$dir"
+	chmod a+rX "$dir"/*
+	echo "$dir/$(basename "$paks")"
+}
+
 case ${1:-} in
+stage)
+	[ $# -eq 2 ] || die "usage: $0 stage PAKS"
+	stage "$2"
+	;;
 setup)
 	shift
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
@@ -121,7 +151,7 @@ setup)
 user) echo "$RL_USER" ;;
 home) echo "$RL_HOME" ;;
 *)
-	echo "usage: $0 setup [IMAGE...] | user | home" >&2
+	echo "usage: $0 setup [IMAGE...] | stage PAKS | user | home" >&2
 	exit 2
 	;;
 esac

@@ -23,6 +23,7 @@ IMAGES=${MATRIX_IMAGES:-root user busybox}
 TESTS_DIR=$TEST_REPO/tests
 RL_USER=$("$TESTS_DIR/rootless.sh" user)
 RL_HOME=$("$TESTS_DIR/rootless.sh" home)
+RL_PAKS="" # the rootless user's copy of $PAKS (rootless.sh stage)
 eval "export $("$TESTS_DIR/dockerd.sh" env)"
 export DOCKER_CONTEXT=
 export TMUX_WAIT_TIMEOUT=60
@@ -79,7 +80,7 @@ paks_cmd() {
 		;;
 	rootless)
 		printf -v cmd 'cd %q && exec env PAKS_LIB_DIR=%q %q' "$dir" \
-			"$PAKS_LIB_DIR" "$PAKS"
+			"$(dirname "$RL_PAKS")" "$RL_PAKS"
 		;;
 	esac
 	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
@@ -94,7 +95,7 @@ paks_cli() {
 	local e=$1
 	shift
 	case $e in
-	rootless) as_rl env PAKS_LIB_DIR="$PAKS_LIB_DIR" "$PAKS" "$@" ;;
+	rootless) as_rl env PAKS_LIB_DIR="$(dirname "$RL_PAKS")" "$RL_PAKS" "$@" ;;
 	*) "$PAKS" "$@" ;;
 	esac
 }
@@ -336,9 +337,14 @@ done
 for e in $ENGINES; do
 	case $e in
 	rootless)
-		if ! "$TESTS_DIR/rootless.sh" setup "${all_imgs[@]}"; then
+		# The build may sit in a private home the user cannot enter
+		# (0700, 0750): the user runs a copy of it.
+		if ! "$TESTS_DIR/rootless.sh" setup "${all_imgs[@]}" ||
+			! RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS"); then
 			not_ok "the rootless user $RL_USER is set up"
 			ENGINES=${ENGINES//rootless/}
+		else
+			cleanup_add rm -rf "$(dirname "$RL_PAKS")"
 		fi
 		;;
 	docker)
