@@ -33,6 +33,7 @@ export TMUX_WAIT_TIMEOUT=60
 export RT3_SECRET="rt3-secret-$$-$RANDOM"
 IMG_ENV=localhost/paks-test/trust-env:$$
 run_id="$$-$RANDOM"
+RL_PAKS=""
 
 new_home
 
@@ -67,8 +68,10 @@ eng() { # ENGINE ARGS...
 paks_cmd() {
 	local e=$1 cmd
 	shift
+	local paks=$PAKS
+	[ "$e" = rootless ] && paks=$RL_PAKS
 	printf -v cmd 'cd %q && exec env RT3_SECRET=%q PAKS_LIB_DIR=%q %q' \
-		"$WDIR" "$RT3_SECRET" "$PAKS_LIB_DIR" "$PAKS"
+		"$WDIR" "$RT3_SECRET" "$(dirname "$paks")" "$paks"
 	[ "$e" = docker ] && set -- "$1" --container-tech docker "${@:2}"
 	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
 	case $e in
@@ -226,7 +229,14 @@ image_env() {
 
 for e in $ENGINES; do
 	case $e in
-	rootless) "$TESTS_DIR/rootless.sh" setup "$IMG_BOOKWORM" >/dev/null ;;
+	rootless)
+		# The rootless user runs a copy of the build: the checkout
+		# may be private.
+		"$TESTS_DIR/rootless.sh" setup "$IMG_BOOKWORM" >/dev/null &&
+			RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS") ||
+			not_ok "the rootless user is set up"
+		[ -z "$RL_PAKS" ] || cleanup_add rm -rf "$(dirname "$RL_PAKS")"
+		;;
 	docker)
 		cleanup_add "$TESTS_DIR/dockerd.sh" stop
 		"$TESTS_DIR/dockerd.sh" start "$IMG_BOOKWORM" >/dev/null ||
