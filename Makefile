@@ -40,6 +40,9 @@ $(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# moby's default seccomp profile is built into the binary (.incbin).
+$(O)/obj/host/seccomp.o: contrib/seccomp/moby-default.json
+
 $(O)/paks: $(HOST_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil
 
