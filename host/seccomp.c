@@ -313,44 +313,50 @@ static char *builtin_line(void)
 	    (unsigned long long)fnv1a(UINT64_C(0xcbf29ce484222325), p, n));
 }
 
+/* true when line L of a key (without its newline) still holds: the file
+ * it names is as it was, the built-in profile is the same. */
+static bool key_line_holds(const char *l)
+{
+	struct buf now = {0};
+	bool same;
+
+	if (str_has_prefix(l, "file\t")) {
+		cleanup_free char *path = xstrdup(l + 5);
+		path[strcspn(path, "\t")] = '\0';
+		key_file_line(&now, path);
+	} else if (str_has_prefix(l, "builtin\t")) {
+		cleanup_free char *b = builtin_line();
+		buf_printf(&now, "%s", b);
+	} else {
+		return false;
+	}
+	same =
+	    now.len == strlen(l) + 1 && memcmp(now.data, l, now.len - 1) == 0;
+	buf_free(&now);
+	return same;
+}
+
 /* The verdict of a fresh key: 0 "profile", 1 "off" (with *cause), -1
  * when the key is missing or stale. */
 static int key_check(const char *key_path, const char *header, char **cause)
 {
 	cleanup_free char *txt = NULL;
+	size_t hn = strlen(header);
 	char *save = NULL;
 	int verdict = -1;
 
-	if (read_file(key_path, 1 << 16, &txt, NULL) < 0)
+	if (read_file(key_path, 1 << 16, &txt, NULL) < 0 ||
+	    strncmp(txt, header, hn) != 0 || txt[hn] != '\n')
 		return -1;
-	for (char *l = strtok_r(txt, "\n", &save); l;
+	for (char *l = strtok_r(txt + hn + 1, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
-		if (l == txt) {
-			if (!str_eq(l, header))
-				return -1;
-		} else if (str_has_prefix(l, "file\t")) {
-			struct buf now = {0};
-			char *path = xstrdup(l + 5);
-			bool same;
-			path[strcspn(path, "\t")] = '\0';
-			key_file_line(&now, path);
-			same = now.len == strlen(l) + 1 &&
-			       memcmp(now.data, l, now.len - 1) == 0;
-			buf_free(&now);
-			free(path);
-			if (!same)
-				return -1;
-		} else if (str_has_prefix(l, "builtin\t")) {
-			cleanup_free char *b = builtin_line();
-			if (strncmp(b, l, strlen(b) - 1) != 0)
-				return -1;
-		} else if (str_eq(l, "profile")) {
+		if (str_eq(l, "profile")) {
 			verdict = 0;
 		} else if (str_has_prefix(l, "off\t")) {
 			free(*cause);
 			*cause = xstrdup(l + 4);
 			verdict = 1;
-		} else {
+		} else if (!key_line_holds(l)) {
 			return -1;
 		}
 	}

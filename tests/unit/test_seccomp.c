@@ -326,6 +326,17 @@ static void test_cache(void **state)
 	free(path);
 	assert_int_equal(fake_calls, 1);
 
+	/* A key that is not paks's own is derived again. */
+	{
+		cleanup_free char *key =
+		    xasprintf("%s/paks/seccomp/fake.key", dir);
+		write_text(key, "\nprofile\n");
+		assert_int_equal(seccomp_profile(&s, &path, &cause), 0);
+		free(path);
+		assert_int_equal(fake_calls, 2);
+		fake_calls = 1;
+	}
+
 	/* A changed source is noticed (its size differs). */
 	write_text(fake_source, "{\"syscalls\": 1}");
 	assert_int_equal(seccomp_profile(&s, &path, &cause), 1);
