@@ -271,8 +271,10 @@ static uint64_t fnv1a_str(uint64_t h, const char *s)
 	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 0);
 }
 
-/* The key's first line: what the engine finds its configuration by. */
-static char *key_header(const struct session *s)
+/* ENGINE-HASH, HASH of what the engine finds its configuration by: the
+ * cache's files for one context, so that sessions run with another
+ * CONTAINERS_CONF (or as another user) neither share nor replace them. */
+static char *cache_name(const struct session *s)
 {
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 	char uid[32];
@@ -283,8 +285,7 @@ static char *key_header(const struct session *s)
 	h = fnv1a_str(h, getenv("CONTAINERS_CONF_OVERRIDE"));
 	h = fnv1a_str(h, getenv("XDG_CONFIG_HOME"));
 	h = fnv1a_str(h, getenv("HOME"));
-	return xasprintf("%s %s %016llx", SECCOMP_KEY_VERSION, s->engine->name,
-			 (unsigned long long)h);
+	return xasprintf("%s-%016llx", s->engine->name, (unsigned long long)h);
 }
 
 /* "file<TAB>PATH<TAB>SIGNATURE": a change of the file (or its coming or
@@ -443,6 +444,7 @@ static int derive_and_cache(const struct session *s, const char *header,
 int seccomp_profile(const struct session *s, char **path, char **cause)
 {
 	cleanup_free char *dir = NULL;
+	cleanup_free char *name = NULL;
 	cleanup_free char *header = NULL;
 	cleanup_free char *key_path = NULL;
 	char *prof_path;
@@ -454,9 +456,10 @@ int seccomp_profile(const struct session *s, char **path, char **cause)
 		return 1;
 	}
 	dir = paks_cache_dir("seccomp");
-	header = key_header(s);
-	key_path = xasprintf("%s/%s.key", dir, s->engine->name);
-	prof_path = xasprintf("%s/%s.json", dir, s->engine->name);
+	name = cache_name(s);
+	header = xasprintf("%s %s", SECCOMP_KEY_VERSION, name);
+	key_path = xasprintf("%s/%s.key", dir, name);
+	prof_path = xasprintf("%s/%s.json", dir, name);
 	r = key_check(key_path, header, cause);
 	if (r == 0 && access(prof_path, R_OK) < 0)
 		r = -1;

@@ -311,11 +311,12 @@ static void test_cache(void **state)
 	assert_non_null(mkdtemp(dir));
 	setenv("XDG_CACHE_HOME", dir, 1);
 	fake_source = xasprintf("%s/source.json", dir);
-	want = xasprintf("%s/paks/seccomp/fake.json", dir);
+	want = xasprintf("%s/paks/seccomp/fake-", dir);
 	write_text(fake_source, small);
 
 	assert_int_equal(seccomp_profile(&s, &path, &cause), 0);
-	assert_string_equal(path, want);
+	assert_true(str_has_prefix(path, want));
+	assert_true(str_eq(path + strlen(path) - 5, ".json"));
 	assert_int_equal(read_file(path, 1 << 20, &text, NULL), 0);
 	assert_non_null(strstr(text, "paks:"));
 	free(text);
@@ -323,13 +324,12 @@ static void test_cache(void **state)
 	assert_int_equal(fake_calls, 1);
 
 	assert_int_equal(seccomp_profile(&s, &path, &cause), 0);
-	free(path);
 	assert_int_equal(fake_calls, 1);
 
 	/* A key that is not paks's own is derived again. */
 	{
-		cleanup_free char *key =
-		    xasprintf("%s/paks/seccomp/fake.key", dir);
+		cleanup_free char *key = path;
+		strcpy(key + strlen(key) - 5, ".key");
 		write_text(key, "\nprofile\n");
 		assert_int_equal(seccomp_profile(&s, &path, &cause), 0);
 		free(path);
