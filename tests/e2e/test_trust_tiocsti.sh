@@ -10,25 +10,25 @@
 # TIOCLINUX), also with high bits set in the request (CVE-2019-10063).
 #
 # On rootful podman, rootless podman and the tests' dockerd, with a root
-# image and an image with USER alice, in `paks run` in tmux: a tiny static
-# typer built here (tests/e2e/data/sti.c), mounted into the container,
-# runs in the background and types `#envhost RT3_SECRET` and a line that
-# writes "$RT3_SECRET" to a file, once plainly and once with a high bit
-# set.  It gets EPERM; no host value arrives anywhere in the container or
+# image, an image with USER alice and busybox (PTY mode), in `paks run` in
+# tmux: a tiny static typer built here (tests/e2e/data/sti.c), mounted
+# into the container, runs in the background and types `#envhost
+# RT3_SECRET` and a line that writes "$RT3_SECRET" to a file, once plainly
+# and once with a high bit set.  It gets EPERM; no host value arrives anywhere in the container or
 # on the screen; the shell has no no_new_privs (su and setuid programs
 # work); ordinary terminal ioctls work; and the user's own #envhost still
 # does.  With podman's seccomp turned off in containers.conf, paks says
 # once, in one line, which kernel setting closes the route.
 #
 # Environment: TIOCSTI_ENGINES (default "podman rootless docker"),
-# TIOCSTI_IMAGES (default "root user") select cells.
+# TIOCSTI_IMAGES (default "root user busybox") select cells.
 set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 : "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
 ENGINES=${TIOCSTI_ENGINES:-podman rootless docker}
-IMAGES=${TIOCSTI_IMAGES:-root user}
+IMAGES=${TIOCSTI_IMAGES:-root user busybox}
 TESTS_DIR=$TEST_REPO/tests
 RL_USER=$("$TESTS_DIR/rootless.sh" user)
 RL_HOME=$("$TESTS_DIR/rootless.sh" home)
@@ -45,6 +45,7 @@ image_of() { # KEY
 	case $1 in
 	root) echo "$IMG_BOOKWORM" ;;
 	user) echo "$IMG_BOOKWORM_USER" ;;
+	busybox) echo "$IMG_BUSYBOX" ;;
 	esac
 }
 
@@ -104,15 +105,18 @@ ctr_file() {
 
 # ctr_has ENGINE CTR PATH: the file exists (the typer is done).
 ctr_has() {
-	eng "$1" exec "$2" /bin/test -e "$3" 2>/dev/null
+	eng "$1" exec "$2" /bin/sh -c 'test -e "$1"' sh "$3" 2>/dev/null
 }
 
 # no_secret_in_ctr ENGINE CTR: no file in the container holds the host
-# value (the kernel's and the engine's pseudo-filesystems aside).
+# value (the kernel's and the engine's pseudo-filesystems aside; busybox's
+# grep has no --exclude-dir).
 no_secret_in_ctr() {
 	local hits
-	hits=$(eng "$1" exec "$2" /bin/grep -rlasF --exclude-dir=proc \
-		--exclude-dir=sys --exclude-dir=dev -e "$SECRET" / 2>&1)
+	hits=$(eng "$1" exec "$2" /bin/sh -c 'for d in /*; do
+		case $d in /proc | /sys | /dev) continue ;; esac
+		grep -rlsF -e "$1" "$d"
+	done' sh "$SECRET" 2>&1)
 	[ -z "$hits" ] || { echo "the host value is in: $hits"; return 1; }
 }
 
@@ -126,7 +130,7 @@ no_secret_on_screen() {
 attack() {
 	local e=$1 ctr=$2 c=$3 v=$4 high=${5:-} res
 	tmux_send C-l
-	typed "(sleep 1; /opt/sti/sti $high \$'#envhost RT3_SECRET\\n echo \"\$RT3_SECRET\" > /tmp/stolen-$v\\n' /tmp/sti-$v) &" '[$#] ?$'
+	typed "(sleep 1; /opt/sti/sti $high '#envhost RT3_SECRET\\n echo \"\$RT3_SECRET\" > /tmp/stolen-$v\\n' /tmp/sti-$v) &" '[$#] ?$'
 	if poll_until 60 ctr_has "$e" "$ctr" "/tmp/sti-$v"; then
 		ok "$c: the $v typer ran"
 	else
@@ -179,15 +183,18 @@ cell() { # ENGINE KEY
 	typed 'grep NoNewPrivs /proc/$$/status' '^NoNewPrivs:' >/dev/null
 	check "$c: the shell has no no_new_privs" \
 		tmux_wait_for '^NoNewPrivs:[[:space:]]+0$' 1
-	if [ "$key" = root ]; then
+	case $key in
+	root)
 		typed "su -s /bin/sh nobody -c 'echo su-as-\$(id -un)'" '^su-as-' >/dev/null
 		check "$c: su works" tmux_wait_for '^su-as-nobody$' 1
-	else
+		;;
+	user)
 		# passwd -S reads /etc/shadow only as setuid root.
 		typed 'passwd -S' '^alice ' >/dev/null
 		check "$c: a setuid program gains its privileges" \
 			tmux_wait_for '^alice [LPN]+ [0-9]{4}-' 1
-	fi
+		;;
+	esac
 	typed 'stty size' '^[0-9]+ [0-9]+$' >/dev/null
 	check "$c: ordinary terminal ioctls work (stty size)" \
 		tmux_wait_for '^50 200$' 1

@@ -2,8 +2,9 @@
 /*
  * The TIOCSTI typer of tests/e2e/test_trust_tiocsti.sh: what an install
  * script could leave behind in a container.  It pushes TEXT into the input
- * of its controlling terminal, byte by byte, as if it were typed, and
- * writes "typed" or the error to RESULT.  With --high the request has bit
+ * of its controlling terminal, byte by byte, as if it were typed ("\n"
+ * in TEXT is a newline, so that any shell can pass it in single quotes),
+ * and writes "typed" or the error to RESULT.  With --high the request has bit
  * 32 set: the kernel reads only the low 32 bits, a filter that compares
  * all 64 is bypassed (CVE-2019-10063).  Built static, so that it runs in
  * any image.
@@ -37,7 +38,12 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		err = strerror(errno);
 	for (const char *p = argv[i]; !err && *p; p++) {
-		if (ioctl(fd, req, p) < 0)
+		char c = *p;
+		if (c == '\\' && p[1] == 'n') {
+			c = '\n';
+			p++;
+		}
+		if (ioctl(fd, req, &c) < 0)
 			err = strerror(errno);
 	}
 	f = fopen(argv[i + 1], "w");
