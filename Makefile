@@ -40,6 +40,9 @@ $(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# moby's default seccomp profile is built into the binary (.incbin).
+$(O)/obj/host/seccomp.o: contrib/seccomp/moby-default.json
+
 $(O)/paks: $(HOST_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil
 
@@ -113,10 +116,16 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions
 	install -m 0644 contrib/paks.bash-completion \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/paks
+	# The binary holds moby's seccomp profile (Apache-2.0): its notice and
+	# licence go along.
+	install -d $(DESTDIR)$(DATADIR)/doc/paks/moby-seccomp
+	install -m 0644 contrib/seccomp/README.md contrib/seccomp/LICENSE \
+		$(DESTDIR)$(DATADIR)/doc/paks/moby-seccomp/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/paks
-	rm -rf $(DESTDIR)$(LIBDIR)/paks $(DESTDIR)$(DATADIR)/paks
+	rm -rf $(DESTDIR)$(LIBDIR)/paks $(DESTDIR)$(DATADIR)/paks \
+		$(DESTDIR)$(DATADIR)/doc/paks/moby-seccomp
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/paks
 
 FMT_SRC = $(wildcard host/*.c host/*.h preload/*.c preload/*.h include/*.c \

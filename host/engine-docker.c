@@ -26,6 +26,18 @@ static void docker_run_flags(const struct session *s, struct strv *argv)
 	strv_push(argv, "--detach-keys=ctrl-^,ctrl-\\");
 }
 
+/* dockerd's builtin default is moby's profile, which paks ships; the
+ * CLI sends the profile's text to the daemon, so the file may stay on
+ * the host. */
+static int docker_seccomp_default(const struct session *s, struct strv *deps,
+				  char **path)
+{
+	(void)s;
+	(void)deps;
+	*path = NULL;
+	return 0;
+}
+
 /* The docker CLI has no squash on commit. */
 static void docker_commit_flags(const struct session *s, bool squash,
 				struct strv *argv)
@@ -213,6 +225,7 @@ const struct engine engine_docker = {
     .commit_in_daemon = true,
     .change_words = true,
     .run_flags = docker_run_flags,
+    .seccomp_default = docker_seccomp_default,
     .commit_flags = docker_commit_flags,
     .registry_flags = docker_registry_flags,
     .sizes = docker_sizes,

@@ -5,8 +5,10 @@
  * line: unset its default variables, squash, disable the detach keys and
  * TLS per command.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine-choose.h"
 #include "engine.h"
@@ -173,10 +175,149 @@ static int podman_is_remote(const struct session *s, char **where)
 	return 1;
 }
 
+/* The "*.conf" files of directory DIR, in name order (a missing
+ * directory has none); DIR and they go to deps. */
+static void conf_dir_files(const char *dir, struct strv *files,
+			   struct strv *deps)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	strv_push(deps, dir);
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t len = strlen(nm);
+		if (nm[0] != '.' && len > 5 && str_eq(nm + len - 5, ".conf")) {
+			strv_pushf(files, "%s/%s", dir, nm);
+			strv_pushf(deps, "%s/%s", dir, nm);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The containers.conf files podman reads, in order (containers/common's
+ * pkg/config): CONTAINERS_CONF alone when it is set; else the one under
+ * /usr/share, the one under /etc and its .d directory, and a rootless
+ * user's own and its .d; then CONTAINERS_CONF_OVERRIDE.  Every path
+ * looked at goes to deps. */
+static void containers_conf_files(struct strv *files, struct strv *deps)
+{
+	const char *env = getenv("CONTAINERS_CONF");
+	const char *over = getenv("CONTAINERS_CONF_OVERRIDE");
+
+	if (env && *env) {
+		strv_push(files, env);
+		strv_push(deps, env);
+	} else {
+		strv_push(files, "/usr/share/containers/containers.conf");
+		strv_push(files, "/etc/containers/containers.conf");
+		for (size_t i = 0; i < files->n; i++)
+			strv_push(deps, files->v[i]);
+		conf_dir_files("/etc/containers/containers.conf.d", files,
+			       deps);
+		if (geteuid() != 0) {
+			const char *x = getenv("XDG_CONFIG_HOME");
+			const char *home = getenv("HOME");
+			cleanup_free char *user =
+			    x && *x
+				? xasprintf("%s/containers/containers.conf", x)
+				: xasprintf("%s/.config/containers/"
+					    "containers.conf",
+					    home ? home : "");
+			cleanup_free char *d = xasprintf("%s.d", user);
+			strv_push(files, user);
+			strv_push(deps, user);
+			conf_dir_files(d, files, deps);
+		}
+	}
+	if (over && *over) {
+		strv_push(files, over);
+		strv_push(deps, over);
+	}
+}
+
+/* The string value of KEY in TABLE of a TOML text, NULL when it is not
+ * set there: enough of TOML for containers.conf's one-line strings. */
+static char *toml_string(const char *text, const char *table, const char *key)
+{
+	size_t tn = strlen(table), kn = strlen(key);
+	char *val = NULL;
+	bool in = false;
+
+	for (const char *l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *p = l + strspn(l, " \t");
+		if (*p == '[') {
+			p += 1 + strspn(p + 1, " \t");
+			in = strncmp(p, table, tn) == 0 &&
+			     p[tn + strspn(p + tn, " \t")] == ']';
+			continue;
+		}
+		if (!in || strncmp(p, key, kn) != 0)
+			continue;
+		p += kn + strspn(p + kn, " \t");
+		if (*p != '=')
+			continue;
+		p += 1 + strspn(p + 1, " \t");
+		if ((*p == '"' || *p == '\'') && strchr(p + 1, *p) &&
+		    strchr(p + 1, *p) < p + strcspn(p, "\n")) {
+			free(val);
+			val = xasprintf(
+			    "%.*s", (int)(strchr(p + 1, *p) - p - 1), p + 1);
+		}
+	}
+	return val;
+}
+
+/* containers.conf's seccomp_profile, else podman's default file: the one
+ * under /etc when it is there, else the one under /usr/share. */
+static int podman_seccomp_default(const struct session *s, struct strv *deps,
+				  char **path)
+{
+	static const char etc[] = "/etc/containers/seccomp.json";
+	struct strv files = {0};
+	char *set = NULL, *setter = NULL;
+
+	(void)s;
+	containers_conf_files(&files, deps);
+	for (size_t i = 0; i < files.n; i++) {
+		cleanup_free char *text = NULL;
+		char *v;
+		if (read_file(files.v[i], 1 << 20, &text, NULL) < 0)
+			continue;
+		v = toml_string(text, "containers", "seccomp_profile");
+		if (!v)
+			continue;
+		free(set);
+		free(setter);
+		set = v;
+		setter = xstrdup(files.v[i]);
+	}
+	strv_free(&files);
+	if (set && str_eq(set, "unconfined")) {
+		free(set);
+		*path = setter;
+		return 1;
+	}
+	free(setter);
+	if (set && *set) {
+		*path = set;
+		return 0;
+	}
+	free(set);
+	strv_push(deps, etc);
+	*path = xstrdup(access(etc, F_OK) == 0
+			    ? etc
+			    : "/usr/share/containers/seccomp.json");
+	return 0;
+}
+
 const struct engine engine_podman = {
     .name = "podman",
     .tty_from_stdin = true,
     .run_flags = podman_run_flags,
+    .seccomp_default = podman_seccomp_default,
     .commit_flags = podman_commit_flags,
     .registry_flags = podman_registry_flags,
     .sizes = podman_sizes,

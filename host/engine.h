@@ -35,6 +35,14 @@ struct engine {
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);
+	/* Where the engine's default seccomp profile comes from: 0 with
+	 * *path its file, or NULL for moby's default, which paks ships
+	 * (dockerd's builtin); 1 when the engine's configuration turns
+	 * seccomp off (*path names that configuration file).  deps gets
+	 * every host file or directory the answer was read from or looked
+	 * for, so that a change to any of them is noticed. */
+	int (*seccomp_default)(const struct session *s, struct strv *deps,
+			       char **path);
 	/* Flags for `commit` beyond the --change list (e.g. --squash). */
 	void (*commit_flags)(const struct session *s, bool squash,
 			     struct strv *argv);

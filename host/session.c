@@ -21,6 +21,7 @@
 #include "probe.h"
 #include "proc.h"
 #include "rundir.h"
+#include "seccomp.h"
 #include "session.h"
 
 /* The directory holding the paks helper files next to the executable. */
@@ -61,7 +62,25 @@ void session_free(struct session *s)
 	free(s->lib_dir);
 	free(s->verdict);
 	free(s->shell_ids);
+	free(s->seccomp_profile);
 	strv_free(&s->user_env);
+}
+
+/* Where the kernel lets any process that shares the shell's terminal
+ * type into it (TIOCSTI), the container gets a profile that refuses it;
+ * when it cannot, paks says so once. */
+static void session_seccomp(struct session *s)
+{
+	char *why = NULL;
+
+	if (!seccomp_tiocsti_open() ||
+	    seccomp_profile(s, &s->seccomp_profile, &why) == 0)
+		return;
+	log_warn("programs in the container can type into this shell with "
+		 "TIOCSTI: %s; the host's kernel setting "
+		 "dev.tty.legacy_tiocsti=0 closes this",
+		 why);
+	free(why);
 }
 
 int session_prepare(struct session *s, char **cause)
@@ -80,6 +99,7 @@ int session_prepare(struct session *s, char **cause)
 		return -1;
 	}
 	s->launch_fd = -1;
+	session_seccomp(s);
 	if (image_resolve(s, true, cause) < 0)
 		return -1;
 	if (rundir_create(s, cause) < 0)
@@ -200,6 +220,10 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 		strv_push(argv, "--tty");
 	strv_pushf(argv, "--name=%s", s->container);
 	s->engine->run_flags(s, argv);
+	/* Not recorded by a commit: a saved image's config stays clean. */
+	if (s->seccomp_profile)
+		strv_pushf(argv, "--security-opt=seccomp=%s",
+			   s->seccomp_profile);
 	/* Read-only: nothing in the container may write, create or
 	 * replace what paks reads, runs or mounts. */
 	strv_pushf(argv, "--volume=%s:%s:ro", s->runtime_dir,

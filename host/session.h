@@ -33,6 +33,9 @@ struct session {
 	char *shell;	    /* shell path inside the container */
 	bool shell_default; /* not chosen by the user: may fall back to sh */
 	char *lib_dir;	    /* where libpaks-preload.so and paks-launch are */
+	/* The seccomp profile that refuses TIOCSTI (a host-only path), or
+	 * NULL: the engine's default. */
+	char *seccomp_profile;
 	enum session_mode mode;
 	bool mode_auto;	      /* paks chooses the mode (no --mode) */
 	bool check_shell;     /* the launcher looks at the shell (not cached) */
