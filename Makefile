@@ -74,7 +74,7 @@ man: $(MAN_PAGES)
 
 $(O)/man/%: man/%.scd man/tidy.awk
 	@mkdir -p $(dir $@)
-	scdoc <$< >$@.raw
+	$(SCDOC) <$< >$@.raw || { rm -f $@.raw; exit 1; }
 	awk -f man/tidy.awk $@.raw >$@.tmp
 	rm -f $@.raw
 	mv $@.tmp $@

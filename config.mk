@@ -9,6 +9,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+SCDOC ?= scdoc
 O ?= build
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
