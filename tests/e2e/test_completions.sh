@@ -8,7 +8,11 @@
 # (tests/cli-names.sh reads its --help texts): every command, subcommand,
 # long option and settings key; plus the values of --mode and
 # --container-tech, and the names of the named environments.  No container
-# is started.  COMPLETION_SHELLS picks shells (default "bash zsh fish").
+# is started.  COMPLETION_SHELLS picks shells (default "bash zsh fish"),
+# COMPLETION_DIR the completion files (default contrib/).
+#
+# The helpers are called through poll_until and "start_$sh":
+# shellcheck disable=SC2317
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

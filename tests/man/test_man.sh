@@ -55,7 +55,7 @@ while IFS=$'\t' read -r kind ctx name; do
 	*) continue ;;
 	esac
 	case $kind in
-	cmd) what=command ;;
+	cmd) what="command" ;;
 	sub) what=subcommand ;;
 	opt) what=option ;;
 	key) what="settings key" ;;
@@ -89,9 +89,11 @@ expect_same "man -w 5 paks-config finds the installed page" \
 	"$mandir/man5/paks-config.5" "$(man -M "$mandir" -w 5 paks-config 2>&1)"
 expect_same "man -w 7 paks-hooks finds the installed page" \
 	"$mandir/man7/paks-hooks.7" "$(man -M "$mandir" -w 7 paks-hooks 2>&1)"
+# shellcheck disable=SC2016 # $1 is bash -c's own argument
 check "man paks shows the page (man-db's formatter)" \
 	bash -c 'MANPAGER=cat MANWIDTH=100 man -M "$1" paks 2>&1 |
 		grep -q "paks run \[OPTIONS\] IMAGE"' _ "$mandir"
+# shellcheck disable=SC2016
 check "man -l renders the installed page" \
 	bash -c 'MANPAGER=cat man -l "$1" 2>&1 | grep -q "paks-hooks - "' _ \
 	"$mandir/man7/paks-hooks.7"
