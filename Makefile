@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# paks: GNU Make build.  `make`, `make check`, `make install`, `make fmt`.
+# paks: GNU Make build.  `make`, `make check`, `make install`, `make fmt`,
+# `make man`.
 # O=DIR builds out of tree (default build/), so parallel builds never clash.
 include config.mk
 -include config.local.mk
@@ -22,6 +23,10 @@ HOST_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(HOST_SRC) $(SHARED_SRC))
 PRELOAD_OBJ := $(patsubst %.c,$(O)/pic/%.o,$(PRELOAD_SRC) $(SHARED_SRC))
 # Everything but main(): unit tests link these object files.
 LIB_OBJ := $(filter-out $(O)/obj/host/main.o,$(HOST_OBJ))
+
+# Manual pages: man/*.scd through scdoc(1), tidied for mandoc's lint.
+MAN_SRC := $(wildcard man/*.scd)
+MAN_PAGES := $(patsubst man/%.scd,$(O)/man/%,$(MAN_SRC))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
@@ -59,13 +64,28 @@ $(O)/paks-launch: $(LAUNCH_SRC) include/protocol.c preload/launch.h \
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) \
-		$(PKG_LIBS) -lutil -lcmocka
+	$(CC) $(BASE_CFLAGS) $(TEST_DEFS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< \
+		$(LIB_OBJ) $(PKG_LIBS) -lutil -lcmocka
+
+# test_man checks the '#' command table against the built paks(1).
+$(O)/tests/test_man: $(O)/man/paks.1
+$(O)/tests/test_man: TEST_DEFS = -DPAKS_MAN_PAGE='"$(abspath $(O))/man/paks.1"'
+
+# scdoc is a build dependency: without it `make man`, `make install` and
+# `make check` fail (contrib/install-deps.sh installs it).
+man: $(MAN_PAGES)
+
+$(O)/man/%: man/%.scd man/tidy.awk
+	@mkdir -p $(dir $@)
+	$(SCDOC) <$< >$@.raw || { rm -f $@.raw; exit 1; }
+	awk -f man/tidy.awk $@.raw >$@.tmp
+	rm -f $@.raw
+	mv $@.tmp $@
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
-check: fmt-check all $(UNIT_BIN) fuzz-replay-bins
+check: fmt-check all man $(UNIT_BIN) fuzz-replay-bins
 	@O=$(O) tests/run-all.sh
 
 # Timing of paks against the plain engines (contrib/bench/bench.sh);
@@ -105,7 +125,7 @@ fuzz:
 		LDFLAGS='-fsanitize=fuzzer $(SAN_FLAGS)' FUZZ_MAIN= fuzz-bins
 	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run-fuzz.sh $(O) $(FUZZ_TARGETS)
 
-install: all
+install: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/paks \
 		$(DESTDIR)$(DATADIR)/paks/hooks
 	install -m 0755 $(O)/paks $(DESTDIR)$(BINDIR)/paks
@@ -113,9 +133,16 @@ install: all
 	install -m 0755 $(O)/paks-launch $(DESTDIR)$(LIBDIR)/paks/
 	for h in hooks/*; do [ -f "$$h" ] && [ -x "$$h" ] && \
 		install -m 0755 "$$h" $(DESTDIR)$(DATADIR)/paks/hooks/; done; true
-	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions
-	install -m 0644 contrib/paks.bash-completion \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions/paks
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7
+	for m in $(MAN_PAGES); do \
+		install -m 0644 "$$m" "$(DESTDIR)$(MANDIR)/man$${m##*.}/" || exit 1; \
+	done
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 contrib/paks.bash-completion $(DESTDIR)$(BASHCOMPDIR)/paks
+	install -m 0644 contrib/_paks $(DESTDIR)$(ZSHCOMPDIR)/_paks
+	install -m 0644 contrib/paks.fish $(DESTDIR)$(FISHCOMPDIR)/paks.fish
 	# The binary holds moby's seccomp profile (Apache-2.0): its notice and
 	# licence go along.
 	install -d $(DESTDIR)$(DATADIR)/doc/paks/moby-seccomp
@@ -126,7 +153,10 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/paks
 	rm -rf $(DESTDIR)$(LIBDIR)/paks $(DESTDIR)$(DATADIR)/paks \
 		$(DESTDIR)$(DATADIR)/doc/paks/moby-seccomp
-	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/paks
+	for m in $(notdir $(MAN_PAGES)); do \
+		rm -f "$(DESTDIR)$(MANDIR)/man$${m##*.}/$$m"; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/paks $(DESTDIR)$(ZSHCOMPDIR)/_paks \
+		$(DESTDIR)$(FISHCOMPDIR)/paks.fish
 
 FMT_SRC = $(wildcard host/*.c host/*.h preload/*.c preload/*.h include/*.c \
 	include/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
@@ -145,6 +175,6 @@ demo: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all unit check bench fuzz fuzz-check fuzz-bins fuzz-replay-bins install uninstall \
+.PHONY: all man unit check bench fuzz fuzz-check fuzz-bins fuzz-replay-bins install uninstall \
 	fmt fmt-check demo clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

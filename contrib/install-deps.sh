@@ -21,6 +21,9 @@ PKGS=(
 	squashfs-tools squashfs-tools-ng charliecloud-runtime charliecloud-builders
 	# tooling: make fmt, benchmarks
 	clang-format hyperfine
+	# manual pages (make man; make check lints them) and the shells the
+	# completion tests ask
+	scdoc mandoc man-db bash-completion fish
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }

@@ -12,7 +12,7 @@
 # non-zero if anything failed or nothing ran.
 #
 # Environment: O (build dir, default build), TESTS (extended regex: run only
-# the unit binaries and e2e scripts whose name matches), TEST_TIMEOUT
+# the unit binaries, e2e scripts and test_man whose name matches), TEST_TIMEOUT
 # (seconds per e2e script, default 600), E2E_DIR (default tests/e2e),
 # CONTAINERS_CONF.
 set -uo pipefail
@@ -94,6 +94,15 @@ run_fuzz_replay() {
 	FAIL=$((FAIL + f))
 }
 
+# The manual pages in $O/man (tests/man/test_man.sh): lint, every command
+# and option of the program named, installed where man finds them.  No
+# container needed, so before the images (selected by TESTS as test_man).
+run_man() {
+	selected test_man || return 0
+	echo "# manual pages"
+	run_e2e tests/man/test_man.sh
+}
+
 # run_e2e SCRIPT: run one script, show its results as they come.
 run_e2e() {
 	local t=$1 name log rc p f t0 pid
@@ -169,6 +178,7 @@ run_all_e2e() {
 
 run_unit
 run_fuzz_replay
+run_man
 run_all_e2e
 
 if [ $((PASS + FAIL)) -eq 0 ]; then
