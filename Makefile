@@ -145,6 +145,7 @@ deb:
 		--exclude=./config.local.mk --exclude='./paks_*' -cf - . | \
 		tar -C "$$tmp/paks-$(VERSION)" -xf -; \
 	(cd "$$tmp/paks-$(VERSION)" && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u O \
 		dpkg-buildpackage -b -us -uc >"$$tmp/build.log" 2>&1) || \
 		{ tail -n 40 "$$tmp/build.log" >&2; exit 1; }; \
 	cp "$$tmp/paks_$(VERSION)_$(DEB_ARCH).deb" $(DEB_OUT)/; \

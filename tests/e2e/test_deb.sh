@@ -35,16 +35,16 @@ done
 # --- make deb in a fresh clone ----------------------------------------------
 git clone -q "$TEST_REPO" "$TEST_TMP/src/paks"
 check "make deb in a fresh clone" \
-	make -C "$TEST_TMP/src/paks" --no-print-directory deb \
-	DEB_OUT="$TEST_TMP/out"
-check "it built $DEB" test -f "$TEST_TMP/out/$DEB"
+	env -u O -u MAKEFLAGS -u MAKELEVEL make -C "$TEST_TMP/src/paks" --no-print-directory deb \
+	DEB_OUT="$TEST_TMP/debs"
+check "it built $DEB" test -f "$TEST_TMP/debs/$DEB"
 expect_same "make deb left nothing in the clone (not even ignored files)" \
 	"" "$(git -C "$TEST_TMP/src/paks" status --porcelain --ignored)"
 expect_same "nor next to it (no ../*.changes, ../*.buildinfo)" \
 	"paks" "$(ls "$TEST_TMP/src")"
-[ -f "$TEST_TMP/out/$DEB" ] || finish
+[ -f "$TEST_TMP/debs/$DEB" ] || finish
 
-run dpkg-deb -f "$TEST_TMP/out/$DEB" Depends
+run dpkg-deb -f "$TEST_TMP/debs/$DEB" Depends
 expect "dpkg-deb -f Depends" 0
 depends=$OUT
 check "Depends: podman | docker.io first" \
@@ -53,7 +53,7 @@ for lib in libc6 libyaml-0-2 libjansson4 libvterm0; do
 	check "Depends names $lib (shlibs)" \
 		grep -Eq "(^|, )$lib( \(|,|$)" <<<"$depends"
 done
-contents=$(dpkg-deb -c "$TEST_TMP/out/$DEB" | awk '{print $6}')
+contents=$(dpkg-deb -c "$TEST_TMP/debs/$DEB" | awk '{print $6}')
 for f in ./usr/bin/paks ./usr/lib/paks/libpaks-preload.so \
 	./usr/lib/paks/paks-launch ./usr/share/paks/hooks/pkgdiff \
 	./usr/share/bash-completion/completions/paks \
@@ -71,12 +71,12 @@ podman_t run --rm --network none "$IMG" cat /var/lib/dpkg/status \
 run apt-get -q -y --download-only --no-install-recommends \
 	-o Dir::State::status="$TEST_TMP/image-status" \
 	-o Dir::Cache::archives="$CACHE" -o Debug::NoLocking=1 \
-	install "$TEST_TMP/out/$DEB" man-db
+	install "$TEST_TMP/debs/$DEB" man-db
 expect "apt-get --download-only against the image's dpkg status" 0
 # Only what this resolution picked: the cache also holds older runs' files.
 apt-get -q -s --no-install-recommends \
 	-o Dir::State::status="$TEST_TMP/image-status" -o Debug::NoLocking=1 \
-	install "$TEST_TMP/out/$DEB" man-db 2>/dev/null |
+	install "$TEST_TMP/debs/$DEB" man-db 2>/dev/null |
 	sed -n -E 's/^Inst ([^ ]+) (\[[^]]*\] )?\(([^ ]+) .*/\1 \3/p' \
 		>"$TEST_TMP/picked"
 check "apt picked podman for 'podman | docker.io'" \
@@ -92,7 +92,7 @@ done <"$TEST_TMP/picked"
 check "the local repository indexes every picked package" \
 	test "$(grep -c '^Package: ' "$repo/Packages")" -eq \
 	"$(grep -vc '^paks ' "$TEST_TMP/picked")"
-cp "$TEST_TMP/out/$DEB" "$TEST_TMP/deb.deb"
+cp "$TEST_TMP/debs/$DEB" "$TEST_TMP/deb.deb"
 
 # --- install in a clean bookworm container ----------------------------------
 cat >"$TEST_TMP/install.sh" <<'EOF'
