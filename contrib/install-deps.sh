@@ -19,6 +19,9 @@ PKGS=(
 	mmdebstrap skopeo docker-registry busybox-static tmux zsh jq python3
 	# export formats (.sqfs) and the far end of the export tests
 	squashfs-tools squashfs-tools-ng charliecloud-runtime charliecloud-builders
+	# make deb (dpkg-buildpackage, debhelper) and tests/e2e/test_deb.sh
+	# (dpkg-scanpackages)
+	debhelper dpkg-dev fakeroot
 	# tooling: make fmt, benchmarks
 	clang-format hyperfine
 )
