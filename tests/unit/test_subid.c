@@ -21,9 +21,9 @@ static void test_by_name(void **state)
 {
 	(void)state;
 	assert_int_equal(count("alice:100000:65536\n", "alice", 1000), 65536);
-	assert_int_equal(count("bob:100000:65536\nalice:165536:65536\n",
-			       "alice", 1000),
-			 65536);
+	assert_int_equal(
+	    count("bob:100000:65536\nalice:165536:65536\n", "alice", 1000),
+	    65536);
 	/* No final newline. */
 	assert_int_equal(count("alice:100000:65536", "alice", 1000), 65536);
 }
@@ -63,9 +63,8 @@ static void test_malformed(void **state)
 	assert_int_equal(count("alice:100000:65536x\n", "alice", 1000), 0);
 	assert_int_equal(count("alice:100000:-5\n", "alice", 1000), 0);
 	assert_int_equal(count("alice::65536\n", "alice", 1000), 0);
-	assert_int_equal(count("alice:1:99999999999999999999999\n", "alice",
-			       1000),
-			 0);
+	assert_int_equal(
+	    count("alice:1:99999999999999999999999\n", "alice", 1000), 0);
 	/* A bad line does not hide a good one after it. */
 	assert_int_equal(count("alice:\n\nalice:100000:10\n", "alice", 1000),
 			 10);
