@@ -11,7 +11,8 @@
 # /dev/fuse and dev.tty.legacy_tiocsti the doctor sees are bind mounts in a
 # private mount namespace (unshare -m), over a device node of our own or a
 # file of our own, so the real /dev/fuse keeps its mode and TIOCSTI stays as
-# the other tests expect.  The throwaway user gets no /etc/subuid line
+# the other tests expect; /etc/subuid and /etc/subgid with a range are
+# bind mounts there too.  The throwaway user gets no /etc/subuid line
 # (useradd is told to allocate none) and is removed at the end.
 . "$(dirname "$0")/lib.sh"
 
@@ -66,6 +67,11 @@ fi
 if [ "$tiocsti" != - ]; then
 	echo "$tiocsti" >"$fake/tiocsti"
 	mount --bind "$fake/tiocsti" /proc/sys/dev/tty/legacy_tiocsti
+fi
+if [ -n "${SUBIDS:-}" ]; then
+	printf '%s\n' "$SUBIDS" >"$fake/subid"
+	mount --bind "$fake/subid" /etc/subuid
+	mount --bind "$fake/subid" /etc/subgid
 fi
 exec "$@"
 EOF
@@ -177,7 +183,18 @@ RUN_AS=paksdoc$$
 # -K SUB_*_COUNT=0: useradd would otherwise allocate the user a range.
 useradd --create-home --shell /bin/bash -K SUB_UID_COUNT=0 \
 	-K SUB_GID_COUNT=0 "$RUN_AS"
-cleanup_add userdel -r "$RUN_AS"
+# drop_user USER: its processes (rootless podman leaves its pause process,
+# catatonit, running as the user) by pid, then the user and its home.
+drop_user() {
+	local pids
+	id "$1" >/dev/null 2>&1 || return 0
+	pids=$(ps -o pid= -u "$1" 2>/dev/null)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill $pids 2>/dev/null
+	poll_until 5 bash -c '[ -z "$(ps -o pid= -u "$1")" ]' _ "$1"
+	userdel -r "$1" >/dev/null 2>&1
+}
+cleanup_add drop_user "$RUN_AS"
 RUN_HOME=$(getent passwd "$RUN_AS" | cut -d: -f6)
 check "the user has no /etc/subuid line" \
 	bash -c '! grep -q "^$1:" /etc/subuid' _ "$RUN_AS"
@@ -201,8 +218,26 @@ line warn "fuse: /dev/fuse (mode 0600) cannot be opened by $RUN_AS: Permission d
 line ok "runtime directory: /tmp/paks-$UID_AS will be created"
 line ok "cache directory: $RUN_HOME/.cache/paks will be created"
 
+printf '%s\n' "$OUT" | sed 's/^/# user: /'
+
 ns_doctor 0666 -
 line ok "fuse: /dev/fuse can be opened"
+
+# podman's storage driver, as the user's storage.conf sets it.
+mkdir -p "$RUN_HOME/.config/containers"
+printf '[storage]\ndriver = "vfs"\n' >"$RUN_HOME/.config/containers/storage.conf"
+chown -R "$RUN_AS:" "$RUN_HOME/.config"
+ns_doctor - -
+line warn "rootless: podman's storage driver is vfs: every layer is a full copy, slow and large; fix: apt-get install fuse-overlayfs, then podman system reset"
+printf '%s\n' "$OUT" | sed 's/^/# user: /'
+
+# With a range (in the namespace only): too small, then enough.
+SUBIDS="$RUN_AS:100000:1000" ns_doctor - -
+line warn "rootless: /etc/subuid gives $RUN_AS only 1000 ids: images that use higher ids fail; fix: $SUBFIX"
+line warn "rootless: /etc/subgid gives $RUN_AS only 1000 ids: images that use higher ids fail; fix: $SUBFIX"
+SUBIDS="$UID_AS:100000:65536" ns_doctor - -
+line ok "rootless: /etc/subuid gives $RUN_AS 65536 ids"
+line ok "rootless: /etc/subgid gives $RUN_AS 65536 ids"
 
 # newuidmap without setuid, first in PATH.
 mkdir -p "$FAKE/idmap"
@@ -212,5 +247,8 @@ USER_PATH=$FAKE/idmap:/usr/bin:/bin ns_doctor - -
 line fail "rootless: $FAKE/idmap/newuidmap is neither setuid root nor has file capabilities; fix: as root: chmod u+s $FAKE/idmap/newuidmap (or setcap cap_setuid,cap_setgid+ep $FAKE/idmap/newuidmap)"
 USER_PATH=/nonexistent ns_doctor - -
 line fail "rootless: newuidmap is not in PATH; fix: apt-get install uidmap"
+
+drop_user "$RUN_AS"
+check "the throwaway user is gone" bash -c '! id "$1"' _ "$RUN_AS"
 
 finish
