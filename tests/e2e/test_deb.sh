@@ -121,6 +121,8 @@ echo "== version $(paks --version 2>&1)"
 paks --help >/tmp/help 2>&1
 echo "== help rc=$? $(head -n 1 /tmp/help)"
 echo "== man $(man -w paks 2>&1)"
+paks doctor --help >/tmp/doctor 2>&1
+echo "== doctor rc=$? $(head -n 1 /tmp/doctor)"
 tail -n 20 /tmp/apt.log | sed 's/^/apt: /'
 EOF
 run podman_t run --rm --network none -v "$repo:/repo:ro" \
@@ -142,6 +144,7 @@ check "paks is installed" got '== status install ok installed'
 check "podman came with it" got '== podman install ok installed'
 check "paks --version runs" got "== version paks $VERSION"
 check "paks --help runs" got '== help rc=0 Usage: paks .*'
+check "paks doctor --help runs" got '== doctor rc=0 Usage: paks doctor'
 if [ -n "$man_page" ]; then
 	check "man -w paks finds ${man_page#.}" \
 		got "== man ${man_page#.}"
