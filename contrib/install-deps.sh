@@ -20,8 +20,8 @@ PKGS=(
 	# export formats (.sqfs) and the far end of the export tests
 	squashfs-tools squashfs-tools-ng charliecloud-runtime charliecloud-builders
 	# make deb (dpkg-buildpackage, debhelper) and tests/e2e/test_deb.sh
-	# (dpkg-scanpackages)
-	debhelper dpkg-dev fakeroot
+	# (dpkg-scanpackages); scdoc: the man pages make install builds
+	debhelper dpkg-dev fakeroot scdoc
 	# tooling: make fmt, benchmarks
 	clang-format hyperfine
 )
