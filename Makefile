@@ -150,6 +150,7 @@ deb:
 		{ tail -n 40 "$$tmp/build.log" >&2; exit 1; }; \
 	cp "$$tmp/paks_$(VERSION)_$(DEB_ARCH).deb" $(DEB_OUT)/; \
 	echo "$(DEB_OUT)/paks_$(VERSION)_$(DEB_ARCH).deb"
+.PHONY: deb
 
 demo: all
 	@tests/images.sh bookworm
@@ -159,6 +160,6 @@ demo: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all deb unit check bench fuzz fuzz-check fuzz-bins fuzz-replay-bins install uninstall \
+.PHONY: all unit check bench fuzz fuzz-check fuzz-bins fuzz-replay-bins install uninstall \
 	fmt fmt-check demo clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
