@@ -167,6 +167,30 @@ fmt:
 fmt-check:
 	@clang-format --dry-run --Werror $(FMT_SRC)
 
+# The Debian package, built by Debian's own tools (debian/, debhelper)
+# from a copy of the source in a temporary directory, so neither the
+# build nor dpkg-buildpackage's ../*.deb, .buildinfo and .changes touch
+# the tree.  The .deb lands in DEB_OUT (default $(O)).
+DEB_OUT ?= $(O)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+deb:
+	@v=$$(dpkg-parsechangelog -S Version -l debian/changelog) && \
+	[ "$$v" = "$(VERSION)" ] || { echo "make deb: debian/changelog \
+	says $$v, the Makefile $(VERSION)" >&2; exit 1; }
+	@set -e; tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/paks-deb.XXXXXX"); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir -p "$$tmp/paks-$(VERSION)" $(DEB_OUT); \
+	tar --exclude-vcs --exclude=./build --exclude='./$(O)' \
+		--exclude=./config.local.mk --exclude='./paks_*' -cf - . | \
+		tar -C "$$tmp/paks-$(VERSION)" -xf -; \
+	(cd "$$tmp/paks-$(VERSION)" && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u O \
+		dpkg-buildpackage -b -us -uc >"$$tmp/build.log" 2>&1) || \
+		{ tail -n 40 "$$tmp/build.log" >&2; exit 1; }; \
+	cp "$$tmp/paks_$(VERSION)_$(DEB_ARCH).deb" $(DEB_OUT)/; \
+	echo "$(DEB_OUT)/paks_$(VERSION)_$(DEB_ARCH).deb"
+.PHONY: deb
+
 demo: all
 	@tests/images.sh bookworm
 	@CONTAINERS_CONF=$${CONTAINERS_CONF:-$(CURDIR)/tests/containers.conf} \

@@ -22,6 +22,7 @@ int edit_run_editor(const char *editor, const char *file, char **err);
 char *config_editor_command(void);
 int cmd_hooks(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 /* cmd-edit.c: edit a copy of path and install it only when chk accepts

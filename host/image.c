@@ -107,6 +107,7 @@ int image_inspect(struct session *s, char **cause)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
+	char *unreachable;
 	int r;
 
 	r = image_inspect_api(s);
@@ -119,7 +120,11 @@ int image_inspect(struct session *s, char **cause)
 	strv_push(&argv, s->image);
 	r = proc_capture(argv.v, &out, &eb);
 	strv_free(&argv);
-	if (r > 0 && (*cause = engine_unreachable(&eb))) {
+	if (r > 0 && (unreachable = engine_unreachable(&eb))) {
+		/* A reason `paks doctor` checks: point there, on the
+		 * same line. */
+		*cause = xasprintf("%s (see 'paks doctor')", unreachable);
+		free(unreachable);
 		buf_free(&eb);
 		buf_free(&out);
 		return -1;

@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  path PATH       check a path against the launch directory (for hooks)\n"
     "  export IMAGE FILE  write IMAGE as an archive, SquashFS or tarball\n"
     "  gc              remove what a killed paks left behind\n"
+    "  doctor          check this machine's setup for paks\n"
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
 
@@ -35,15 +36,16 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", cmd_run},	  {"env", cmd_env},   {"config", cmd_config},
-	    {"hooks", cmd_hooks}, {"path", cmd_path}, {"export", cmd_export},
-	    {"gc", cmd_gc},
+	    {"run", cmd_run},	    {"env", cmd_env},
+	    {"config", cmd_config}, {"hooks", cmd_hooks},
+	    {"path", cmd_path},	    {"export", cmd_export},
+	    {"gc", cmd_gc},	    {"doctor", cmd_doctor},
 	};
 
 	log_init();
 	if (argc < 2) {
 		log_error("missing command: run, env, config, hooks, path, "
-			  "export or gc (see 'paks --help')");
+			  "export, gc or doctor (see 'paks --help')");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

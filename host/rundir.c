@@ -24,7 +24,7 @@
 #include "rundir.h"
 #include "session.h"
 
-static char *runtime_base(void)
+char *rundir_base(void)
 {
 	const char *x = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
@@ -164,7 +164,7 @@ static int sweep_base(const char *base, struct strv *removed)
 
 int rundir_sweep(struct strv *removed)
 {
-	cleanup_free char *base = runtime_base();
+	cleanup_free char *base = rundir_base();
 
 	return sweep_base(base, removed);
 }
@@ -192,7 +192,7 @@ void rundir_record(struct session *s)
 
 int rundir_create(struct session *s, char **cause)
 {
-	cleanup_free char *base = runtime_base();
+	cleanup_free char *base = rundir_base();
 	cleanup_free char *tmpl = NULL;
 	struct stat st;
 	int r;

@@ -8,6 +8,9 @@
 struct session;
 struct strv;
 
+/* Where the runtime directories go (malloc'd): $XDG_RUNTIME_DIR/paks
+ * when that is a directory of the user's, else /tmp/paks-UID. */
+char *rundir_base(void);
 /* Create s->runtime_dir (and s->session_id from its name) with the
  * preload and the launcher from s->lib_dir.  0, or -1 with *cause. */
 int rundir_create(struct session *s, char **cause);

@@ -368,17 +368,43 @@ char *paks_config_dir(void)
 	return xasprintf("%s/.config/paks", home && *home ? home : "/");
 }
 
-char *paks_cache_dir(const char *sub)
+char *paks_cache_root(void)
 {
 	const char *x = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
-	char *dir = x && *x == '/'
-			? xasprintf("%s/paks/%s", x, sub)
-			: xasprintf("%s/.cache/paks/%s",
-				    home && *home ? home : "/tmp", sub);
+
+	if (x && *x == '/')
+		return xasprintf("%s/paks", x);
+	return xasprintf("%s/.cache/paks", home && *home ? home : "/tmp");
+}
+
+char *paks_cache_dir(const char *sub)
+{
+	cleanup_free char *root = paks_cache_root();
+	char *dir = xasprintf("%s/%s", root, sub);
 
 	mkdir_p(dir, 0700);
 	return dir;
+}
+
+char *path_lookup(const char *prog)
+{
+	const char *path = getenv("PATH");
+	cleanup_free char *copy = xstrdup(path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0 ? xstrdup(prog) : NULL;
+	for (char *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", d, prog);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
 }
 
 void format_size(double bytes, char *out, size_t outlen)

@@ -114,8 +114,12 @@ bool paks_exe_in_build_tree(const char *exe_dir);
 
 /* XDG directories: $XDG_CONFIG_HOME/paks (default ~/.config/paks). */
 char *paks_config_dir(void);
+/* $XDG_CACHE_HOME/paks (default ~/.cache/paks), not created. */
+char *paks_cache_root(void);
 /* $XDG_CACHE_HOME/paks/SUB (default ~/.cache/paks/SUB), created 0700. */
 char *paks_cache_dir(const char *sub);
+/* prog's path as execvp would find it in PATH (malloc'd), or NULL. */
+char *path_lookup(const char *prog);
 
 /* "1.5 GB" style sizes (SI units, as podman prints them). */
 void format_size(double bytes, char *out, size_t outlen);

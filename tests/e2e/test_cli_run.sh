@@ -102,7 +102,7 @@ if command -v docker >/dev/null; then
 		--container-tech docker "$IMG_BUSYBOX"
 	expect "docker without a daemon fails with 1" 1
 	expect_err "docker without a daemon: one line naming DOCKER_HOST's socket" \
-		"paks: the docker daemon is not reachable at unix://$TEST_TMP/no-dockerd.sock (from DOCKER_HOST); is dockerd running?"
+		"paks: the docker daemon is not reachable at unix://$TEST_TMP/no-dockerd.sock (from DOCKER_HOST); is dockerd running? (see 'paks doctor')"
 else
 	skip "no docker CLI: the no-daemon message"
 fi
