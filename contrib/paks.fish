@@ -79,6 +79,7 @@ complete -c paks -n $top -a hooks -d "list user-defined '#' commands"
 complete -c paks -n $top -a path -d 'check a path against the launch directory'
 complete -c paks -n $top -a export -d 'write IMAGE as an archive, SquashFS or tarball'
 complete -c paks -n $top -a gc -d 'remove what a killed paks left behind'
+complete -c paks -n $top -a doctor -d "check this machine's setup for paks"
 
 # paks run [OPTIONS] IMAGE
 set -l run '__paks_at run'
@@ -138,3 +139,4 @@ complete -c paks -n '__paks_at export' -l help -d 'show this help'
 complete -c paks -n '__paks_at export 0' -a '(__paks_images)' -d image
 complete -c paks -n '__paks_at export 1' -F
 complete -c paks -n '__paks_at gc' -s h -l help -d 'show this help'
+complete -c paks -n '__paks_at doctor' -s h -l help -d 'show this help'
