@@ -65,49 +65,53 @@ static int relay_listen(char *name_out, size_t len, struct sockaddr_un *sa,
 	return fd;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char byte = 'c';
-	struct iovec iov = {&byte, 1};
+/* One byte with room for one fd beside it. */
+struct fd_msg {
+	char byte;
+	struct iovec iov;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m = {0};
+	struct msghdr m;
+};
+
+static void fd_msg_init(struct fd_msg *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->byte = 'c';
+	f->iov.iov_base = &f->byte;
+	f->iov.iov_len = 1;
+	f->m.msg_iov = &f->iov;
+	f->m.msg_iovlen = 1;
+	f->m.msg_control = f->u.buf;
+	f->m.msg_controllen = sizeof(f->u.buf);
+}
+
+static int send_fd(int sock, int fd)
+{
+	struct fd_msg f;
 	struct cmsghdr *c;
 
-	memset(&u, 0, sizeof(u));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = u.buf;
-	m.msg_controllen = sizeof(u.buf);
-	c = CMSG_FIRSTHDR(&m);
+	fd_msg_init(&f);
+	c = CMSG_FIRSTHDR(&f.m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return sendmsg(sock, &f.m, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 static int recv_fd(int sock)
 {
-	char byte;
-	struct iovec iov = {&byte, 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {0};
+	struct fd_msg f;
 	struct cmsghdr *c;
 	int fd = -1;
 
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = u.buf;
-	m.msg_controllen = sizeof(u.buf);
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
+	fd_msg_init(&f);
+	if (recvmsg(sock, &f.m, MSG_CMSG_CLOEXEC) != 1)
 		return -1;
-	c = CMSG_FIRSTHDR(&m);
+	c = CMSG_FIRSTHDR(&f.m);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
@@ -138,7 +142,6 @@ run_entrypoint(const struct user *u, int argc, char **argv, int first,
 	       const char *name, const sigset_t *old)
 {
 	char **av = calloc((size_t)argc + 3, sizeof(*av));
-	const char *ep;
 	int n = 0;
 
 	sigprocmask(SIG_SETMASK, old, NULL);
@@ -153,12 +156,7 @@ run_entrypoint(const struct user *u, int argc, char **argv, int first,
 		av[n++] = argv[i];
 	if (u && launch_become_user(u) < 0)
 		_exit(126);
-	ep = launch_find_in_path(av[0]);
-	if (ep)
-		execv(ep, av);
-	fprintf(stderr, "paks: cannot run %s in the container: %s\n", av[0],
-		ep ? strerror(errno) : "not found");
-	_exit(127);
+	_exit(launch_exec(av));
 }
 
 /* Reap; the child's status as a shell reports it, or -1 while it runs. */
@@ -231,7 +229,6 @@ int launch_take(int argc, char **argv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	socklen_t salen;
-	const char *shell;
 	int s, fd = -1;
 
 	if (argc < 4) {
@@ -257,10 +254,5 @@ int launch_take(int argc, char **argv)
 		if (launch_hand_channel(fd) < 0)
 			close(fd);
 	}
-	shell = launch_find_in_path(argv[3]);
-	if (shell)
-		execv(shell, argv + 3);
-	fprintf(stderr, "paks: cannot run %s in the container: %s\n", argv[3],
-		shell ? strerror(errno) : "not found");
-	return 127;
+	return launch_exec(argv + 3);
 }

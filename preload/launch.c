@@ -302,6 +302,17 @@ static int connect_host(const char *dir)
 	return fd;
 }
 
+int launch_exec(char **argv)
+{
+	const char *path = launch_find_in_path(argv[0]);
+
+	if (path)
+		execv(path, argv);
+	fprintf(stderr, "paks: cannot run %s in the container: %s\n", argv[0],
+		path ? strerror(errno) : "not found");
+	return 127;
+}
+
 /* Put the connection on PAKS_CHANNEL_FD for the shell, named in
  * PAKS_ENV_CHANNEL with the pid that execs it. */
 int launch_hand_channel(int fd)
@@ -455,7 +466,7 @@ int main(int argc, char **argv)
 	struct launch l = {0};
 	struct user user, *u = NULL;
 	char verdict[PATH_MAX + 16] = "";
-	const char *spec, *ep, *shell;
+	const char *spec, *ep;
 	int conn, restart = 0, first = 1;
 	long nep = 0;
 
@@ -501,10 +512,5 @@ int main(int argc, char **argv)
 		return 126;
 	if (u && launch_become_user(u) < 0)
 		return 126;
-	shell = launch_find_in_path(argv[1]);
-	if (shell)
-		execv(shell, argv + 1);
-	fprintf(stderr, "paks: cannot run %s in the container: %s\n", argv[1],
-		shell ? strerror(errno) : "not found");
-	return 127;
+	return launch_exec(argv + 1);
 }

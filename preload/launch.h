@@ -40,6 +40,9 @@ int launch_hand_channel(int fd);
 /* NAME on PATH (NAME itself when it has a slash), or NULL. */
 const char *launch_find_in_path(const char *name);
 
+/* Exec ARGV[0] found on PATH; returns 127 after saying why it could not. */
+int launch_exec(char **argv);
+
 /* With an entrypoint: run it in a child while this process keeps the
  * connection, and hand the connection only to the process the entrypoint
  * execs into.  Returns the exit status for the container. */
