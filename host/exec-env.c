@@ -15,7 +15,8 @@
 static bool export_set(struct exec_ctx *c, const struct envset *set,
 		       char **cause)
 {
-	if (envset_check_sizes(set, cause) < 0) {
+	if (envset_check_sizes(set, cause) < 0 ||
+	    (c->vars_fit && !c->vars_fit(c, set, cause))) {
 		exec_cause(cause, "nothing exported");
 		return false;
 	}

@@ -16,6 +16,7 @@
 
 struct session;
 struct exec_ctx;
+struct envset;
 
 /* Receives PAKS_MSG_OUT, _ERR, _SETVAR (name '\0' value), _CANDIDATE. */
 typedef int (*exec_emit_fn)(struct exec_ctx *c, uint32_t type, const void *data,
@@ -34,6 +35,11 @@ struct exec_ctx {
 	bool cancelled;
 	int status;	   /* with PAKS_CMD_EXITED: the program's exit status */
 	const char *usage; /* the running built-in's usage, from the table */
+	/* NULL, or whether the shell can take these variables on top of
+	 * those already sent (*cause set when not): asked before any is
+	 * sent, so that a command either sets them all or says why not. */
+	bool (*vars_fit)(struct exec_ctx *c, const struct envset *set,
+			 char **cause);
 };
 
 /* What a command did, as tmux's enum cmd_retval; exec_line maps it to the

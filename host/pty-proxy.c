@@ -35,7 +35,9 @@
 #include "log.h"
 #include "proc.h"
 #include "pty.h"
+#include "envstore.h"
 #include "session.h"
+#include "typed-line.h"
 #include "util.h"
 #include "varname.h"
 #include "vscreen.h"
@@ -65,8 +67,8 @@
 #define PROMPT_MAX_MS	   1000
 #define HIDE_MAX_MS	   2000
 /* The assignments go to `read` as one line: a terminal in canonical mode
- * takes 4095 bytes a line. */
-#define VARS_MAX      3900
+ * takes 4095 bytes a line, and the line also carries paks's own code. */
+#define VARS_MAX      3700
 #define KILL_GRACE_MS 3000
 
 extern char **environ;
@@ -84,6 +86,18 @@ enum proxy_state {
 	PX_WAIT_IDLE, /* command done: wait (hidden) for the next prompt */
 	PX_HIDE,      /* the injected line is sent: hide its echo, then
 		       * send the assignments and hide theirs */
+	PX_SCRUB,     /* busybox: wait for the prompt after the injection */
+	PX_SCRUB_HIDE, /* ...then put the user's line in its history slot,
+			* hidden, until the bell that ends it */
+};
+
+/* The shell behind the prompt, for taking the injected line out of its
+ * history. */
+enum shell_kind {
+	SH_UNKNOWN,
+	SH_OTHER, /* dash (no history), zsh (keeps none of it) */
+	SH_BUSYBOX,
+	SH_BASH,
 };
 
 struct proxy {
@@ -113,7 +127,11 @@ struct proxy {
 	bool out_since_hold;
 	bool any_output; /* the shell has printed something */
 
-	char *line; /* the paks command being run */
+	char *line;	 /* the paks command being run */
+	bool refuse;	 /* ...or the line to refuse: not what was typed */
+	char *last_line; /* the last command, for busybox's history */
+	struct tline tl; /* what the user typed since the last Enter */
+	enum shell_kind shell;
 	char enter;
 	struct buf vars;   /* `export NAME=VALUE;` from SETVAR records */
 	struct buf inject; /* the line that reads them */
@@ -529,6 +547,16 @@ static int build_injection(struct proxy *px, int status)
 	    status & 0xff, px->mark);
 	buf_printf(&px->feed,
 		   "__paks_n=$(printf '\\n_'); __paks_n=${__paks_n%%_}; ");
+	/* bash keeps the injected line in its history unless HISTCONTROL
+	 * says otherwise: delete it when it is the last entry. */
+	if (px->shell == SH_BASH)
+		buf_printf(&px->feed,
+			   "__paks_h=$(HISTTIMEFORMAT= builtin history 1);"
+			   "case $__paks_h in *'%s') "
+			   "__paks_h=${__paks_h#\"${__paks_h%%%%[! ]*}\"};"
+			   "builtin history -d \"${__paks_h%%%% *}\";; esac;"
+			   "unset __paks_h; ",
+			   px->mark);
 	buf_append(&px->feed, px->vars.data, px->vars.len);
 	buf_printf(&px->feed, " unset __paks_n %s\r", px->end_mark);
 	return 0;
@@ -587,14 +615,61 @@ static char *shell_cwd(struct proxy *px)
 	return xstrdup(link);
 }
 
-static void run_command(struct proxy *px)
+/* Which shell reads the line now: the program of the terminal's
+ * foreground process, as the host sees it. */
+static enum shell_kind shell_kind(struct proxy *px)
 {
-	static const char too_long[] =
-	    "paks: the variables are too long to type into this shell\n";
+	char link[4096];
+	long pid = container_pid(px);
+	cleanup_free char *path = NULL;
+	const char *base;
+	ssize_t n;
+
+	if (pid <= 0)
+		return SH_UNKNOWN;
+	path = xasprintf("/proc/%ld/exe", foreground_pid(pid));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return SH_UNKNOWN;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (strcmp(base, "busybox") == 0)
+		return SH_BUSYBOX;
+	if (strcmp(base, "bash") == 0)
+		return SH_BASH;
+	return SH_OTHER;
+}
+
+/* All of a command's variables are typed on one line: a command that
+ * would need more says so and sets none. */
+static bool vars_fit(struct exec_ctx *c, const struct envset *set, char **cause)
+{
+	struct proxy *px = c->emit_arg;
+	struct buf b = {0};
+	size_t total;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const char *v = set->vars[i].value;
+		buf_printf(&b, "export %s=", set->vars[i].name);
+		quote_value(&b, v, v + strlen(v));
+		buf_append(&b, ";", 1);
+	}
+	total = px->vars.len + b.len;
+	buf_free(&b);
+	if (total <= VARS_MAX)
+		return true;
+	*cause = xasprintf("the variables take %zu bytes to type into this "
+			   "shell, and at most %d fit on its line",
+			   total, VARS_MAX);
+	return false;
+}
+
+static int exec_for_shell(struct proxy *px)
+{
 	struct exec_ctx c = {0};
 	int status;
 
-	flush_to_term(px);
 	c.s = px->s;
 	c.cwd = shell_cwd(px);
 	c.emit = emit;
@@ -602,26 +677,56 @@ static void run_command(struct proxy *px)
 	c.cancel_fd = cancel_epoll(px);
 	c.check_cancel = check_cancel;
 	c.cancel_arg = px;
-	px->term_col0 = true;
-	buf_free(&px->vars);
+	c.vars_fit = vars_fit;
 	log_debug("pty: running '%s'", px->line);
 	status = exec_line(&c, px->line, strlen(px->line));
 	if (c.cancel_fd >= 0)
 		close(c.cancel_fd);
 	free(c.cwd);
+	return status;
+}
+
+/* A '#' line on the screen that the keys did not make: the container may
+ * have drawn it.  One line, and nothing runs. */
+static const char refused[] =
+    "paks: not run: the line on the screen is not the one you typed (the "
+    "container may have drawn it); type it again\n";
+
+static void run_command(struct proxy *px)
+{
+	static const char too_long[] =
+	    "paks: nothing set: the variables are too long to type into this "
+	    "shell\n";
+	int status = 0;
+
+	flush_to_term(px);
+	px->term_col0 = true;
+	buf_free(&px->vars);
+	if (px->refuse) {
+		log_debug("pty: refused a line the keys did not make");
+		emit_text(px, refused, sizeof(refused) - 1);
+	} else {
+		status = exec_for_shell(px);
+	}
 	if (!px->term_col0)
 		emit_text(px, "\n", 1);
-	free(px->line);
+	free(px->last_line);
+	px->last_line = px->line;
 	px->line = NULL;
-	/* Only when there are variables: busybox ash keeps even blank-led
-	 * lines in its history, and Up should recall the command, not this;
-	 * so a failing command without variables leaves $? untouched. */
-	if (px->vars.len && !px->shutdown_sig &&
-	    build_injection(px, status) == 0) {
+	/* A hook's variables checked only once they all came. */
+	if (px->vars.len > VARS_MAX) {
+		emit_text(px, too_long, sizeof(too_long) - 1);
+		buf_free(&px->vars);
+		if (status == 0)
+			status = 1;
+	}
+	/* The status is typed in with the variables; a refused line leaves
+	 * the shell alone. */
+	if ((px->vars.len || status != 0) && !px->refuse && !px->shutdown_sig) {
+		px->shell = shell_kind(px);
+		build_injection(px, status);
 		set_state(px, PX_WAIT_IDLE);
 	} else {
-		if (px->vars.len && !px->shutdown_sig)
-			emit_text(px, too_long, sizeof(too_long) - 1);
 		set_state(px, PX_NORMAL);
 		release_held(px);
 		start_hold(px);
@@ -637,25 +742,46 @@ static void forward(struct proxy *px, const char *d, size_t n)
 	px->fwd_since_out = true;
 }
 
+/* Whether the keys since the last Enter make a paks command by
+ * themselves (no recall, no Tab). */
+static bool typed_command(struct proxy *px)
+{
+	cleanup_free char *typed = tline_text(&px->tl);
+
+	return typed && words_is_command(typed, strlen(typed));
+}
+
+/* Enter: the line on the screen runs only when it is a paks command at a
+ * shell's prompt and the keys the user sent make it (typed-line.c); a
+ * paks command on the screen or in the keys that the other does not
+ * agree with is refused. */
 static void decide_enter(struct proxy *px)
 {
 	char *line = NULL;
 	size_t len = 0;
-	bool cmd = false;
+	bool alt = vscreen_altscreen(px->vs), cmd = false, match = false;
+	bool shell = !alt && prompt_is_shell(vscreen_prompt(px->vs));
+	bool typed_cmd = shell && typed_command(px);
 
 	px->enter = *iobuf_head(&px->pending_in);
 	iobuf_drop(&px->pending_in, 1);
-	if (!vscreen_altscreen(px->vs) &&
-	    vscreen_input_line(px->vs, &line, &len) == 1) {
-		cmd = prompt_is_shell(vscreen_prompt(px->vs)) &&
-		      words_is_command(line, len);
-		log_debug("pty: line '%s' prompt '%s'%s", line,
-			  vscreen_prompt(px->vs), cmd ? " (paks command)" : "");
+	if (!alt && vscreen_input_line(px->vs, &line, &len) == 1) {
+		cmd = shell && words_is_command(line, len);
+		match = tline_matches(&px->tl, line, len);
+		if (match)
+			tline_remember(&px->tl, line, len);
+		log_debug("pty: line '%s' prompt '%s'%s%s", line,
+			  vscreen_prompt(px->vs), cmd ? " (paks command)" : "",
+			  match ? "" : " (not what was typed)");
 	}
+	tline_reset(&px->tl);
 	vscreen_clear_mark(px->vs);
 	forward(px, &px->enter, 1);
-	if (cmd) {
-		px->line = line;
+	px->refuse = !match && (cmd || typed_cmd);
+	if ((cmd && match) || px->refuse) {
+		px->line = px->refuse ? NULL : line;
+		if (px->refuse)
+			free(line);
 		set_state(px, PX_WAIT_NL);
 		return;
 	}
@@ -739,6 +865,7 @@ static void process_input(struct proxy *px)
 			}
 			k = iobuf_put(&px->to_master, h, k);
 			note_typed(px, h, k);
+			tline_keys(&px->tl, h, k);
 			px->fwd_since_out = true;
 			iobuf_drop(&px->pending_in, k);
 			continue;
@@ -765,6 +892,35 @@ static bool held_has_echo(struct proxy *px, size_t *end)
 		return false;
 	*end = (size_t)(nl + 1 - h);
 	return true;
+}
+
+/* The bell busybox rings at the end of its history ends the keys sent
+ * by scrub_busybox. */
+static bool held_has_bell(struct proxy *px, size_t *end)
+{
+	const char *h = iobuf_head(&px->held_out);
+	const char *b = memchr(h, '\a', px->held_out.len);
+
+	if (!b)
+		return false;
+	*end = (size_t)(b + 1 - h);
+	return true;
+}
+
+/* busybox ash keeps every non-empty line in its history, the injected
+ * one too, and has no way to delete an entry; but a history line edited
+ * and left with Ctrl-N is stored edited.  So, at the prompt after the
+ * injection: Ctrl-P (the injected line), Ctrl-U, the user's command,
+ * Ctrl-N (stores it), and one more Ctrl-N, which rings the bell that
+ * marks the end of the echo hidden from the user.  Up then recalls the
+ * user's command, never paks's line. */
+static void scrub_busybox(struct proxy *px)
+{
+	release_held(px);
+	forward(px, "\x10\x15", 2);
+	forward(px, px->last_line, strlen(px->last_line));
+	forward(px, "\x0e\x0e", 2);
+	set_state(px, PX_SCRUB_HIDE);
 }
 
 static void step(struct proxy *px)
@@ -795,7 +951,7 @@ static void step(struct proxy *px)
 			   iobuf_space(&px->held_out) > 0 && !px->master_eof) {
 			break;
 		} else {
-			log_debug("pty: the injected line's echo was not seen");
+			log_debug("pty: the echo of %s was not seen", px->mark);
 		}
 		/* `read` runs now: the feed goes to it, not to the line
 		 * editor, and stays out of history.  Sent even when the echo
@@ -810,6 +966,29 @@ static void step(struct proxy *px)
 		}
 		buf_free(&px->feed);
 		buf_free(&px->inject);
+		if (px->shell == SH_BUSYBOX && px->last_line &&
+		    !px->master_eof) {
+			set_state(px, PX_SCRUB);
+			break;
+		}
+		set_state(px, PX_NORMAL);
+		release_held(px);
+		start_hold(px);
+		break;
+	case PX_SCRUB:
+		if ((px->held_out.len > 0 && now - px->last_out >= QUIET_MS) ||
+		    in_state >= PROMPT_MAX_MS || px->master_eof)
+			scrub_busybox(px);
+		break;
+	case PX_SCRUB_HIDE:
+		if (held_has_bell(px, &end)) {
+			iobuf_drop(&px->held_out, end);
+		} else if (in_state < HIDE_MAX_MS &&
+			   iobuf_space(&px->held_out) > 0 && !px->master_eof) {
+			break;
+		} else {
+			log_debug("pty: busybox's history was not seen");
+		}
 		set_state(px, PX_NORMAL);
 		release_held(px);
 		start_hold(px);
@@ -833,6 +1012,8 @@ static int step_timeout(struct proxy *px)
 	case PX_WAIT_NL:
 	case PX_WAIT_IDLE:
 	case PX_HIDE:
+	case PX_SCRUB:
+	case PX_SCRUB_HIDE:
 		t = QUIET_MS;
 		break;
 	default:
@@ -865,6 +1046,8 @@ static void on_output(struct proxy *px, const char *d, size_t n)
 		break;
 	case PX_WAIT_IDLE:
 	case PX_HIDE:
+	case PX_SCRUB:
+	case PX_SCRUB_HIDE:
 		iobuf_put(&px->held_out, d, n);
 		break;
 	default:
@@ -1132,6 +1315,8 @@ static void proxy_free(struct proxy *px)
 	vscreen_free(px->vs);
 	buf_free(&px->vars);
 	buf_free(&px->typed);
+	tline_free(&px->tl);
+	free(px->last_line);
 	buf_free(&px->inject);
 	buf_free(&px->feed);
 	free(px->line);
