@@ -911,15 +911,16 @@ static bool held_has_bell(struct proxy *px, size_t *end)
  * one too, and has no way to delete an entry; but a history line edited
  * and left with Ctrl-N is stored edited.  So, at the prompt after the
  * injection: Ctrl-P (the injected line), Ctrl-U, the user's command,
- * Ctrl-N (stores it), and one more Ctrl-N, which rings the bell that
- * marks the end of the echo hidden from the user.  Up then recalls the
- * user's command, never paks's line. */
+ * Ctrl-N (stores it in that slot), Ctrl-A Ctrl-K (the line is empty even
+ * if there was no history to move in), and one more Ctrl-N, which rings
+ * the bell that ends the echo hidden from the user.  Up then recalls the
+ * user's command (twice), never paks's line. */
 static void scrub_busybox(struct proxy *px)
 {
 	release_held(px);
 	forward(px, "\x10\x15", 2);
 	forward(px, px->last_line, strlen(px->last_line));
-	forward(px, "\x0e\x0e", 2);
+	forward(px, "\x0e\x01\x0b\x0e", 4);
 	set_state(px, PX_SCRUB_HIDE);
 }
 
