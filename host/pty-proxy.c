@@ -137,7 +137,7 @@ struct proxy {
 	struct buf inject; /* the line that reads them */
 	struct buf feed;   /* the lines it reads, sent after its echo */
 	char mark[24];	   /* ends the echo that is hidden now */
-	char end_mark[24]; /* ends the echo of the feed */
+	char end_mark[24]; /* printed after the feed: ends what is hidden */
 	bool term_col0;
 	int shutdown_sig;
 	long shell_pid; /* host pid of the container's first process */
@@ -520,12 +520,14 @@ static int cancel_epoll(struct proxy *px)
 
 /* Variables and the exit status reach the shell by typing, not through a
  * file that any process in the container could read: a short line with no
- * values in it (it may land in history) reads one line from the terminal
- * with `read` and evals it; that line, the assignments, is sent once the
- * first one's echo shows, so it goes to `read` and not to the line editor
- * or its history.  Each line ends in a random comment that marks the end
- * of its echo, which is hidden.  The first line is short, so that the
- * shell does not wrap it in the middle of its mark (zsh does). */
+ * values in it reads one line from the terminal with `read` and evals it;
+ * that line, the assignments, is sent once the first one's echo shows, so
+ * it goes to `read` and not to the line editor or its history.  The first
+ * line ends in a random comment that marks the end of its echo, the
+ * second prints a random mark; what comes before each is hidden.  The
+ * first line is short, so that the shell does not wrap it in the middle
+ * of its mark (zsh does).  The first line is then taken out of the
+ * shell's history (bash here, busybox in scrub_busybox). */
 static int build_injection(struct proxy *px, int status)
 {
 	unsigned char rnd[4] = {0};
@@ -558,7 +560,11 @@ static int build_injection(struct proxy *px, int status)
 			   "unset __paks_h; ",
 			   px->mark);
 	buf_append(&px->feed, px->vars.data, px->vars.len);
-	buf_printf(&px->feed, " unset __paks_n %s\r", px->end_mark);
+	/* The mark is printed, not echoed: the feed may reach the terminal
+	 * before the line editor has given back canonical mode (busybox),
+	 * and then nothing echoes it.  The format keeps the mark itself out
+	 * of the echo, when there is one. */
+	buf_printf(&px->feed, " unset __paks_n; printf '#%%s%%s\\n' e %s\r", r);
 	return 0;
 }
 
