@@ -24,16 +24,13 @@ set -u
 source "$(dirname "$0")/lib.sh"
 
 ENGINES=${TRUST_ENGINES:-podman rootless docker}
-TESTS_DIR=$TEST_REPO/tests
-RL_USER=$("$TESTS_DIR/rootless.sh" user)
-RL_HOME=$("$TESTS_DIR/rootless.sh" home)
-eval "export $("$TESTS_DIR/dockerd.sh" env)"
-export DOCKER_CONTEXT=
+# shellcheck source=engines.sh
+source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
 export RT3_SECRET="rt3-secret-$$-$RANDOM"
+PAKS_CMD_ENV=RT3_SECRET
 IMG_ENV=localhost/paks-test/trust-env:$$
 run_id="$$-$RANDOM"
-RL_PAKS=""
 
 new_home
 
@@ -46,39 +43,6 @@ if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c"; then
 	finish
 fi
 chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal"
-
-as_rl() {
-	local cmd
-	printf -v cmd '%q ' "$@"
-	su - "$RL_USER" -c "$cmd"
-}
-
-eng() { # ENGINE ARGS...
-	local e=$1
-	shift
-	case $e in
-	podman) podman_t "$@" ;;
-	rootless) as_rl podman "$@" ;;
-	docker) docker "$@" ;;
-	esac
-}
-
-# paks_cmd ENGINE ARGS...: the command line tmux runs for `paks ARGS`,
-# with the secret in paks's environment.
-paks_cmd() {
-	local e=$1 cmd
-	shift
-	local paks=$PAKS
-	[ "$e" = rootless ] && paks=$RL_PAKS
-	printf -v cmd 'cd %q && exec env RT3_SECRET=%q PAKS_LIB_DIR=%q %q' \
-		"$WDIR" "$RT3_SECRET" "$(dirname "$paks")" "$paks"
-	[ "$e" = docker ] && set -- "$1" --container-tech docker "${@:2}"
-	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
-	case $e in
-	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
-	*) printf '%s' "$cmd" ;;
-	esac
-}
 
 # typed LINE REGEX [TIMEOUT]: type LINE and Enter, wait for REGEX.
 typed() {
@@ -128,7 +92,7 @@ session() {
 	# The entrypoint lets the shell start only once the daemon has been
 	# at the relay, as a fast daemon would be.
 	ep="sh -c '/w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
-	tmux_start "launch-$e" "$(paks_cmd "$e" run --name "paks-tl-$run_id-$e" \
+	tmux_start "launch-$e" "$(paks_cmd "$e" "$WDIR" run --name "paks-tl-$run_id-$e" \
 		-v "$WDIR:/w:ro" --entrypoint "$ep" "$IMG_BOOKWORM")"
 	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
 		not_ok "$e: paks run starts with an entrypoint"
@@ -194,7 +158,7 @@ session() {
 #    controls.
 env_flags() {
 	local e=$1
-	tmux_start "flags-$e" "$(paks_cmd "$e" run -e PAKS_USER=nobody \
+	tmux_start "flags-$e" "$(paks_cmd "$e" "$WDIR" run -e PAKS_USER=nobody \
 		-e PAKS_CHECK_SHELL=/nonexistent "$IMG_BOOKWORM")"
 	if typed 'echo "uid=$(id -u) [$PAKS_USER:$PAKS_CHECK_SHELL]"' \
 		'^uid=[0-9]+ \[' 120 &&
@@ -211,7 +175,7 @@ env_flags() {
 
 image_env() {
 	local e=$1
-	tmux_start "env-$e" "$(paks_cmd "$e" run "$IMG_ENV")"
+	tmux_start "env-$e" "$(paks_cmd "$e" "$WDIR" run "$IMG_ENV")"
 	if typed 'echo "uid=$(id -u) [$PAKS_USER]"' '^uid=[0-9]+ \[' 120; then
 		if tmux_screen | grep -q '^uid=0 \[nobody\]$'; then
 			ok "$e: an image's ENV PAKS_USER is only a variable"
@@ -227,23 +191,7 @@ image_env() {
 	tmux_stop "env-$e"
 }
 
-for e in $ENGINES; do
-	case $e in
-	rootless)
-		# The rootless user runs a copy of the build: the checkout
-		# may be private.
-		"$TESTS_DIR/rootless.sh" setup "$IMG_BOOKWORM" >/dev/null &&
-			RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS") ||
-			not_ok "the rootless user is set up"
-		[ -z "$RL_PAKS" ] || cleanup_add rm -rf "$(dirname "$RL_PAKS")"
-		;;
-	docker)
-		cleanup_add "$TESTS_DIR/dockerd.sh" stop
-		"$TESTS_DIR/dockerd.sh" start "$IMG_BOOKWORM" >/dev/null ||
-			not_ok "a real dockerd starts"
-		;;
-	esac
-done
+engines_setup "$IMG_BOOKWORM"
 prepare_env_image || not_ok "the image with ENV PAKS_USER builds"
 for e in $ENGINES; do
 	session "$e"
