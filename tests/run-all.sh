@@ -12,9 +12,9 @@
 # non-zero if anything failed or nothing ran.
 #
 # Environment: O (build dir, default build), TESTS (extended regex: run only
-# the unit binaries, e2e scripts and test_man whose name matches), TEST_TIMEOUT
-# (seconds per e2e script, default 600), E2E_DIR (default tests/e2e),
-# CONTAINERS_CONF.
+# the unit binaries, e2e scripts, test_man and test_docs_map whose name
+# matches), TEST_TIMEOUT (seconds per e2e script, default 600), E2E_DIR
+# (default tests/e2e), CONTAINERS_CONF.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -103,6 +103,14 @@ run_man() {
 	run_e2e tests/man/test_man.sh
 }
 
+# docs/design.md's map of the tree against the files in host/, preload/
+# and include/ (tests/docs/test_docs_map.sh; TESTS=test_docs_map).
+run_docs() {
+	selected test_docs_map || return 0
+	echo "# documentation"
+	run_e2e tests/docs/test_docs_map.sh
+}
+
 # run_e2e SCRIPT: run one script, show its results as they come.
 run_e2e() {
 	local t=$1 name log rc p f t0 pid
@@ -179,6 +187,7 @@ run_all_e2e() {
 run_unit
 run_fuzz_replay
 run_man
+run_docs
 run_all_e2e
 
 if [ $((PASS + FAIL)) -eq 0 ]; then
