@@ -3,8 +3,10 @@
 #
 # The whole test suite, as `make check` runs it: the cmocka unit tests in
 # $O/tests, the fuzz corpora replayed through $O/fuzz-replay/fuzz/*
-# (tests/fuzz/replay.sh), then the test images (tests/images.sh), then every
-# tests/e2e/test_*.sh against the built $O/paks under a time limit.  Each
+# (tests/fuzz/replay.sh), the manual pages (tests/man/test_man.sh) and the
+# map of the tree in docs/design.md (tests/docs/test_docs_map.sh), then the
+# test images (tests/images.sh), then every tests/e2e/test_*.sh against the
+# built $O/paks under a time limit.  Each
 # test's full output goes to $O/test-logs/NAME.log; only its "ok" /
 # "not ok" lines are shown.  The last line is "N passed, N failed", counting
 # single checks (cmocka tests and e2e ok/not ok lines; a script that fails
