@@ -3,8 +3,10 @@
 #
 # The whole test suite, as `make check` runs it: the cmocka unit tests in
 # $O/tests, the fuzz corpora replayed through $O/fuzz-replay/fuzz/*
-# (tests/fuzz/replay.sh), then the test images (tests/images.sh), then every
-# tests/e2e/test_*.sh against the built $O/paks under a time limit.  Each
+# (tests/fuzz/replay.sh), the manual pages (tests/man/test_man.sh) and the
+# map of the tree in docs/design.md (tests/docs/test_docs_map.sh), then the
+# test images (tests/images.sh), then every tests/e2e/test_*.sh against the
+# built $O/paks under a time limit.  Each
 # test's full output goes to $O/test-logs/NAME.log; only its "ok" /
 # "not ok" lines are shown.  The last line is "N passed, N failed", counting
 # single checks (cmocka tests and e2e ok/not ok lines; a script that fails
@@ -12,9 +14,9 @@
 # non-zero if anything failed or nothing ran.
 #
 # Environment: O (build dir, default build), TESTS (extended regex: run only
-# the unit binaries, e2e scripts and test_man whose name matches), TEST_TIMEOUT
-# (seconds per e2e script, default 600), E2E_DIR (default tests/e2e),
-# CONTAINERS_CONF.
+# the unit binaries, e2e scripts, test_man and test_docs_map whose name
+# matches), TEST_TIMEOUT (seconds per e2e script, default 600), E2E_DIR
+# (default tests/e2e), CONTAINERS_CONF.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -103,6 +105,14 @@ run_man() {
 	run_e2e tests/man/test_man.sh
 }
 
+# docs/design.md's map of the tree against the files in host/, preload/
+# and include/ (tests/docs/test_docs_map.sh; TESTS=test_docs_map).
+run_docs() {
+	selected test_docs_map || return 0
+	echo "# documentation"
+	run_e2e tests/docs/test_docs_map.sh
+}
+
 # run_e2e SCRIPT: run one script, show its results as they come.
 run_e2e() {
 	local t=$1 name log rc p f t0 pid
@@ -179,6 +189,7 @@ run_all_e2e() {
 run_unit
 run_fuzz_replay
 run_man
+run_docs
 run_all_e2e
 
 if [ $((PASS + FAIL)) -eq 0 ]; then
