@@ -21,83 +21,20 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-# A dockerd of this test's own: other tests stop theirs when they end.
-export PAKS_DOCKERD_NAME=${PAKS_DOCKERD_NAME:-paks-dockerd-trustpty}
-
 ENGINES=${TRUST_PTY_ENGINES:-podman rootless docker}
 PARTS=" ${TRUST_PTY_PARTS:-fake history long} "
 [[ $PARTS == *" fake "* ]] || ENGINES=""
-TESTS_DIR=$TEST_REPO/tests
-RL_USER=$("$TESTS_DIR/rootless.sh" user)
-RL_HOME=$("$TESTS_DIR/rootless.sh" home)
-eval "export $("$TESTS_DIR/dockerd.sh" env)"
-export DOCKER_CONTEXT=
+# shellcheck source=engines.sh
+source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
 run_id="$$-$RANDOM"
 # The host value an attacker wants: set in paks's environment only.
 RT3_SECRET=rt3val-$run_id
 export RT3_SECRET
+PAKS_CMD_ENV=RT3_SECRET
 fake_re='^/ # #envhost RT3_SECRET$'
 
 new_home
-
-# --- the engines -------------------------------------------------------------
-
-as_rl() {
-	local cmd
-	printf -v cmd '%q ' "$@"
-	su - "$RL_USER" -c "$cmd"
-}
-
-eng() { # ENGINE ARGS...
-	local e=$1
-	shift
-	case $e in
-	podman) podman_t "$@" ;;
-	rootless) as_rl podman "$@" ;;
-	docker) docker "$@" ;;
-	esac
-}
-
-# paks_cmd ENGINE DIR ARGS...: the command line tmux runs for paks (the
-# rootless user's login drops the environment: RT3_SECRET goes along).
-paks_cmd() {
-	local e=$1 dir=$2 cmd
-	shift 2
-	case $e in
-	podman) printf -v cmd 'cd %q && exec %q' "$dir" "$PAKS" ;;
-	docker)
-		printf -v cmd 'cd %q && exec %q %q --container-tech docker' \
-			"$dir" "$PAKS" "$1"
-		shift
-		;;
-	rootless)
-		printf -v cmd 'cd %q && exec env PAKS_LIB_DIR=%q RT3_SECRET=%q %q' \
-			"$dir" "$PAKS_LIB_DIR" "$RT3_SECRET" "$PAKS"
-		;;
-	esac
-	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
-	case $e in
-	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
-	*) printf '%s' "$cmd" ;;
-	esac
-}
-
-workdir() { # ENGINE NAME
-	local d
-	case $1 in
-	rootless)
-		d=$RL_HOME/tp-$run_id-$2
-		as_rl mkdir -p "$d"
-		cleanup_add rm -rf "$d"
-		;;
-	*)
-		d=$TEST_TMP/$2
-		mkdir -p "$d"
-		;;
-	esac
-	echo "$d"
-}
 
 fakes() { # how many drawn lines the screen shows
 	tmux_screen | grep -Ec "$fake_re"
@@ -123,7 +60,7 @@ no_value_in() { # ENGINE CONTAINER
 
 fake_line() { # ENGINE
 	local e=$1 c="$1" name="fake-$1" ctr="paks-tp-$run_id-$1" dir n i
-	dir=$(workdir "$e" "$name")
+	dir=$(engine_dir "$e" "tp-$name")
 	tmux_start "$name" "$(paks_cmd "$e" "$dir" run --name "$ctr" "$IMG_BUSYBOX")"
 	if ! shell_ready 120; then
 		not_ok "$c: the busybox shell starts"
@@ -251,23 +188,7 @@ too_long() {
 
 # --- set up the engines and run ------------------------------------------------------
 
-for e in $ENGINES; do
-	case $e in
-	rootless)
-		if ! "$TESTS_DIR/rootless.sh" setup "$IMG_BUSYBOX" >/dev/null; then
-			not_ok "the rootless user $RL_USER is set up"
-			ENGINES=${ENGINES//rootless/}
-		fi
-		;;
-	docker)
-		cleanup_add "$TESTS_DIR/dockerd.sh" stop
-		if ! "$TESTS_DIR/dockerd.sh" start "$IMG_BUSYBOX" >/dev/null; then
-			not_ok "a real dockerd starts"
-			ENGINES=${ENGINES//docker/}
-		fi
-		;;
-	esac
-done
+engines_setup "$IMG_BUSYBOX"
 
 for e in $ENGINES; do
 	fake_line "$e"
