@@ -29,15 +29,13 @@ source "$(dirname "$0")/lib.sh"
 : "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
 ENGINES=${TIOCSTI_ENGINES:-podman rootless docker}
 IMAGES=${TIOCSTI_IMAGES:-root user busybox}
-TESTS_DIR=$TEST_REPO/tests
-RL_USER=$("$TESTS_DIR/rootless.sh" user)
-RL_HOME=$("$TESTS_DIR/rootless.sh" home)
-eval "export $("$TESTS_DIR/dockerd.sh" env)"
-export DOCKER_CONTEXT=
+# shellcheck source=engines.sh
+source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
 run_id="$$-$RANDOM"
 SECRET="rt3-secret-$run_id"
 export RT3_SECRET=$SECRET
+PAKS_CMD_ENV=RT3_SECRET
 
 new_home
 
@@ -46,40 +44,6 @@ image_of() { # KEY
 	root) echo "$IMG_BOOKWORM" ;;
 	user) echo "$IMG_BOOKWORM_USER" ;;
 	busybox) echo "$IMG_BUSYBOX" ;;
-	esac
-}
-
-# as_rl CMD...: an argv as the rootless user, in a login environment.
-as_rl() {
-	local cmd
-	printf -v cmd '%q ' "$@"
-	su - "$RL_USER" -c "$cmd"
-}
-
-# eng ENGINE ARGS...: the engine's own CLI, as the user paks runs as.
-eng() {
-	local e=$1
-	shift
-	case $e in
-	podman) podman_t "$@" ;;
-	rootless) as_rl podman "$@" ;;
-	docker) docker "$@" ;;
-	esac
-}
-
-# paks_cmd ENGINE DIR run ARGS...: the command line tmux runs for paks,
-# with RT3_SECRET in paks's environment (su - starts a clean one).
-paks_cmd() {
-	local e=$1 dir=$2 cmd args
-	shift 2
-	args=("$@")
-	[ "$e" != docker ] || args=("$1" --container-tech docker "${@:2}")
-	printf -v cmd 'cd %q && exec env RT3_SECRET=%q PAKS_LIB_DIR=%q %q' \
-		"$dir" "$SECRET" "$PAKS_LIB_DIR" "$PAKS"
-	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "${args[@]}")"
-	case $e in
-	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
-	*) printf '%s' "$cmd" ;;
 	esac
 }
 
@@ -228,28 +192,15 @@ all_imgs=()
 for k in $IMAGES; do
 	all_imgs+=("$(image_of "$k")")
 done
-for e in $ENGINES; do
-	case $e in
-	rootless)
-		if "$TESTS_DIR/rootless.sh" setup "${all_imgs[@]}"; then
-			as_rl mkdir -p "$RL_HOME/sti-$run_id/sti"
-			cleanup_add rm -rf "$RL_HOME/sti-$run_id"
-			install -o "$RL_USER" -m 0755 "$TEST_TMP/sti" \
-				"$RL_HOME/sti-$run_id/sti/sti"
-		else
-			not_ok "the rootless user $RL_USER is set up"
-			ENGINES=${ENGINES//rootless/}
-		fi
-		;;
-	docker)
-		cleanup_add "$TESTS_DIR/dockerd.sh" stop
-		if ! "$TESTS_DIR/dockerd.sh" start "${all_imgs[@]}"; then
-			not_ok "a real dockerd starts"
-			ENGINES=${ENGINES//docker/}
-		fi
-		;;
-	esac
-done
+engines_setup "${all_imgs[@]}"
+case " $ENGINES " in
+*" rootless "*)
+	as_rl mkdir -p "$RL_HOME/sti-$run_id/sti"
+	cleanup_add rm -rf "$RL_HOME/sti-$run_id"
+	install -o "$RL_USER" -m 0755 "$TEST_TMP/sti" \
+		"$RL_HOME/sti-$run_id/sti/sti"
+	;;
+esac
 
 if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)" = 0 ]; then
 	skip "this kernel refuses TIOCSTI itself (dev.tty.legacy_tiocsti=0): paks needs no profile"
