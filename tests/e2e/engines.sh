@@ -17,6 +17,7 @@
 #                              `paks ARGS` in DIR as that engine's user;
 #                              the variables named in $PAKS_CMD_ENV go along
 #                              (a login drops the environment)
+#   paks_cli ENGINE ARGS...    paks without a terminal, as that user
 #   engine_dir ENGINE NAME     a new directory that engine's user can use,
 #                              removed at the end
 # Sets RL_USER, RL_HOME and RL_PAKS (the rootless user's copy of $PAKS).
@@ -59,6 +60,15 @@ paks_cmd() {
 	case $e in
 	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
 	*) printf '%s' "$cmd" ;;
+	esac
+}
+
+paks_cli() {
+	local e=$1
+	shift
+	case $e in
+	rootless) as_rl env PAKS_LIB_DIR="$(dirname "$RL_PAKS")" "$RL_PAKS" "$@" ;;
+	*) "$PAKS" "$@" ;;
 	esac
 }
 

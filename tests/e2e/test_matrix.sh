@@ -20,12 +20,8 @@ source "$(dirname "$0")/lib.sh"
 : "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
 ENGINES=${MATRIX_ENGINES:-podman rootless docker}
 IMAGES=${MATRIX_IMAGES:-root user busybox}
-TESTS_DIR=$TEST_REPO/tests
-RL_USER=$("$TESTS_DIR/rootless.sh" user)
-RL_HOME=$("$TESTS_DIR/rootless.sh" home)
-RL_PAKS="" # the rootless user's copy of $PAKS (rootless.sh stage)
-eval "export $("$TESTS_DIR/dockerd.sh" env)"
-export DOCKER_CONTEXT=
+# shellcheck source=engines.sh
+source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
 run_id="$$-$RANDOM"
 
@@ -41,62 +37,11 @@ image_of() { # KEY
 
 # --- the engines -------------------------------------------------------------
 
-# as_rl CMD...: an argv as the rootless user, in a login environment.
-as_rl() {
-	local cmd
-	printf -v cmd '%q ' "$@"
-	su - "$RL_USER" -c "$cmd"
-}
-
-# eng ENGINE ARGS...: the engine's own CLI, as the user paks runs as.
-eng() {
-	local e=$1
-	shift
-	case $e in
-	podman) podman_t "$@" ;;
-	rootless) as_rl podman "$@" ;;
-	docker) docker "$@" ;;
-	esac
-}
-
 # The engine that loads ENGINE's #export archive.
 other_engine() {
 	case $1 in
 	podman | rootless) echo docker ;;
 	docker) echo podman ;;
-	esac
-}
-
-# paks_cmd ENGINE DIR ARGS...: the command line tmux runs for paks.
-paks_cmd() {
-	local e=$1 dir=$2 cmd
-	shift 2
-	case $e in
-	podman) printf -v cmd 'cd %q && exec %q' "$dir" "$PAKS" ;;
-	docker)
-		# An option of `paks run`: it goes after the subcommand.
-		printf -v cmd 'cd %q && exec %q %q --container-tech docker' "$dir" "$PAKS" "$1"
-		shift
-		;;
-	rootless)
-		printf -v cmd 'cd %q && exec env PAKS_LIB_DIR=%q %q' "$dir" \
-			"$(dirname "$RL_PAKS")" "$RL_PAKS"
-		;;
-	esac
-	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
-	case $e in
-	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
-	*) printf '%s' "$cmd" ;;
-	esac
-}
-
-# paks_cli ENGINE ARGS...: paks without a terminal, as the engine's user.
-paks_cli() {
-	local e=$1
-	shift
-	case $e in
-	rootless) as_rl env PAKS_LIB_DIR="$(dirname "$RL_PAKS")" "$RL_PAKS" "$@" ;;
-	*) "$PAKS" "$@" ;;
 	esac
 }
 
@@ -334,28 +279,7 @@ all_imgs=()
 for k in $IMAGES; do
 	all_imgs+=("$(image_of "$k")")
 done
-for e in $ENGINES; do
-	case $e in
-	rootless)
-		# The build may sit in a private home the user cannot enter
-		# (0700, 0750): the user runs a copy of it.
-		if ! "$TESTS_DIR/rootless.sh" setup "${all_imgs[@]}" ||
-			! RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS"); then
-			not_ok "the rootless user $RL_USER is set up"
-			ENGINES=${ENGINES//rootless/}
-		else
-			cleanup_add rm -rf "$(dirname "$RL_PAKS")"
-		fi
-		;;
-	docker)
-		cleanup_add "$TESTS_DIR/dockerd.sh" stop
-		if ! "$TESTS_DIR/dockerd.sh" start "${all_imgs[@]}"; then
-			not_ok "a real dockerd starts"
-			ENGINES=${ENGINES//docker/}
-		fi
-		;;
-	esac
-done
+engines_setup "${all_imgs[@]}"
 case " $ENGINES " in
 *" podman "* | *" rootless "*)
 	# A podman archive goes into docker.
