@@ -12,7 +12,8 @@
 #     (printf is a builtin): the excess is refused with a message and the
 #     shell lives;
 #   - #envsave of the names bash keeps read-only: one paks line, $? not 0,
-#     nothing saved;
+#     nothing saved; of a name the user made readonly: saved, and the
+#     shell names what it refused, $? not 0;
 #   - no host value reached a file of the container or the screen, and the
 #     user's own #envhost RT3_SECRET works, also after a real `exec bash`;
 #   - a `bash` planted first on PATH gets no connection at `exec bash`.
@@ -20,7 +21,8 @@
 # service, and the shell lives and says so.
 #
 # Environment: TRUST_ENGINES (default "podman rootless docker"),
-# TRUST_IMAGES (default "root user").
+# TRUST_IMAGES (default "root user"), TRUST_PARTS (default "children
+# exec": the two sessions of a cell).
 set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +30,7 @@ source "$(dirname "$0")/lib.sh"
 : "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
 ENGINES=${TRUST_ENGINES:-podman rootless docker}
 IMAGES=${TRUST_IMAGES:-root user}
+PARTS=${TRUST_PARTS:-children exec}
 TESTS_DIR=$TEST_REPO/tests
 FRAMES=$TEST_REPO/tests/e2e/data/frames.sh
 RL_USER=$("$TESTS_DIR/rootless.sh" user)
@@ -236,6 +239,21 @@ cell_exec() { # ENGINE KEY
 	check "$c: #envsave of read-only names saved nothing" \
 		tmux_wait_for "no environment named 'ro'" 5
 
+	# 9: a variable the user made readonly: saved, and the shell says it
+	# refused it, with a status that is not 0.
+	step 'readonly RO_MINE=1'
+	tmux_send C-l
+	hash_line '#envsave mine RO_MINE=2' '^paks: RO_MINE'
+	step '(exit $?)'
+	if [ "$(step_status)" != 0 ] &&
+		tmux_screen | grep -q '^paks: RO_MINE was not set' &&
+		! tmux_screen | grep -q 'readonly variable'; then
+		ok "$c: a variable the shell keeps read-only: named, \$? not 0"
+	else
+		not_ok "$c: a variable the shell keeps read-only: named, \$? not 0"
+		_t_screen_dump
+	fi
+
 	# 5: a real `exec bash` keeps the connection.
 	tmux_send C-l
 	type_enter 'exec bash'
@@ -306,8 +324,9 @@ done
 
 for e in $ENGINES; do
 	for k in $IMAGES; do
-		cell_children "$e" "$k"
-		cell_exec "$e" "$k"
+		for part in $PARTS; do
+			"cell_$part" "$e" "$k"
+		done
 	done
 done
 # shellcheck disable=SC2086 # one engine a word
