@@ -11,7 +11,28 @@
 #include "exec.h"
 #include "varname.h"
 
-/* All or nothing: a value too long to export is refused, never cut. */
+/* The names bash keeps read-only: one line naming them all, and WHAT
+ * ("nothing saved") is what did not happen. */
+static bool check_shell_names(const struct envset *set, const char *what,
+			      char **cause)
+{
+	struct buf names = {0};
+	size_t k = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const char *n = set->vars[i].name;
+		if (varname_shell_readonly(n, strlen(n)))
+			buf_printf(&names, "%s%s", k++ ? " " : "", n);
+	}
+	if (k > 0)
+		*cause = xasprintf("%s: read-only in the shell; %s", names.data,
+				   what);
+	buf_free(&names);
+	return k == 0;
+}
+
+/* All or nothing: a value too long to export is refused, never cut, and
+ * so is a name the shell keeps read-only. */
 static bool export_set(struct exec_ctx *c, const struct envset *set,
 		       char **cause)
 {
@@ -20,6 +41,8 @@ static bool export_set(struct exec_ctx *c, const struct envset *set,
 		exec_cause(cause, "nothing exported");
 		return false;
 	}
+	if (!check_shell_names(set, "nothing exported", cause))
+		return false;
 	for (size_t i = 0; i < set->n; i++)
 		exec_setvar(c, set->vars[i].name, set->vars[i].value);
 	return true;
@@ -130,7 +153,9 @@ enum exec_status exec_cmd_envsave(struct exec_ctx *c, int argc, char **argv,
 	    !parse_assignments(argc - 2, argv + 2, &add, cause))
 		goto out;
 	st = PAKS_CMD_FAIL;
-	if (merge_save(argv[1], &add, cause) < 0 || !export_set(c, &add, cause))
+	/* Refused before anything is saved: the shell could not take it. */
+	if (!check_shell_names(&add, "nothing saved", cause) ||
+	    merge_save(argv[1], &add, cause) < 0 || !export_set(c, &add, cause))
 		goto out;
 	{
 		cleanup_free char *where = xasprintf("to %s", argv[1]);

@@ -11,10 +11,17 @@
  * in a worker the server forks, which writes its answer frames and EXIT,
  * while the server alone reads the connection and passes a CANCEL on to
  * the worker.  Requests that arrive while one runs (the shell gave up
- * waiting) queue behind it.
+ * waiting) queue behind it; beyond what a shell ever queues they are
+ * refused, each with an ERR line and EXIT in its turn, written without
+ * blocking so the server goes on reading whatever the shell writes.  The
+ * server never closes the connection while the shell may still write to
+ * it: bash dies of SIGPIPE when a builtin writes to a closed socket.  Bytes
+ * that are not what a shell sends end the service with a message, and the
+ * server then reads and drops what follows until the shell closes it.
  */
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -44,7 +51,24 @@ struct server {
 	pid_t worker;
 	int cancel_fd; /* write end of the running worker's cancel pipe */
 	struct requests req;
+	uint64_t owed;	 /* refused requests not answered yet */
+	size_t owed_off; /* bytes of the current answer already sent */
+	bool draining;	 /* no more service: read and drop until the end */
 };
+
+#define REFUSED_MSG "paks: too many #commands at once; this one was refused\n"
+
+/* The answer to a refused request: ERR with REFUSED_MSG, then EXIT 1. */
+static size_t refused_answer(unsigned char *out)
+{
+	size_t n = sizeof(REFUSED_MSG) - 1;
+
+	proto_encode_header(out, PAKS_MSG_ERR, (uint32_t)n);
+	memcpy(out + PAKS_FRAME_HDR, REFUSED_MSG, n);
+	proto_encode_header(out + PAKS_FRAME_HDR + n, PAKS_MSG_EXIT, 4);
+	proto_put_i32(out + 2 * PAKS_FRAME_HDR + n, 1);
+	return 2 * PAKS_FRAME_HDR + n + 4;
+}
 
 static int emit_frame(struct exec_ctx *c, uint32_t type, const void *data,
 		      size_t len)
@@ -140,14 +164,46 @@ static void start_worker(struct server *sv, struct request *rq)
 	sv->cancel_fd = p[1];
 }
 
-/* Run queued requests in order, while no worker runs; a request the shell
- * cancelled before it started gets its EXIT at once. */
+static void drop_conn(struct server *sv);
+
+/* Answer refused requests as far as the shell takes the bytes now; the
+ * rest when the connection is writable again (POLLOUT). */
+static void flush_owed(struct server *sv)
+{
+	unsigned char ans[2 * PAKS_FRAME_HDR + sizeof(REFUSED_MSG) + 4];
+	size_t n = refused_answer(ans);
+
+	while (sv->owed > 0 && sv->conn >= 0) {
+		ssize_t w = send(sv->conn, ans + sv->owed_off, n - sv->owed_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (w < 0) {
+			drop_conn(sv);
+			return;
+		}
+		sv->owed_off += (size_t)w;
+		if (sv->owed_off == n) {
+			sv->owed_off = 0;
+			sv->owed--;
+		}
+	}
+}
+
+/* Run queued requests in order, while no worker runs and no refused
+ * request waits for its answer; a request the shell cancelled before it
+ * started gets its EXIT at once. */
 static void run_queue(struct server *sv)
 {
 	struct request rq;
 
-	while (!sv->worker && requests_pop(&sv->req, &rq)) {
-		if (rq.cancelled)
+	while (!sv->worker && sv->owed == 0 && requests_pop(&sv->req, &rq)) {
+		if (rq.refused) {
+			sv->owed = rq.refused;
+			flush_owed(sv);
+		} else if (rq.cancelled)
 			send_exit(sv, 128 + SIGINT);
 		else if (sv->conn >= 0)
 			start_worker(sv, &rq);
@@ -163,14 +219,37 @@ static void cancel_worker(struct server *sv)
 	}
 }
 
-/* The shell went away, or sent what no shell sends: stop serving it. */
+/* The shell went away: stop serving it. */
 static void drop_conn(struct server *sv)
 {
 	if (sv->conn >= 0)
 		close(sv->conn);
 	sv->conn = -1;
+	sv->owed = 0;
+	sv->owed_off = 0;
 	cancel_worker(sv);
 	requests_clear(&sv->req);
+}
+
+/* The shell sent what no shell sends (a frame type it never sends, a frame
+ * too long).  Say so, then send nothing more: the shell's next #command
+ * reads the end of the stream and closes its end.  Until then we read and
+ * drop, so that a write to the socket never meets a closed peer. */
+static void end_service(struct server *sv)
+{
+	static const char msg[] = "paks: this shell's connection sent what "
+				  "no shell sends; #commands end here\n";
+
+	log_debug("the shell's connection sent a malformed frame");
+	cancel_worker(sv);
+	requests_clear(&sv->req);
+	sv->owed = 0;
+	/* In the middle of a refused answer the stream is cut anyway. */
+	if (sv->owed_off == 0 && !sv->worker)
+		(void)proto_write(sv->conn, PAKS_MSG_ERR, msg, sizeof(msg) - 1);
+	sv->owed_off = 0;
+	shutdown(sv->conn, SHUT_WR);
+	sv->draining = true;
 }
 
 static void on_conn(struct server *sv)
@@ -180,9 +259,15 @@ static void on_conn(struct server *sv)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n <= 0 || requests_feed(&sv->req, chunk, (size_t)n) < 0) {
+	if (n <= 0) {
 		log_debug("the shell's connection ended");
 		drop_conn(sv);
+		return;
+	}
+	if (sv->draining)
+		return;
+	if (requests_feed(&sv->req, chunk, (size_t)n) < 0) {
+		end_service(sv);
 		return;
 	}
 	/* CANCEL means the latest request: queued, or else the running one. */
@@ -226,8 +311,9 @@ static int on_signal(struct server *sv)
 static void serve_loop(struct server *sv)
 {
 	for (;;) {
+		short ev = POLLIN | (sv->owed > 0 ? POLLOUT : 0);
 		struct pollfd p[2] = {{sv->sig_fd, POLLIN, 0},
-				      {sv->conn, POLLIN, 0}};
+				      {sv->conn, ev, 0}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -235,7 +321,11 @@ static void serve_loop(struct server *sv)
 		}
 		if (p[0].revents && on_signal(sv))
 			break;
-		if (sv->conn >= 0 && p[1].revents)
+		if (sv->conn >= 0 && (p[1].revents & POLLOUT)) {
+			flush_owed(sv);
+			run_queue(sv);
+		}
+		if (sv->conn >= 0 && (p[1].revents & ~POLLOUT))
 			on_conn(sv);
 	}
 }

@@ -3,6 +3,8 @@
  * The shell variable name rule.  Dependency-free: it is compiled into the
  * preload as well as the host.
  */
+#include <string.h>
+
 #include "varname.h"
 
 static bool is_alpha(char c)
@@ -25,4 +27,16 @@ bool varname_export_fits(size_t name_len, size_t value_len)
 {
 	return name_len < VARNAME_EXPORT_MAX &&
 	       value_len <= VARNAME_EXPORT_MAX - name_len - 1;
+}
+
+bool varname_shell_readonly(const char *s, size_t n)
+{
+	static const char *const names[] = {"BASHOPTS", "BASH_VERSINFO", "EUID",
+					    "PPID",	"SHELLOPTS",	 "UID"};
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i]) == n && memcmp(s, names[i], n) == 0)
+			return true;
+	}
+	return false;
 }

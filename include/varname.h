@@ -12,6 +12,11 @@
 /* true when s[0..n) is a shell variable name. */
 bool varname_valid(const char *s, size_t n);
 
+/* true when s[0..n) is a variable bash keeps read-only for itself
+ * (BASHOPTS, BASH_VERSINFO, EUID, PPID, SHELLOPTS, UID): an export of it
+ * fails in the shell, so paks refuses it before it saves or sends it. */
+bool varname_shell_readonly(const char *s, size_t n);
+
 /* The longest NAME=VALUE an exported variable may be: Linux refuses an
  * execve whose environment holds a longer string (MAX_ARG_STRLEN, 32
  * pages, NUL included), so a longer exported variable would make every

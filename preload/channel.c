@@ -6,8 +6,9 @@
  * Ctrl-C, a slow Tab) still gets its EXIT later, so the next request first
  * skips frames up to that many EXITs.  Ctrl-C reaches us as EINTR from
  * poll() with readline's caught signal set; we turn it into a CANCEL
- * frame.  SIGPIPE is blocked while we write, since bash would die of it if
- * the host vanished.
+ * frame.  Nothing we write may kill the shell with SIGPIPE: the connection
+ * is written with MSG_NOSIGNAL (transport.c), and SIGPIPE is blocked
+ * around every write to stdout and stderr.
  */
 #include <errno.h>
 #include <limits.h>
@@ -53,10 +54,43 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Block SIGPIPE; afterwards drop one that we caused, keep one that was
+ * already pending. */
+static void pipe_block(sigset_t *old, int *was_pending)
+{
+	sigset_t set, pend;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pend);
+	sigpending(&pend);
+	*was_pending = sigismember(&pend, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void pipe_restore(const sigset_t *old, int was_pending)
+{
+	sigset_t set, pend;
+	struct timespec zero = {0, 0};
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pend);
+	sigpending(&pend);
+	if (!was_pending && sigismember(&pend, SIGPIPE) &&
+	    !sigismember(old, SIGPIPE))
+		sigtimedwait(&set, NULL, &zero);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 void channel_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
+	sigset_t old;
+	int was_pending;
 
+	/* stdout or stderr may be a pipe whose reader is gone. */
+	pipe_block(&old, &was_pending);
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0) {
@@ -64,12 +98,13 @@ void channel_write_all(int fd, const void *data, size_t len)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN || poll(&pfd, 1, 1000) <= 0)
-				return;
+				break;
 			continue;
 		}
 		p += w;
 		len -= (size_t)w;
 	}
+	pipe_restore(&old, was_pending);
 }
 
 void channel_message(const char *msg)
@@ -212,35 +247,6 @@ static void chan_report(int r)
 			 strerror(-r));
 		channel_message(buf);
 	}
-}
-
-/* Block SIGPIPE; afterwards drop one that we caused, keep one that was
- * already pending. */
-static void pipe_block(sigset_t *old, int *was_pending)
-{
-	sigset_t set, pend;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigemptyset(&pend);
-	sigpending(&pend);
-	*was_pending = sigismember(&pend, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
-
-static void pipe_restore(const sigset_t *old, int was_pending)
-{
-	sigset_t set, pend;
-	struct timespec zero = {0, 0};
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigemptyset(&pend);
-	sigpending(&pend);
-	if (!was_pending && sigismember(&pend, SIGPIPE) &&
-	    !sigismember(old, SIGPIPE))
-		sigtimedwait(&set, NULL, &zero);
-	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 int channel_request(uint32_t kind, const char *line, size_t len, int flags,

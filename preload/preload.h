@@ -121,8 +121,8 @@ struct shellvar_script {
 int shellvar_add(struct shellvar_script *sc, const unsigned char *payload,
 		 uint32_t len);
 /* Run the queued exports without history or tracing and free the
- * script. */
-void shellvar_run(struct shellvar_script *sc);
+ * script; says which ones the shell refused, and returns how many. */
+int shellvar_run(struct shellvar_script *sc);
 void shellvar_set_status(int status);
 
 /* complete.c */

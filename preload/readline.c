@@ -99,7 +99,8 @@ static int run_line(const char *line, size_t len)
 		status = 1;
 	/* Variables only after the channel is closed: if bash jumps out of
 	 * parse_and_execute, nothing of ours is left open. */
-	shellvar_run(&a.vars);
+	if (shellvar_run(&a.vars) > 0 && status == 0)
+		status = 1;
 	return status;
 }
 

@@ -6,9 +6,13 @@
  * bash_execute_unix_command does: parser state saved and restored,
  * SEVAL_NOHIST so nothing reaches history.  The value is single-quoted, so
  * nothing in it is expanded, and set -x / set -v are off meanwhile, so it
- * is never echoed.  Also sets $? to the command's exit status.
+ * is never echoed.  Each variable is its own export, its error output
+ * dropped: one the shell refuses (a name the user made readonly) is named
+ * in one paks line, and the command's status is then not 0.  Also sets $?
+ * to the command's exit status.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +21,30 @@
 
 /* bash's builtins/common.h, unchanged from 4.x to 5.3 */
 #define SEVAL_NOHIST 0x004
+
+#define EXPORT_CMD "\\builtin export -- "
+
+/* "paks: NAME was not set: the shell refused it" for the command CMD. */
+static void report_refused(const char *cmd)
+{
+	const char *name = cmd + sizeof(EXPORT_CMD) - 1;
+	size_t n = strcspn(name, "=");
+	char msg[160];
+
+	snprintf(msg, sizeof(msg),
+		 "paks: %.*s was not set: the shell refused it (read-only?)\n",
+		 (int)(n > 100 ? 100 : n), name);
+	channel_message(msg);
+}
+
+/* Run one export; 0 when the shell took it. */
+static int run_one(const char *cmd)
+{
+	char *copy = strdup(cmd);
+
+	/* parse_and_execute frees the (malloc'd) string itself. */
+	return copy ? parse_and_execute(copy, "paks", SEVAL_NOHIST) : 1;
+}
 
 static int sc_put(struct shellvar_script *sc, const char *s, size_t n)
 {
@@ -73,7 +101,7 @@ int shellvar_add(struct shellvar_script *sc, const unsigned char *payload,
 	}
 	/* \builtin: no alias or function named export can see the value.
 	 * The trailing NAME leaves $_ as the name, not NAME=value. */
-	r = sc_put(sc, "\\builtin export -- ", 19);
+	r = sc_put(sc, EXPORT_CMD, sizeof(EXPORT_CMD) - 1);
 	if (!r)
 		r = sc_put(sc, p, nlen);
 	if (!r)
@@ -84,12 +112,15 @@ int shellvar_add(struct shellvar_script *sc, const unsigned char *payload,
 		r = sc_put(sc, " ", 1);
 	if (!r)
 		r = sc_put(sc, p, nlen);
+	/* One command per variable, NUL-terminated (no value holds a NUL). */
 	if (!r)
-		r = sc_put(sc, "\n", 1);
+		r = sc_put(sc, " 2>/dev/null\n", 14);
+	if (!r)
+		r = sc_put(sc, "", 1);
 	return r;
 }
 
-void shellvar_run(struct shellvar_script *sc)
+int shellvar_run(struct shellvar_script *sc)
 {
 	int *xtrace = &echo_command_at_execute; /* NULL when absent */
 	int *verbose = &echo_input_at_read;
@@ -97,6 +128,8 @@ void shellvar_run(struct shellvar_script *sc)
 	int old_x = 0, old_v = 0, old_e = 0;
 	void *ps = NULL;
 	char *script = sc->s;
+	size_t len = sc->len;
+	int refused = 0;
 
 	memset(sc, 0, sizeof(*sc));
 	if (!script || !parse_and_execute)
@@ -116,9 +149,12 @@ void shellvar_run(struct shellvar_script *sc)
 	}
 	if (save_parser_state && restore_parser_state)
 		ps = save_parser_state(NULL);
-	/* parse_and_execute frees the (malloc'd) string itself. */
-	parse_and_execute(script, "paks", SEVAL_NOHIST);
-	script = NULL;
+	for (size_t off = 0; off < len; off += strlen(script + off) + 1) {
+		if (run_one(script + off) != 0) {
+			report_refused(script + off);
+			refused++;
+		}
+	}
 	if (ps) {
 		restore_parser_state(ps);
 		free(ps);
@@ -131,6 +167,7 @@ void shellvar_run(struct shellvar_script *sc)
 		*errexit = old_e;
 out:
 	free(script);
+	return refused;
 }
 
 /* A comment line leaves bash's $? alone, so setting it here sticks. */

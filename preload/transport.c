@@ -11,9 +11,20 @@
  * CAP_SYS_PTRACE, which the engines do not give a container; a socket
  * cannot be opened through /proc/PID/fd at all (ENXIO).
  *
- * `exec bash` at the prompt replaces the trusted shell with itself: our
- * execve passes the fd and its name on to exactly that exec.  We call the
- * system call directly, since dlsym would tie us to a newer glibc.
+ * A child the shell forks (a subshell, `foo &`, `$(...)`) inherits every
+ * fd, close-on-exec or not: a pthread_atfork child handler closes the
+ * connection there, so only the shell process itself ever holds it.
+ *
+ * `exec bash` at the prompt replaces the trusted shell with itself, and
+ * only then does our execve pass the fd and its name on: the file the exec
+ * would run must be the very file this shell runs (/proc/self/exe, same
+ * device and inode, recorded when the channel was taken), and its
+ * environment must load this preload (LD_PRELOAD exactly as it was).  A
+ * `bash` planted first on PATH, a script with #!, or an exec that drops
+ * the preload gets no channel.  We open the target once and exec through
+ * that fd (execveat), so what was checked is what runs, whatever is
+ * renamed over the path meanwhile.  System calls directly: dlsym would tie
+ * us to a newer glibc, and fexecve would want /proc.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -23,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +52,15 @@ static pid_t owner;
 static int lost;
 static dev_t chan_dev;
 static ino_t chan_ino;
+/* The shell's own program and LD_PRELOAD: what `exec bash` must keep. */
+static dev_t exe_dev;
+static ino_t exe_ino;
+static char *preload_env;
+static int atfork_done;
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
 
 /* fstat() is a GLIBC_2.33 symbol (before, __fxstat): the system call
  * itself loads on any glibc. */
@@ -80,6 +101,60 @@ static void drop_hint(void)
 		environ[k] = NULL;
 }
 
+/* The device and inode of the file at PATH (or of /proc/self/exe),
+ * through an O_PATH fd that is kept open in *fdp when fdp is not NULL. */
+static int file_identity(const char *path, dev_t *dev, ino_t *ino, int *fdp)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (stat_fd(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+/* fd chan_fd is still our socket (the user may have reused the number). */
+static int chan_is_ours(void)
+{
+	struct stat st;
+
+	return stat_fd(chan_fd, &st) == 0 && st.st_dev == chan_dev &&
+	       st.st_ino == chan_ino;
+}
+
+/* In every child of a fork: the connection is the shell's alone. */
+static void on_fork_child(void)
+{
+	int e = errno;
+
+	if (chan_fd >= 0 && chan_is_ours())
+		close(chan_fd);
+	chan_fd = -1;
+	errno = e;
+}
+
+/* Remember what `exec bash` must keep; without it no exec keeps the
+ * channel. */
+static void record_shell(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	if (file_identity("/proc/self/exe", &exe_dev, &exe_ino, NULL) < 0)
+		return;
+	free(preload_env);
+	preload_env = pre ? strdup(pre) : NULL;
+}
+
 void transport_take(void)
 {
 	const char *hint = getenv(PAKS_ENV_CHANNEL);
@@ -102,6 +177,15 @@ void transport_take(void)
 			owner = getpid();
 			chan_dev = st.st_dev;
 			chan_ino = st.st_ino;
+			record_shell();
+			/* pthread_atfork is libc_nonshared's stub for
+			 * __register_atfork (GLIBC_2.3.2): any glibc. */
+			if (!atfork_done &&
+			    pthread_atfork(NULL, NULL, on_fork_child) == 0)
+				atfork_done = 1;
+			/* No way to close it in children: nobody holds it. */
+			if (!atfork_done)
+				transport_lost();
 		}
 	}
 	drop_hint();
@@ -109,13 +193,10 @@ void transport_take(void)
 
 int transport_fd(void)
 {
-	struct stat st;
-
 	if (chan_fd < 0 || getpid() != owner)
 		return lost ? -ENXIO : -ENOTCONN;
 	/* The user may have reused the number (`exec 100>file`). */
-	if (stat_fd(chan_fd, &st) < 0 || st.st_dev != chan_dev ||
-	    st.st_ino != chan_ino) {
+	if (!chan_is_ours()) {
 		chan_fd = -1;
 		lost = 1;
 		return -ENXIO;
@@ -155,16 +236,29 @@ long transport_recv(void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-/* Only the trusted shell replacing itself by bash keeps the channel. */
-static int keeps_channel(const char *path)
+/* The trusted shell replacing itself by the same program, which loads
+ * this preload again: 1, and *fdp is an O_PATH fd of the file checked. */
+static int keeps_channel(const char *path, char *const envp[], int *fdp)
 {
-	const char *base;
+	size_t plen = strlen("LD_PRELOAD=");
+	const char *pre = NULL;
+	dev_t dev;
+	ino_t ino;
 
-	if (chan_fd < 0 || getpid() != owner)
+	if (chan_fd < 0 || getpid() != owner || !preload_env || !path)
 		return 0;
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	return strcmp(base, "bash") == 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (strncmp(envp[i], "LD_PRELOAD=", plen) == 0)
+			pre = envp[i] + plen;
+	}
+	if (!pre || strcmp(pre, preload_env) != 0)
+		return 0;
+	if (file_identity(path, &dev, &ino, fdp) < 0)
+		return 0;
+	if (dev == exe_dev && ino == exe_ino)
+		return 1;
+	close(*fdp);
+	return 0;
 }
 
 static char **env_with_hint(char *const envp[], char *hint)
@@ -194,20 +288,27 @@ PRELOAD_PUBLIC int execve(const char *path, char *const argv[],
 	char hint[64];
 	char **env;
 	long r;
-	int e;
+	int e, exe_fd = -1;
 
-	if (!keeps_channel(path))
+	if (!keeps_channel(path, envp, &exe_fd))
 		return (int)syscall(SYS_execve, path, argv, envp);
 	snprintf(hint, sizeof(hint), "%s=%d:%ld", PAKS_ENV_CHANNEL, chan_fd,
 		 (long)owner);
 	env = env_with_hint(envp, hint);
-	if (!env)
+	if (!env) {
+		close(exe_fd);
 		return (int)syscall(SYS_execve, path, argv, envp);
+	}
 	fcntl(chan_fd, F_SETFD, 0);
-	r = syscall(SYS_execve, path, argv, env);
+	r = syscall(SYS_execveat, exe_fd, "", argv, env, AT_EMPTY_PATH);
 	e = errno;
 	fcntl(chan_fd, F_SETFD, FD_CLOEXEC);
 	free(env);
+	close(exe_fd);
+	/* A kernel before 3.19, or a filter that refuses execveat: the
+	 * shell still execs, without the channel. */
+	if (r < 0 && (e == ENOSYS || e == EPERM))
+		return (int)syscall(SYS_execve, path, argv, envp);
 	errno = e;
 	return (int)r;
 }

@@ -16,6 +16,12 @@
 
 static void check(const struct request *rq)
 {
+	/* A run of refused requests carries nothing but its count. */
+	if (rq->refused) {
+		if (rq->line || rq->cwd)
+			abort();
+		return;
+	}
 	if (rq->kind != PAKS_MSG_LINE && rq->kind != PAKS_MSG_COMPLETE)
 		abort();
 	if (rq->len > PAKS_FRAME_MAX || rq->line[rq->len])
@@ -41,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (requests_feed(&q, data + off, n) < 0)
 			break;
-		if (q.queued > REQUESTS_MAX)
+		if (q.queued > REQUESTS_ENTRIES || q.waiting > REQUESTS_MAX)
 			abort();
 		/* The server takes one request between reads. */
 		if (requests_pop(&q, &rq)) {

@@ -31,6 +31,12 @@ put("frames", "too-long", b"\x10" + struct.pack("<II", LINE, 0x7fffffff) + b"#x"
 put("frames", "bad-id", b"\x00" + frame(HELLO, b"../../etc/passwd") + frame(HELLO, b"a" * 60))
 REPORT, ENV, GO = 6, 21, 22
 put("frames", "launch-types", b"\x04" + frame(REPORT, b"verdict=pty /bin/sh\0") + frame(ENV, b"A=1\0") + frame(GO, b"user=nobody\0"))
+# More requests than a shell queues: refused in order, never an error.
+put("frames", "flood", b"\x07" + frame(CWD, b"/") + frame(LINE, b"#help") * 20 + frame(CANCEL, b"") + frame(LINE, b"#after"))
+put("frames", "flood-big", b"\xff" + frame(LINE, b"#x") * 300 + frame(COMPLETE, b"#cp ") * 40)
+# The host's answer to a refused request (ERR, EXIT 1): the shared decoder
+# reads it; the host refuses it as a type only the host sends.
+put("frames", "refused-answer", b"\x03" + frame(17, b"paks: too many #commands at once; this one was refused\n") + frame(20, struct.pack("<i", 1)))
 put("frames", "empty-line", b"\x05" + frame(LINE, b"") + frame(LINE, b"#second"))
 
 # line: the '#' line as typed

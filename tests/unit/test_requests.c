@@ -92,8 +92,8 @@ static void test_cancel(void **state)
 	buf_free(&b);
 }
 
-/* What no shell sends: an unknown type, a frame type only the host sends,
- * or more waiting requests than a shell can have. */
+/* What no shell sends: an unknown type, or a frame type only the host
+ * sends. */
 static void test_refused(void **state)
 {
 	static const uint32_t bad[] = {1, 16, 20, 99};
@@ -109,12 +109,77 @@ static void test_refused(void **state)
 			fail_msg("frame type %u accepted", bad[i]);
 		requests_free(&q);
 	}
-	b.len = 0;
-	for (int i = 0; i <= REQUESTS_MAX; i++)
+	buf_free(&b);
+}
+
+/* More waiting requests than a shell has are refused, not an error: a run
+ * of them takes one entry, answered in its turn, and what comes after it
+ * queues behind it. */
+static void test_flood(void **state)
+{
+	struct buf b = {0};
+	struct request rq;
+	struct requests q;
+
+	(void)state;
+	for (int i = 0; i < REQUESTS_MAX + 4; i++)
 		put(&b, PAKS_MSG_LINE, "#help");
+	put(&b, PAKS_MSG_CANCEL, "");
 	requests_init(&q);
-	assert_int_equal(requests_feed(&q, b.data, b.len), -EPROTO);
-	assert_int_equal(q.queued, REQUESTS_MAX);
+	assert_int_equal(requests_feed(&q, b.data, b.len), 0);
+	assert_int_equal(q.queued, REQUESTS_MAX + 1);
+	assert_int_equal(q.waiting, REQUESTS_MAX);
+	assert_int_equal(q.queue[REQUESTS_MAX].refused, 4);
+	/* The server takes one; the next request is queued, after the run. */
+	assert_true(requests_pop(&q, &rq));
+	assert_int_equal(rq.refused, 0);
+	assert_string_equal(rq.line, "#help");
+	request_free(&rq);
+	b.len = 0;
+	put(&b, PAKS_MSG_LINE, "#envhost HOME");
+	put(&b, PAKS_MSG_LINE, "#late");
+	assert_int_equal(requests_feed(&q, b.data, b.len), 0);
+	assert_int_equal(q.queued, REQUESTS_MAX + 2);
+	for (int i = 1; i < REQUESTS_MAX; i++) {
+		assert_true(requests_pop(&q, &rq));
+		assert_string_equal(rq.line, "#help");
+		request_free(&rq);
+	}
+	assert_true(requests_pop(&q, &rq));
+	assert_int_equal(rq.refused, 4);
+	assert_null(rq.line);
+	request_free(&rq);
+	assert_true(requests_pop(&q, &rq));
+	assert_string_equal(rq.line, "#envhost HOME");
+	request_free(&rq);
+	assert_true(requests_pop(&q, &rq));
+	assert_int_equal(rq.refused, 1);
+	request_free(&rq);
+	assert_false(requests_pop(&q, &rq));
+	requests_free(&q);
+	buf_free(&b);
+}
+
+/* However many requests come, the queue never outgrows its entries. */
+static void test_flood_bounded(void **state)
+{
+	struct buf b = {0};
+	struct request rq;
+	struct requests q;
+
+	(void)state;
+	requests_init(&q);
+	for (int round = 0; round < 200; round++) {
+		b.len = 0;
+		for (int i = 0; i < 3; i++)
+			put(&b, PAKS_MSG_LINE, "#x");
+		assert_int_equal(requests_feed(&q, b.data, b.len), 0);
+		assert_true(q.queued <= REQUESTS_ENTRIES);
+		assert_true(q.waiting <= REQUESTS_MAX);
+		/* Every other round the server finishes one. */
+		if (round % 2 && requests_pop(&q, &rq))
+			request_free(&rq);
+	}
 	requests_free(&q);
 	buf_free(&b);
 }
@@ -122,8 +187,8 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pieces),
-	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_pieces),	  cmocka_unit_test(test_flood),
+	    cmocka_unit_test(test_flood_bounded), cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,11 +43,30 @@ static void test_prefix(void **state)
 	assert_false(varname_valid("NAME", 0));
 }
 
+/* The names bash keeps read-only, matched whole and by case. */
+static void test_shell_readonly(void **state)
+{
+	static const char *const ro[] = {"BASHOPTS", "BASH_VERSINFO", "EUID",
+					 "PPID",     "SHELLOPTS",     "UID"};
+	static const char *const rw[] = {"uid",		 "UIDX", "EUI",	 "BASH",
+					 "BASH_VERSION", "PATH", "HOME", ""};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
+		assert_true(varname_shell_readonly(ro[i], strlen(ro[i])));
+	for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++)
+		assert_false(varname_shell_readonly(rw[i], strlen(rw[i])));
+	assert_false(varname_shell_readonly("UIDX", 4));
+	assert_true(varname_shell_readonly("UIDX", 3));
+	assert_false(varname_shell_readonly(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_var_names),
 	    cmocka_unit_test(test_prefix),
+	    cmocka_unit_test(test_shell_readonly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
