@@ -31,15 +31,14 @@ source "$(dirname "$0")/lib.sh"
 ENGINES=${TRUST_ENGINES:-podman rootless docker}
 IMAGES=${TRUST_IMAGES:-root user}
 PARTS=${TRUST_PARTS:-children exec}
-TESTS_DIR=$TEST_REPO/tests
 FRAMES=$TEST_REPO/tests/e2e/data/frames.sh
-RL_USER=$("$TESTS_DIR/rootless.sh" user)
-RL_HOME=$("$TESTS_DIR/rootless.sh" home)
-eval "export $("$TESTS_DIR/dockerd.sh" env)"
-export DOCKER_CONTEXT=
+# shellcheck source=engines.sh
+source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
 run_id="$$-$RANDOM"
 RT3_SECRET="rt3-secret-$run_id-$RANDOM"
+export RT3_SECRET
+PAKS_CMD_ENV=RT3_SECRET
 secret_md5=$(printf %s "$RT3_SECRET" | md5sum | cut -c1-12)
 MARK=0
 
@@ -49,39 +48,6 @@ image_of() { # KEY
 	case $1 in
 	root) echo "$IMG_BOOKWORM" ;;
 	user) echo "$IMG_BOOKWORM_USER" ;;
-	esac
-}
-
-as_rl() {
-	local cmd
-	printf -v cmd '%q ' "$@"
-	su - "$RL_USER" -c "$cmd"
-}
-
-eng() { # ENGINE ARGS...
-	local e=$1
-	shift
-	case $e in
-	podman) podman_t "$@" ;;
-	rootless) as_rl podman "$@" ;;
-	docker) docker "$@" ;;
-	esac
-}
-
-# paks_cmd ENGINE DIR ARGS...: the command line tmux runs, RT3_SECRET in
-# paks's environment.
-paks_cmd() {
-	local e=$1 dir=$2 cmd
-	shift 2
-	printf -v cmd 'cd %q && exec env RT3_SECRET=%q PAKS_LIB_DIR=%q %q %q' \
-		"$dir" "$RT3_SECRET" "$PAKS_LIB_DIR" "$PAKS" "$1"
-	shift
-	# An option of `paks run`: it goes after the subcommand.
-	[ "$e" != docker ] || cmd+=" --container-tech docker"
-	printf -v cmd '%s%s' "$cmd" "$(printf ' %q' "$@")"
-	case $e in
-	rootless) printf 'exec su - %q -c %q' "$RL_USER" "$cmd" ;;
-	*) printf '%s' "$cmd" ;;
 	esac
 }
 
@@ -156,19 +122,7 @@ start_session() { # ENGINE DIR CTR IMAGE SESSION
 }
 
 launch_dir() { # ENGINE KEY
-	local dir
-	case $1 in
-	rootless)
-		dir=$RL_HOME/tp-$run_id-$2
-		as_rl mkdir -p "$dir"
-		cleanup_add rm -rf "$dir"
-		;;
-	*)
-		dir=$TEST_TMP/$1-$2
-		mkdir -p "$dir"
-		;;
-	esac
-	echo "$dir"
+	engine_dir "$1" "tp-$run_id-$2"
 }
 
 # session ENGINE KEY PART: start a session for PART of a cell; sets C
@@ -304,23 +258,7 @@ malformed() { # ENGINE
 	tmux_stop "$e-bad"
 }
 
-for e in $ENGINES; do
-	case $e in
-	rootless)
-		if ! "$TESTS_DIR/rootless.sh" setup "$IMG_BOOKWORM" "$IMG_BOOKWORM_USER"; then
-			not_ok "the rootless user $RL_USER is set up"
-			ENGINES=${ENGINES//rootless/}
-		fi
-		;;
-	docker)
-		cleanup_add "$TESTS_DIR/dockerd.sh" stop
-		if ! "$TESTS_DIR/dockerd.sh" start "$IMG_BOOKWORM" "$IMG_BOOKWORM_USER"; then
-			not_ok "a real dockerd starts"
-			ENGINES=${ENGINES//docker/}
-		fi
-		;;
-	esac
-done
+engines_setup "$IMG_BOOKWORM" "$IMG_BOOKWORM_USER"
 
 for e in $ENGINES; do
 	for k in $IMAGES; do
