@@ -37,11 +37,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,135 +151,6 @@ static void apply_env(const struct launch *l)
 	free(home_copy);
 }
 
-/* NAME, or a number as the engines' --user takes it. */
-static int parse_id(const char *name, long *num)
-{
-	char *end;
-
-	*num = strtol(name, &end, 10);
-	return *name && *end == '\0';
-}
-
-/* Look NAME (or a number) up in the image's /etc/passwd.  The launcher is
- * static, so it reads the file with fgetpwent(3) rather than through NSS. */
-static int lookup_user(const char *name, long *uid, long *gid, char *home,
-		       size_t homelen)
-{
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	long num;
-	int numeric = parse_id(name, &num);
-
-	while (f && (pw = fgetpwent(f))) {
-		if (strcmp(pw->pw_name, name) == 0 ||
-		    (numeric && (long)pw->pw_uid == num)) {
-			*uid = (long)pw->pw_uid;
-			*gid = (long)pw->pw_gid;
-			snprintf(home, homelen, "%s", pw->pw_dir);
-			fclose(f);
-			return 0;
-		}
-	}
-	if (f)
-		fclose(f);
-	return numeric ? (*uid = num, 0) : -1;
-}
-
-/* The same for a group in the image's /etc/group, with fgetgrent(3). */
-static int lookup_group(const char *name, long *gid)
-{
-	FILE *f = fopen("/etc/group", "re");
-	struct group *gr;
-	long num;
-	int numeric = parse_id(name, &num);
-
-	while (f && (gr = fgetgrent(f))) {
-		if (strcmp(gr->gr_name, name) == 0 ||
-		    (numeric && (long)gr->gr_gid == num)) {
-			*gid = (long)gr->gr_gid;
-			fclose(f);
-			return 0;
-		}
-	}
-	if (f)
-		fclose(f);
-	return numeric ? (*gid = num, 0) : -1;
-}
-
-/* Supplementary groups: the groups of /etc/group that list the user. */
-static int set_groups(const char *user, gid_t gid)
-{
-	FILE *f = fopen("/etc/group", "re");
-	struct group *gr;
-	gid_t groups[64];
-	size_t n = 0;
-
-	groups[n++] = gid;
-	while (f && n < 64 && (gr = fgetgrent(f))) {
-		for (char **m = gr->gr_mem; m && *m && n < 64; m++) {
-			if (strcmp(*m, user) == 0)
-				groups[n++] = gr->gr_gid;
-		}
-	}
-	if (f)
-		fclose(f);
-	return setgroups(n, groups);
-}
-
-/* USER[:GROUP], names or numbers, as the engines' --user takes it, in the
- * image's own files.  0, or -1 after saying why. */
-int launch_resolve_user(const char *spec, struct user *u)
-{
-	char *colon;
-	long g;
-
-	memset(u, 0, sizeof(*u));
-	u->uid = u->gid = -1;
-	snprintf(u->name, sizeof(u->name), "%s", spec);
-	colon = strchr(u->name, ':');
-	if (colon)
-		*colon++ = '\0';
-	if (lookup_user(u->name, &u->uid, &u->gid, u->home, sizeof(u->home)) <
-	    0) {
-		fprintf(stderr, "paks: no user '%s' in the container\n",
-			u->name);
-		return -1;
-	}
-	if (colon && *colon) {
-		if (lookup_group(colon, &g) < 0) {
-			fprintf(stderr,
-				"paks: no group '%s' in the "
-				"container\n",
-				colon);
-			return -1;
-		}
-		u->gid = g;
-	}
-	if (u->gid < 0)
-		u->gid = u->uid;
-	return 0;
-}
-
-/* Become the user: groups first, then gid, then uid, each needing the
- * privilege the next one drops.  A failure keeps root's groups, so it is
- * fatal.  0, or -1 after saying why. */
-int launch_become_user(const struct user *u)
-{
-	if (getuid() == 0 && set_groups(u->name, (gid_t)u->gid) < 0) {
-		fprintf(stderr, "paks: cannot set the groups of '%s': %s\n",
-			u->name, strerror(errno));
-		return -1;
-	}
-	if (setgid((gid_t)u->gid) < 0 || setuid((uid_t)u->uid) < 0) {
-		fprintf(stderr, "paks: cannot become user '%s': %s\n", u->name,
-			strerror(errno));
-		return -1;
-	}
-	if (*u->home)
-		setenv("HOME", u->home, 1);
-	return 0;
-}
-
 /* The connection to paks (close-on-exec), or -1. */
 static int connect_host(const char *dir)
 {
@@ -300,57 +169,6 @@ static int connect_host(const char *dir)
 		return -1;
 	}
 	return fd;
-}
-
-int launch_exec(char **argv)
-{
-	const char *path = launch_find_in_path(argv[0]);
-
-	if (path)
-		execv(path, argv);
-	fprintf(stderr, "paks: cannot run %s in the container: %s\n", argv[0],
-		path ? strerror(errno) : "not found");
-	return 127;
-}
-
-/* Put the connection on PAKS_CHANNEL_FD for the shell, named in
- * PAKS_ENV_CHANNEL with the pid that execs it. */
-int launch_hand_channel(int fd)
-{
-	char hint[64];
-
-	if (fd != PAKS_CHANNEL_FD) {
-		/* dup2 clears close-on-exec on the copy: the shell gets it. */
-		if (dup2(fd, PAKS_CHANNEL_FD) < 0)
-			return -1;
-		close(fd);
-	} else {
-		fcntl(fd, F_SETFD, 0);
-	}
-	snprintf(hint, sizeof(hint), "%d:%ld", PAKS_CHANNEL_FD, (long)getpid());
-	setenv(PAKS_ENV_CHANNEL, hint, 1);
-	return 0;
-}
-
-const char *launch_find_in_path(const char *name)
-{
-	static char buf[PATH_MAX];
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-
-	if (strchr(name, '/'))
-		return name;
-	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		snprintf(buf, sizeof(buf), "%s/%s", d, name);
-		if (access(buf, X_OK) == 0) {
-			free(copy);
-			return buf;
-		}
-	}
-	free(copy);
-	return NULL;
 }
 
 /* The program interpreter of an ELF file, "" for a static one, NULL when it

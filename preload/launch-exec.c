@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running the shell from the launcher: finding a program on PATH, putting
+ * the connection where the shell takes it, and the exec itself.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launch.h"
+#include "paks-protocol.h"
+
+int launch_exec(char **argv)
+{
+	const char *path = launch_find_in_path(argv[0]);
+
+	if (path)
+		execv(path, argv);
+	fprintf(stderr, "paks: cannot run %s in the container: %s\n", argv[0],
+		path ? strerror(errno) : "not found");
+	return 127;
+}
+
+/* Put the connection on PAKS_CHANNEL_FD for the shell, named in
+ * PAKS_ENV_CHANNEL with the pid that execs it. */
+int launch_hand_channel(int fd)
+{
+	char hint[64];
+
+	if (fd != PAKS_CHANNEL_FD) {
+		/* dup2 clears close-on-exec on the copy: the shell gets it. */
+		if (dup2(fd, PAKS_CHANNEL_FD) < 0)
+			return -1;
+		close(fd);
+	} else {
+		fcntl(fd, F_SETFD, 0);
+	}
+	snprintf(hint, sizeof(hint), "%d:%ld", PAKS_CHANNEL_FD, (long)getpid());
+	setenv(PAKS_ENV_CHANNEL, hint, 1);
+	return 0;
+}
+
+const char *launch_find_in_path(const char *name)
+{
+	static char buf[PATH_MAX];
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+
+	if (strchr(name, '/'))
+		return name;
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, sizeof(buf), "%s/%s", d, name);
+		if (access(buf, X_OK) == 0) {
+			free(copy);
+			return buf;
+		}
+	}
+	free(copy);
+	return NULL;
+}
