@@ -9,7 +9,33 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+/* cli.c: one command of a table.  fn gets argv[0] = the command's name. */
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args; /* the synopsis after the name, "" for none */
+	/* The text of 'paks ... NAME --help' after its Usage line; NULL:
+	 * fn answers --help itself. */
+	const char *help;
+};
+
+/* cli.c: a command table, `paks` or one command's subcommands. */
+struct cli_table {
+	const char *name; /* "paks config": Usage lines and error hints */
+	const char *noun; /* "config command": "unknown config command 'x'" */
+	const struct cli_cmd *cmds;
+	size_t ncmds;
+	void (*usage)(FILE *f); /* the table's --help text */
+	const char *dflt;	/* run when no command is given; NULL: error */
+	bool terse; /* no command: one line naming them, not the usage */
+};
+/* Run the command argv[1] of t (argv[0] is the table's own name); returns
+ * the exit status.  -h, --help or help print t's usage. */
+int cli_dispatch(const struct cli_table *t, int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);

@@ -23,13 +23,6 @@
 #include "settings.h"
 #include "util.h"
 
-struct config_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv, const char *path);
-	const char *args;
-	const char *help;
-};
-
 /* The effective settings, or the one-line error printed. */
 static int load_settings(struct settings *s, const char *path)
 {
@@ -51,16 +44,18 @@ static int no_args(int argc, char **argv, const char *sub)
 	return -EINVAL;
 }
 
-static int config_path_cmd(int argc, char **argv, const char *path)
+static int config_path_cmd(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	if (no_args(argc, argv, "path") < 0)
 		return EXIT_USAGE;
 	printf("%s\n", path);
 	return 0;
 }
 
-static int config_show(int argc, char **argv, const char *path)
+static int config_show(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	const char *const *keys = settings_keys();
 	struct settings s;
 
@@ -89,8 +84,9 @@ static int unknown_key(const char *key)
 	return EXIT_USAGE;
 }
 
-static int config_get(int argc, char **argv, const char *path)
+static int config_get(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	struct settings s;
 	struct strv lines = {0};
 
@@ -215,8 +211,9 @@ static int store_key(const char *path, const char *key, const char *line)
 	return write_checked(path, out) < 0 ? 1 : 0;
 }
 
-static int config_set(int argc, char **argv, const char *path)
+static int config_set(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	cleanup_free char *kv = NULL;
 	cleanup_free char *key = NULL;
 	cleanup_free char *value = NULL;
@@ -251,8 +248,9 @@ static int config_set(int argc, char **argv, const char *path)
 	return store_key(path, key, line);
 }
 
-static int config_unset(int argc, char **argv, const char *path)
+static int config_unset(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	if (argc != 2) {
 		log_error("expected one KEY (usage: paks config unset KEY)");
 		return EXIT_USAGE;
@@ -276,8 +274,9 @@ static int write_template(const char *path)
 	return r;
 }
 
-static int config_init(int argc, char **argv, const char *path)
+static int config_init(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	bool force = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -337,8 +336,9 @@ static int check_settings_text(const char *text, size_t len, const char *where,
 	return r;
 }
 
-static int config_edit(int argc, char **argv, const char *path)
+static int config_edit(int argc, char **argv)
 {
+	cleanup_free char *path = settings_path();
 	static const struct cli_edit_check chk = {check_settings_text, NULL};
 	cleanup_free char *editor = NULL;
 	cleanup_free char *tmpl = NULL;
@@ -356,7 +356,7 @@ static int config_edit(int argc, char **argv, const char *path)
 	return cli_edit_file(editor, path, tmpl, 0644, &chk);
 }
 
-static const struct config_cmd config_cmds[] = {
+static const struct cli_cmd config_cmds[] = {
     {"show", config_show, "",
      "Print the effective settings (the defaults, then the file), one\n"
      "'key: value' line per key, in YAML.  config_editor shows the editor\n"
@@ -387,10 +387,11 @@ static const struct config_cmd config_cmds[] = {
      "status 1 when the editor fails or the file is invalid.\n"},
     {"path", config_path_cmd, "", "Print the settings file's path.\n"},
 };
-#define NCMDS (sizeof(config_cmds) / sizeof(config_cmds[0]))
 
-static void usage(FILE *f, const char *path)
+static void usage(FILE *f)
 {
+	cleanup_free char *path = settings_path();
+
 	fprintf(
 	    f,
 	    "Usage: paks config COMMAND [ARGS...]\n"
@@ -430,35 +431,15 @@ static void usage(FILE *f, const char *path)
 	    path);
 }
 
-static void sub_usage(const struct config_cmd *c)
-{
-	printf("Usage: paks config %s%s%s\n\n%s", c->name, *c->args ? " " : "",
-	       c->args, c->help);
-}
+static const struct cli_table config_table = {
+    .name = "paks config",
+    .noun = "config command",
+    .cmds = config_cmds,
+    .ncmds = sizeof(config_cmds) / sizeof(config_cmds[0]),
+    .usage = usage,
+};
 
 int cmd_config(int argc, char **argv)
 {
-	cleanup_free char *path = settings_path();
-
-	if (argc < 2) {
-		usage(stderr, path);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout, path);
-		return 0;
-	}
-	for (size_t i = 0; i < NCMDS; i++) {
-		if (strcmp(argv[1], config_cmds[i].name) != 0)
-			continue;
-		if (cli_wants_help(argc - 1, argv + 1)) {
-			sub_usage(&config_cmds[i]);
-			return 0;
-		}
-		return config_cmds[i].fn(argc - 1, argv + 1, path);
-	}
-	log_error("unknown config command '%s' (see 'paks config --help')",
-		  argv[1]);
-	return EXIT_USAGE;
+	return cli_dispatch(&config_table, argc, argv);
 }

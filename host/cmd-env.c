@@ -20,13 +20,6 @@
 #include "util.h"
 #include "varname.h"
 
-struct env_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *args;
-	const char *help;
-};
-
 /* Options are only -h/--help, handled before; anything else that looks
  * like one is a mistake rather than a name.  "--" ends options. */
 static int strip_options(int *argc, char **argv, const char *sub)
@@ -332,7 +325,7 @@ static int env_path(int argc, char **argv)
 	return 0;
 }
 
-static const struct env_cmd env_cmds[] = {
+static const struct cli_cmd env_cmds[] = {
     {"add", env_add, "NAME VAR=VALUE...",
      "Set variables in environment NAME, creating it if needed.  A VAR\n"
      "that is already there gets the new value; the other variables,\n"
@@ -357,7 +350,6 @@ static const struct env_cmd env_cmds[] = {
     {"path", env_path, "[NAME]",
      "Print the directory of the environments, or NAME's file.\n"},
 };
-#define NCMDS (sizeof(env_cmds) / sizeof(env_cmds[0]))
 
 static void usage(FILE *f)
 {
@@ -397,28 +389,15 @@ static void usage(FILE *f)
 		dir);
 }
 
+static const struct cli_table env_table = {
+    .name = "paks env",
+    .noun = "env command",
+    .cmds = env_cmds,
+    .ncmds = sizeof(env_cmds) / sizeof(env_cmds[0]),
+    .usage = usage,
+};
+
 int cmd_env(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	for (size_t i = 0; i < NCMDS; i++) {
-		if (strcmp(argv[1], env_cmds[i].name) != 0)
-			continue;
-		if (cli_wants_help(argc - 1, argv + 1)) {
-			printf("Usage: paks env %s%s%s\n\n%s", env_cmds[i].name,
-			       *env_cmds[i].args ? " " : "", env_cmds[i].args,
-			       env_cmds[i].help);
-			return 0;
-		}
-		return env_cmds[i].fn(argc - 1, argv + 1);
-	}
-	log_error("unknown env command '%s' (see 'paks env --help')", argv[1]);
-	return EXIT_USAGE;
+	return cli_dispatch(&env_table, argc, argv);
 }

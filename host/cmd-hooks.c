@@ -3,6 +3,7 @@
  * `paks hooks [list | dirs]`: the user-defined '#' commands found, where,
  * and the directories searched.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,12 +77,34 @@ static void print_hook(void *arg, const char *name, const char *path)
 		strv_push(&st->seen, name);
 }
 
-static int hooks_cmd_list(const struct settings *s)
+/* The effective settings, or the one-line error printed. */
+static int hooks_settings(struct settings *s, int argc)
+{
+	char *err = NULL;
+
+	if (argc > 1) {
+		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
+			  "--help')");
+		return -EINVAL;
+	}
+	if (settings_load_effective(s, NULL, &err) == 0)
+		return 0;
+	log_error("%s", err);
+	free(err);
+	return -EIO;
+}
+
+static int hooks_cmd_list(int argc, char **argv)
 {
 	struct list_state st = {0};
+	struct settings s;
 	char **dirs = NULL;
+	int r = hooks_settings(&s, argc);
 
-	hooks_dirs(s, &dirs);
+	(void)argv;
+	if (r < 0)
+		return r == -EINVAL ? EXIT_USAGE : 1;
+	hooks_dirs(&s, &dirs);
 	for (st.pass = 0; st.pass < 2; st.pass++) {
 		for (size_t i = 0; dirs[i]; i++)
 			hooks_scan_dir(dirs[i], print_hook, &st);
@@ -90,43 +113,53 @@ static int hooks_cmd_list(const struct settings *s)
 		printf("no hooks found (see 'paks hooks dirs')\n");
 	strv_free(&st.seen);
 	hooks_dirs_free(dirs);
+	settings_free(&s);
 	return 0;
 }
 
-static int hooks_cmd_dirs(const struct settings *s)
+static int hooks_cmd_dirs(int argc, char **argv)
 {
+	struct settings s;
 	char **dirs = NULL;
+	int r = hooks_settings(&s, argc);
 
-	hooks_dirs(s, &dirs);
+	(void)argv;
+	if (r < 0)
+		return r == -EINVAL ? EXIT_USAGE : 1;
+	hooks_dirs(&s, &dirs);
 	for (size_t i = 0; dirs[i]; i++)
 		printf("%s%s\n", dirs[i],
 		       path_is_dir(dirs[i]) ? "" : "  (missing)");
 	hooks_dirs_free(dirs);
+	settings_free(&s);
 	return 0;
 }
 
+static void usage(FILE *f)
+{
+	fputs(hooks_usage, f);
+}
+
+static const struct cli_cmd hooks_cmds[] = {
+    {"list", hooks_cmd_list, NULL, NULL},
+    {"dirs", hooks_cmd_dirs, NULL, NULL},
+};
+
+static const struct cli_table hooks_table = {
+    .name = "paks hooks",
+    .noun = "hooks command",
+    .cmds = hooks_cmds,
+    .ncmds = sizeof(hooks_cmds) / sizeof(hooks_cmds[0]),
+    .usage = usage,
+    .dflt = "list",
+};
+
 int cmd_hooks(int argc, char **argv)
 {
-	struct settings s;
-	const char *sub = argc > 1 ? argv[1] : "list";
-	char *err = NULL;
-	int r;
-
+	/* --help anywhere, even after list or dirs, is the one text. */
 	if (cli_wants_help(argc, argv)) {
-		fputs(hooks_usage, stdout);
+		usage(stdout);
 		return 0;
 	}
-	if (argc > 2 || (strcmp(sub, "list") && strcmp(sub, "dirs"))) {
-		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
-			  "--help')");
-		return EXIT_USAGE;
-	}
-	if (settings_load_effective(&s, NULL, &err) < 0) {
-		log_error("%s", err);
-		free(err);
-		return 1;
-	}
-	r = strcmp(sub, "dirs") == 0 ? hooks_cmd_dirs(&s) : hooks_cmd_list(&s);
-	settings_free(&s);
-	return r;
+	return cli_dispatch(&hooks_table, argc, argv);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * paks: develop in a container here, move it over there.  This file only
- * dispatches to the subcommands; each lives in its own cmd-*.c.
+ * paks: develop in a container here, move it over there.  This file holds
+ * the table of the subcommands, each in its own cmd-*.c; cli.c dispatches.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,40 +30,40 @@ static const char usage_text[] =
     "\n"
     "Run 'paks COMMAND --help' for a command's options.\n";
 
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static const struct cli_cmd paks_cmds[] = {
+    {"run", cmd_run, NULL, NULL},	{"env", cmd_env, NULL, NULL},
+    {"config", cmd_config, NULL, NULL}, {"hooks", cmd_hooks, NULL, NULL},
+    {"path", cmd_path, NULL, NULL},	{"export", cmd_export, NULL, NULL},
+    {"gc", cmd_gc, NULL, NULL},		{"doctor", cmd_doctor, NULL, NULL},
+};
+
+static const struct cli_table paks_table = {
+    .name = "paks",
+    .noun = "command",
+    .cmds = paks_cmds,
+    .ncmds = sizeof(paks_cmds) / sizeof(paks_cmds[0]),
+    .usage = usage,
+    .terse = true,
+};
+
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-	    {"run", cmd_run},	    {"env", cmd_env},
-	    {"config", cmd_config}, {"hooks", cmd_hooks},
-	    {"path", cmd_path},	    {"export", cmd_export},
-	    {"gc", cmd_gc},	    {"doctor", cmd_doctor},
-	};
-
 	log_init();
-	if (argc < 2) {
-		log_error("missing command: run, env, config, hooks, path, "
-			  "export, gc or doctor (see 'paks --help')");
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+	if (argc > 1 &&
+	    (str_eq(argv[1], "-V") || str_eq(argv[1], "--version"))) {
 		printf("paks %s\n", PAKS_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
-	}
-	if (argv[1][0] == '-')
+	/* Only here: a subcommand's table calls -x an unknown command. */
+	if (argc > 1 && argv[1][0] == '-' && !str_eq(argv[1], "-h") &&
+	    !str_eq(argv[1], "--help")) {
 		log_error("unknown option '%s' (see 'paks --help')", argv[1]);
-	else
-		log_error("unknown command '%s' (see 'paks --help')", argv[1]);
-	return EXIT_USAGE;
+		return EXIT_USAGE;
+	}
+	return cli_dispatch(&paks_table, argc, argv);
 }
