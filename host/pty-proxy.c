@@ -1203,18 +1203,6 @@ static int loop_once(struct proxy *px)
 
 /* ---- ending ---- */
 
-static void wait_child(struct proxy *px, int ms)
-{
-	uint64_t until = monotonic_ms() + (uint64_t)ms;
-
-	while (!px->child_done && monotonic_ms() < until) {
-		struct pollfd p = {.fd = px->sigfd, .events = POLLIN};
-		poll(&p, 1, 50);
-		read_signals(px);
-		reap(px, false);
-	}
-}
-
 static void kill_container(struct proxy *px)
 {
 	if (px->s)
@@ -1234,17 +1222,18 @@ static void shutdown_engine(struct proxy *px)
 		term_write_all(px, "\r\n", 2);
 	terminal_restore(px);
 	kill_container(px);
-	wait_child(px, KILL_GRACE_MS);
+	if (!px->child_done &&
+	    proc_reap_within(px->child, KILL_GRACE_MS, &px->status) != 0)
+		px->child_done = true;
 	close(px->master);
 	px->master = -1;
 	if (!px->child_done) {
-		kill(px->child, SIGTERM);
-		wait_child(px, KILL_GRACE_MS);
+		px->status = proc_stop(px->child, SIGTERM, KILL_GRACE_MS);
+		px->child_done = true;
 	}
-	if (!px->child_done) {
-		kill(px->child, SIGKILL);
-		reap(px, true);
-	}
+	/* Read the signals that came meanwhile, as the main loop would: none
+	 * is left pending for the restored mask. */
+	read_signals(px);
 	px->status = 128 + px->shutdown_sig;
 	if (px->s)
 		px->s->stop_signal = px->shutdown_sig;
