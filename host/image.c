@@ -398,13 +398,15 @@ static void verify_start(struct session *s)
 		s->verify_pid = -1; /* unchecked: taken as gone */
 }
 
+/* The check is an engine inspect: TERM ends it at once; KILL it if not. */
+#define VERIFY_STOP_MS 1000
+
 void image_verify_stop(struct session *s)
 {
 	if (s->verify_pid <= 0)
 		return;
 	close(s->verify_fd);
-	kill(s->verify_pid, SIGTERM);
-	proc_wait(s->verify_pid);
+	proc_stop(s->verify_pid, SIGTERM, VERIFY_STOP_MS);
 	s->verify_pid = 0;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -270,6 +271,44 @@ int proc_reap(pid_t pid, bool block, int *code)
 		return 0;
 	*code = proc_status_code(st);
 	return 1;
+}
+
+int proc_reap_within(pid_t pid, int ms, int *code)
+{
+	uint64_t until = monotonic_ms() + (uint64_t)(ms > 0 ? ms : 0);
+	int st;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			*code = proc_status_code(st);
+			return 1;
+		}
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (monotonic_ms() >= until)
+			return 0;
+		poll(NULL, 0, 10);
+	}
+}
+
+/* The one stop-wait-kill: the signal, the grace, then KILL.  Only pid is
+ * signalled: the servers and engine clients it stops are not group
+ * leaders of anything paks means to kill with them. */
+int proc_stop(pid_t pid, int sig, int grace_ms)
+{
+	int code, r;
+
+	if (pid <= 0)
+		return -ECHILD;
+	if (sig)
+		kill(pid, sig);
+	r = proc_reap_within(pid, grace_ms, &code);
+	if (r != 0) /* ended, or not ours to kill (a pid may be reused) */
+		return r > 0 ? code : r;
+	kill(pid, SIGKILL);
+	return proc_wait(pid);
 }
 
 pid_t proc_reap_any(int *code)

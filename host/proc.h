@@ -84,6 +84,16 @@ int proc_wait(pid_t pid);
 /* Reap pid if it has exited: 1 with *code (as proc_wait), 0 when it is
  * still running (or block is true and waiting failed). */
 int proc_reap(pid_t pid, bool block, int *code);
+/* Reap pid once it has exited, waiting ms at most: 1 with *code (as
+ * proc_wait), 0 when it is still running after ms, -errno when it
+ * cannot be waited for (-ECHILD: not a child of paks). */
+int proc_reap_within(pid_t pid, int ms, int *code);
+/* Stop pid, the one way paks does it: send it sig (0: none, it has been
+ * told to end another way, e.g. its container was killed), wait up to
+ * grace_ms for it to end, then KILL it and reap it.  Its exit code as
+ * proc_wait gives it (128+9 when it had to be killed), or -errno when it
+ * cannot be reaped (-ECHILD: not a child of paks, or pid <= 0). */
+int proc_stop(pid_t pid, int sig, int grace_ms);
 /* Reap any exited child without blocking: its pid with *code, or <= 0
  * when there is none. */
 pid_t proc_reap_any(int *code);

@@ -930,10 +930,63 @@ static void scrub_busybox(struct proxy *px)
 	set_state(px, PX_SCRUB_HIDE);
 }
 
+/* PX_HIDE: the hidden line's echo (or the end mark of what `read` took)
+ * is dropped once seen, or given up on; then the feed for `read`, or
+ * busybox's scrub, or back to normal. */
+static void step_hide(struct proxy *px, uint64_t in_state)
+{
+	size_t end;
+
+	if (held_has_echo(px, &end)) {
+		iobuf_drop(&px->held_out, end);
+	} else if (in_state < HIDE_MAX_MS && iobuf_space(&px->held_out) > 0 &&
+		   !px->master_eof) {
+		return;
+	} else {
+		log_debug("pty: the echo of %s was not seen", px->mark);
+	}
+	/* `read` runs now: the feed goes to it, not to the line
+	 * editor, and stays out of history.  Sent even when the echo
+	 * was missed, or `read` would take the user's next line. */
+	if (px->feed.len) {
+		forward(px, px->feed.data, px->feed.len);
+		buf_free(&px->feed);
+		snprintf(px->mark, sizeof(px->mark), "%s", px->end_mark);
+		set_state(px, PX_HIDE);
+		return;
+	}
+	buf_free(&px->feed);
+	buf_free(&px->inject);
+	if (px->shell == SH_BUSYBOX && px->last_line && !px->master_eof) {
+		set_state(px, PX_SCRUB);
+		return;
+	}
+	set_state(px, PX_NORMAL);
+	release_held(px);
+	start_hold(px);
+}
+
+/* PX_SCRUB_HIDE: drop busybox's echo up to the bell, or give up. */
+static void step_scrub_hide(struct proxy *px, uint64_t in_state)
+{
+	size_t end;
+
+	if (held_has_bell(px, &end)) {
+		iobuf_drop(&px->held_out, end);
+	} else if (in_state < HIDE_MAX_MS && iobuf_space(&px->held_out) > 0 &&
+		   !px->master_eof) {
+		return;
+	} else {
+		log_debug("pty: busybox's history was not seen");
+	}
+	set_state(px, PX_NORMAL);
+	release_held(px);
+	start_hold(px);
+}
+
 static void step(struct proxy *px)
 {
 	uint64_t now = monotonic_ms(), in_state = now - px->st_since;
-	size_t end;
 
 	switch (px->st) {
 	case PX_SETTLE:
@@ -952,35 +1005,7 @@ static void step(struct proxy *px)
 		}
 		break;
 	case PX_HIDE:
-		if (held_has_echo(px, &end)) {
-			iobuf_drop(&px->held_out, end);
-		} else if (in_state < HIDE_MAX_MS &&
-			   iobuf_space(&px->held_out) > 0 && !px->master_eof) {
-			break;
-		} else {
-			log_debug("pty: the echo of %s was not seen", px->mark);
-		}
-		/* `read` runs now: the feed goes to it, not to the line
-		 * editor, and stays out of history.  Sent even when the echo
-		 * was missed, or `read` would take the user's next line. */
-		if (px->feed.len) {
-			forward(px, px->feed.data, px->feed.len);
-			buf_free(&px->feed);
-			snprintf(px->mark, sizeof(px->mark), "%s",
-				 px->end_mark);
-			set_state(px, PX_HIDE);
-			break;
-		}
-		buf_free(&px->feed);
-		buf_free(&px->inject);
-		if (px->shell == SH_BUSYBOX && px->last_line &&
-		    !px->master_eof) {
-			set_state(px, PX_SCRUB);
-			break;
-		}
-		set_state(px, PX_NORMAL);
-		release_held(px);
-		start_hold(px);
+		step_hide(px, in_state);
 		break;
 	case PX_SCRUB:
 		if ((px->held_out.len > 0 && now - px->last_out >= QUIET_MS) ||
@@ -988,17 +1013,7 @@ static void step(struct proxy *px)
 			scrub_busybox(px);
 		break;
 	case PX_SCRUB_HIDE:
-		if (held_has_bell(px, &end)) {
-			iobuf_drop(&px->held_out, end);
-		} else if (in_state < HIDE_MAX_MS &&
-			   iobuf_space(&px->held_out) > 0 && !px->master_eof) {
-			break;
-		} else {
-			log_debug("pty: busybox's history was not seen");
-		}
-		set_state(px, PX_NORMAL);
-		release_held(px);
-		start_hold(px);
+		step_scrub_hide(px, in_state);
 		break;
 	default:
 		break;
@@ -1203,18 +1218,6 @@ static int loop_once(struct proxy *px)
 
 /* ---- ending ---- */
 
-static void wait_child(struct proxy *px, int ms)
-{
-	uint64_t until = monotonic_ms() + (uint64_t)ms;
-
-	while (!px->child_done && monotonic_ms() < until) {
-		struct pollfd p = {.fd = px->sigfd, .events = POLLIN};
-		poll(&p, 1, 50);
-		read_signals(px);
-		reap(px, false);
-	}
-}
-
 static void kill_container(struct proxy *px)
 {
 	if (px->s)
@@ -1234,17 +1237,18 @@ static void shutdown_engine(struct proxy *px)
 		term_write_all(px, "\r\n", 2);
 	terminal_restore(px);
 	kill_container(px);
-	wait_child(px, KILL_GRACE_MS);
+	if (!px->child_done &&
+	    proc_reap_within(px->child, KILL_GRACE_MS, &px->status) != 0)
+		px->child_done = true;
 	close(px->master);
 	px->master = -1;
 	if (!px->child_done) {
-		kill(px->child, SIGTERM);
-		wait_child(px, KILL_GRACE_MS);
+		px->status = proc_stop(px->child, SIGTERM, KILL_GRACE_MS);
+		px->child_done = true;
 	}
-	if (!px->child_done) {
-		kill(px->child, SIGKILL);
-		reap(px, true);
-	}
+	/* Read the signals that came meanwhile, as the main loop would: none
+	 * is left pending for the restored mask. */
+	read_signals(px);
 	px->status = 128 + px->shutdown_sig;
 	if (px->s)
 		px->s->stop_signal = px->shutdown_sig;

@@ -378,28 +378,13 @@ struct supervisor {
 	int status;
 };
 
-/* Reap pid once it has ended, waiting ms at most; then KILL it. */
-static void reap_within(pid_t pid, int ms)
-{
-	int code;
-
-	for (int i = 0; i < ms / 10; i++) {
-		if (proc_reap(pid, false, &code))
-			return;
-		poll(NULL, 0, 10);
-	}
-	kill(pid, SIGKILL);
-	proc_reap(pid, true, &code);
-}
-
 /* TERM, and KILL when it has not ended within a second: a server stuck
  * writing to a shell that never reads must not hold paks up. */
 static void stop_server(struct supervisor *sp)
 {
 	if (sp->server <= 0)
 		return;
-	kill(sp->server, SIGTERM);
-	reap_within(sp->server, 1000);
+	proc_stop(sp->server, SIGTERM, 1000);
 	sp->server = 0;
 }
 
@@ -415,7 +400,7 @@ static int stop_session(struct supervisor *sp, int sig)
 		(void)!write(2, "\r\n", 2);
 	session_kill_container(sp->s);
 	stop_server(sp);
-	reap_within(sp->engine, 5000);
+	proc_stop(sp->engine, 0, 5000);
 	return 128 + sig;
 }
 

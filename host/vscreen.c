@@ -204,6 +204,129 @@ static void guard_text(struct vt_guard *g, unsigned char c, struct vt_out *o)
 	}
 }
 
+/* A C0 control or DEL outside text: true when c was one (and is dealt
+ * with), false for a printable byte or one >= 0x80. */
+static bool guard_control(struct vt_guard *g, unsigned char c, struct vt_out *o)
+{
+	if (c == 0x00 || c == 0x7f) {
+		out_byte(o, c);
+		return true;
+	}
+	if (c == 0x18 || c == 0x1a) { /* CAN, SUB: back to ground */
+		g->state = G_NORMAL;
+		g->skip = false;
+		out_byte(o, c);
+		return true;
+	}
+	if (c == 0x1b) {
+		g->state = g->state == G_STRING ? G_ESC_IN_STRING : G_ESC;
+		g->skip = false;
+		out_byte(o, c);
+		return true;
+	}
+	if (c == 0x07 && g->state == G_STRING) {
+		if (!g->skip)
+			out_byte(o, c);
+		g->state = G_NORMAL;
+		g->skip = false;
+		return true;
+	}
+	if (c < 0x20) { /* other C0: acted on, state kept */
+		out_byte(o, c);
+		return true;
+	}
+	return false;
+}
+
+/* The byte after ESC (also inside a string, where ESC \ ends it). */
+static void guard_esc(struct vt_guard *g, unsigned char c, struct vt_out *o)
+{
+	if (g->state == G_ESC_IN_STRING) {
+		if (c == '\\') {
+			g->state = G_NORMAL;
+			out_byte(o, c);
+			return;
+		}
+		g->state = G_ESC;
+	}
+	if (c == '[') {
+		g->state = G_CSI_LEADER;
+		g->seps = 0;
+		g->param = 0;
+	} else if (c == 'P') {
+		g->state = G_STRING;
+		g->skip = true;
+		out_byte(o, 0x18);
+		return;
+	} else if (c == ']') {
+		g->state = G_STRING;
+	} else if (c >= 0x30 && c <= 0x7e) {
+		g->state = G_NORMAL;
+	}
+	/* intermediates and bytes >= 0x80 stay in ESC, as there */
+	out_byte(o, c);
+}
+
+/* A CSI parameter byte (digit, ':' or ';'): passed on while the count of
+ * separators and the value stay in bounds, else the CSI is cancelled and
+ * the rest of it skipped. */
+static void guard_csi_param(struct vt_guard *g, unsigned char c,
+			    struct vt_out *o)
+{
+	if (g->skip)
+		return;
+	if (c == ':' || c == ';') {
+		g->param = 0;
+		if (++g->seps <= CSI_SEPS_MAX) {
+			out_byte(o, c);
+			return;
+		}
+	} else {
+		g->param = g->param * 10 + (c - '0');
+		if (g->param <= CSI_PARAM_MAX) {
+			out_byte(o, c);
+			return;
+		}
+	}
+	g->skip = true;
+	out_byte(o, 0x18);
+}
+
+/* A byte of a CSI: private leader, parameters, intermediates, final. */
+static void guard_csi(struct vt_guard *g, unsigned char c, struct vt_out *o)
+{
+	if (g->state == G_CSI_LEADER) {
+		if (c >= 0x3c && c <= 0x3f) {
+			out_byte(o, c);
+			return;
+		}
+		g->state = G_CSI_ARGS;
+	}
+	if (g->state == G_CSI_ARGS) {
+		if ((c >= '0' && c <= '9') || c == ':' || c == ';') {
+			guard_csi_param(g, c, o);
+			return;
+		}
+		g->state = G_CSI_INTERMED;
+	}
+	if (c >= 0x20 && c <= 0x2f) {
+		if (!g->skip)
+			out_byte(o, c);
+		return;
+	}
+	/* the final byte, or an invalid one: the CSI ends */
+	g->state = G_NORMAL;
+	if (g->skip) {
+		g->skip = false;
+		return;
+	}
+	if (c == 'b') { /* REP: see above */
+		out_byte(o, 0x18);
+		return;
+	}
+	out_byte(o, c);
+}
+
 /* One byte through the guard: what libvterm gets goes to o (the byte,
  * nothing, or a CAN or a replacement before it). */
 static void guard_byte(struct vt_guard *g, unsigned char c, struct vt_out *o)
@@ -215,33 +338,8 @@ static void guard_byte(struct vt_guard *g, unsigned char c, struct vt_out *o)
 	/* A control ends a character in progress (libvterm would keep it
 	 * across the control and complete it with the bytes after). */
 	utf8_abandon(g, o);
-	if (c == 0x00 || c == 0x7f) {
-		out_byte(o, c);
+	if (guard_control(g, c, o))
 		return;
-	}
-	if (c == 0x18 || c == 0x1a) { /* CAN, SUB: back to ground */
-		g->state = G_NORMAL;
-		g->skip = false;
-		out_byte(o, c);
-		return;
-	}
-	if (c == 0x1b) {
-		g->state = g->state == G_STRING ? G_ESC_IN_STRING : G_ESC;
-		g->skip = false;
-		out_byte(o, c);
-		return;
-	}
-	if (c == 0x07 && g->state == G_STRING) {
-		if (!g->skip)
-			out_byte(o, c);
-		g->state = G_NORMAL;
-		g->skip = false;
-		return;
-	}
-	if (c < 0x20) { /* other C0: acted on, state kept */
-		out_byte(o, c);
-		return;
-	}
 
 	switch (g->state) {
 	case G_STRING:
@@ -249,78 +347,13 @@ static void guard_byte(struct vt_guard *g, unsigned char c, struct vt_out *o)
 			out_byte(o, c);
 		return;
 	case G_ESC_IN_STRING:
-		if (c == '\\') {
-			g->state = G_NORMAL;
-			out_byte(o, c);
-			return;
-		}
-		g->state = G_ESC;
-		/* fall through */
 	case G_ESC:
-		if (c == '[') {
-			g->state = G_CSI_LEADER;
-			g->seps = 0;
-			g->param = 0;
-		} else if (c == 'P') {
-			g->state = G_STRING;
-			g->skip = true;
-			out_byte(o, 0x18);
-			return;
-		} else if (c == ']') {
-			g->state = G_STRING;
-		} else if (c >= 0x30 && c <= 0x7e) {
-			g->state = G_NORMAL;
-		}
-		/* intermediates and bytes >= 0x80 stay in ESC, as there */
-		out_byte(o, c);
+		guard_esc(g, c, o);
 		return;
 	case G_CSI_LEADER:
-		if (c >= 0x3c && c <= 0x3f) {
-			out_byte(o, c);
-			return;
-		}
-		g->state = G_CSI_ARGS;
-		/* fall through */
 	case G_CSI_ARGS:
-		if ((c >= '0' && c <= '9') || c == ':' || c == ';') {
-			if (g->skip)
-				return;
-			if (c == ':' || c == ';') {
-				g->param = 0;
-				if (++g->seps <= CSI_SEPS_MAX) {
-					out_byte(o, c);
-					return;
-				}
-			} else {
-				g->param = g->param * 10 + (c - '0');
-				if (g->param <= CSI_PARAM_MAX) {
-					out_byte(o, c);
-					return;
-				}
-			}
-			g->skip = true;
-			out_byte(o, 0x18);
-			return;
-		}
-		g->state = G_CSI_INTERMED;
-		/* fall through */
 	case G_CSI_INTERMED:
-		if (c >= 0x20 && c <= 0x2f) {
-			if (!g->skip)
-				out_byte(o, c);
-			return;
-		}
-		/* the final byte, or an invalid one: the CSI ends */
-		g->state = G_NORMAL;
-		if (g->skip) {
-			g->skip = false;
-			return;
-		}
-		if (c == 'b') { /* REP: see above */
-			out_byte(o, 0x18);
-			return;
-		}
-		out_byte(o, c);
+		guard_csi(g, c, o);
 		return;
 	}
 }

@@ -129,7 +129,7 @@ static int chan_send(uint32_t type, const void *data, size_t len)
  * SIGHUP/SIGTERM, gives up.  Completion leaves the signal to readline. */
 static int chan_check_signal(struct chan *c)
 {
-	int sig = readline_pending_signal();
+	int sig = bashstate_pending_signal();
 
 	if (sig == SIGHUP || sig == SIGTERM)
 		return -ECANCELED;
@@ -138,8 +138,8 @@ static int chan_check_signal(struct chan *c)
 	if (c->flags & CHANNEL_QUIET)
 		return -ECANCELED;
 	if (c->cancel_sent)
-		return readline_consume_signal() ? -ECANCELED : 0;
-	readline_consume_signal();
+		return bashstate_consume_signal() ? -ECANCELED : 0;
+	bashstate_consume_signal();
 	c->cancel_sent = true;
 	c->deadline = now_ms() + CANCEL_TIMEOUT_MS;
 	return chan_send(PAKS_MSG_CANCEL, NULL, 0) < 0 ? -ECANCELED : 0;
@@ -281,8 +281,8 @@ int channel_request(uint32_t kind, const char *line, size_t len, int flags,
 	/* We acted on that Ctrl-C: the line stays accepted, with status
 	 * 130, instead of readline discarding it afterwards. */
 	if (r == -ECANCELED && !(flags & CHANNEL_QUIET) &&
-	    readline_pending_signal() == SIGINT)
-		readline_consume_signal();
+	    bashstate_pending_signal() == SIGINT)
+		bashstate_consume_signal();
 	pipe_restore(&old, was_pending);
 	if (r < 0 && !(flags & CHANNEL_QUIET))
 		chan_report(r);

@@ -83,7 +83,7 @@ static bool is_paks_completion(int end)
 	char c;
 
 	if (!rl_line_buffer || end < 1 || end > rl_end ||
-	    rl_line_buffer[0] != '#' || !readline_at_primary_prompt())
+	    rl_line_buffer[0] != '#' || !bashstate_at_primary_prompt())
 		return false;
 	if (end == 1)
 		return true;

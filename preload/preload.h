@@ -71,14 +71,14 @@ int parse_and_execute(char *string, const char *from_file,
 void *save_parser_state(void *ps) PRELOAD_WEAK;
 void restore_parser_state(void *ps) PRELOAD_WEAK;
 
-/* readline.c */
+/* bashstate.c: what bash and readline are doing now. */
 /* Not on a PS2 continuation line nor inside `read -e`. */
-int readline_at_primary_prompt(void);
+int bashstate_at_primary_prompt(void);
 /* The signal readline caught while we were busy, 0 for none. */
-int readline_pending_signal(void);
+int bashstate_pending_signal(void);
 /* Forget the caught signal because we handled it; 0 when readline's
  * variable is out of reach and the signal stays pending. */
-int readline_consume_signal(void);
+int bashstate_consume_signal(void);
 
 /* transport.c: the shell's one connection to the host. */
 /* In the constructor: take the connection if PAKS_CHANNEL names one for

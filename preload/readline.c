@@ -27,42 +27,12 @@ static rl_command_func_t *orig_operate;
 static int patched;
 static int busy;
 
-int readline_pending_signal(void)
-{
-	if (rl_pending_signal)
-		return rl_pending_signal();
-	if (&_rl_caught_signal)
-		return _rl_caught_signal;
-	return 0;
-}
-
-int readline_consume_signal(void)
-{
-	if (!&_rl_caught_signal)
-		return 0;
-	_rl_caught_signal = 0;
-	return 1;
-}
-
-/* A paks command only at the primary prompt: the same text on a PS2
- * continuation line (a here-document's "#include", a quoted string) or in
- * `read -e` belongs to the shell. */
-int readline_at_primary_prompt(void)
-{
-	if (&executing_builtin && executing_builtin)
-		return 0;
-	if (&current_prompt_string && &ps1_prompt && &ps2_prompt &&
-	    ps1_prompt != ps2_prompt && current_prompt_string == ps2_prompt)
-		return 0;
-	return 1;
-}
-
 static int is_paks_line(void)
 {
 	if (!rl_line_buffer || rl_end < 0)
 		return 0;
 	return words_is_command(rl_line_buffer, (size_t)rl_end) &&
-	       readline_at_primary_prompt();
+	       bashstate_at_primary_prompt();
 }
 
 struct answer {

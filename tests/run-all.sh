@@ -4,7 +4,8 @@
 # The whole test suite, as `make check` runs it: the cmocka unit tests in
 # $O/tests, the fuzz corpora replayed through $O/fuzz-replay/fuzz/*
 # (tests/fuzz/replay.sh), the manual pages (tests/man/test_man.sh) and the
-# map of the tree in docs/design.md (tests/docs/test_docs_map.sh), then the
+# map of the tree in docs/design.md (tests/docs/test_docs_map.sh), the lint
+# of the sources' structure (tests/lint/test_*.sh), then the
 # test images (tests/images.sh), then every tests/e2e/test_*.sh against the
 # built $O/paks under a time limit.  Each
 # test's full output goes to $O/test-logs/NAME.log; only its "ok" /
@@ -113,6 +114,21 @@ run_docs() {
 	run_e2e tests/docs/test_docs_map.sh
 }
 
+# The lint of the sources' structure (tests/lint/test_*.sh): no function
+# over 70 lines, no link cycle between the preload's objects.  No container
+# needed (selected by TESTS as the script's name).
+run_lint() {
+	local t names=()
+	for t in tests/lint/test_*.sh; do
+		selected "$(basename "$t" .sh)" && names+=("$t")
+	done
+	[ ${#names[@]} -gt 0 ] || return 0
+	echo "# lint"
+	for t in "${names[@]}"; do
+		run_e2e "$t"
+	done
+}
+
 # run_e2e SCRIPT: run one script, show its results as they come.
 run_e2e() {
 	local t=$1 name log rc p f t0 pid
@@ -190,6 +206,7 @@ run_unit
 run_fuzz_replay
 run_man
 run_docs
+run_lint
 run_all_e2e
 
 if [ $((PASS + FAIL)) -eq 0 ]; then

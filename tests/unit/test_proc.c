@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -222,6 +223,34 @@ static void test_kill_and_reap(void **state)
 	assert_int_equal(code, 128 + SIGKILL);
 }
 
+/* proc_stop: TERM ends sleep at once; a child that ignores TERM is
+ * KILLed after the grace; sig 0 only waits; a stranger is -ECHILD. */
+static void test_stop(void **state)
+{
+	char *sleep_argv[] = {"sleep", "100", NULL};
+	char *deaf_argv[] = {"sh", "-c", "trap '' TERM; sleep 100", NULL};
+	char *quick_argv[] = {"true", NULL};
+	struct proc_opts o = {0};
+	struct proc p;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(proc_start(&p, sleep_argv, &o), 0);
+	t0 = monotonic_ms();
+	assert_int_equal(proc_stop(p.pid, SIGTERM, 5000), 128 + SIGTERM);
+	assert_true(monotonic_ms() - t0 < 2000);
+
+	assert_int_equal(proc_start(&p, deaf_argv, &o), 0);
+	poll(NULL, 0, 100); /* let sh set its trap */
+	t0 = monotonic_ms();
+	assert_int_equal(proc_stop(p.pid, SIGTERM, 300), 128 + SIGKILL);
+	assert_true(monotonic_ms() - t0 >= 300);
+
+	assert_int_equal(proc_start(&p, quick_argv, &o), 0);
+	assert_int_equal(proc_stop(p.pid, 0, 5000), 0);
+	assert_int_equal(proc_stop(p.pid, SIGTERM, 10), -ECHILD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +263,7 @@ int main(void)
 	    cmocka_unit_test(test_stdin_file_and_tick),
 	    cmocka_unit_test(test_cancel_kills_group),
 	    cmocka_unit_test(test_kill_and_reap),
+	    cmocka_unit_test(test_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
