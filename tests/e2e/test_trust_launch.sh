@@ -14,7 +14,10 @@
 #   - `-e PAKS_USER=nobody -e PAKS_CHECK_SHELL=/nonexistent`, and on
 #     rootful podman and docker an image whose ENV says the same: they are
 #     the user's variables, never paks's controls;
-#   - writes, a FIFO, a symlink and 50 MB into /dev/.paks and the preload.
+#   - writes, a FIFO, a symlink and 50 MB into /dev/.paks and the preload;
+#   - a job of the shell's user that takes fd 100 of any dumpable process
+#     with pidfd_getfd (tests/e2e/data/grab.c), as every process is right
+#     after an exec: the entrypoint's take stage and `exec bash`.
 # No host value may arrive anywhere in the container, and the user's own
 # #envhost still works, after `exec bash` too.
 #
@@ -38,11 +41,12 @@ new_home
 WDIR=$RL_HOME/trust-launch-$run_id
 mkdir -p "$WDIR"
 cleanup_add rm -rf "$WDIR"
-if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c"; then
+if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c" ||
+	! gcc -static -O1 -o "$WDIR/grab" "$TEST_REPO/tests/e2e/data/grab.c"; then
 	not_ok "the daemon builds"
 	finish
 fi
-chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal"
+chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal" "$WDIR/grab"
 
 # typed LINE REGEX [TIMEOUT]: type LINE and Enter, wait for REGEX.
 typed() {
@@ -91,7 +95,7 @@ session() {
 	echo "# --- $e"
 	# The entrypoint lets the shell start only once the daemon has been
 	# at the relay, as a fast daemon would be.
-	ep="sh -c '/w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
+	ep="sh -c '/w/grab /tmp/grabbed RT3_SECRET 90 & /w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
 	tmux_start "launch-$e" "$(paks_cmd "$e" "$WDIR" run --name "paks-tl-$run_id-$e" \
 		-v "$WDIR:/w:ro" --entrypoint "$ep" "$IMG_BOOKWORM")"
 	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
@@ -134,8 +138,16 @@ session() {
 		'#envhost RT3_SECRET' '^copied 1 variable'
 	shown "$e: the variable arrived" \
 		'bash -c "echo \"[\${#RT3_SECRET}]\""' "^\[${#RT3_SECRET}\]$"
+	# A job of the user's takes fd 100 of whatever is dumpable: the shell
+	# is not, but every process is right after an exec.
 	tmux_send C-l
-	typed 'exec bash' '[#$] *$'
+	typed '(/w/grab /tmp/grabbed RT3_SECRET 60 &); sleep 0.5' '[#$] *$'
+	for _ in $(seq 20); do
+		tmux_send C-l
+		typed 'exec bash' '[#$] *$'
+	done
+	shown "$e: no job took the connection across an exec" \
+		'echo "[$(grep -c "got it" /tmp/grabbed)]"' '^\[0\]$'
 	typed 'unset RT3_SECRET' '[#$] *$'
 	shown "$e: after exec bash the user's #envhost works" \
 		'#envhost RT3_SECRET' '^copied 1 variable'
