@@ -153,6 +153,33 @@ static void apply_env(const struct launch *l)
 	free(home_copy);
 }
 
+/* A regular file of the image, opened without waiting: a FIFO, a device or
+ * a socket there would hang the launcher, and paks with it, before the
+ * report.  -1 for anything else. */
+static int open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static FILE *fopen_regular(const char *path)
+{
+	int fd = open_regular(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
+
 /* NAME, or a number as the engines' --user takes it. */
 static int parse_id(const char *name, long *num)
 {
@@ -167,7 +194,7 @@ static int parse_id(const char *name, long *num)
 static int lookup_user(const char *name, long *uid, long *gid, char *home,
 		       size_t homelen)
 {
-	FILE *f = fopen("/etc/passwd", "re");
+	FILE *f = fopen_regular("/etc/passwd");
 	struct passwd *pw;
 	long num;
 	int numeric = parse_id(name, &num);
@@ -190,7 +217,7 @@ static int lookup_user(const char *name, long *uid, long *gid, char *home,
 /* The same for a group in the image's /etc/group, with fgetgrent(3). */
 static int lookup_group(const char *name, long *gid)
 {
-	FILE *f = fopen("/etc/group", "re");
+	FILE *f = fopen_regular("/etc/group");
 	struct group *gr;
 	long num;
 	int numeric = parse_id(name, &num);
@@ -211,7 +238,7 @@ static int lookup_group(const char *name, long *gid)
 /* Supplementary groups: the groups of /etc/group that list the user. */
 static int set_groups(const char *user, gid_t gid)
 {
-	FILE *f = fopen("/etc/group", "re");
+	FILE *f = fopen_regular("/etc/group");
 	struct group *gr;
 	gid_t groups[64];
 	size_t n = 0;
@@ -357,7 +384,7 @@ const char *launch_find_in_path(const char *name)
  * is not a 64-bit ELF we can read. */
 static int elf_interp(const char *path, char *out, size_t outlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 	Elf64_Ehdr eh;
 	int found = 0;
 

@@ -33,6 +33,7 @@ export TMUX_WAIT_TIMEOUT=60
 export RT3_SECRET="rt3-secret-$$-$RANDOM"
 PAKS_CMD_ENV=RT3_SECRET
 IMG_ENV=localhost/paks-test/trust-env:$$
+IMG_FIFO=localhost/paks-test/trust-fifo:$$
 run_id="$$-$RANDOM"
 
 new_home
@@ -203,8 +204,30 @@ image_env() {
 	tmux_stop "env-$e"
 }
 
+# An image whose bash is a FIFO: the launcher's look at the shell must not
+# wait on it (paks waits for the launcher's report, and the container's
+# first process ignores Ctrl-C).  Rootful podman only: it is the launcher's.
+fifo_shell() {
+	printf 'FROM %s\nRUN rm /usr/bin/bash && mkfifo -m 755 /usr/bin/bash\n' \
+		"$IMG_BOOKWORM" >"$TEST_TMP/Containerfile.fifo"
+	if ! podman_t build -q --network none -t "$IMG_FIFO" \
+		-f "$TEST_TMP/Containerfile.fifo" "$TEST_TMP" >/dev/null; then
+		not_ok "the image with a FIFO for bash builds"
+		return
+	fi
+	cleanup_add podman_t rmi -f "$IMG_FIFO"
+	tmux_start "fifo" "$(paks_cmd podman "$WDIR" run "$IMG_FIFO")"
+	if tmux_wait_exit 60 >/dev/null; then
+		ok "podman: a FIFO for the shell does not hang paks"
+	else
+		not_ok "podman: a FIFO for the shell does not hang paks"
+	fi
+	tmux_stop "fifo"
+}
+
 engines_setup "$IMG_BOOKWORM"
 prepare_env_image || not_ok "the image with ENV PAKS_USER builds"
+case " $ENGINES " in *" podman "*) fifo_shell ;; esac
 for e in $ENGINES; do
 	session "$e"
 	env_flags "$e"
