@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Running the shell from the launcher: finding a program on PATH, putting
- * the connection where the shell takes it, and the exec itself.
+ * the connection where the shell takes it, and the exec itself; and the one
+ * way the launcher opens the image's files.
  */
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <limits.h>
 #include <errno.h>
@@ -63,4 +66,28 @@ const char *launch_find_in_path(const char *name)
 	}
 	free(copy);
 	return NULL;
+}
+
+int launch_open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+FILE *launch_fopen_regular(const char *path)
+{
+	int fd = launch_open_regular(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
 }

@@ -10,13 +10,13 @@
  *
  *   ENTRYPOINT... paks-launch --paks-take NAME SHELL [ARGS...]
  *
- * When the entrypoint execs into the launcher again, that process asks the
- * relay on the socket NAME, and the relay hands the connection over
- * (SCM_RIGHTS) only when the asking process is its child itself: the pid
- * the entrypoint was started as, and so the process it exec'd into, never
- * a process it started.  The take stage then execs the shell with the
- * connection.  The relay stays to forward signals, reap what the container
- * leaves, and exit with the shell's status.
+ * When the entrypoint execs into the launcher again, the take stage execs
+ * the shell, naming NAME; the shell's preload, once it is non-dumpable,
+ * asks the relay on the socket NAME, and the relay hands the connection
+ * over (SCM_RIGHTS) only when the asking process is its child itself: the
+ * pid the entrypoint was started as, and so the process it exec'd into,
+ * never a process it started.  The relay stays to forward signals, reap
+ * what the container leaves, and exit with the shell's status.
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -100,22 +100,6 @@ static int send_fd(int sock, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	return sendmsg(sock, &f.m, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	struct fd_msg f;
-	struct cmsghdr *c;
-	int fd = -1;
-
-	fd_msg_init(&f);
-	if (recvmsg(sock, &f.m, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&f.m);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
 }
 
 /* One process asks: hand it the connection if it is the child.  1 when
@@ -227,9 +211,7 @@ int launch_relay(int conn, const struct user *u, int argc, char **argv,
 /* paks-launch --paks-take NAME SHELL [ARGS...] */
 int launch_take(int argc, char **argv)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	socklen_t salen;
-	int s, fd = -1;
+	char hint[160];
 
 	if (argc < 4) {
 		fputs("paks-launch: usage: paks-launch " PAKS_LAUNCH_TAKE
@@ -237,22 +219,14 @@ int launch_take(int argc, char **argv)
 		      stderr);
 		return 127;
 	}
-	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "%s", argv[2]);
-	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			    strlen(sa.sun_path + 1));
-	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s >= 0 && connect(s, (struct sockaddr *)&sa, salen) == 0)
-		fd = recv_fd(s);
-	if (s >= 0)
-		close(s);
-	/* Without it the shell runs on and says, at a #command, that it has
-	 * no connection. */
-	if (fd >= 0) {
-		/* The entrypoint may have changed the environment: the
-		 * shell loads paks's preload and nothing in front of it. */
-		setenv("LD_PRELOAD", PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME, 1);
-		if (launch_hand_channel(fd) < 0)
-			close(fd);
-	}
+	/* The connection never crosses an exec: right after one a process is
+	 * dumpable, and another process of its user could take an fd it
+	 * holds (pidfd_getfd).  The shell's preload, once non-dumpable, asks
+	 * the relay itself, from this pid.  The entrypoint may have changed
+	 * the environment: the shell loads paks's preload and nothing in
+	 * front of it. */
+	snprintf(hint, sizeof(hint), "@%s:%ld", argv[2], (long)getpid());
+	setenv(PAKS_ENV_CHANNEL, hint, 1);
+	setenv("LD_PRELOAD", PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME, 1);
 	return launch_exec(argv + 3);
 }

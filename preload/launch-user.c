@@ -32,7 +32,7 @@ static int parse_id(const char *name, long *num)
 static int lookup_user(const char *name, long *uid, long *gid, char *home,
 		       size_t homelen)
 {
-	FILE *f = fopen("/etc/passwd", "re");
+	FILE *f = launch_fopen_regular("/etc/passwd");
 	struct passwd *pw;
 	long num;
 	int numeric = parse_id(name, &num);
@@ -55,7 +55,7 @@ static int lookup_user(const char *name, long *uid, long *gid, char *home,
 /* The same for a group in the image's /etc/group, with fgetgrent(3). */
 static int lookup_group(const char *name, long *gid)
 {
-	FILE *f = fopen("/etc/group", "re");
+	FILE *f = launch_fopen_regular("/etc/group");
 	struct group *gr;
 	long num;
 	int numeric = parse_id(name, &num);
@@ -76,7 +76,7 @@ static int lookup_group(const char *name, long *gid)
 /* Supplementary groups: the groups of /etc/group that list the user. */
 static int set_groups(const char *user, gid_t gid)
 {
-	FILE *f = fopen("/etc/group", "re");
+	FILE *f = launch_fopen_regular("/etc/group");
 	struct group *gr;
 	gid_t groups[64];
 	size_t n = 0;

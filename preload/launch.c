@@ -175,7 +175,7 @@ static int connect_host(const char *dir)
  * is not a 64-bit ELF we can read. */
 static int elf_interp(const char *path, char *out, size_t outlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = launch_open_regular(path);
 	Elf64_Ehdr eh;
 	int found = 0;
 

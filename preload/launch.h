@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The first argument of the launcher started by an entrypoint's
  * `exec "$@"`: it takes the connection from the relay (launch-relay.c). */
@@ -39,6 +40,12 @@ int launch_become_user(const struct user *u);
 int launch_hand_channel(int fd);
 /* NAME on PATH (NAME itself when it has a slash), or NULL. */
 const char *launch_find_in_path(const char *name);
+
+/* A regular file of the image, opened without waiting: a FIFO, a device
+ * or a socket there would hang the launcher, and paks with it, before the
+ * report.  -1 (NULL) for anything else. */
+int launch_open_regular(const char *path);
+FILE *launch_fopen_regular(const char *path);
 
 /* Exec ARGV[0] found on PATH; returns 127 after saying why it could not. */
 int launch_exec(char **argv);

@@ -28,6 +28,8 @@
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -35,6 +37,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +62,8 @@ static dev_t exe_dev;
 static ino_t exe_ino;
 static char *preload_env;
 static int atfork_done;
+/* Set while forking the keeper of `exec bash`, which keeps the channel. */
+static int keeping;
 
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
@@ -137,6 +144,8 @@ static void on_fork_child(void)
 {
 	int e = errno;
 
+	if (keeping)
+		return;
 	if (chan_fd >= 0 && chan_is_ours())
 		close(chan_fd);
 	chan_fd = -1;
@@ -155,6 +164,66 @@ static void record_shell(void)
 	preload_env = pre ? strdup(pre) : NULL;
 }
 
+/* The abstract socket NAME (no leading NUL) in *SA. */
+static socklen_t abstract_addr(struct sockaddr_un *sa, const char *name)
+{
+	size_t n = strnlen(name, sizeof(sa->sun_path) - 1);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path + 1, name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+/* "@NAME:PID": the connection waits with a holder (the launcher's relay,
+ * or the keeper of `exec bash`) on the abstract socket NAME, for pid PID
+ * alone.  A process is dumpable right after exec, so that another process
+ * of the same user could take an fd it inherited (pidfd_getfd, ptrace):
+ * the connection therefore never crosses an exec, and is taken only once
+ * this process is non-dumpable.  The fd (close-on-exec), or -1. */
+static int take_from_holder(const char *hint)
+{
+	struct sockaddr_un sa;
+	char name[sizeof(sa.sun_path)], b;
+	const char *colon = strrchr(hint, ':');
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&b, 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	char *end;
+	long pid;
+	int s, fd = -1;
+
+	if (hint[0] != '@' || !colon ||
+	    (size_t)(colon - hint - 1) >= sizeof(name))
+		return -1;
+	pid = strtol(colon + 1, &end, 10);
+	if (*end || pid != (long)getpid())
+		return -1;
+	memcpy(name, hint + 1, (size_t)(colon - hint - 1));
+	name[colon - hint - 1] = '\0';
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	if (connect(s, (struct sockaddr *)&sa, abstract_addr(&sa, name)) == 0 &&
+	    recvmsg(s, &m, MSG_CMSG_CLOEXEC) == 1) {
+		c = CMSG_FIRSTHDR(&m);
+		if (c && c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	close(s);
+	return fd;
+}
+
 void transport_take(void)
 {
 	const char *hint = getenv(PAKS_ENV_CHANNEL);
@@ -163,8 +232,11 @@ void transport_take(void)
 
 	if (!hint)
 		return;
-	if (parse_hint(hint, &fd) == 0 && stat_fd(fd, &st) == 0 &&
-	    S_ISSOCK(st.st_mode)) {
+	if (hint[0] == '@')
+		fd = take_from_holder(hint);
+	else if (parse_hint(hint, &fd) < 0)
+		fd = -1;
+	if (fd >= 0 && stat_fd(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		moved = fd >= PAKS_CHANNEL_FD_MIN
 			    ? fd
 			    : fcntl(fd, F_DUPFD_CLOEXEC, PAKS_CHANNEL_FD_MIN);
@@ -282,29 +354,104 @@ static char **env_with_hint(char *const envp[], char *hint)
 	return env;
 }
 
+/* The keeper of `exec bash`: a child forked before the exec, as
+ * non-dumpable as the shell, that holds the channel and hands it
+ * (SCM_RIGHTS) only to the shell's pid once the new program's preload has
+ * made it non-dumpable and asks (take_from_holder); then it ends.  Its
+ * pid, and the hint naming it in HINT, or -1. */
+static pid_t start_keeper(char *hint, size_t len)
+{
+	struct sockaddr_un sa;
+	struct timespec ts;
+	char name[64];
+	socklen_t salen;
+	pid_t pid;
+	int lfd;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(name, sizeof(name), "paks-keep-%ld-%ld", (long)owner,
+		 (long)ts.tv_nsec);
+	salen = abstract_addr(&sa, name);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -1;
+	if (bind(lfd, (struct sockaddr *)&sa, salen) < 0 ||
+	    listen(lfd, 4) < 0) {
+		close(lfd);
+		return -1;
+	}
+	keeping = 1;
+	pid = fork();
+	keeping = 0;
+	if (pid == 0) {
+		struct pollfd p = {lfd, POLLIN, 0};
+		/* Long enough for any shell to start; then it ends. */
+		while (poll(&p, 1, 30000) > 0) {
+			struct ucred cr;
+			socklen_t crlen = sizeof(cr);
+			int s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			char b = 'c';
+			struct iovec iov = {&b, 1};
+			union {
+				char buf[CMSG_SPACE(sizeof(int))];
+				struct cmsghdr align;
+			} u;
+			struct msghdr m = {.msg_iov = &iov,
+					   .msg_iovlen = 1,
+					   .msg_control = u.buf,
+					   .msg_controllen = sizeof(u.buf)};
+			struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+			if (s < 0)
+				continue;
+			if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr,
+				       &crlen) == 0 &&
+			    cr.pid == owner) {
+				c->cmsg_level = SOL_SOCKET;
+				c->cmsg_type = SCM_RIGHTS;
+				c->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(c), &chan_fd, sizeof(int));
+				sendmsg(s, &m, MSG_NOSIGNAL);
+				_exit(0);
+			}
+			close(s);
+		}
+		_exit(0);
+	}
+	close(lfd);
+	if (pid > 0)
+		snprintf(hint, len, "%s=@%s:%ld", PAKS_ENV_CHANNEL, name,
+			 (long)owner);
+	return pid;
+}
+
 PRELOAD_PUBLIC int execve(const char *path, char *const argv[],
 			  char *const envp[])
 {
-	char hint[64];
+	char hint[128];
 	char **env;
 	long r;
 	int e, exe_fd = -1;
+	pid_t keeper;
 
 	if (!keeps_channel(path, envp, &exe_fd))
 		return (int)syscall(SYS_execve, path, argv, envp);
-	snprintf(hint, sizeof(hint), "%s=%d:%ld", PAKS_ENV_CHANNEL, chan_fd,
-		 (long)owner);
-	env = env_with_hint(envp, hint);
+	keeper = start_keeper(hint, sizeof(hint));
+	env = keeper > 0 ? env_with_hint(envp, hint) : NULL;
 	if (!env) {
+		if (keeper > 0) {
+			kill(keeper, SIGKILL);
+			waitpid(keeper, NULL, 0);
+		}
 		close(exe_fd);
 		return (int)syscall(SYS_execve, path, argv, envp);
 	}
-	fcntl(chan_fd, F_SETFD, 0);
+	/* The channel stays close-on-exec: the keeper hands it over. */
 	r = syscall(SYS_execveat, exe_fd, "", argv, env, AT_EMPTY_PATH);
 	e = errno;
-	fcntl(chan_fd, F_SETFD, FD_CLOEXEC);
 	free(env);
 	close(exe_fd);
+	kill(keeper, SIGKILL);
+	waitpid(keeper, NULL, 0);
 	/* A kernel before 3.19, or a filter that refuses execveat: the
 	 * shell still execs, without the channel. */
 	if (r < 0 && (e == ENOSYS || e == EPERM))

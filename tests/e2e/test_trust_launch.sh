@@ -14,7 +14,10 @@
 #   - `-e PAKS_USER=nobody -e PAKS_CHECK_SHELL=/nonexistent`, and on
 #     rootful podman and docker an image whose ENV says the same: they are
 #     the user's variables, never paks's controls;
-#   - writes, a FIFO, a symlink and 50 MB into /dev/.paks and the preload.
+#   - writes, a FIFO, a symlink and 50 MB into /dev/.paks and the preload;
+#   - a job of the shell's user that takes fd 100 of any dumpable process
+#     with pidfd_getfd (tests/e2e/data/grab.c), as every process is right
+#     after an exec: the entrypoint's take stage and `exec bash`.
 # No host value may arrive anywhere in the container, and the user's own
 # #envhost still works, after `exec bash` too.
 #
@@ -30,6 +33,7 @@ export TMUX_WAIT_TIMEOUT=60
 export RT3_SECRET="rt3-secret-$$-$RANDOM"
 PAKS_CMD_ENV=RT3_SECRET
 IMG_ENV=localhost/paks-test/trust-env:$$
+IMG_FIFO=localhost/paks-test/trust-fifo:$$
 run_id="$$-$RANDOM"
 
 new_home
@@ -38,11 +42,12 @@ new_home
 WDIR=$RL_HOME/trust-launch-$run_id
 mkdir -p "$WDIR"
 cleanup_add rm -rf "$WDIR"
-if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c"; then
+if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c" ||
+	! gcc -static -O1 -o "$WDIR/grab" "$TEST_REPO/tests/e2e/data/grab.c"; then
 	not_ok "the daemon builds"
 	finish
 fi
-chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal"
+chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal" "$WDIR/grab"
 
 # typed LINE REGEX [TIMEOUT]: type LINE and Enter, wait for REGEX.
 typed() {
@@ -91,7 +96,7 @@ session() {
 	echo "# --- $e"
 	# The entrypoint lets the shell start only once the daemon has been
 	# at the relay, as a fast daemon would be.
-	ep="sh -c '/w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
+	ep="sh -c '/w/grab /tmp/grabbed RT3_SECRET 90 & /w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
 	tmux_start "launch-$e" "$(paks_cmd "$e" "$WDIR" run --name "paks-tl-$run_id-$e" \
 		-v "$WDIR:/w:ro" --entrypoint "$ep" "$IMG_BOOKWORM")"
 	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
@@ -134,8 +139,16 @@ session() {
 		'#envhost RT3_SECRET' '^copied 1 variable'
 	shown "$e: the variable arrived" \
 		'bash -c "echo \"[\${#RT3_SECRET}]\""' "^\[${#RT3_SECRET}\]$"
+	# A job of the user's takes fd 100 of whatever is dumpable: the shell
+	# is not, but every process is right after an exec.
 	tmux_send C-l
-	typed 'exec bash' '[#$] *$'
+	typed '(/w/grab /tmp/grabbed RT3_SECRET 60 &); sleep 0.5' '[#$] *$'
+	for _ in $(seq 20); do
+		tmux_send C-l
+		typed 'exec bash' '[#$] *$'
+	done
+	shown "$e: no job took the connection across an exec" \
+		'echo "[$(grep -c "got it" /tmp/grabbed)]"' '^\[0\]$'
 	typed 'unset RT3_SECRET' '[#$] *$'
 	shown "$e: after exec bash the user's #envhost works" \
 		'#envhost RT3_SECRET' '^copied 1 variable'
@@ -191,8 +204,30 @@ image_env() {
 	tmux_stop "env-$e"
 }
 
+# An image whose bash is a FIFO: the launcher's look at the shell must not
+# wait on it (paks waits for the launcher's report, and the container's
+# first process ignores Ctrl-C).  Rootful podman only: it is the launcher's.
+fifo_shell() {
+	printf 'FROM %s\nRUN rm /usr/bin/bash && mkfifo -m 755 /usr/bin/bash\n' \
+		"$IMG_BOOKWORM" >"$TEST_TMP/Containerfile.fifo"
+	if ! podman_t build -q --network none -t "$IMG_FIFO" \
+		-f "$TEST_TMP/Containerfile.fifo" "$TEST_TMP" >/dev/null; then
+		not_ok "the image with a FIFO for bash builds"
+		return
+	fi
+	cleanup_add podman_t rmi -f "$IMG_FIFO"
+	tmux_start "fifo" "$(paks_cmd podman "$WDIR" run "$IMG_FIFO")"
+	if tmux_wait_exit 60 >/dev/null; then
+		ok "podman: a FIFO for the shell does not hang paks"
+	else
+		not_ok "podman: a FIFO for the shell does not hang paks"
+	fi
+	tmux_stop "fifo"
+}
+
 engines_setup "$IMG_BOOKWORM"
 prepare_env_image || not_ok "the image with ENV PAKS_USER builds"
+case " $ENGINES " in *" podman "*) fifo_shell ;; esac
 for e in $ENGINES; do
 	session "$e"
 	env_flags "$e"
