@@ -5,7 +5,6 @@
  * whose helpers the backends use, so that no backend links back to the
  * code that picks it.
  */
-#include <sys/stat.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,25 +23,12 @@ static const struct engine *engine_by_name(const char *name)
 	return NULL;
 }
 
-/* 1 when prog is found in PATH (or is an executable path). */
-static int engine_in_path(const char *prog)
+/* prog is found in PATH (or is an executable path). */
+static bool engine_in_path(const char *prog)
 {
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = NULL;
-	char *save = NULL;
+	cleanup_free char *path = path_lookup(prog);
 
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	copy = xstrdup(path ? path : "/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		cleanup_free char *p = xasprintf("%s/%s", d, prog);
-		struct stat st;
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(p, X_OK) == 0)
-			return 1;
-	}
-	return 0;
+	return path != NULL;
 }
 
 const struct engine *engine_choose(const char *tech, char **err)
