@@ -11,7 +11,6 @@
  * the container could write, replace or read later.
  */
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -166,35 +165,6 @@ int launch_report_parse(const char *p, size_t len, char **verdict, char **ids)
 	return 0;
 }
 
-/* One frame, without SIGPIPE when the launcher has gone. */
-static int send_frame(int conn, uint32_t type, const void *data, size_t len)
-{
-	unsigned char hdr[PAKS_FRAME_HDR];
-	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
-	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
-	size_t left = sizeof(hdr) + len;
-
-	proto_encode_header(hdr, type, (uint32_t)len);
-	while (left > 0) {
-		ssize_t w = sendmsg(conn, &m, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		left -= (size_t)w;
-		while (m.msg_iovlen > 0 && (size_t)w >= m.msg_iov->iov_len) {
-			w -= (ssize_t)m.msg_iov->iov_len;
-			m.msg_iov++;
-			m.msg_iovlen--;
-		}
-		if (m.msg_iovlen > 0) {
-			m.msg_iov->iov_base = (char *)m.msg_iov->iov_base + w;
-			m.msg_iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
-
 /* Send the environment (in frames of at most PAKS_FRAME_MAX) and GO. */
 static int send_launch(const struct session *s, int conn)
 {
@@ -207,11 +177,11 @@ static int send_launch(const struct session *s, int conn)
 	while (r == 0 && off < env.len) {
 		size_t n = env.len - off > PAKS_FRAME_MAX ? PAKS_FRAME_MAX
 							  : env.len - off;
-		r = send_frame(conn, PAKS_MSG_ENV, env.data + off, n);
+		r = proto_write(conn, PAKS_MSG_ENV, env.data + off, n);
 		off += n;
 	}
 	if (r == 0)
-		r = send_frame(conn, PAKS_MSG_GO, ctl.data, ctl.len);
+		r = proto_write(conn, PAKS_MSG_GO, ctl.data, ctl.len);
 	buf_free(&env);
 	buf_free(&ctl);
 	return r;

@@ -126,7 +126,8 @@ int proto_decode_header(const unsigned char hdr[PAKS_FRAME_HDR], uint32_t *type,
 /* Encode a whole frame into a malloc'd buffer; returns its size or -errno. */
 long proto_encode(uint32_t type, const void *payload, size_t len,
 		  unsigned char **out);
-/* Write one frame, retrying short writes and EINTR.  0 or -errno. */
+/* Write one frame, retrying short writes and EINTR; on a socket without
+ * SIGPIPE (a gone peer is -EPIPE).  0 or -errno. */
 int proto_write(int fd, uint32_t type, const void *payload, size_t len);
 
 void proto_decoder_init(struct proto_decoder *d);

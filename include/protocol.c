@@ -4,6 +4,8 @@
  * both the host program and the preload library, so it uses libc only and
  * never prints.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +81,21 @@ long proto_encode(uint32_t type, const void *payload, size_t len,
 	return (long)(PAKS_FRAME_HDR + len);
 }
 
+/* On a socket, send() with MSG_NOSIGNAL: a peer that has gone away is an
+ * error to return, never a SIGPIPE for the writer.  Anything else (a pipe)
+ * takes write(). */
 static int write_all_fd(int fd, const unsigned char *p, size_t n)
 {
+	int sock = 1;
+
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : -1;
+		if (sock && w < 0 && errno == ENOTSOCK) {
+			sock = 0;
+			continue;
+		}
+		if (!sock)
+			w = write(fd, p, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
