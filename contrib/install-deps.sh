@@ -73,11 +73,11 @@ apt_quiet() {
 }
 
 log "apt-get update"
-apt_quiet apt-get update -q
+apt_quiet apt-get -o DPkg::Lock::Timeout=900 update -q
 
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing: ${missing[*]}"
-	apt_quiet apt-get install -y -q "${missing[@]}"
+	apt_quiet apt-get -o DPkg::Lock::Timeout=900 install -y -q "${missing[@]}"
 fi
 
 if [ $docker_missing -eq 1 ]; then
@@ -92,7 +92,7 @@ if [ $docker_missing -eq 1 ]; then
 		added_policy=1
 	fi
 	rc=0
-	apt_quiet apt-get install -y -q --no-install-recommends docker.io || rc=$?
+	apt_quiet apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends docker.io || rc=$?
 	[ $added_policy -eq 1 ] && rm -f "$policy"
 	[ $rc -eq 0 ] || exit $rc
 fi

@@ -41,9 +41,9 @@ int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /* cmd-edit.c, for both editors: run editor (split on blanks, no
- * shell) on file and wait: 0, or -errno / -ECHILD with *err set when it
+ * shell) on file and wait: 0, or -errno / -ECHILD with *cause set when it
  * cannot start or does not exit 0. */
-int edit_run_editor(const char *editor, const char *file, char **err);
+int edit_run_editor(const char *editor, const char *file, char **cause);
 /* The effective editor from the settings file (malloc'd). */
 char *config_editor_command(void);
 int cmd_hooks(int argc, char **argv);
@@ -57,9 +57,9 @@ int cmd_export(int argc, char **argv);
  * created).  mode: for a new file.  Returns the exit status; errors are
  * printed. */
 struct cli_edit_check {
-	/* 0, or -errno with *err naming where (where:LINE: ...). */
+	/* 0, or -errno with *cause naming where (where:LINE: ...). */
 	int (*fn)(const char *text, size_t len, const char *where, void *arg,
-		  char **err);
+		  char **cause);
 	void *arg;
 };
 int cli_edit_file(const char *editor, const char *path, const char *initial,

@@ -26,12 +26,12 @@
 /* The effective settings, or the one-line error printed. */
 static int load_settings(struct settings *s, const char *path)
 {
-	char *err = NULL;
+	char *cause = NULL;
 
-	if (settings_load_effective(s, path, &err) == 0)
+	if (settings_load_effective(s, path, &cause) == 0)
 		return 0;
-	log_error("%s", err);
-	free(err);
+	log_error("%s", cause);
+	free(cause);
 	return -EINVAL;
 }
 
@@ -121,19 +121,19 @@ static int write_checked(const char *path, const char *text)
 	struct settings s;
 	struct stat st;
 	mode_t mode = 0644;
-	char *err = NULL;
+	char *cause = NULL;
 	cleanup_free char *dir = paks_config_dir();
 	int r;
 
 	settings_defaults(&s);
-	r = settings_parse(&s, text, strlen(text), path, &err);
+	r = settings_parse(&s, text, strlen(text), path, &cause);
 	settings_free(&s);
 	if (r < 0) {
 		/* Only an odd file layout gets here: our edit broke it. */
 		log_error("cannot change %s safely (%s); use 'paks config "
 			  "edit'",
-			  path, err);
-		free(err);
+			  path, cause);
+		free(cause);
 		return -EINVAL;
 	}
 	if (stat(target, &st) == 0)
@@ -153,7 +153,7 @@ static int write_checked(const char *path, const char *text)
 static int read_current(const char *path, char **text, size_t *len)
 {
 	struct settings s;
-	char *err = NULL;
+	char *cause = NULL;
 	int r = read_file(path, 1024 * 1024, text, len);
 
 	if (r == -ENOENT) {
@@ -166,11 +166,11 @@ static int read_current(const char *path, char **text, size_t *len)
 		return r;
 	}
 	settings_defaults(&s);
-	r = settings_parse(&s, *text, *len, path, &err);
+	r = settings_parse(&s, *text, *len, path, &cause);
 	settings_free(&s);
 	if (r < 0) {
-		log_error("%s (fix it with 'paks config edit')", err);
-		free(err);
+		log_error("%s (fix it with 'paks config edit')", cause);
+		free(cause);
 		free(*text);
 		*text = NULL;
 	}
@@ -198,14 +198,14 @@ static int store_key(const char *path, const char *key, const char *line)
 	cleanup_free char *text = NULL;
 	cleanup_free char *out = NULL;
 	size_t len = 0;
-	char *err = NULL;
+	char *cause = NULL;
 	cleanup_fd int lock = lock_settings(path);
 
 	if (lock < 0 || read_current(path, &text, &len) < 0)
 		return 1;
-	if (settings_edit_text(text, len, key, line, &out, &err) < 0) {
-		log_error("%s", err ? err : "cannot edit the settings");
-		free(err);
+	if (settings_edit_text(text, len, key, line, &out, &cause) < 0) {
+		log_error("%s", cause ? cause : "cannot edit the settings");
+		free(cause);
 		return 1;
 	}
 	return write_checked(path, out) < 0 ? 1 : 0;
@@ -219,7 +219,7 @@ static int config_set(int argc, char **argv)
 	cleanup_free char *value = NULL;
 	cleanup_free char *line = NULL;
 	struct settings s;
-	char *err = NULL;
+	char *cause = NULL;
 
 	if (argc == 3 && !strchr(argv[1], '='))
 		kv = xasprintf("%s=%s", argv[1], argv[2]);
@@ -234,9 +234,9 @@ static int config_set(int argc, char **argv)
 	if (!settings_known_key(key))
 		return unknown_key(key);
 	settings_defaults(&s);
-	if (settings_apply(&s, kv, &err) < 0) {
-		log_error("%s", err);
-		free(err);
+	if (settings_apply(&s, kv, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
 		settings_free(&s);
 		return EXIT_USAGE;
 	}
@@ -305,12 +305,12 @@ static int config_init(int argc, char **argv)
 static char *pick_editor(const char *path)
 {
 	struct settings s;
-	char *err = NULL;
+	char *cause = NULL;
 	char *e;
 
 	settings_defaults(&s);
-	if (settings_load(&s, path, &err) < 0)
-		free(err);
+	if (settings_load(&s, path, &cause) < 0)
+		free(cause);
 	e = xstrdup(settings_editor(&s));
 	settings_free(&s);
 	return e;
@@ -324,14 +324,14 @@ char *config_editor_command(void)
 }
 
 static int check_settings_text(const char *text, size_t len, const char *where,
-			       void *arg, char **err)
+			       void *arg, char **cause)
 {
 	struct settings s;
 	int r;
 
 	(void)arg;
 	settings_defaults(&s);
-	r = settings_parse(&s, text, len, where, err);
+	r = settings_parse(&s, text, len, where, cause);
 	settings_free(&s);
 	return r;
 }

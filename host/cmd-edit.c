@@ -40,7 +40,7 @@ static void editor_argv(const char *editor, const char *file, struct strv *v)
 	strv_push(v, file);
 }
 
-int edit_run_editor(const char *editor, const char *file, char **err)
+int edit_run_editor(const char *editor, const char *file, char **cause)
 {
 	struct strv argv = {0};
 	int status = 0, r;
@@ -48,14 +48,14 @@ int edit_run_editor(const char *editor, const char *file, char **err)
 	editor_argv(editor, file, &argv);
 	r = proc_run_foreground(argv.v, &status);
 	if (r < 0)
-		*err = xasprintf("cannot run editor '%s': %s", argv.v[0],
-				 strerror(-r));
+		*cause = xasprintf("cannot run editor '%s': %s", argv.v[0],
+				   strerror(-r));
 	else if (WIFSIGNALED(status))
-		*err = xasprintf("editor '%s' was killed by signal %d",
-				 argv.v[0], WTERMSIG(status));
+		*cause = xasprintf("editor '%s' was killed by signal %d",
+				   argv.v[0], WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0)
-		*err = xasprintf("editor '%s' exited with status %d", argv.v[0],
-				 WEXITSTATUS(status));
+		*cause = xasprintf("editor '%s' exited with status %d",
+				   argv.v[0], WEXITSTATUS(status));
 	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		r = -ECHILD;
 	strv_free(&argv);
@@ -63,7 +63,7 @@ int edit_run_editor(const char *editor, const char *file, char **err)
 }
 
 /* A copy of text in the file's directory, hidden, 0600. */
-static char *make_copy(const char *target, const char *text, char **err)
+static char *make_copy(const char *target, const char *text, char **cause)
 {
 	cleanup_free char *d = xstrdup(target);
 	cleanup_free char *b = xstrdup(target);
@@ -76,7 +76,7 @@ static char *make_copy(const char *target, const char *text, char **err)
 	if (fd >= 0 && close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
-		*err = xasprintf("%s: %s", copy, strerror(-r));
+		*cause = xasprintf("%s: %s", copy, strerror(-r));
 		if (fd >= 0)
 			unlink(copy);
 		free(copy);
@@ -111,13 +111,13 @@ static int edit_loop(const char *editor, const char *path, const char *target,
 {
 	for (;;) {
 		cleanup_free char *text = NULL;
-		char *err = NULL;
+		char *cause = NULL;
 		size_t len = 0;
 		int r;
 
-		if (edit_run_editor(editor, copy, &err) < 0) {
-			log_error("%s; %s is unchanged", err, path);
-			free(err);
+		if (edit_run_editor(editor, copy, &cause) < 0) {
+			log_error("%s; %s is unchanged", cause, path);
+			free(cause);
 			unlink(copy);
 			return 1;
 		}
@@ -133,7 +133,7 @@ static int edit_loop(const char *editor, const char *path, const char *target,
 				log_info("no changes: %s not created", path);
 			return 0;
 		}
-		if (chk->fn(text, len, path, chk->arg, &err) == 0) {
+		if (chk->fn(text, len, path, chk->arg, &cause) == 0) {
 			r = install(copy, target, mode);
 			if (r < 0) {
 				log_error("%s: %s; your edit is in %s", target,
@@ -143,8 +143,8 @@ static int edit_loop(const char *editor, const char *path, const char *target,
 			return 0;
 		}
 		if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
-			log_error("%s", err);
-			free(err);
+			log_error("%s", cause);
+			free(cause);
 			if (ask_again())
 				continue;
 			log_error("%s is unchanged; the rejected edit is in %s",
@@ -153,8 +153,8 @@ static int edit_loop(const char *editor, const char *path, const char *target,
 		}
 		/* No one to ask: one line, and the file as it was. */
 		log_error("%s (%s is unchanged; the rejected edit is in %s)",
-			  err, path, copy);
-		free(err);
+			  cause, path, copy);
+		free(cause);
 		return 1;
 	}
 }
@@ -166,7 +166,7 @@ int cli_edit_file(const char *editor, const char *path, const char *initial,
 	cleanup_free char *target = real ? real : xstrdup(path);
 	cleanup_free char *old = NULL;
 	cleanup_free char *copy = NULL;
-	char *err = NULL;
+	char *cause = NULL;
 	struct stat st;
 	size_t len = 0;
 	int r = read_file(target, EDIT_MAX_SIZE, &old, &len);
@@ -182,10 +182,10 @@ int cli_edit_file(const char *editor, const char *path, const char *initial,
 	} else if (stat(target, &st) == 0) {
 		mode = st.st_mode & 07777; /* keep what the user chose */
 	}
-	copy = make_copy(target, old, &err);
+	copy = make_copy(target, old, &cause);
 	if (!copy) {
-		log_error("%s", err);
-		free(err);
+		log_error("%s", cause);
+		free(cause);
 		return 1;
 	}
 	return edit_loop(editor, path, target, copy, old, mode, chk);

@@ -69,12 +69,12 @@ static int check_var_name(const char *name)
 /* Lock the environments for a change; -errno when it fails (reported). */
 static int lock_envs(void)
 {
-	char *err = NULL;
-	int fd = envstore_lock(&err);
+	char *cause = NULL;
+	int fd = envstore_lock(&cause);
 
 	if (fd < 0) {
-		log_error("%s", err);
-		free(err);
+		log_error("%s", cause);
+		free(cause);
 	}
 	return fd;
 }
@@ -82,28 +82,28 @@ static int lock_envs(void)
 /* Load NAME for a change: a missing one is empty when may_create. */
 static int load_for(const char *name, struct envset *set, bool may_create)
 {
-	char *err = NULL;
-	int r = envstore_load(name, set, &err);
+	char *cause = NULL;
+	int r = envstore_load(name, set, &cause);
 
 	if (r == -ENOENT && may_create) {
-		free(err);
+		free(cause);
 		return 0;
 	}
 	if (r < 0) {
-		log_error("%s", err);
-		free(err);
+		log_error("%s", cause);
+		free(cause);
 	}
 	return r;
 }
 
 static int save(const char *name, const struct envset *set)
 {
-	char *err = NULL;
-	int r = envstore_save(name, set, &err);
+	char *cause = NULL;
+	int r = envstore_save(name, set, &cause);
 
 	if (r < 0) {
-		log_error("%s", err);
-		free(err);
+		log_error("%s", cause);
+		free(cause);
 	}
 	return r;
 }
@@ -167,11 +167,11 @@ static int env_add(int argc, char **argv)
 
 static int remove_whole(const char *name)
 {
-	char *err = NULL;
+	char *cause = NULL;
 
-	if (envstore_remove(name, &err) < 0) {
-		log_error("%s", err);
-		free(err);
+	if (envstore_remove(name, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
 		return 1;
 	}
 	return 0;
@@ -275,10 +275,10 @@ static char *env_template(const char *name)
 }
 
 static int check_env_text(const char *text, size_t len, const char *where,
-			  void *arg, char **err)
+			  void *arg, char **cause)
 {
 	(void)arg;
-	return envstore_check_text(text, len, where, err);
+	return envstore_check_text(text, len, where, cause);
 }
 
 static int env_edit(int argc, char **argv)
@@ -287,7 +287,7 @@ static int env_edit(int argc, char **argv)
 	cleanup_free char *path = NULL;
 	cleanup_free char *tmpl = NULL;
 	cleanup_free char *editor = NULL;
-	char *err = NULL;
+	char *cause = NULL;
 
 	if (strip_options(&argc, argv, "edit") < 0)
 		return EXIT_USAGE;
@@ -298,9 +298,9 @@ static int env_edit(int argc, char **argv)
 	if (check_env_name(argv[1]) < 0)
 		return EXIT_USAGE;
 	path = envstore_path(argv[1]);
-	if (envstore_prepare_dir(&err) < 0) {
-		log_error("%s", err);
-		free(err);
+	if (envstore_prepare_dir(&cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
 		return 1;
 	}
 	tmpl = env_template(argv[1]);

@@ -31,7 +31,7 @@ static bool engine_in_path(const char *prog)
 	return path != NULL;
 }
 
-const struct engine *engine_choose(const char *tech, char **err)
+const struct engine *engine_choose(const char *tech, char **cause)
 {
 	const struct engine *e;
 
@@ -40,19 +40,21 @@ const struct engine *engine_choose(const char *tech, char **err)
 			return &engine_podman;
 		if (engine_in_path("docker"))
 			return &engine_docker;
-		*err = xstrdup("neither podman nor docker was found in PATH; "
-			       "install one of them");
+		*cause = xstrdup("neither podman nor docker was found in PATH; "
+				 "install one of them (see 'paks doctor')");
 		return NULL;
 	}
 	e = engine_by_name(tech);
 	if (!e) {
-		*err = xasprintf("unknown container tech '%s' (use podman, "
-				 "docker or auto)",
-				 tech);
+		*cause = xasprintf("unknown container tech '%s' (use podman, "
+				   "docker or auto)",
+				   tech);
 		return NULL;
 	}
 	if (!engine_in_path(e->name)) {
-		*err = xasprintf("%s was not found in PATH", e->name);
+		*cause = xasprintf("%s was not found in PATH (see 'paks "
+				   "doctor')",
+				   e->name);
 		return NULL;
 	}
 	return e;

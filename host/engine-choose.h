@@ -12,7 +12,7 @@ extern const struct engine engine_podman;
 extern const struct engine engine_docker;
 
 /* Resolve container_tech ("auto", "podman", "docker") to a backend whose
- * program is in PATH; on failure *err says why. */
-const struct engine *engine_choose(const char *tech, char **err);
+ * program is in PATH; on failure *cause says why. */
+const struct engine *engine_choose(const char *tech, char **cause);
 
 #endif

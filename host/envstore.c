@@ -106,17 +106,17 @@ bool envset_remove(struct envset *set, const char *name)
 	return true;
 }
 
-int envset_check_sizes(const struct envset *set, char **err)
+int envset_check_sizes(const struct envset *set, char **cause)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		size_t nl = strlen(set->vars[i].name);
 		size_t vl = strlen(set->vars[i].value);
 		if (!varname_export_fits(nl, vl)) {
-			*err = xasprintf("variable %s is %zu bytes long; an "
-					 "exported NAME=VALUE can be at most "
-					 "%d bytes",
-					 set->vars[i].name, nl + 1 + vl,
-					 VARNAME_EXPORT_MAX);
+			*cause = xasprintf("variable %s is %zu bytes long; an "
+					   "exported NAME=VALUE can be at most "
+					   "%d bytes",
+					   set->vars[i].name, nl + 1 + vl,
+					   VARNAME_EXPORT_MAX);
 			return -E2BIG;
 		}
 	}
@@ -135,7 +135,7 @@ void envset_free(struct envset *set)
 
 /* ---- The file format ------------------------------------------------- */
 
-static int unescape(const char *s, size_t n, struct buf *out, char **msg)
+static int unescape(const char *s, size_t n, struct buf *out, char **cause)
 {
 	buf_append(out, "", 0);
 	for (size_t i = 0; i < n; i++) {
@@ -146,8 +146,9 @@ static int unescape(const char *s, size_t n, struct buf *out, char **msg)
 			continue;
 		}
 		if (++i >= n) {
-			*msg = xstrdup("a backslash ends the line (write \\\\ "
-				       "for a backslash)");
+			*cause =
+			    xstrdup("a backslash ends the line (write \\\\ "
+				    "for a backslash)");
 			return -EINVAL;
 		}
 		switch (s[i]) {
@@ -167,21 +168,21 @@ static int unescape(const char *s, size_t n, struct buf *out, char **msg)
 			hi = i + 1 < n ? hex_digit(s[i + 1]) : -1;
 			lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
-				*msg = xstrdup("\\x needs two hex digits");
+				*cause = xstrdup("\\x needs two hex digits");
 				return -EINVAL;
 			}
 			if (hi == 0 && lo == 0) {
-				*msg = xstrdup("\\x00 (NUL) cannot be in a "
-					       "variable");
+				*cause = xstrdup("\\x00 (NUL) cannot be in a "
+						 "variable");
 				return -EINVAL;
 			}
 			c = (char)(hi * 16 + lo);
 			i += 2;
 			break;
 		default:
-			*msg = xasprintf("unknown escape '\\%c' (known: \\\\ "
-					 "\\n \\r \\t \\xHH)",
-					 s[i]);
+			*cause = xasprintf("unknown escape '\\%c' (known: \\\\ "
+					   "\\n \\r \\t \\xHH)",
+					   s[i]);
 			return -EINVAL;
 		}
 		buf_append(out, &c, 1);
@@ -190,9 +191,9 @@ static int unescape(const char *s, size_t n, struct buf *out, char **msg)
 }
 
 /* One line without its newline: 1 for a comment or blank line, 0 for a
- * variable (*name and *value malloc'd), -EINVAL with *msg. */
+ * variable (*name and *value malloc'd), -EINVAL with *cause. */
 static int parse_line(const char *s, size_t n, char **name, char **value,
-		      char **msg)
+		      char **cause)
 {
 	const char *eq;
 	size_t sp = 0;
@@ -205,24 +206,25 @@ static int parse_line(const char *s, size_t n, char **name, char **value,
 	if (sp == n || s[sp] == '#')
 		return 1;
 	if (memchr(s, '\0', n)) {
-		*msg = xstrdup("NUL byte in the line");
+		*cause = xstrdup("NUL byte in the line");
 		return -EINVAL;
 	}
 	eq = memchr(s, '=', n);
 	if (!eq) {
-		*msg = xstrdup("expected VAR=VALUE");
+		*cause = xstrdup("expected VAR=VALUE");
 		return -EINVAL;
 	}
 	*name = xasprintf("%.*s", (int)(eq - s), s);
 	if (!varname_valid(*name, strlen(*name))) {
-		*msg = xasprintf("invalid variable name '%s' (letters, digits "
-				 "and '_', not starting with a digit)",
-				 *name);
+		*cause =
+		    xasprintf("invalid variable name '%s' (letters, digits "
+			      "and '_', not starting with a digit)",
+			      *name);
 		free(*name);
 		*name = NULL;
 		return -EINVAL;
 	}
-	if (unescape(eq + 1, n - (size_t)(eq + 1 - s), &v, msg) < 0) {
+	if (unescape(eq + 1, n - (size_t)(eq + 1 - s), &v, cause) < 0) {
 		free(*name);
 		*name = NULL;
 		buf_free(&v);
@@ -253,37 +255,37 @@ static bool next_line(struct line_iter *it)
 	return true;
 }
 
-static char *where_msg(const char *where, size_t line, char *msg)
+static char *where_msg(const char *where, size_t line, char *why)
 {
-	char *m = where ? xasprintf("%s:%zu: %s", where, line, msg)
-			: xasprintf("line %zu: %s", line, msg);
-	free(msg);
+	char *m = where ? xasprintf("%s:%zu: %s", where, line, why)
+			: xasprintf("line %zu: %s", line, why);
+	free(why);
 	return m;
 }
 
 static int parse_text(const char *text, size_t len, const char *where,
-		      struct envset *out, char **err)
+		      struct envset *out, char **cause)
 {
 	struct line_iter it = {.text = text, .len = len};
 	struct envset set = {0};
 	size_t *lines = NULL;
 
 	while (next_line(&it)) {
-		char *name = NULL, *value = NULL, *msg = NULL;
-		int r = parse_line(it.line, it.n, &name, &value, &msg);
+		char *name = NULL, *value = NULL, *why = NULL;
+		int r = parse_line(it.line, it.n, &name, &value, &why);
 		if (r == 1)
 			continue;
 		if (r == 0 && envset_find(&set, name)) {
 			size_t first =
 			    lines[envset_find(&set, name) - set.vars];
-			msg =
+			why =
 			    xasprintf("duplicate variable '%s' (first on line "
 				      "%zu)",
 				      name, first);
 			r = -EINVAL;
 		}
 		if (r < 0) {
-			*err = where_msg(where, it.lineno, msg);
+			*cause = where_msg(where, it.lineno, why);
 			free(name);
 			free(value);
 			free(lines);
@@ -302,18 +304,19 @@ static int parse_text(const char *text, size_t len, const char *where,
 	return 0;
 }
 
-int envstore_parse(const char *text, size_t len, struct envset *out, char **err)
+int envstore_parse(const char *text, size_t len, struct envset *out,
+		   char **cause)
 {
-	return parse_text(text, len, NULL, out, err);
+	return parse_text(text, len, NULL, out, cause);
 }
 
 int envstore_check_text(const char *text, size_t len, const char *where,
-			char **err)
+			char **cause)
 {
 	struct envset set = {0};
-	int r = parse_text(text, len, where, &set, err);
+	int r = parse_text(text, len, where, &set, cause);
 
-	if (r == 0 && envset_check_sizes(&set, err) < 0) {
+	if (r == 0 && envset_check_sizes(&set, cause) < 0) {
 		r = -E2BIG;
 	}
 	envset_free(&set);
@@ -362,8 +365,8 @@ static char *merge_format(const char *old, size_t len, const struct envset *set)
 
 	buf_append(&b, "", 0);
 	while (next_line(&it)) {
-		char *name = NULL, *value = NULL, *msg = NULL;
-		int r = parse_line(it.line, it.n, &name, &value, &msg);
+		char *name = NULL, *value = NULL, *why = NULL;
+		int r = parse_line(it.line, it.n, &name, &value, &why);
 		struct envvar *v = r == 0 ? envset_find(set, name) : NULL;
 		if (r == 1) {
 			buf_append(&b, it.line, it.n);
@@ -374,7 +377,7 @@ static char *merge_format(const char *old, size_t len, const struct envset *set)
 		}
 		free(name);
 		free(value);
-		free(msg);
+		free(why);
 	}
 	for (size_t i = 0; i < set->n; i++) {
 		if (!done[i])
@@ -386,51 +389,52 @@ static char *merge_format(const char *old, size_t len, const struct envset *set)
 
 /* ---- Files ----------------------------------------------------------- */
 
-static int check_name(const char *name, char **err)
+static int check_name(const char *name, char **cause)
 {
 	if (envstore_valid_name(name))
 		return 0;
-	*err = xasprintf("invalid environment name '%s' (letters, digits, "
-			 "'.', '_' and '-', starting with a letter or digit, "
-			 "at most %d characters)",
-			 name, ENV_NAME_MAX);
+	*cause = xasprintf("invalid environment name '%s' (letters, digits, "
+			   "'.', '_' and '-', starting with a letter or digit, "
+			   "at most %d characters)",
+			   name, ENV_NAME_MAX);
 	return -EINVAL;
 }
 
-static int read_env_file(const char *name, char **text, size_t *len, char **err)
+static int read_env_file(const char *name, char **text, size_t *len,
+			 char **cause)
 {
 	cleanup_free char *path = envstore_path(name);
 	int r = read_file(path, ENV_MAX_SIZE, text, len);
 
 	if (r == -ENOENT)
-		*err = xasprintf("no environment named '%s'", name);
+		*cause = xasprintf("no environment named '%s'", name);
 	else if (r == -EFBIG)
-		*err = xasprintf("%s: too large (over %d bytes)", path,
-				 ENV_MAX_SIZE);
+		*cause = xasprintf("%s: too large (over %d bytes)", path,
+				   ENV_MAX_SIZE);
 	else if (r < 0)
-		*err = xasprintf("%s: %s", path, strerror(-r));
+		*cause = xasprintf("%s: %s", path, strerror(-r));
 	return r;
 }
 
-int envstore_load(const char *name, struct envset *out, char **err)
+int envstore_load(const char *name, struct envset *out, char **cause)
 {
 	cleanup_free char *text = NULL;
 	cleanup_free char *path = NULL;
 	size_t len = 0;
 	int r;
 
-	if (check_name(name, err) < 0)
+	if (check_name(name, cause) < 0)
 		return -EINVAL;
-	r = read_env_file(name, &text, &len, err);
+	r = read_env_file(name, &text, &len, cause);
 	if (r < 0)
 		return r;
 	path = envstore_path(name);
-	return parse_text(text, len, path, out, err);
+	return parse_text(text, len, path, out, cause);
 }
 
 /* Create the directory 0700, and tighten it if someone loosened it: the
  * files in it are secrets. */
-int envstore_prepare_dir(char **err)
+int envstore_prepare_dir(char **cause)
 {
 	cleanup_free char *dir = envstore_dir();
 	struct stat st;
@@ -443,25 +447,25 @@ int envstore_prepare_dir(char **err)
 	if (r == 0 && (st.st_mode & 077) && chmod(dir, 0700) < 0)
 		r = -errno;
 	if (r < 0)
-		*err = xasprintf("%s: %s", dir, strerror(-r));
+		*cause = xasprintf("%s: %s", dir, strerror(-r));
 	return r;
 }
 
-int envstore_lock(char **err)
+int envstore_lock(char **cause)
 {
 	cleanup_free char *dir = envstore_dir();
 	cleanup_free char *path = xasprintf("%s/.lock", dir);
-	int r = envstore_prepare_dir(err);
+	int r = envstore_prepare_dir(cause);
 
 	if (r < 0)
 		return r;
 	r = lock_file(path);
 	if (r < 0)
-		*err = xasprintf("%s: %s", path, strerror(-r));
+		*cause = xasprintf("%s: %s", path, strerror(-r));
 	return r;
 }
 
-int envstore_save(const char *name, const struct envset *set, char **err)
+int envstore_save(const char *name, const struct envset *set, char **cause)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *old = NULL;
@@ -469,19 +473,19 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 	size_t len = 0;
 	int r;
 
-	if (check_name(name, err) < 0)
+	if (check_name(name, cause) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < set->n; i++) {
 		if (!varname_valid(set->vars[i].name,
 				   strlen(set->vars[i].name))) {
-			*err = xasprintf("invalid variable name '%s'",
-					 set->vars[i].name);
+			*cause = xasprintf("invalid variable name '%s'",
+					   set->vars[i].name);
 			return -EINVAL;
 		}
 	}
-	r = envset_check_sizes(set, err);
+	r = envset_check_sizes(set, cause);
 	if (r == 0)
-		r = envstore_prepare_dir(err);
+		r = envstore_prepare_dir(cause);
 	if (r < 0)
 		return r;
 	path = envstore_path(name);
@@ -491,42 +495,42 @@ int envstore_save(const char *name, const struct envset *set, char **err)
 		text = envstore_format(set);
 	r = write_file_atomic(path, text, strlen(text), 0600);
 	if (r < 0)
-		*err = xasprintf("%s: %s", path, strerror(-r));
+		*cause = xasprintf("%s: %s", path, strerror(-r));
 	return r;
 }
 
-int envstore_remove_var(const char *name, const char *var, char **err)
+int envstore_remove_var(const char *name, const char *var, char **cause)
 {
 	struct envset set = {0};
-	cleanup_fd int lock = envstore_lock(err);
-	int r = lock < 0 ? lock : envstore_load(name, &set, err);
+	cleanup_fd int lock = envstore_lock(cause);
+	int r = lock < 0 ? lock : envstore_load(name, &set, cause);
 
 	if (r < 0)
 		return r;
 	if (!envset_remove(&set, var)) {
-		*err = xasprintf("no variable '%s' in environment '%s'", var,
-				 name);
+		*cause = xasprintf("no variable '%s' in environment '%s'", var,
+				   name);
 		envset_free(&set);
 		return -ENODATA;
 	}
-	r = envstore_save(name, &set, err);
+	r = envstore_save(name, &set, cause);
 	envset_free(&set);
 	return r;
 }
 
-int envstore_remove(const char *name, char **err)
+int envstore_remove(const char *name, char **cause)
 {
 	cleanup_free char *path = NULL;
 
-	if (check_name(name, err) < 0)
+	if (check_name(name, cause) < 0)
 		return -EINVAL;
 	path = envstore_path(name);
 	if (unlink(path) < 0) {
 		int r = -errno;
 		if (r == -ENOENT)
-			*err = xasprintf("no environment named '%s'", name);
+			*cause = xasprintf("no environment named '%s'", name);
 		else
-			*err = xasprintf("%s: %s", path, strerror(-r));
+			*cause = xasprintf("%s: %s", path, strerror(-r));
 		return r;
 	}
 	return 0;

@@ -74,13 +74,13 @@ static bool first_is_host(const char *s, size_t n)
 	       (n == 9 && memcmp(s, "localhost", 9) == 0);
 }
 
-static int check_name(const char *name, const char **err)
+static int check_name(const char *name, const char **cause)
 {
 	const char *p = name;
 	bool first = true;
 
 	if (!*name || strlen(name) > 255) {
-		*err = "image name is empty or too long";
+		*cause = "image name is empty or too long";
 		return -EINVAL;
 	}
 	for (;;) {
@@ -90,8 +90,8 @@ static int check_name(const char *name, const char **err)
 			      ? valid_host(p, n)
 			      : valid_component(p, n);
 		if (!ok) {
-			*err = "invalid image name (use lowercase letters, "
-			       "digits and . _ - separated by /)";
+			*cause = "invalid image name (use lowercase letters, "
+				 "digits and . _ - separated by /)";
 			return -EINVAL;
 		}
 		if (!slash)
@@ -109,7 +109,7 @@ void naming_free(struct image_ref *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int naming_parse(const char *ref, struct image_ref *out, const char **err)
+int naming_parse(const char *ref, struct image_ref *out, const char **cause)
 {
 	cleanup_free char *s = xstrdup(ref);
 	char *at = strchr(s, '@');
@@ -119,7 +119,7 @@ int naming_parse(const char *ref, struct image_ref *out, const char **err)
 	if (at) {
 		*at = '\0';
 		if (!str_has_prefix(at + 1, "sha256:")) {
-			*err = "invalid digest (expected @sha256:...)";
+			*cause = "invalid digest (expected @sha256:...)";
 			return -EINVAL;
 		}
 		out->digest = xstrdup(at + 1);
@@ -129,14 +129,14 @@ int naming_parse(const char *ref, struct image_ref *out, const char **err)
 	if (colon && (!slash || colon > slash)) {
 		*colon = '\0';
 		if (!valid_tag(colon + 1)) {
-			*err = "invalid tag (letters, digits, _ . -; at most "
-			       "128)";
+			*cause = "invalid tag (letters, digits, _ . -; at most "
+				 "128)";
 			naming_free(out);
 			return -EINVAL;
 		}
 		out->tag = xstrdup(colon + 1);
 	}
-	if (check_name(s, err) < 0) {
+	if (check_name(s, cause) < 0) {
 		naming_free(out);
 		return -EINVAL;
 	}
@@ -175,21 +175,21 @@ static bool valid_suffix(const char *s)
 }
 
 static char *derived_target(const char *image, const char *suffix,
-			    const char **err)
+			    const char **cause)
 {
 	struct image_ref r;
 	char *out, *name;
 
 	if (naming_is_id(image)) {
-		*err = "the image was given by id; name the target: "
-		       "#save NAME[:TAG]";
+		*cause = "the image was given by id; name the target: "
+			 "#save NAME[:TAG]";
 		return NULL;
 	}
-	if (naming_parse(image, &r, err) < 0)
+	if (naming_parse(image, &r, cause) < 0)
 		return NULL;
 	name = xasprintf("%s%s", r.name, suffix);
-	if (check_name(name, err) < 0) {
-		*err = "the suffix does not make a valid image name";
+	if (check_name(name, cause) < 0) {
+		*cause = "the suffix does not make a valid image name";
 		free(name);
 		naming_free(&r);
 		return NULL;
@@ -201,29 +201,31 @@ static char *derived_target(const char *image, const char *suffix,
 }
 
 char *naming_save_target(const char *image, const char *arg,
-			 const char *default_suffix, const char **err)
+			 const char *default_suffix, const char **cause)
 {
 	struct image_ref r;
 	char *out;
 
 	if (!arg)
-		return derived_target(image, default_suffix, err);
+		return derived_target(image, default_suffix, cause);
 	if (str_has_prefix(arg, "suffix=")) {
 		if (!valid_suffix(arg + 7)) {
-			*err = "invalid suffix (non-empty; lowercase letters, "
-			       "digits, . _ -)";
+			*cause =
+			    "invalid suffix (non-empty; lowercase letters, "
+			    "digits, . _ -)";
 			return NULL;
 		}
-		return derived_target(image, arg + 7, err);
+		return derived_target(image, arg + 7, cause);
 	}
 	if (strchr(arg, '=')) {
-		*err = "unknown option (expected suffix=SUFFIX or NAME[:TAG])";
+		*cause =
+		    "unknown option (expected suffix=SUFFIX or NAME[:TAG])";
 		return NULL;
 	}
-	if (naming_parse(arg, &r, err) < 0)
+	if (naming_parse(arg, &r, cause) < 0)
 		return NULL;
 	if (r.digest) {
-		*err = "a save target cannot have a digest";
+		*cause = "a save target cannot have a digest";
 		naming_free(&r);
 		return NULL;
 	}

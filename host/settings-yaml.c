@@ -30,7 +30,7 @@ struct yparse {
 	const char *name; /* file name for messages */
 	const char *text;
 	size_t len;
-	char *err;
+	char *cause;
 };
 
 static size_t line_of_offset(const struct yparse *p, size_t off)
@@ -42,10 +42,10 @@ static size_t line_of_offset(const struct yparse *p, size_t off)
 	return line;
 }
 
-static int fail_at(struct yparse *p, size_t line, char *msg)
+static int fail_at(struct yparse *p, size_t line, char *why)
 {
-	p->err = xasprintf("%s:%zu: %s", p->name, line, msg);
-	free(msg);
+	p->cause = xasprintf("%s:%zu: %s", p->name, line, why);
+	free(why);
 	return -EINVAL;
 }
 
@@ -119,7 +119,7 @@ static int read_list(struct yparse *p, struct settings *s,
 		     const struct setting_def *d)
 {
 	struct strv items = {0};
-	char *msg = NULL;
+	char *why = NULL;
 	int r;
 
 	while ((r = next_event(p)) == 0 &&
@@ -131,8 +131,8 @@ static int read_list(struct yparse *p, struct settings *s,
 			    xasprintf("'%s' entries must be strings", d->key));
 			break;
 		}
-		if (settings_check_dir_entry(v, &msg) < 0) {
-			r = fail_at(p, ev_line(p), msg);
+		if (settings_check_dir_entry(v, &why) < 0) {
+			r = fail_at(p, ev_line(p), why);
 			break;
 		}
 		strv_push(&items, v);
@@ -148,7 +148,7 @@ static int read_list(struct yparse *p, struct settings *s,
 static int read_value(struct yparse *p, struct settings *s,
 		      const struct setting_def *d)
 {
-	char *msg = NULL;
+	char *why = NULL;
 	int r = next_event(p);
 
 	if (r < 0)
@@ -165,8 +165,8 @@ static int read_value(struct yparse *p, struct settings *s,
 		return wrong_type(p, d);
 	}
 	if (settings_set_scalar(s, d, (const char *)p->ev.data.scalar.value,
-				ev_is_null(&p->ev), &msg) < 0)
-		return fail_at(p, ev_line(p), msg);
+				ev_is_null(&p->ev), &why) < 0)
+		return fail_at(p, ev_line(p), why);
 	return 0;
 }
 
@@ -240,14 +240,15 @@ static int read_stream(struct yparse *p, struct settings *s)
 }
 
 int settings_parse(struct settings *s, const char *text, size_t len,
-		   const char *name, char **err)
+		   const char *name, char **cause)
 {
 	struct yparse p = {.name = name, .text = text, .len = len};
 	struct settings tmp;
 	int r;
 
 	if (!yaml_parser_initialize(&p.parser)) {
-		*err = xasprintf("%s: cannot initialise the YAML parser", name);
+		*cause =
+		    xasprintf("%s: cannot initialise the YAML parser", name);
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&p.parser, (const unsigned char *)text,
@@ -259,7 +260,8 @@ int settings_parse(struct settings *s, const char *text, size_t len,
 	yaml_parser_delete(&p.parser);
 	if (r < 0) {
 		settings_free(&tmp);
-		*err = p.err ? p.err : xasprintf("%s: invalid settings", name);
+		*cause =
+		    p.cause ? p.cause : xasprintf("%s: invalid settings", name);
 		return r;
 	}
 	settings_free(s);
@@ -267,7 +269,7 @@ int settings_parse(struct settings *s, const char *text, size_t len,
 	return 0;
 }
 
-int settings_load(struct settings *s, const char *path, char **err)
+int settings_load(struct settings *s, const char *path, char **cause)
 {
 	cleanup_free char *text = NULL;
 	size_t len = 0;
@@ -276,16 +278,16 @@ int settings_load(struct settings *s, const char *path, char **err)
 	if (r == -ENOENT)
 		return 0;
 	if (r == -EFBIG) {
-		*err = xasprintf("%s: too large for a settings file (over "
-				 "%d bytes)",
-				 path, SETTINGS_MAX_SIZE);
+		*cause = xasprintf("%s: too large for a settings file (over "
+				   "%d bytes)",
+				   path, SETTINGS_MAX_SIZE);
 		return r;
 	}
 	if (r < 0) {
-		*err = xasprintf("%s: %s", path, strerror(-r));
+		*cause = xasprintf("%s: %s", path, strerror(-r));
 		return r;
 	}
-	return settings_parse(s, text, len, path, err);
+	return settings_parse(s, text, len, path, cause);
 }
 
 /* ---- Showing values -------------------------------------------------- */
@@ -484,7 +486,7 @@ static size_t insert_point(const char *text, size_t len, const char *key)
 }
 
 int settings_edit_text(const char *text, size_t len, const char *key,
-		       const char *line, char **out, char **err)
+		       const char *line, char **out, char **cause)
 {
 	struct yparse p = {.name = "settings", .text = text, .len = len};
 	struct key_span sp = {0};
@@ -500,7 +502,7 @@ int settings_edit_text(const char *text, size_t len, const char *key,
 		yaml_event_delete(&p.ev);
 	yaml_parser_delete(&p.parser);
 	if (r < 0) {
-		*err = p.err;
+		*cause = p.cause;
 		return r;
 	}
 	if (sp.found) {
@@ -530,12 +532,12 @@ int settings_edit_text(const char *text, size_t len, const char *key,
 	return 0;
 }
 
-int settings_load_effective(struct settings *s, const char *path, char **err)
+int settings_load_effective(struct settings *s, const char *path, char **cause)
 {
 	cleanup_free char *own = path ? NULL : settings_path();
 
 	settings_defaults(s);
-	if (settings_load(s, path ? path : own, err) < 0) {
+	if (settings_load(s, path ? path : own, cause) < 0) {
 		settings_free(s);
 		return -EINVAL;
 	}

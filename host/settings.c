@@ -237,59 +237,63 @@ static bool user_valid(const char *v)
 	       user_part_valid(colon + 1, strlen(colon + 1));
 }
 
-static int check_string(const struct setting_def *d, const char *v, char **msg)
+static int check_string(const struct setting_def *d, const char *v,
+			char **cause)
 {
 	if (has_control(v)) {
-		*msg = xasprintf("control characters are not allowed in '%s'",
-				 d->key);
+		*cause = xasprintf("control characters are not allowed in '%s'",
+				   d->key);
 		return -EINVAL;
 	}
 	if (strcmp(d->key, "container_shell") == 0 && v[0] != '/') {
-		*msg = xasprintf("invalid value '%s' for 'container_shell' (an "
-				 "absolute path in the container, e.g. "
-				 "/bin/bash)",
-				 v);
+		*cause =
+		    xasprintf("invalid value '%s' for 'container_shell' (an "
+			      "absolute path in the container, e.g. "
+			      "/bin/bash)",
+			      v);
 		return -EINVAL;
 	}
 	if (strcmp(d->key, "user") == 0 && *v && !user_valid(v)) {
-		*msg = xasprintf("invalid value '%s' for 'user' (USER[:GROUP] "
-				 "or UID[:GID]: letters, digits, '.', '_' "
-				 "and '-', not starting with '-')",
-				 v);
+		*cause =
+		    xasprintf("invalid value '%s' for 'user' (USER[:GROUP] "
+			      "or UID[:GID]: letters, digits, '.', '_' "
+			      "and '-', not starting with '-')",
+			      v);
 		return -EINVAL;
 	}
 	if (strcmp(d->key, "save_suffix") == 0) {
 		size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789._-");
 		if (!*v || v[n] || n > 64) {
-			*msg = xasprintf("invalid value '%s' for 'save_suffix' "
-					 "(1 to 64 lowercase letters, digits, "
-					 "'.', '_' or '-')",
-					 v);
+			*cause =
+			    xasprintf("invalid value '%s' for 'save_suffix' "
+				      "(1 to 64 lowercase letters, digits, "
+				      "'.', '_' or '-')",
+				      v);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-int settings_check_dir_entry(const char *v, char **msg)
+int settings_check_dir_entry(const char *v, char **cause)
 {
 	if (has_control(v)) {
-		*msg = xstrdup("control characters are not allowed in "
-			       "'hooks_path'");
+		*cause = xstrdup("control characters are not allowed in "
+				 "'hooks_path'");
 		return -EINVAL;
 	}
 	if (v[0] == '/' || (v[0] == '~' && (v[1] == '/' || v[1] == '\0')))
 		return 0;
-	*msg = xasprintf("'hooks_path' entry '%s' must be an absolute path "
-			 "or start with ~/",
-			 v);
+	*cause = xasprintf("'hooks_path' entry '%s' must be an absolute path "
+			   "or start with ~/",
+			   v);
 	return -EINVAL;
 }
 
 /* Set a scalar (or a one-entry list) from a string.  is_null resets the key
- * to its default.  *msg gets an error without location. */
+ * to its default.  *cause gets an error without location. */
 int settings_set_scalar(struct settings *s, const struct setting_def *d,
-			const char *v, bool is_null, char **msg)
+			const char *v, bool is_null, char **cause)
 {
 	char **f;
 
@@ -309,9 +313,9 @@ int settings_set_scalar(struct settings *s, const struct setting_def *d,
 	switch (d->kind) {
 	case KIND_BOOL:
 		if (parse_bool(v, bool_field(s, d)) < 0) {
-			*msg = xasprintf("invalid value '%s' for '%s' "
-					 "(expected true or false)",
-					 v, d->key);
+			*cause = xasprintf("invalid value '%s' for '%s' "
+					   "(expected true or false)",
+					   v, d->key);
 			return -EINVAL;
 		}
 		return 0;
@@ -326,21 +330,21 @@ int settings_set_scalar(struct settings *s, const struct setting_def *d,
 		}
 		{
 			cleanup_free char *c = choices_text(d->choices);
-			*msg = xasprintf("invalid value '%s' for '%s' "
-					 "(expected %s)",
-					 v, d->key, c);
+			*cause = xasprintf("invalid value '%s' for '%s' "
+					   "(expected %s)",
+					   v, d->key, c);
 		}
 		return -EINVAL;
 	case KIND_LIST: {
 		char *one[] = {(char *)v, NULL};
-		if (settings_check_dir_entry(v, msg) < 0)
+		if (settings_check_dir_entry(v, cause) < 0)
 			return -EINVAL;
 		list_free(s->hooks_path);
 		s->hooks_path = list_dup(one);
 		return 0;
 	}
 	case KIND_STRING:
-		if (check_string(d, v, msg) < 0)
+		if (check_string(d, v, cause) < 0)
 			return -EINVAL;
 		f = str_field(s, d);
 		free(*f);
@@ -352,7 +356,7 @@ int settings_set_scalar(struct settings *s, const struct setting_def *d,
 }
 
 /* hooks_path from the command line: a colon-separated list, as $PATH. */
-static int set_list_text(struct settings *s, const char *v, char **msg)
+static int set_list_text(struct settings *s, const char *v, char **cause)
 {
 	struct strv items = {0};
 	cleanup_free char *copy = xstrdup(v);
@@ -360,7 +364,7 @@ static int set_list_text(struct settings *s, const char *v, char **msg)
 
 	for (char *t = strtok_r(copy, ":", &save); t;
 	     t = strtok_r(NULL, ":", &save)) {
-		if (settings_check_dir_entry(t, msg) < 0) {
+		if (settings_check_dir_entry(t, cause) < 0) {
 			strv_free(&items);
 			return -EINVAL;
 		}
@@ -382,33 +386,31 @@ static char *unknown_key_msg(const char *key)
 	return xasprintf("unknown key '%s' (known keys: %s)", key, known);
 }
 
-int settings_apply(struct settings *s, const char *kv, char **err)
+int settings_apply(struct settings *s, const char *kv, char **cause)
 {
 	const char *eq = strchr(kv, '=');
 	cleanup_free char *key = NULL;
-	char *msg = NULL;
 	const struct setting_def *d;
 	struct settings tmp;
 	int r;
 
 	if (!eq || eq == kv) {
-		*err = xasprintf("expected KEY=VALUE, not '%s'", kv);
+		*cause = xasprintf("expected KEY=VALUE, not '%s'", kv);
 		return -EINVAL;
 	}
 	key = xasprintf("%.*s", (int)(eq - kv), kv);
 	d = settings_def_find(key);
 	if (!d) {
-		*err = unknown_key_msg(key);
+		*cause = unknown_key_msg(key);
 		return -EINVAL;
 	}
 	settings_copy(&tmp, s);
 	if (d->kind == KIND_LIST)
-		r = set_list_text(&tmp, eq + 1, &msg);
+		r = set_list_text(&tmp, eq + 1, cause);
 	else
-		r = settings_set_scalar(&tmp, d, eq + 1, false, &msg);
+		r = settings_set_scalar(&tmp, d, eq + 1, false, cause);
 	if (r < 0) {
 		settings_free(&tmp);
-		*err = msg;
 		return r;
 	}
 	settings_free(s);

@@ -39,9 +39,9 @@ void settings_free(struct settings *s);
 void settings_copy(struct settings *dst, const struct settings *src);
 /* The settings file path (malloc'd). */
 char *settings_path(void);
-/* Apply "key=value" to s (for `paks run -s`): 0, or -EINVAL with *err set
+/* Apply "key=value" to s (for `paks run -s`): 0, or -EINVAL with *cause set
  * to a malloc'd one-line message. */
-int settings_apply(struct settings *s, const char *kv, char **err);
+int settings_apply(struct settings *s, const char *kv, char **cause);
 /* The effective editor command. */
 const char *settings_editor(const struct settings *s);
 /* NULL-terminated list of known keys, for `config show` and completion. */
@@ -58,25 +58,25 @@ const struct setting_def *settings_def_find(const char *key);
 const char *settings_field(const struct settings *s,
 			   const struct setting_def *d);
 /* Set a scalar (or a one-entry list) from text; is_null resets the key to
- * its default.  0, or -EINVAL with *msg (no location). */
+ * its default.  0, or -EINVAL with *cause (no location). */
 int settings_set_scalar(struct settings *s, const struct setting_def *d,
-			const char *v, bool is_null, char **msg);
-/* 0 when v is a valid hooks_path entry, else -EINVAL with *msg. */
-int settings_check_dir_entry(const char *v, char **msg);
+			const char *v, bool is_null, char **cause);
+/* 0 when v is a valid hooks_path entry, else -EINVAL with *cause. */
+int settings_check_dir_entry(const char *v, char **cause);
 /* Replace hooks_path by items (NULL-terminated, taken over). */
 void settings_set_list(struct settings *s, char **items);
 
 /* settings-yaml.c: the settings file. */
 /* Load path into s (missing file = defaults).  On error returns -errno or
- * -EINVAL and sets *err to a malloc'd one-line message naming file, line
+ * -EINVAL and sets *cause to a malloc'd one-line message naming file, line
  * and key, e.g. "settings.yml:3: unknown key 'colour'". */
-int settings_load(struct settings *s, const char *path, char **err);
+int settings_load(struct settings *s, const char *path, char **cause);
 /* The settings as they take effect: defaults, then the file at path (NULL:
- * settings_path()).  On error s is left empty, with *err as above. */
-int settings_load_effective(struct settings *s, const char *path, char **err);
+ * settings_path()).  On error s is left empty, with *cause as above. */
+int settings_load_effective(struct settings *s, const char *path, char **cause);
 /* Parse YAML text (name is used in messages) onto s, as settings_load. */
 int settings_parse(struct settings *s, const char *text, size_t len,
-		   const char *name, char **err);
+		   const char *name, char **cause);
 /* key's value as YAML ("[a, b]" for lists, quoted when needed, "" when
  * unset); malloc'd, NULL for an unknown key. */
 char *settings_value_yaml(const struct settings *s, const char *key);
@@ -85,6 +85,6 @@ char *settings_template(void);
 /* Replace key's "key: value" in YAML text by line (NULL removes it), or
  * add line when key is absent.  Everything else is kept byte for byte. */
 int settings_edit_text(const char *text, size_t len, const char *key,
-		       const char *line, char **out, char **err);
+		       const char *line, char **out, char **cause);
 
 #endif

@@ -120,21 +120,21 @@ void words_free(struct words *w)
 	w->argc = 0;
 }
 
-static int check_bytes(const char *line, size_t len, const char **err)
+static int check_bytes(const char *line, size_t len, const char **cause)
 {
 	if (len > PAKS_LINE_MAX) {
-		*err = "command line too long";
+		*cause = "command line too long";
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			*err = "control character in command line";
+			*cause = "control character in command line";
 			return -EINVAL;
 		}
 	}
 	if (!words_valid_utf8(line, len)) {
-		*err = "invalid UTF-8 in command line";
+		*cause = "invalid UTF-8 in command line";
 		return -EINVAL;
 	}
 	return 0;
@@ -145,7 +145,7 @@ static int check_bytes(const char *line, size_t len, const char **err)
 enum wstate { W_BLANK, W_WORD, W_SQ, W_DQ };
 
 static int split_loop(const char *line, size_t len, struct words *out,
-		      struct wbuf *b, const char **err)
+		      struct wbuf *b, const char **cause)
 {
 	enum wstate st = W_BLANK;
 	int r = 0;
@@ -167,7 +167,7 @@ static int split_loop(const char *line, size_t len, struct words *out,
 				r = wbuf_start(b);
 			} else if (c == '\\') {
 				if (i + 1 >= len) {
-					*err = "trailing backslash";
+					*cause = "trailing backslash";
 					return -EINVAL;
 				}
 				r = wbuf_put(b, line[++i]);
@@ -198,26 +198,26 @@ static int split_loop(const char *line, size_t len, struct words *out,
 	if (r)
 		return r;
 	if (st == W_SQ || st == W_DQ) {
-		*err = st == W_SQ ? "unbalanced single quote"
-				  : "unbalanced double quote";
+		*cause = st == W_SQ ? "unbalanced single quote"
+				    : "unbalanced double quote";
 		return -EINVAL;
 	}
 	return st == W_WORD ? words_push(out, b) : 0;
 }
 
 int words_split(const char *line, size_t len, struct words *out,
-		const char **err)
+		const char **cause)
 {
 	struct wbuf b = {0};
 	int r;
 
 	out->argc = 0;
 	out->argv = NULL;
-	*err = "out of memory";
-	r = check_bytes(line, len, err);
+	*cause = "out of memory";
+	r = check_bytes(line, len, cause);
 	if (r)
 		return r;
-	r = split_loop(line, len, out, &b, err);
+	r = split_loop(line, len, out, &b, cause);
 	free(b.s);
 	if (r) {
 		words_free(out);

@@ -22,10 +22,10 @@ int words_is_command(const char *line, size_t len);
  * line is one line: a newline is a control byte and refused, so there is
  * no \newline continuation.  Nothing is expanded: '$(...)' is just text.
  * On error returns -EINVAL (unbalanced quote, control byte, invalid UTF-8)
- * or -E2BIG (line longer than PAKS_LINE_MAX) and sets *err to a static
+ * or -E2BIG (line longer than PAKS_LINE_MAX) and sets *cause to a static
  * message. */
 int words_split(const char *line, size_t len, struct words *out,
-		const char **err);
+		const char **cause);
 void words_free(struct words *w);
 
 /* 1 when [s, s+len) is valid UTF-8. */

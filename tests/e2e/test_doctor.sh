@@ -248,6 +248,12 @@ line fail "rootless: $FAKE/idmap/newuidmap is neither setuid root nor has file c
 USER_PATH=/nonexistent ns_doctor - -
 line fail "rootless: newuidmap is not in PATH; fix: apt-get install uidmap"
 
+# `paks run` points to the doctor when no engine can be found.
+OUT=$(PATH=$FAKE/none "$PAKS" run bookworm 2>&1 </dev/null)
+check "paks run with no engine in PATH fails" [ "$OUT" = "paks: neither podman nor docker was found in PATH; install one of them (see 'paks doctor')" ]
+OUT=$(PATH=$FAKE/none "$PAKS" run --container-tech docker bookworm 2>&1 </dev/null)
+check "paks run with docker not in PATH points to the doctor" [ "$OUT" = "paks: docker was not found in PATH (see 'paks doctor')" ]
+
 drop_user "$RUN_AS"
 check "the throwaway user is gone" bash -c '! id "$1"' _ "$RUN_AS"
 
