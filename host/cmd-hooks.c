@@ -80,17 +80,17 @@ static void print_hook(void *arg, const char *name, const char *path)
 /* The effective settings, or the one-line error printed. */
 static int hooks_settings(struct settings *s, int argc)
 {
-	char *err = NULL;
+	char *cause = NULL;
 
 	if (argc > 1) {
 		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
 			  "--help')");
 		return -EINVAL;
 	}
-	if (settings_load_effective(s, NULL, &err) == 0)
+	if (settings_load_effective(s, NULL, &cause) == 0)
 		return 0;
-	log_error("%s", err);
-	free(err);
+	log_error("%s", cause);
+	free(cause);
 	return -EIO;
 }
 

@@ -164,13 +164,13 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 
 char *exec_save_target(struct exec_ctx *c, const char *arg, char **cause)
 {
-	const char *err = NULL;
+	const char *why = NULL;
 	char *target = naming_save_target(
 	    c->s->image, arg,
 	    c->s->settings.save_suffix ? c->s->settings.save_suffix : "-saved",
-	    &err);
+	    &why);
 
 	if (!target)
-		*cause = xstrdup(err);
+		*cause = xstrdup(why);
 	return target;
 }

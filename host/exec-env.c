@@ -73,21 +73,21 @@ enum exec_status exec_cmd_envload(struct exec_ctx *c, int argc, char **argv,
 				  char **cause)
 {
 	struct envset set = {0};
-	char *err = NULL;
+	char *why = NULL;
 	int r;
 
 	(void)argc;
 	if (!check_env_name(argv[1], cause))
 		return PAKS_CMD_USAGE;
-	r = envstore_load(argv[1], &set, &err);
+	r = envstore_load(argv[1], &set, &why);
 	if (r == -ENOENT) {
-		free(err);
+		free(why);
 		*cause = xasprintf("no environment named '%s' (paks env list)",
 				   argv[1]);
 		return PAKS_CMD_FAIL;
 	}
 	if (r < 0) {
-		*cause = err;
+		*cause = why;
 		return PAKS_CMD_FAIL;
 	}
 	if (!export_set(c, &set, cause)) {

@@ -139,7 +139,7 @@ static enum exec_status run_words(struct exec_ctx *c, int argc, char **argv,
 int exec_line(struct exec_ctx *c, const char *line, size_t len)
 {
 	struct words w;
-	const char *err = NULL;
+	const char *why = NULL;
 	char *cause = NULL;
 	enum exec_status st;
 
@@ -147,8 +147,8 @@ int exec_line(struct exec_ctx *c, const char *line, size_t len)
 		cause = xstrdup("not a paks command (they start with '#' and "
 				"a letter; see #help)");
 		st = PAKS_CMD_USAGE;
-	} else if (words_split(line + 1, len - 1, &w, &err) < 0) {
-		cause = xstrdup(err);
+	} else if (words_split(line + 1, len - 1, &w, &why) < 0) {
+		cause = xstrdup(why);
 		st = PAKS_CMD_USAGE;
 	} else {
 		st = run_words(c, w.argc, w.argv, &cause);
