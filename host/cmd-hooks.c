@@ -77,21 +77,24 @@ static void print_hook(void *arg, const char *name, const char *path)
 		strv_push(&st->seen, name);
 }
 
-/* The effective settings, or the one-line error printed. */
-static int hooks_settings(struct settings *s, int argc)
+/* The effective settings and the hook directories they give: 0, or the
+ * exit status with the one-line error printed. */
+static int hooks_settings(struct settings *s, int argc, char ***dirs)
 {
 	char *cause = NULL;
 
 	if (argc > 1) {
 		log_error("usage: paks hooks [list | dirs] (see 'paks hooks "
 			  "--help')");
-		return -EINVAL;
+		return EXIT_USAGE;
 	}
-	if (settings_load_effective(s, NULL, &cause) == 0)
-		return 0;
-	log_error("%s", cause);
-	free(cause);
-	return -EIO;
+	if (settings_load_effective(s, NULL, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
+		return 1;
+	}
+	hooks_dirs(s, dirs);
+	return 0;
 }
 
 static int hooks_cmd_list(int argc, char **argv)
@@ -99,12 +102,11 @@ static int hooks_cmd_list(int argc, char **argv)
 	struct list_state st = {0};
 	struct settings s;
 	char **dirs = NULL;
-	int r = hooks_settings(&s, argc);
+	int r = hooks_settings(&s, argc, &dirs);
 
 	(void)argv;
-	if (r < 0)
-		return r == -EINVAL ? EXIT_USAGE : 1;
-	hooks_dirs(&s, &dirs);
+	if (r)
+		return r;
 	for (st.pass = 0; st.pass < 2; st.pass++) {
 		for (size_t i = 0; dirs[i]; i++)
 			hooks_scan_dir(dirs[i], print_hook, &st);
@@ -121,12 +123,11 @@ static int hooks_cmd_dirs(int argc, char **argv)
 {
 	struct settings s;
 	char **dirs = NULL;
-	int r = hooks_settings(&s, argc);
+	int r = hooks_settings(&s, argc, &dirs);
 
 	(void)argv;
-	if (r < 0)
-		return r == -EINVAL ? EXIT_USAGE : 1;
-	hooks_dirs(&s, &dirs);
+	if (r)
+		return r;
 	for (size_t i = 0; dirs[i]; i++)
 		printf("%s%s\n", dirs[i],
 		       path_is_dir(dirs[i]) ? "" : "  (missing)");

@@ -326,21 +326,7 @@ int envstore_check_text(const char *text, size_t len, const char *where,
 static void format_var(struct buf *b, const struct envvar *v)
 {
 	buf_printf(b, "%s=", v->name);
-	for (const unsigned char *c = (const unsigned char *)v->value; *c;
-	     c++) {
-		if (*c == '\\')
-			buf_append(b, "\\\\", 2);
-		else if (*c == '\n')
-			buf_append(b, "\\n", 2);
-		else if (*c == '\r')
-			buf_append(b, "\\r", 2);
-		else if (*c == '\t')
-			buf_append(b, "\\t", 2);
-		else if (*c < 0x20 || *c == 0x7f)
-			buf_printf(b, "\\x%02x", *c);
-		else
-			buf_append(b, c, 1);
-	}
+	buf_escape(b, v->value, "");
 	buf_append(b, "\n", 1);
 }
 

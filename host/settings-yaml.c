@@ -333,18 +333,7 @@ static void yaml_quote(struct buf *b, const char *v)
 		return;
 	}
 	buf_append(b, "\"", 1);
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			buf_printf(b, "\\%c", *c);
-		else if (*c == '\n')
-			buf_append(b, "\\n", 2);
-		else if (*c == '\t')
-			buf_append(b, "\\t", 2);
-		else if (*c < 0x20 || *c == 0x7f)
-			buf_printf(b, "\\x%02x", *c);
-		else
-			buf_append(b, c, 1);
-	}
+	buf_escape(b, v, "\"");
 	buf_append(b, "\"", 1);
 }
 

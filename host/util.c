@@ -321,6 +321,24 @@ char *buf_last_line(struct buf *b)
 	return *start ? xstrdup(start) : NULL;
 }
 
+void buf_escape(struct buf *b, const char *s, const char *quote)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\\' || (*c && strchr(quote, *c)))
+			buf_printf(b, "\\%c", *c);
+		else if (*c == '\n')
+			buf_append(b, "\\n", 2);
+		else if (*c == '\r')
+			buf_append(b, "\\r", 2);
+		else if (*c == '\t')
+			buf_append(b, "\\t", 2);
+		else if (*c < 0x20 || *c == 0x7f)
+			buf_printf(b, "\\x%02x", *c);
+		else
+			buf_append(b, c, 1);
+	}
+}
+
 void buf_free(struct buf *b)
 {
 	free(b->data);

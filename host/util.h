@@ -91,6 +91,11 @@ void buf_append(struct buf *b, const void *data, size_t n);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
+/* Append s with C-like escapes, as both the named environments and the
+ * settings file (a YAML double-quoted scalar) read them back: \\, \n,
+ * \r, \t, other control bytes as \xHH, and each byte of quote as a
+ * backslash and itself. */
+void buf_escape(struct buf *b, const char *s, const char *quote);
 /* The last non-empty line of b (malloc'd), or NULL: an engine's error
  * message on its stderr, the id a commit prints.  Ends b with a NUL. */
 char *buf_last_line(struct buf *b);
