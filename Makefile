@@ -10,11 +10,15 @@ PKGS := yaml-0.1 jansson vterm
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Ihost $(WARNINGS) \
+# host/ is grouped by layer (docs/design.md, "Map of the tree"); a header
+# is included by its bare name from any of them.
+HOST_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard host/*/*.c))))
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(addprefix -I,$(HOST_DIRS)) \
+	$(WARNINGS) \
 	-DPAKS_VERSION='"$(VERSION)"' -DPAKS_SOURCE_DIR='"$(CURDIR)"'
 
 SHARED_SRC := $(wildcard include/*.c)
-HOST_SRC := $(wildcard host/*.c)
+HOST_SRC := $(wildcard host/*/*.c)
 # preload/ is the container side: the preload library and the launcher.
 LAUNCH_SRC := preload/launch.c preload/launch-relay.c preload/launch-user.c \
 	preload/launch-exec.c
@@ -23,7 +27,7 @@ PRELOAD_SRC := $(filter-out $(LAUNCH_SRC),$(wildcard preload/*.c))
 HOST_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(HOST_SRC) $(SHARED_SRC))
 PRELOAD_OBJ := $(patsubst %.c,$(O)/pic/%.o,$(PRELOAD_SRC) $(SHARED_SRC))
 # Everything but main(): unit tests link these object files.
-LIB_OBJ := $(filter-out $(O)/obj/host/main.o,$(HOST_OBJ))
+LIB_OBJ := $(filter-out $(O)/obj/host/cli/main.o,$(HOST_OBJ))
 
 # Manual pages: man/*.scd through scdoc(1), tidied for mandoc's lint.
 MAN_SRC := $(wildcard man/*.scd)
@@ -47,7 +51,7 @@ $(O)/pic/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # moby's default seccomp profile is built into the binary (.incbin).
-$(O)/obj/host/seccomp.o: contrib/seccomp/moby-default.json
+$(O)/obj/host/session/seccomp.o: contrib/seccomp/moby-default.json
 
 $(O)/paks: $(HOST_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil
@@ -159,7 +163,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/paks $(DESTDIR)$(ZSHCOMPDIR)/_paks \
 		$(DESTDIR)$(FISHCOMPDIR)/paks.fish
 
-FMT_SRC = $(wildcard host/*.c host/*.h preload/*.c preload/*.h include/*.c \
+FMT_SRC = $(wildcard host/*/*.c host/*/*.h preload/*.c preload/*.h include/*.c \
 	include/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 fmt:
 	clang-format -i $(FMT_SRC)

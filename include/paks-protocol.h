@@ -47,7 +47,7 @@
 #define PAKS_LIB_SUBDIR	 "lib"
 
 /* The launch handshake, on the session's one connection, before the shell
- * runs (host/launch-env.c and preload/launch.c).  The launcher connects
+ * runs (host/session/launch-env.c and preload/launch.c).  The launcher connects
  * while it is the container's only process and waits.  paks sends the
  * shell's environment in ENV frames (NUL-terminated NAME=VALUE records, cut
  * anywhere between frames) and then one GO frame whose payload is the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shell's end of its one connection to paks (host/transport.c has the
- * other).  The launcher connects while it is the container's only process
+ * The shell's end of its one connection to paks (host/session/transport.c has
+ * the other).  The launcher connects while it is the container's only process
  * and execs the shell with the socket on PAKS_CHANNEL_FD, naming it and
  * its own pid (the shell's, after exec) in PAKS_ENV_CHANNEL.  Only that
  * process takes it: a nested shell or a program started from the shell

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # The map of the tree in docs/design.md ("## Map of the tree") against the
-# tree itself.  Under a "### `DIR/`" heading, a name in backquotes that
+# tree itself.  Under a "###" or "####" heading naming `DIR/` (host/cmd/,
+# say), a name in backquotes that
 # ends in .c, .h or .map is DIR/NAME; anywhere in the map, a name with a
 # slash (host/x.c, tests/unit/) is a path from the top of the repository.
 # Every file in host/, preload/ and include/ must be named (a header X.h
@@ -22,9 +23,9 @@ map_names() {
 	awk '
 		/^## / { inmap = ($0 == "## Map of the tree"); dir = ""; next }
 		!inmap { next }
-		/^### / {
+		/^###+ / {
 			dir = ""
-			if (match($0, /`[A-Za-z0-9_.-]+\/`/))
+			if (match($0, /`[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/`/))
 				dir = substr($0, RSTART + 1, RLENGTH - 2)
 			next
 		}
@@ -49,15 +50,14 @@ names=$(map_names)
 # Every source file is named.
 missing=()
 for d in "${DIRS[@]}"; do
-	for f in "$DOCS_ROOT/$d"/*; do
-		[ -f "$f" ] || continue
+	while IFS= read -r f; do
 		rel=${f#"$DOCS_ROOT"/}
 		grep -qxF "$rel" <<<"$names" && continue
 		case $rel in
 		*.h) grep -qxF "${rel%.h}.c" <<<"$names" && continue ;;
 		esac
 		missing+=("$rel")
-	done
+	done < <(find "$DOCS_ROOT/$d" -type f | sort)
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	ok "every file in ${DIRS[*]} is named in the map"

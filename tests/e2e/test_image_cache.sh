@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# The image cache (host/image-cache.c): a name run before starts at once,
+# The image cache (host/session/image-cache.c): a name run before starts at once,
 # and the engine's own answer about the name, checked beside the start,
 # always wins.  On every engine (IMAGE_CACHE_ENGINES: podman, docker on
 # the tests' own dockerd; docker answers over its socket and needs no

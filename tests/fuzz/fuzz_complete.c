@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A completion request (host/exec-complete.c): the line up to the cursor
+ * A completion request (host/cmd/exec-complete.c): the line up to the cursor
  * as the shell sends it.  It completes against a launch directory made
  * for the run (a file, a directory, a dot file, a symlink out of it) and
  * an empty configuration; candidates are counted, not sent.

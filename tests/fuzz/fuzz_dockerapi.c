@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A response from the docker daemon's socket, parsed by
- * docker_api_parse_response in host/docker-api.c: the bytes are whatever
- * listens there.  The parser must never read past them, never claim more
- * bytes are needed once the server has closed, and give the same answer
- * at the end of the stream as before it for a response that is whole.
+ * docker_api_parse_response in host/session/docker-api.c: the bytes are
+ * whatever listens there.  The parser must never read past them, never claim
+ * more bytes are needed once the server has closed, and give the same answer at
+ * the end of the stream as before it for a response that is whole.
  */
 #include <stdlib.h>
 #include <string.h>

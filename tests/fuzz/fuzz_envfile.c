@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A hook's fd-3 stream in the GitHub Actions env-file format, parsed by
- * envfile_parse in host/envfile.c: the bytes are the hook's, and a hook may
+ * envfile_parse in host/cmd/envfile.c: the bytes are the hook's, and a hook may
  * run container output through to them.
  */
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The host side of the shell's connection: the frame decoder
- * (include/protocol.c) and the request queue (host/requests.c) fed the
+ * (include/protocol.c) and the request queue (host/channel/requests.c) fed the
  * bytes in pieces of every size, with requests taken off the queue as the
  * server does between reads.
  *

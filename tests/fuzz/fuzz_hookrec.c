@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A hook's fd-3 records (NAME=VALUE, NUL-terminated), parsed by
- * hook_records_parse in host/hook-records.c: the bytes are the hook's, and a
- * hook may run container output through to them.
+ * hook_records_parse in host/cmd/hook-records.c: the bytes are the hook's, and
+ * a hook may run container output through to them.
  */
 #include <stdlib.h>
 #include <string.h>

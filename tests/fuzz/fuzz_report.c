@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The launcher's REPORT payload (NUL-terminated KEY=VALUE records), parsed
- * by launch_report_parse in host/launch-env.c: the launcher runs in the
+ * by launch_report_parse in host/session/launch-env.c: the launcher runs in the
  * container, and the bytes are the container's.
  */
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PTY output fed to the screen model (host/vscreen.c, libvterm behind its
- * guard), in pieces, with the proxy's reads in between: mark the input,
+ * PTY output fed to the screen model (host/channel/vscreen.c, libvterm behind
+ * its guard), in pieces, with the proxy's reads in between: mark the input,
  * read the line at Enter, read a row, resize.
  *
  * Input: rows, cols, then records of one length byte (the low 6 bits: a

@@ -39,7 +39,7 @@ long_functions() {
 
 cd "$LINT_ROOT" || exit 1
 shopt -s nullglob
-files=(host/*.c host/*.h preload/*.c preload/*.h include/*.c include/*.h)
+files=(host/*/*.c host/*/*.h preload/*.c preload/*.h include/*.c include/*.h)
 check "there are sources to measure" test ${#files[@]} -gt 0
 long=$(long_functions "${files[@]}")
 if [ -z "$long" ]; then

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/docker-api.c: the response parser (Content-Length,
- * chunked, read to the end, incomplete and malformed input), and the
- * client against a small server on a unix socket in a child process (the
- * request it sends, 200, 404 and other statuses, no daemon, a daemon that
+ * Unit tests for host/session/docker-api.c: the response parser
+ * (Content-Length, chunked, read to the end, incomplete and malformed input),
+ * and the client against a small server on a unix socket in a child process
+ * (the request it sends, 200, 404 and other statuses, no daemon, a daemon that
  * never answers, one that keeps the connection open, one that answers too
  * much).
  */

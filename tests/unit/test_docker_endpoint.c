@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/docker-endpoint.c: the endpoint is named only when
- * the docker CLI's choice is certain (DOCKER_HOST on a unix socket, or
- * the default context), and left to the CLI otherwise: global flags, TLS,
- * a named context from DOCKER_CONTEXT or config.json, a config the CLI
- * would read differently, and the corners where 20.10 and 28 differ.
+ * Unit tests for host/session/docker-endpoint.c: the endpoint is named only
+ * when the docker CLI's choice is certain (DOCKER_HOST on a unix socket, or the
+ * default context), and left to the CLI otherwise: global flags, TLS, a named
+ * context from DOCKER_CONTEXT or config.json, a config the CLI would read
+ * differently, and the corners where 20.10 and 28 differ.
  */
 #include <setjmp.h>
 #include <stdarg.h>

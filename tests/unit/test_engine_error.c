@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for engine_error_line in host/engine.c: an engine's failure
- * becomes the one line that says what failed.  podman's "2 errors
+ * Unit tests for engine_error_line in host/session/engine.c: an engine's
+ * failure becomes the one line that says what failed.  podman's "2 errors
  * occurred:" says nothing by itself; the first of the errors listed below
  * it is the reason.
  */

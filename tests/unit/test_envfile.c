@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/envfile.c.  The first group ports actions/runner's
+ * Unit tests for host/cmd/envfile.c.  The first group ports actions/runner's
  * src/Test/L0/Worker/SetEnvFileCommandL0.cs case by case: the same input
  * (lines joined with "\n" after a UTF-8 BOM, as its WriteContent does) gives
  * the same variables or the same error.  The rest cover what paks adds:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the dispatcher in host/exec.c: argument counts checked
+ * Unit tests for the dispatcher in host/cmd/exec.c: argument counts checked
  * once from the command table, the cause printed once as a "paks: " line,
  * and each status mapped to the exit status the shell sees.  Only
  * commands that need no engine are run.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/exec-path.c: the confinement of #cp and #export host
+ * Unit tests for host/cmd/exec-path.c: the confinement of #cp and #export host
  * paths to the launch directory.  It is a security boundary: what the user
  * typed in the container must not reach other host files, by absolute
  * paths, "..", or symlinks leading out.

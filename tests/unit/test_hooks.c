@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/hooks.c and hook-records.c: hook name validation, the
+ * Unit tests for host/cmd/hooks.c and hook-records.c: hook name validation, the
  * fd-3 NAME=VALUE\0 record format, "# paks:" descriptions, the lookup order
  * over the hook directories, and running a real hook through the executor's
  * spawn.

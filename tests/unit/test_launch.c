@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the launcher's REPORT as paks reads it
- * (launch_report_parse in host/launch-env.c): the bytes come from the
+ * (launch_report_parse in host/session/launch-env.c): the bytes come from the
  * container, so only well-formed records count, the first of each kind
  * wins, and ids are numbers.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the loopback check in host/engine.c.  A registry on a
+ * Unit tests for the loopback check in host/session/engine.c.  A registry on a
  * loopback address is reached over plain HTTP; anything that only looks
  * like one (127.0.0.1.example.com, a path component named localhost) must
  * not be.

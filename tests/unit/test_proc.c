@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the process module (host/proc.c): capture of stdout and
+ * Unit tests for the process module (host/base/proc.c): capture of stdout and
  * stderr, exit codes and signals, a missing program, stdin, directory,
  * environment, fd 3, and cancel killing the child's process group.  The
  * children are ordinary coreutils programs started with an argv.

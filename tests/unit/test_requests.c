@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/requests.c: the shell's requests decoded from a
+ * Unit tests for host/channel/requests.c: the shell's requests decoded from a
  * byte stream that arrives in pieces, queued in order, and cancelled.
  */
 #include <errno.h>

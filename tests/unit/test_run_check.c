@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/run-check.c: the syntax of paks run's --name, -p
+ * Unit tests for host/cli/run-check.c: the syntax of paks run's --name, -p
  * and -v, checked before anything starts.
  */
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for host/seccomp.c: the profile derived from an engine's
+ * Unit tests for host/session/seccomp.c: the profile derived from an engine's
  * default refuses TIOCSTI and TIOCLINUX whatever the request's high bits,
  * allows every other ioctl as before, leaves the rest of the profile as
  * it was, and is derived once.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the PTY proxy's typed-line record (host/typed-line.c):
+ * Unit tests for the PTY proxy's typed-line record (host/channel/typed-line.c):
  * which screen lines the keys since the last Enter make: typed and edited
  * lines, recall from the lines entered before, Tab completion, and the
  * refusals (keys the model cannot follow, a line the container drew).

@@ -34,7 +34,7 @@
 #include "launch-env.h"
 #include "log.h"
 #include "proc.h"
-#include "pty.h"
+#include "pty-proxy.h"
 #include "envstore.h"
 #include "session.h"
 #include "typed-line.h"

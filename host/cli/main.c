@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paks: develop in a container here, move it over there.  This file holds
- * the table of the subcommands, each in its own cmd-*.c; cli.c dispatches.
+ * the table of the subcommands, each in its own cli-*.c; cli.c dispatches.
  */
 #include <stdio.h>
 #include <string.h>

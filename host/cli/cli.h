@@ -40,7 +40,7 @@ int cli_dispatch(const struct cli_table *t, int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_config(int argc, char **argv);
-/* cmd-edit.c, for both editors: run editor (split on blanks, no
+/* cli-edit.c, for both editors: run editor (split on blanks, no
  * shell) on file and wait: 0, or -errno / -ECHILD with *cause set when it
  * cannot start or does not exit 0. */
 int edit_run_editor(const char *editor, const char *file, char **cause);
@@ -51,7 +51,7 @@ int cmd_gc(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-/* cmd-edit.c: edit a copy of path and install it only when chk accepts
+/* cli-edit.c: edit a copy of path and install it only when chk accepts
  * it (visudo): the editor failing or a rejected edit leave path as it
  * was.  initial: the text of a new file (left unchanged, none is
  * created).  mode: for a new file.  Returns the exit status; errors are

@@ -149,7 +149,7 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 /* Emit CANDIDATE frames for the line up to the cursor. */
 int exec_complete(struct exec_ctx *c, const char *line, size_t len);
 
-/* The commands (exec-*.c), referenced by the table in exec.c. */
+/* The commands (cmd-*.c), referenced by the table in exec.c. */
 enum exec_status exec_cmd_save(struct exec_ctx *c, int argc, char **argv,
 			       char **cause);
 enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,

@@ -8,7 +8,7 @@
  * describing the session; they hand variables back to the shell on fd 3,
  * as NAME=VALUE\0 records (hook-records.c) or, when the stream holds no NUL
  * byte, in the GitHub Actions env-file format (envfile.c).  `paks hooks` is
- * in cmd-hooks.c.
+ * in cli-hooks.c.
  */
 #include <sys/stat.h>
 #include <sys/types.h>

@@ -18,7 +18,7 @@
 #include "engine.h"
 #include "envstore.h"
 #include "log.h"
-#include "pty.h"
+#include "pty-proxy.h"
 #include "run-check.h"
 #include "server.h"
 #include "session.h"
