@@ -365,6 +365,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 			free(err);
 			return r;
 		}
+		run_volume_rw_bind(o->volumes.v[i], &s->rw_binds);
 	}
 	if (run_check_engine(s, o->network, &err)) {
 		log_error("%s", err);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,36 @@ bool run_check_publish(const char *spec)
 			   : memchr(spec, ':', (size_t)(ip - spec)) != NULL)
 		return false;
 	return ip + 1 == c || port_range(ip + 1, c);
+}
+
+/* true when a -v spec's options (after DST) hold "ro". */
+static bool volume_read_only(const char *dst)
+{
+	const char *opts = strchr(dst, ':');
+	cleanup_free char *o = NULL;
+	char *save = NULL;
+
+	if (!opts)
+		return false;
+	o = xstrdup(opts + 1);
+	for (char *t = strtok_r(o, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save))
+		if (str_eq(t, "ro") || str_eq(t, "readonly"))
+			return true;
+	return false;
+}
+
+void run_volume_rw_bind(const char *spec, struct strv *rw_binds)
+{
+	const char *colon = strchr(spec, ':');
+	cleanup_free char *src = NULL;
+	char real[PATH_MAX];
+
+	if (!colon || volume_read_only(colon + 1))
+		return;
+	src = xasprintf("%.*s", (int)(colon - spec), spec);
+	if ((src[0] == '/' || src[0] == '.') && realpath(src, real))
+		strv_push(rw_binds, real);
 }
 
 int run_check_volume(const char *spec, char **cause)

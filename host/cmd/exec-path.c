@@ -103,17 +103,63 @@ char *exec_path_confine(const char *ld, const char *p, bool must_exist,
 	return xasprintf("%s%s%s", real, str_eq(real, "/") ? "" : "/", rest);
 }
 
+/* path with its longest existing prefix resolved (malloc'd). */
+static char *real_of(const char *path)
+{
+	cleanup_free char *full = xstrdup(path);
+	char real[PATH_MAX];
+	const char *rest;
+	int err;
+
+	if (resolve_prefix(full, 1, real, &rest, &err) < 0)
+		return xstrdup(path);
+	if (!*rest)
+		return xstrdup(real);
+	return xasprintf("%s%s%s", real, str_eq(real, "/") ? "" : "/", rest);
+}
+
+/* A path in a directory the container can write (a -v mount without
+ * "ro"), or one holding such a directory, can be turned elsewhere by a
+ * process in the container between paks's check and the engine's use of
+ * it (a symlink swapped in): refused, whatever cp_unconfined says. */
+static bool in_rw_bind(const struct session *s, const char *p, const char *real,
+		       char **cause)
+{
+	for (size_t i = 0; i < s->rw_binds.n; i++) {
+		const char *b = s->rw_binds.v[i];
+
+		if (path_is_within(real, b) || path_is_within(b, real)) {
+			*cause = xasprintf(
+			    "host path '%s' is in %s, which the container "
+			    "can write (-v): something in the container could "
+			    "turn the copy elsewhere; copy it inside the "
+			    "container instead, or mount it with :ro",
+			    p, b);
+			return true;
+		}
+	}
+	return false;
+}
+
 char *exec_host_path(const struct session *s, const char *p, bool must_exist,
 		     char **cause)
 {
 	cleanup_free char *real = NULL;
 
-	if (s->settings.cp_unconfined)
-		return p[0] == '/'
-			   ? xstrdup(p)
-			   : xasprintf("%s/%s", s->launch_dir, *p ? p : ".");
+	if (s->settings.cp_unconfined) {
+		char *path = p[0] == '/' ? xstrdup(p)
+					 : xasprintf("%s/%s", s->launch_dir,
+						     *p ? p : ".");
+		cleanup_free char *r = real_of(path);
+
+		if (in_rw_bind(s, p, r, cause)) {
+			free(path);
+			return NULL;
+		}
+		return path;
+	}
 	real = exec_path_confine(s->launch_dir, p, must_exist, cause);
-	if (!real)
+	if (!real || in_rw_bind(s, p, real, cause))
 		return NULL;
 	/* The engine gets the path as typed (so a copy keeps the name the
 	 * user gave it), now known to resolve inside. */

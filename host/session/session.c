@@ -64,6 +64,7 @@ void session_free(struct session *s)
 	free(s->shell_ids);
 	free(s->seccomp_profile);
 	strv_free(&s->user_env);
+	strv_free(&s->rw_binds);
 }
 
 /* Where the kernel lets any process that shares the shell's terminal

@@ -40,8 +40,12 @@ struct session {
 	bool mode_auto;	      /* paks chooses the mode (no --mode) */
 	bool check_shell;     /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
-	bool remote;	      /* the engine is not on this machine */
-	int stop_signal;      /* TERM or HUP that ended the session, or 0 */
+	/* The real host paths of the -v mounts the container can write: a
+	 * process in the container can change what a path there leads to
+	 * while paks uses it, so #cp and #export stay out of them. */
+	struct strv rw_binds;
+	bool remote;	 /* the engine is not on this machine */
+	int stop_signal; /* TERM or HUP that ended the session, or 0 */
 	/* The image as the image cache remembers it: the container runs
 	 * the name (not the id), while `image inspect` checks the name
 	 * beside its start (verify_pid, its output on verify_fd). */

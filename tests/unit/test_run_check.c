@@ -74,12 +74,34 @@ static void test_volume(void **state)
 	free(cause);
 }
 
+/* The mounts the container can write: host paths without "ro", by
+ * their real path; named volumes and read-only mounts are not. */
+static void test_rw_bind(void **state)
+{
+	struct strv b = {0};
+
+	(void)state;
+	run_volume_rw_bind("/tmp:/x", &b);
+	run_volume_rw_bind("/tmp/:/y:rw,z", &b);
+	run_volume_rw_bind("/tmp:/x:ro", &b);
+	run_volume_rw_bind("/tmp:/x:z,ro", &b);
+	run_volume_rw_bind("/tmp:/x:readonly", &b);
+	run_volume_rw_bind("named:/data", &b);
+	run_volume_rw_bind("/nonexistent-paks:/x", &b);
+	run_volume_rw_bind("/tmp", &b);
+	assert_int_equal(b.n, 2);
+	assert_string_equal(b.v[0], "/tmp");
+	assert_string_equal(b.v[1], "/tmp");
+	strv_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_publish),
 	    cmocka_unit_test(test_volume),
+	    cmocka_unit_test(test_rw_bind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
