@@ -409,6 +409,21 @@ static bool replay_matches(const struct tline *t, const char *h,
 	return ok;
 }
 
+/* What Tab put in, m[0..n): the rest of the one word under the cursor,
+ * and at most the space a shell adds after a whole word.  Anything can
+ * draw on the screen, so a middle that holds more words (a job drawing
+ * "HOME SECRET" after the "HOM" you typed) is not a completion. */
+static bool one_word(const char *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (m[i] == '\\')
+			i++;
+		else if ((m[i] == ' ' || m[i] == '\t') && i + 1 < n)
+			return false;
+	}
+	return true;
+}
+
 static bool completed_matches(const struct tline *t, const char *line,
 			      size_t len)
 {
@@ -418,7 +433,8 @@ static bool completed_matches(const struct tline *t, const char *line,
 		return false;
 	len = trimmed(line, len);
 	return len >= pn + sn && memcmp(line, t->text.data, pn) == 0 &&
-	       (sn == 0 || memcmp(line + len - sn, t->suffix.data, sn) == 0);
+	       (sn == 0 || memcmp(line + len - sn, t->suffix.data, sn) == 0) &&
+	       one_word(line + pn, len - sn - pn);
 }
 
 bool tline_matches(const struct tline *t, const char *line, size_t len)

@@ -6,7 +6,9 @@
 #
 # - A '#' line drawn by the container: in busybox, a background loop
 #   prints "\r/ # #envhost RT3_SECRET\r\n" while the user types "e",
-#   waits until a line is drawn, types "cho hi" and presses Enter.  On
+#   waits until a line is drawn, types "cho hi" and presses Enter; and
+#   after "#envhost HOM" and Tab, a job draws "#envhost HOME RT3_SECRET"
+#   in the place of the completion, and the user presses Enter.  On
 #   rootful podman, rootless podman and the tests' dockerd: paks refuses
 #   with one line, no host value arrives anywhere in the container, and
 #   the user's own typed #envhost still works afterwards.
@@ -45,6 +47,15 @@ more_fakes() {
 	[ "$(fakes)" -gt "$1" ]
 }
 
+# How many times paks refused a line the screen drew.
+refusals() {
+	tmux_history | grep -c '^paks: not run: the line on the screen is not the one you typed'
+}
+
+more_refusals() { # N
+	[ "$(refusals)" -gt "$1" ]
+}
+
 # The value is nowhere in the container: not in any process's
 # environment, not in a file under /tmp, /root or /home.
 no_value_in() { # ENGINE CONTAINER
@@ -78,11 +89,25 @@ fake_line() { # ENGINE
 		tmux_send Enter
 		tmux_wait_for "^hi-$i\$" >/dev/null
 	done
+	# A Tab, and a job that draws more words where a completion would go:
+	# the user typed "#envhost HOM", the screen says "HOME RT3_SECRET".
+	n=$(refusals)
+	type_enter "(sleep 2; printf '\\r\\033[K/ # #envhost HOME RT3_SECRET') &"
+	tmux_type '#envhost HOM'
+	tmux_send Tab
+	tmux_wait_for '#envhost HOME RT3_SECRET$' >/dev/null
+	tmux_send Enter
+	if poll_until 20 more_refusals "$n"; then
+		ok "$c: a Tab does not make drawn words typed"
+	else
+		not_ok "$c: a Tab does not make drawn words typed"
+		_t_screen_dump
+	fi
 	# shellcheck disable=SC2016 # typed into the container's shell
 	type_enter 'kill %1; echo "[${RT3_SECRET:-unset}]-$((6*7))"'
 	expect_screen "$c: the drawn '#envhost' line did not run" '^\[unset\]-42$'
 	expect_screen "$c: paks refused it with one line" '^paks: not run: the line on the screen is not the one you typed'
-	if tmux_history | grep -q 'copied 1 variable'; then
+	if tmux_history | grep -Eq 'copied [0-9]+ variables?'; then
 		not_ok "$c: no variable was copied for the drawn line"
 	else
 		ok "$c: no variable was copied for the drawn line"

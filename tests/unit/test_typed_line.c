@@ -204,6 +204,18 @@ static void test_completion(void **state)
 	/* Backspace into the shell's text: unsure */
 	keys("#cp da\t\x7f");
 	assert_false(matches("#cp dat"));
+	tline_reset(&tl);
+	/* Tab completes one word, and may add the space after it; more
+	 * words in the middle were drawn, not completed. */
+	keys("#envhost HOM\t");
+	assert_true(matches("#envhost HOME"));
+	assert_true(matches("#envhost HOME "));
+	assert_true(matches("#envhost HOME\\ X"));
+	assert_false(matches("#envhost HOME ATTACK_SECRET"));
+	assert_false(matches("#envhost HOME\tX"));
+	keys(" PATH");
+	assert_true(matches("#envhost HOME PATH"));
+	assert_false(matches("#envhost HOME X PATH"));
 }
 
 static void test_paste(void **state)
