@@ -47,12 +47,12 @@ static int strip_options(int *argc, char **argv, const char *sub)
 
 static int check_env_name(const char *name)
 {
-	if (envstore_valid_name(name))
+	char *cause = NULL;
+
+	if (envstore_check_name(name, &cause) == 0)
 		return 0;
-	log_error("invalid environment name '%s' (letters, digits, '.', '_' "
-		  "and '-', starting with a letter or digit, at most 64 "
-		  "characters)",
-		  name);
+	log_error("%s", cause);
+	free(cause);
 	return -EINVAL;
 }
 

@@ -63,10 +63,7 @@ static void say_names(struct exec_ctx *c, const char *verb,
 
 static bool check_env_name(const char *name, char **cause)
 {
-	if (envstore_valid_name(name))
-		return true;
-	*cause = xasprintf("invalid environment name '%s'", name);
-	return false;
+	return envstore_check_name(name, cause) == 0;
 }
 
 enum exec_status exec_cmd_envload(struct exec_ctx *c, int argc, char **argv,

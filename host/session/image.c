@@ -490,12 +490,28 @@ int image_verify_finish(struct session *s)
 	return 1;
 }
 
+/* A name no registry reference can be: a path ("/x", "./x", "../x"), or
+ * a file name of the kinds paks runs ("x.tar"). */
+static bool names_a_file(const char *image)
+{
+	size_t n = strlen(image);
+
+	return image[0] == '/' || strncmp(image, "./", 2) == 0 ||
+	       strncmp(image, "../", 3) == 0 ||
+	       (!strchr(image, '/') && n > 4 &&
+		strcmp(image + n - 4, ".tar") == 0);
+}
+
 int image_resolve(struct session *s, bool use_cache, char **cause)
 {
 	struct stat st;
 	int r;
 
 	s->run_by_name = false;
+	if (names_a_file(s->image) && stat(s->image, &st) < 0) {
+		*cause = xasprintf("%s: %s", s->image, strerror(errno));
+		return -1;
+	}
 	if ((strchr(s->image, '/') || strstr(s->image, ".tar")) &&
 	    stat(s->image, &st) == 0 && S_ISREG(st.st_mode)) {
 		if (load_archive(s, cause) < 0)

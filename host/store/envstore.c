@@ -375,7 +375,7 @@ static char *merge_format(const char *old, size_t len, const struct envset *set)
 
 /* ---- Files ----------------------------------------------------------- */
 
-static int check_name(const char *name, char **cause)
+int envstore_check_name(const char *name, char **cause)
 {
 	if (envstore_valid_name(name))
 		return 0;
@@ -409,7 +409,7 @@ int envstore_load(const char *name, struct envset *out, char **cause)
 	size_t len = 0;
 	int r;
 
-	if (check_name(name, cause) < 0)
+	if (envstore_check_name(name, cause) < 0)
 		return -EINVAL;
 	r = read_env_file(name, &text, &len, cause);
 	if (r < 0)
@@ -459,7 +459,7 @@ int envstore_save(const char *name, const struct envset *set, char **cause)
 	size_t len = 0;
 	int r;
 
-	if (check_name(name, cause) < 0)
+	if (envstore_check_name(name, cause) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < set->n; i++) {
 		if (!varname_valid(set->vars[i].name,
@@ -508,7 +508,7 @@ int envstore_remove(const char *name, char **cause)
 {
 	cleanup_free char *path = NULL;
 
-	if (check_name(name, cause) < 0)
+	if (envstore_check_name(name, cause) < 0)
 		return -EINVAL;
 	path = envstore_path(name);
 	if (unlink(path) < 0) {

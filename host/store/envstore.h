@@ -20,6 +20,9 @@ struct envset {
 };
 
 bool envstore_valid_name(const char *name);
+/* 0 when name is valid, else -EINVAL with *cause saying what a name may
+ * hold. */
+int envstore_check_name(const char *name, char **cause);
 char *envstore_dir(void);
 /* Load NAME; -ENOENT when it does not exist. cause as in settings. */
 int envstore_load(const char *name, struct envset *out, char **cause);

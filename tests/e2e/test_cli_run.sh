@@ -74,6 +74,10 @@ expect_fail 1 "no engine at all" env PATH="$empty" "$PAKS" run "$IMG_BOOKWORM"
 expect_fail 1 "the chosen engine is missing" env PATH="$empty" "$PAKS" run --container-tech podman "$IMG_BOOKWORM"
 expect_fail 1 "an image that is not here and cannot be pulled" \
 	"$PAKS" run localhost/paks-test/no-such-image-$$
+run "$PAKS" run ./no-such-archive-$$.tar
+expect_same "a file that is not there: one line that says so" \
+	"paks: ./no-such-archive-$$.tar: No such file or directory" "$ERR"
+expect_same "a file that is not there: exit 1" 1 "$RC"
 expect_fail 1 "a shell the image does not have" "$PAKS" run --shell /bin/no-such-shell "$IMG_BOOKWORM"
 
 # Engine options checked before anything starts: one paks line, paks's

@@ -142,7 +142,9 @@ static void test_causes(void **state)
 	expect("#envhost PAKS_TEST_UNSET_VAR", 1,
 	       "paks: 'PAKS_TEST_UNSET_VAR' is not set on the host\n");
 	expect("#envsave bad/name A=1", 2,
-	       "paks: invalid environment name 'bad/name'\n");
+	       "paks: invalid environment name 'bad/name' (letters, digits, "
+	       "'.', '_' and '-', starting with a letter or digit, at most 64 "
+	       "characters)\n");
 	expect("#envsave ok A", 2, "paks: 'A' is not VAR=VALUE\n");
 	expect("#envsave ok 1A=x", 2, "paks: invalid variable name '1A'\n");
 }
