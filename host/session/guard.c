@@ -4,14 +4,16 @@
  * server with it (they die with paks, so that nothing goes on reading the
  * terminal the user's shell takes back), and nothing of paks is left to
  * put the terminal back or remove the container: the guard is.  It is a
- * fork of paks that waits on a pipe whose only writer is paks (and its
- * forks, which die with it); a byte means the session ended as paks
- * meant, EOF that paks died.
+ * fork of paks that waits on a socket whose other end only paks holds
+ * (and its forks, which die with it; close-on-exec keeps it from the
+ * programs paks starts): a byte means the session ended as paks meant,
+ * EOF that paks died.  A socket, not a pipe: paks's byte to a guard that
+ * someone killed must not raise SIGPIPE.
  */
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,7 +43,7 @@ guard_run(struct session *s, const struct termios *tio, int rfd)
 		sigaction(ignored[i], &ign, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Nothing of paks's but the terminal and the pipe stays open here. */
+	/* Nothing of paks's but the terminal and the socket stays open. */
 	if (rfd > 3)
 		close_range(3, (unsigned)rfd - 1, 0);
 	close_range((unsigned)rfd + 1, ~0U, 0);
@@ -65,7 +67,7 @@ void guard_start(struct session *s, const struct termios *tio, struct guard *g)
 
 	g->pid = 0;
 	g->fd = -1;
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0) {
 		log_debug("no guard: %s", strerror(errno));
 		return;
 	}
@@ -88,7 +90,7 @@ void guard_end(struct guard *g)
 {
 	if (g->pid <= 0)
 		return;
-	(void)!write(g->fd, "x", 1);
+	(void)!send(g->fd, "x", 1, MSG_NOSIGNAL);
 	close(g->fd);
 	proc_wait(g->pid);
 	g->pid = 0;

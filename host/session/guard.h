@@ -14,7 +14,7 @@ struct session;
 
 struct guard {
 	pid_t pid; /* 0: none runs */
-	int fd;	   /* paks's end of the pipe the guard watches */
+	int fd;	   /* paks's end of the socket the guard watches */
 };
 
 /* Start the guard for s (its container and runtime directory named by
