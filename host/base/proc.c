@@ -227,15 +227,17 @@ static void pump_drain(struct proc *p, struct proc_sink *sink, int i)
 	pump_close(p, i);
 }
 
-/* Whether pid has exited, without reaping it: the caller waits for it. */
+/* Whether pid has exited, without reaping it: the caller waits for it.
+ * One that is not there to wait for (ECHILD) is not waited for here
+ * either. */
 static bool pump_exited(pid_t pid)
 {
 	siginfo_t si;
+	int r;
 
 	memset(&si, 0, sizeof(si));
-	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-		   0 &&
-	       si.si_pid == pid;
+	r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	return r == 0 ? si.si_pid == pid : errno == ECHILD;
 }
 
 /* After the reads of one round: 1 when the pump is done. */
