@@ -7,6 +7,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -182,6 +183,13 @@ void proc_kill(pid_t pid, int sig)
 		kill(pid, sig);
 }
 
+static void pump_close(struct proc *p, int i)
+{
+	if (p->fd[i] >= 0)
+		close(p->fd[i]);
+	p->fd[i] = -1;
+}
+
 static void pump_read(struct proc *p, struct proc_sink *sink, int i)
 {
 	char chunk[16384];
@@ -190,49 +198,119 @@ static void pump_read(struct proc *p, struct proc_sink *sink, int i)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		close(p->fd[i]);
-		p->fd[i] = -1;
+		pump_close(p, i);
 		return;
 	}
 	sink->data(sink->arg, i, chunk, (size_t)n);
 }
 
+/* Read what pipe i holds now, and no more (a child left holding its write
+ * end may go on writing), then close it. */
+static void pump_drain(struct proc *p, struct proc_sink *sink, int i)
+{
+	char chunk[16384];
+	int avail = 0;
+
+	if (ioctl(p->fd[i], FIONREAD, &avail) < 0)
+		avail = 0;
+	while (avail > 0 && !sink->stop) {
+		size_t want = (size_t)avail < sizeof(chunk) ? (size_t)avail
+							    : sizeof(chunk);
+		ssize_t n = read(p->fd[i], chunk, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sink->data(sink->arg, i, chunk, (size_t)n);
+		avail -= (int)n;
+	}
+	pump_close(p, i);
+}
+
+/* Whether pid has exited, without reaping it: the caller waits for it.
+ * One that is not there to wait for (ECHILD) is not waited for here
+ * either. */
+static bool pump_exited(pid_t pid)
+{
+	siginfo_t si;
+	int r;
+
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	return r == 0 ? si.si_pid == pid : errno == ECHILD;
+}
+
+/* After the reads of one round: 1 when the pump is done. */
+static int pump_settle(struct proc *p, struct proc_sink *sink)
+{
+	if (sink->stop) {
+		proc_kill(p->pid, SIGKILL);
+		for (int i = 0; i < 3; i++)
+			pump_close(p, i);
+		return 1;
+	}
+	if (sink->until_exit && pump_exited(p->pid)) {
+		for (int i = 0; i < 3; i++) {
+			if (p->fd[i] >= 0)
+				pump_drain(p, sink, i);
+		}
+		if (sink->stop)
+			proc_kill(p->pid, SIGKILL);
+		return 1;
+	}
+	return p->fd[0] < 0 && p->fd[1] < 0 && p->fd[2] < 0;
+}
+
+/* The cancel: TERM at once, KILL 3 s later. */
+static void pump_cancel(struct proc *p, struct proc_sink *sink,
+			struct pollfd *cancel, time_t *killed_at)
+{
+	if (cancel->fd >= 0 && cancel->revents && sink->check_cancel &&
+	    sink->check_cancel(sink->arg)) {
+		sink->cancelled = true;
+		proc_kill(p->pid, SIGTERM);
+		*killed_at = time(NULL);
+	}
+	if (*killed_at && time(NULL) - *killed_at >= 3)
+		proc_kill(p->pid, SIGKILL);
+}
+
 void proc_pump(struct proc *p, struct proc_sink *sink)
 {
-	struct pollfd pf[4];
+	/* Readable when p->pid has exited; without it (an old kernel) the
+	 * pump looks four times a second. */
+	int pidfd =
+	    sink->until_exit ? (int)syscall(SYS_pidfd_open, p->pid, 0) : -1;
+	struct pollfd pf[5];
 	time_t killed_at = 0;
 
-	for (;;) {
-		int open_fds = 0;
+	while (!pump_settle(p, sink)) {
+		int ms = killed_at || sink->tick ? 500 : -1;
 		for (int i = 0; i < 3; i++) {
 			pf[i].fd = p->fd[i];
 			pf[i].events = POLLIN;
-			open_fds += p->fd[i] >= 0;
 		}
-		if (!open_fds)
-			break;
 		pf[3].fd = sink->cancelled ? -1 : sink->cancel_fd;
 		pf[3].events = POLLIN;
+		pf[4].fd = pidfd;
+		pf[4].events = POLLIN;
+		if (sink->until_exit && pidfd < 0)
+			ms = 250;
 		if (sink->tick)
 			sink->tick(sink->arg);
-		if (poll(pf, 4, killed_at || sink->tick ? 500 : -1) < 0) {
+		if (poll(pf, 5, ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pf[3].fd >= 0 && pf[3].revents && sink->check_cancel &&
-		    sink->check_cancel(sink->arg)) {
-			sink->cancelled = true;
-			proc_kill(p->pid, SIGTERM);
-			killed_at = time(NULL);
-		}
-		if (killed_at && time(NULL) - killed_at >= 3)
-			proc_kill(p->pid, SIGKILL);
-		for (int i = 0; i < 3; i++) {
+		pump_cancel(p, sink, &pf[3], &killed_at);
+		for (int i = 0; i < 3 && !sink->stop; i++) {
 			if (p->fd[i] >= 0 && pf[i].revents)
 				pump_read(p, sink, i);
 		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 }
 
 int proc_status_code(int wstatus)

@@ -53,6 +53,13 @@ struct proc_sink {
 	 * (a progress line). */
 	void (*tick)(void *arg);
 	void *arg;
+	/* Set by data when it will take no more: proc_pump stops reading,
+	 * KILLs p's process group and closes the pipes. */
+	bool stop;
+	/* Stop once p->pid has exited: what the pipes hold then is read and
+	 * they are closed, so a child it left running with one of them is
+	 * not waited for (what it writes later is not the program's). */
+	bool until_exit;
 };
 
 /* Start argv (looked up in PATH) with the default signal mask and
@@ -73,9 +80,10 @@ int proc_start_pipe(struct proc *p, pid_t *b_pid, char *const a[],
  * terminal the user's shell has taken back.  0 with *pid, or -errno, also when
  * the program could not be executed. */
 int proc_start_tied(char *const argv[], int err_fd, pid_t *pid);
-/* Read p's pipes until they close, handing the data to sink and calling
- * its tick; on cancel,
- * TERM then (3 s later) KILL p's process group.  Closes the pipes. */
+/* Read p's pipes until they close (or, with sink->until_exit, until p->pid
+ * has exited), handing the data to sink and calling its tick; on cancel,
+ * TERM then (3 s later) KILL p's process group.  Closes the pipes; p->pid
+ * is left for the caller to reap. */
 void proc_pump(struct proc *p, struct proc_sink *sink);
 /* Wait for pid, retrying EINTR: 0 with the raw wait() status, or -errno. */
 int proc_wait_status(pid_t pid, int *wstatus);

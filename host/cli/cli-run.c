@@ -17,6 +17,7 @@
 #include "engine-err.h"
 #include "engine.h"
 #include "envstore.h"
+#include "guard.h"
 #include "log.h"
 #include "pty-proxy.h"
 #include "run-check.h"
@@ -473,6 +474,7 @@ int cmd_run(int argc, char **argv)
 	struct session s = {0};
 	struct termios saved;
 	bool tty = tcgetattr(0, &saved) == 0;
+	struct guard g = {0};
 	int r;
 
 	r = parse_args(argc, argv, &o);
@@ -481,6 +483,10 @@ int cmd_run(int argc, char **argv)
 		return r > 0 ? 0 : EXIT_USAGE;
 	}
 	r = setup_session(&s, &o);
+	/* A `kill -9` of paks must not leave the terminal raw or the
+	 * container running. */
+	if (r == 0)
+		guard_start(&s, tty ? &saved : NULL, &g);
 	if (r == 0)
 		r = run_session(&s, &o);
 	/* Ended by TERM or HUP: the engine client may have died before its
@@ -492,6 +498,7 @@ int cmd_run(int argc, char **argv)
 	 * TCSADRAIN: what the user typed after `exit` stays for the shell. */
 	if (tty)
 		tcsetattr(0, TCSADRAIN, &saved);
+	guard_end(&g);
 	session_free(&s);
 	run_opts_free(&o);
 	return r;

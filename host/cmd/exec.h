@@ -80,6 +80,7 @@ struct spawn_opts {
 	const char *dir;   /* NULL: the launch directory */
 	struct buf *out;   /* non-NULL: collect stdout instead of streaming */
 	struct buf *fd3;   /* non-NULL: give the child fd 3, collect it */
+	size_t fd3_max;	   /* with fd3: at most this many bytes */
 	bool quiet_stderr; /* drop the child's stderr */
 	bool stdin_null;   /* default: /dev/null anyway; kept for clarity */
 	const char *in;	   /* non-NULL: a file to read stdin from */
@@ -89,9 +90,11 @@ struct spawn_opts {
 	void *tick_arg;
 };
 /* Run argv (never through a shell), streaming its stdout/stderr as
- * OUT/ERR while watching for cancel, which kills its process group.
+ * OUT/ERR while watching for cancel, which kills its process group, until
+ * it has exited (a child it left holding its streams is not waited for).
  * Returns the exit status (128+signal when killed) or -errno when it could
- * not be started (-ENOENT: no such program). */
+ * not be started (-ENOENT: no such program), or -EFBIG when fd 3 brought
+ * more than fd3_max bytes (then its process group was KILLed at once). */
 int exec_spawn(struct exec_ctx *c, char *const argv[],
 	       const struct spawn_opts *o);
 /* Run `a | b` the same way (one process group, both stderrs streamed):

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "envfile.h"
+#include "envstore.h"
 #include "exec.h"
 #include "hook-records.h"
 #include "hooks.h"
@@ -464,9 +465,15 @@ enum exec_status hooks_run(struct exec_ctx *c, const char *path, int argc,
 	o.envp = env.v;
 	o.dir = c->s->launch_dir;
 	o.fd3 = &fd3;
+	o.fd3_max = ENVSTORE_MAX_SIZE;
 	r = exec_spawn(c, av.v, &o);
 	st = exec_result(c, r);
-	if (r < 0) {
+	if (r == -EFBIG) {
+		*cause =
+		    xasprintf("hook '%s' wrote more than %d bytes on fd 3; "
+			      "it was stopped and no variable is set",
+			      name, ENVSTORE_MAX_SIZE);
+	} else if (r < 0) {
 		*cause = xasprintf("hook '%s' could not be started: %s", name,
 				   strerror(-r));
 		st = r == -ENOENT ? PAKS_CMD_NOTFOUND : PAKS_CMD_NOEXEC;

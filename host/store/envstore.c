@@ -21,8 +21,6 @@
 #include "util.h"
 #include "varname.h"
 
-/* Values can be certificates or keys, but not gigabytes. */
-#define ENV_MAX_SIZE (16 * 1024 * 1024)
 #define ENV_NAME_MAX 64
 
 static bool is_alpha(char c)
@@ -390,13 +388,13 @@ static int read_env_file(const char *name, char **text, size_t *len,
 			 char **cause)
 {
 	cleanup_free char *path = envstore_path(name);
-	int r = read_file(path, ENV_MAX_SIZE, text, len);
+	int r = read_file(path, ENVSTORE_MAX_SIZE, text, len);
 
 	if (r == -ENOENT)
 		*cause = xasprintf("no environment named '%s'", name);
 	else if (r == -EFBIG)
 		*cause = xasprintf("%s: too large (over %d bytes)", path,
-				   ENV_MAX_SIZE);
+				   ENVSTORE_MAX_SIZE);
 	else if (r < 0)
 		*cause = xasprintf("%s: %s", path, strerror(-r));
 	return r;
@@ -475,7 +473,7 @@ int envstore_save(const char *name, const struct envset *set, char **cause)
 	if (r < 0)
 		return r;
 	path = envstore_path(name);
-	if (read_file(path, ENV_MAX_SIZE, &old, &len) == 0)
+	if (read_file(path, ENVSTORE_MAX_SIZE, &old, &len) == 0)
 		text = merge_format(old, len, set);
 	else
 		text = envstore_format(set);

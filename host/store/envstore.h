@@ -9,6 +9,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most a set of variables may take: a named environment's file, and
+ * what a hook hands back on fd 3.  Values can be certificates or keys, but
+ * not gigabytes. */
+#define ENVSTORE_MAX_SIZE (16 * 1024 * 1024)
+
 struct envvar {
 	char *name;
 	char *value;

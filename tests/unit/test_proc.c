@@ -22,6 +22,8 @@
 #include "proc.h"
 #include "util.h"
 
+static size_t sink_total;
+
 static char *text(struct buf *b)
 {
 	buf_append(b, "", 1);
@@ -208,6 +210,66 @@ static void test_cancel_kills_group(void **state)
 	close(cancel[1]);
 }
 
+/* until_exit: the program's exit ends the pump, with all it wrote (more
+ * than a pipe holds), though a child it left holds its stdout and fd 3. */
+static void test_until_exit(void **state)
+{
+	char *argv[] = {"sh", "-c",
+			"seq 1 100000; printf 'V=1\\0' >&3; "
+			"setsid sleep 300 & echo $! >&2; echo last",
+			NULL};
+	struct proc_opts o = {
+	    .own_group = true, .out = PROC_PIPE, .err = PROC_PIPE, .fd3 = true};
+	struct buf b[3] = {{0}};
+	struct proc_sink sink = {
+	    .data = sink_data, .cancel_fd = -1, .arg = b, .until_exit = true};
+	struct proc p;
+	char *out;
+
+	(void)state;
+	assert_int_equal(proc_start(&p, argv, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 0);
+	out = text(&b[0]);
+	assert_non_null(strstr(out, "\n99999\n100000\nlast\n"));
+	assert_int_equal(b[2].len, 4);
+	assert_memory_equal(b[2].data, "V=1", 4);
+	assert_true(atoi(text(&b[1])) > 0);
+	kill(atoi(text(&b[1])), SIGKILL);
+	for (int i = 0; i < 3; i++)
+		buf_free(&b[i]);
+}
+
+/* stop: the sink takes no more; the pump KILLs the group and returns. */
+static void stop_after_mb(void *arg, int which, const char *data, size_t len)
+{
+	struct proc_sink *sink = arg;
+
+	(void)which;
+	(void)data;
+	sink_total += len;
+	if (sink_total > (1u << 20))
+		sink->stop = true;
+}
+
+static void test_stop_kills_group(void **state)
+{
+	char *argv[] = {"sh", "-c", "yes & yes", NULL};
+	struct proc_opts o = {
+	    .own_group = true, .out = PROC_PIPE, .err = PROC_PIPE};
+	struct proc_sink sink = {.data = stop_after_mb, .cancel_fd = -1};
+	struct proc p;
+
+	(void)state;
+	sink.arg = &sink;
+	sink_total = 0;
+	assert_int_equal(proc_start(&p, argv, &o), 0);
+	proc_pump(&p, &sink);
+	assert_int_equal(proc_wait(p.pid), 128 + SIGKILL);
+	assert_true(sink_total > (1u << 20));
+	assert_true(sink_total < (1u << 20) + 16384 + 1);
+}
+
 static void test_kill_and_reap(void **state)
 {
 	char *argv[] = {"sleep", "100", NULL};
@@ -262,6 +324,8 @@ int main(void)
 	    cmocka_unit_test(test_dir_env_fd3),
 	    cmocka_unit_test(test_stdin_file_and_tick),
 	    cmocka_unit_test(test_cancel_kills_group),
+	    cmocka_unit_test(test_until_exit),
+	    cmocka_unit_test(test_stop_kills_group),
 	    cmocka_unit_test(test_kill_and_reap),
 	    cmocka_unit_test(test_stop),
 	};
