@@ -218,7 +218,8 @@ static void check_docker(struct doctor *d, bool chosen)
 static void check_engines(struct doctor *d, const struct settings *s)
 {
 	cleanup_free char *err = NULL;
-	const struct engine *chosen = engine_choose(s->container_tech, &err);
+	const struct engine *chosen =
+	    engine_choose(s->container_tech, NULL, NULL, &err);
 	cleanup_free char *podman = path_lookup("podman");
 	cleanup_free char *docker = path_lookup("docker");
 

@@ -32,14 +32,19 @@ static const char run_usage[] =
     "lines starting with '#' are paks commands run on the host (#help).\n"
     "IMAGE may be a local image, a registry reference (pulled when missing;\n"
     "loopback registries over plain HTTP) or an archive from #export.\n"
+    "With Charliecloud, IMAGE is a .sqfs file or a directory image, run\n"
+    "from a writable copy of it as you (ch-run -w); the file stays as it\n"
+    "is.\n"
     "The container is removed when the shell exits; paks exits with the\n"
     "shell's status.\n"
     "\n"
     "Options:\n"
     "  --shell PATH            shell to run (setting container_shell,\n"
     "                          default /bin/bash)\n"
-    "  --container-tech NAME   podman, docker or auto (setting\n"
-    "                          container_tech)\n"
+    "  --container-tech NAME   podman, docker, charliecloud or auto\n"
+    "                          (setting container_tech)\n"
+    "      --keep              charliecloud: keep the writable copy of\n"
+    "                          IMAGE after the session, for the next run\n"
     "  --mode MODE             preload, pty or auto (default: preload for a\n"
     "                          bash that can load it, pty otherwise)\n"
     "  -s, --set KEY=VALUE     override one setting for this run\n"
@@ -65,6 +70,7 @@ enum {
 	OPT_NETWORK,
 	OPT_ENTRYPOINT,
 	OPT_ENGINE_ARG,
+	OPT_KEEP,
 };
 
 struct run_opts {
@@ -81,6 +87,9 @@ struct run_opts {
 	char *user;
 	char *entrypoint;
 	char *image;
+	bool keep;
+	/* Engine flags a backend with engine ops cannot take, as typed. */
+	struct strv engine_only;
 };
 
 static void run_opts_free(struct run_opts *o)
@@ -98,6 +107,7 @@ static void run_opts_free(struct run_opts *o)
 	free(o->user);
 	free(o->entrypoint);
 	free(o->image);
+	strv_free(&o->engine_only);
 }
 
 static void set_str(char **dst, const char *v)
@@ -142,8 +152,10 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 			return -EINVAL;
 		}
 		strv_pushf(&o->passthrough, "--publish=%s", arg);
+		strv_push(&o->engine_only, "-p");
 		break;
 	case OPT_NETWORK:
+		strv_push(&o->engine_only, "--network");
 		strv_pushf(&o->passthrough, "--network=%s", arg);
 		set_str(&o->network, arg);
 		break;
@@ -151,6 +163,7 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 		strv_push(&o->env, arg);
 		break;
 	case OPT_NAME:
+		strv_push(&o->engine_only, "--name");
 		if (!run_check_name(arg)) {
 			log_error(
 			    "invalid container name '%s' (letters, digits "
@@ -164,10 +177,15 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 		set_str(&o->user, arg);
 		break;
 	case OPT_ENTRYPOINT:
+		strv_push(&o->engine_only, "--entrypoint");
 		set_str(&o->entrypoint, arg);
 		break;
 	case OPT_ENGINE_ARG:
+		strv_push(&o->engine_only, "--engine-arg");
 		strv_push(&o->engine_args, arg);
+		break;
+	case OPT_KEEP:
+		o->keep = true;
 		break;
 	default:
 		return -EINVAL;
@@ -191,6 +209,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
 	    {"engine-arg", required_argument, NULL, OPT_ENGINE_ARG},
+	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -320,7 +339,7 @@ static int check_local_engine(struct session *s)
 {
 	char *where = NULL;
 
-	if (!s->engine->is_remote(s, &where))
+	if (!s->engine->is_remote || !s->engine->is_remote(s, &where))
 		return 0;
 	s->remote = true;
 	log_error("the %s engine is at %s, not on this machine; paks needs a "
@@ -328,6 +347,46 @@ static int check_local_engine(struct session *s)
 		  s->engine->name, where ? where : "a remote host");
 	free(where);
 	return -EINVAL;
+}
+
+/* The options only an engine CLI has, refused for a backend without one
+ * (ch-run has no port mapping, network, container name or entrypoint of
+ * its own); --keep, which only such a backend has, for the others. */
+static int check_backend_options(struct session *s, struct run_opts *o)
+{
+	if (s->engine->ops && o->engine_only.n > 0) {
+		log_error("%s does not work with %s (it runs the image "
+			  "directory with %s, which has no such option)",
+			  o->engine_only.v[0], s->engine->name,
+			  engine_program(s->engine));
+		return -EINVAL;
+	}
+	if (!s->engine->ops && o->keep) {
+		log_error("--keep is for charliecloud, which runs a copy of "
+			  "the image; %s keeps no copy",
+			  s->engine->name);
+		return -EINVAL;
+	}
+	s->rootfs_keep = o->keep;
+	return 0;
+}
+
+static int choose_engine(struct session *s, struct run_opts *o)
+{
+	char *err = NULL, *note = NULL;
+
+	s->engine =
+	    engine_choose(s->settings.container_tech, o->image, &note, &err);
+	if (!s->engine) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
+	if (note)
+		log_info("%s", note);
+	free(note);
+	s->engine_path = xstrdup(engine_program(s->engine));
+	return 0;
 }
 
 static int setup_session(struct session *s, struct run_opts *o)
@@ -341,13 +400,10 @@ static int setup_session(struct session *s, struct run_opts *o)
 			  s->settings.mode);
 		return EXIT_USAGE;
 	}
-	s->engine = engine_choose(s->settings.container_tech, &err);
-	if (!s->engine) {
-		log_error("%s", err);
-		free(err);
+	if (choose_engine(s, o) < 0)
 		return 1;
-	}
-	s->engine_path = xstrdup(s->engine->name);
+	if (check_backend_options(s, o) < 0)
+		return EXIT_USAGE;
 	for (size_t i = 0; i < o->engine_args.n; i++)
 		strv_push(&s->engine_args, o->engine_args.v[i]);
 	if (check_local_engine(s) < 0)
@@ -366,7 +422,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 			return r;
 		}
 	}
-	if (run_check_engine(s, o->network, &err)) {
+	if (!s->engine->ops && run_check_engine(s, o->network, &err)) {
 		log_error("%s", err);
 		free(err);
 		return 1;

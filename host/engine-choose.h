@@ -10,9 +10,15 @@ struct engine;
 /* The backends (engine-podman.c, engine-docker.c). */
 extern const struct engine engine_podman;
 extern const struct engine engine_docker;
+extern const struct engine engine_charliecloud;
 
-/* Resolve container_tech ("auto", "podman", "docker") to a backend whose
- * program is in PATH; on failure *err says why. */
-const struct engine *engine_choose(const char *tech, char **err);
+/* Resolve container_tech ("auto", "podman", "docker", "charliecloud") to
+ * a backend whose program is in PATH; on failure *err says why.  IMAGE
+ * (or NULL) is what the run is for: "auto" picks Charliecloud for a
+ * .sqfs file or directory image when neither podman nor docker is
+ * installed, and then sets *note (when note is not NULL) to the line
+ * that says so. */
+const struct engine *engine_choose(const char *tech, const char *image,
+				   char **note, char **err);
 
 #endif
