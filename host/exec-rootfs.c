@@ -55,8 +55,10 @@ static int write_image(struct progress *p, const char *tmp, bool sqfs,
 		strv_push(&a, "-all-root");
 		strv_push(&a, "-no-progress");
 		strv_push(&a, "-quiet");
+		/* -e takes the rest of the command line. */
+		strv_push(&a, "-e");
 		for (int i = 0; rootfs_mountpoints[i]; i++)
-			strv_pushf(&a, "-e=%s/%s", s->rootfs,
+			strv_pushf(&a, "%s/%s", s->rootfs,
 				   rootfs_mountpoints[i]);
 	} else {
 		strv_push(&a, "tar");
