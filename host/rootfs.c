@@ -328,6 +328,81 @@ int rootfs_made(struct session *s, char **cause)
 	return 0;
 }
 
+/* The janitor: a process of its own that outlives a `kill -9` of paks.
+ * It waits on a pipe only paks writes to: a byte means paks cleaned up
+ * itself; end of file without one means paks is gone, and the janitor
+ * ends the session's processes and removes the copy.  It shares the
+ * copy's lock, so no other session takes the copy before it is done. */
+/* Read what paks tells the janitor: each start's mount namespace, one
+ * line each (the latest counts), or "D" when paks has cleaned up.  1
+ * when paks is gone without cleaning up. */
+static int janitor_wait(struct session *s, int rfd)
+{
+	char buf[256];
+	size_t have = 0;
+
+	for (;;) {
+		ssize_t n = read(rfd, buf + have, sizeof(buf) - 1 - have);
+		char *nl;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 1;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (memchr(buf, 'D', have))
+			return 0;
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = '\0';
+			free(s->ctr_mntns);
+			s->ctr_mntns = xstrdup(buf);
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have + 1);
+		}
+		if (have == sizeof(buf) - 1)
+			have = 0;
+	}
+}
+
+static void __attribute__((noreturn)) janitor(struct session *s, int rfd)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	setsid();
+	for (int fd = 0; fd < 1024; fd++) {
+		if (fd != rfd && fd != s->rootfs_lock)
+			close(fd);
+	}
+	if (janitor_wait(s, rfd)) {
+		s->engine_pid = 0;
+		rootfs_stop(s);
+		rootfs_release(s);
+	}
+	_exit(0);
+}
+
+static void start_janitor(struct session *s)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		janitor(s, p[0]);
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return;
+	}
+	s->janitor_fd = p[1] + 1;
+}
+
 void rootfs_started(struct session *s)
 {
 	char path[64], link[64];
@@ -340,6 +415,12 @@ void rootfs_started(struct session *s)
 	link[n] = '\0';
 	free(s->ctr_mntns);
 	s->ctr_mntns = xstrdup(link);
+	if (!s->janitor_fd)
+		start_janitor(s);
+	if (s->janitor_fd > 0) {
+		cleanup_free char *line = xasprintf("%s\n", link);
+		(void)!write(s->janitor_fd - 1, line, strlen(line));
+	}
 }
 
 /* 1 when process pid is in the session's mount namespace. */
@@ -404,6 +485,12 @@ void rootfs_release(struct session *s)
 		}
 		close(s->rootfs_lock);
 		s->rootfs_lock = 0;
+	}
+	if (s->janitor_fd > 0) {
+		/* Done here: the janitor has nothing to do. */
+		(void)!write(s->janitor_fd - 1, "D", 1);
+		close(s->janitor_fd - 1);
+		s->janitor_fd = 0;
 	}
 }
 

@@ -71,6 +71,7 @@ struct session {
 	 * to end at the session's end, as there is no pid namespace. */
 	pid_t engine_pid;
 	char *ctr_mntns;
+	int janitor_fd; /* > 0: 1 + the pipe to rootfs.c's janitor */
 };
 
 /* Where the runtime directory and the preload's directory are in the
