@@ -151,16 +151,11 @@ static int ch_mount_points(struct session *s, char **cause)
 
 /* /ch/environment: NAME=VALUE lines, one pair of single quotes around a
  * value taken off, as ch-run --set-env reads them. */
-static json_t *ch_env(const char *root)
+static json_t *ch_env(char *txt)
 {
-	cleanup_free char *path = xasprintf("%s/ch/environment", root);
-	cleanup_free char *txt = NULL;
 	json_t *env = json_array();
-	size_t len = 0;
 
-	if (read_file(path, 1 << 20, &txt, &len) < 0)
-		return env;
-	for (char *sp, *line = strtok_r(txt, "\n", &sp); line;
+	for (char *sp, *line = txt ? strtok_r(txt, "\n", &sp) : NULL; line;
 	     line = strtok_r(NULL, "\n", &sp)) {
 		char *eq = strchr(line, '=');
 		size_t vl;
@@ -176,35 +171,43 @@ static json_t *ch_env(const char *root)
 	return env;
 }
 
-static json_t *read_json(const char *root, const char *name)
+json_t *charliecloud_config(const char *pulled_txt, const char *meta_txt,
+			    char *env_txt)
 {
-	cleanup_free char *path = xasprintf("%s/%s", root, name);
-	cleanup_free char *txt = NULL;
-	size_t len = 0;
-
-	if (read_file(path, 4 << 20, &txt, &len) < 0)
-		return NULL;
-	return json_loadb(txt, len, 0, NULL);
-}
-
-/* The image's config as ch-run applies it: Cmd (and the rest) of
- * /ch/config.pulled.json, Env from /ch/environment, WorkingDir from
- * /ch/metadata.json.  No User: ch-run runs as the invoking user. */
-static void ch_config(struct session *s)
-{
-	json_t *pulled = read_json(s->rootfs, "ch/config.pulled.json");
-	json_t *meta = read_json(s->rootfs, "ch/metadata.json");
+	json_t *pulled = pulled_txt ? json_loads(pulled_txt, 0, NULL) : NULL;
+	json_t *meta = meta_txt ? json_loads(meta_txt, 0, NULL) : NULL;
 	json_t *cfg = json_object_get(pulled, "config");
 	json_t *c = json_is_object(cfg) ? json_deep_copy(cfg) : json_object();
 	const char *cwd = json_string_value(json_object_get(meta, "cwd"));
 
-	json_object_set_new(c, "Env", ch_env(s->rootfs));
+	json_object_set_new(c, "Env", ch_env(env_txt));
 	json_object_set_new(c, "WorkingDir", json_string(cwd ? cwd : "/"));
-	json_object_del(c, "User");
-	json_decref(s->image_config);
-	s->image_config = c;
 	json_decref(pulled);
 	json_decref(meta);
+	return c;
+}
+
+static char *read_in(const char *root, const char *name)
+{
+	cleanup_free char *path = xasprintf("%s/%s", root, name);
+	char *txt = NULL;
+
+	if (read_file(path, 4 << 20, &txt, NULL) < 0)
+		return NULL;
+	return txt;
+}
+
+/* The image's config as ch-run applies it.  No User: ch-run runs as the
+ * invoking user. */
+static void ch_config(struct session *s)
+{
+	cleanup_free char *pulled = read_in(s->rootfs, "ch/config.pulled.json");
+	cleanup_free char *meta = read_in(s->rootfs, "ch/metadata.json");
+	cleanup_free char *env = read_in(s->rootfs, "ch/environment");
+
+	json_decref(s->image_config);
+	s->image_config = charliecloud_config(pulled, meta, env);
+	json_object_del(s->image_config, "User");
 }
 
 static int ch_prepare(struct session *s, char **cause)

@@ -5,6 +5,8 @@
 #ifndef PAKS_ENGINE_CHOOSE_H
 #define PAKS_ENGINE_CHOOSE_H
 
+#include <jansson.h>
+
 struct engine;
 
 /* The backends (engine-podman.c, engine-docker.c). */
@@ -20,5 +22,12 @@ extern const struct engine engine_charliecloud;
  * that says so. */
 const struct engine *engine_choose(const char *tech, const char *image,
 				   char **note, char **err);
+
+/* An image's config from the files Charliecloud keeps in /ch (each NULL
+ * when missing): the Config object of config.pulled.json, Env from
+ * environment (its text is changed), WorkingDir from metadata.json's
+ * cwd.  engine-charliecloud.c; a new reference. */
+json_t *charliecloud_config(const char *pulled_txt, const char *meta_txt,
+			    char *env_txt);
 
 #endif

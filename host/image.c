@@ -496,9 +496,13 @@ int image_resolve(struct session *s, bool use_cache, char **cause)
 	int r;
 
 	s->run_by_name = false;
-	if ((strchr(s->image, '/') || strstr(s->image, ".tar")) &&
+	if ((strchr(s->image, '/') || strstr(s->image, ".tar") ||
+	     strstr(s->image, ".sqfs")) &&
 	    stat(s->image, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (load_archive(s, cause) < 0)
+		size_t n = strlen(s->image);
+		bool sqfs = n > 5 && str_eq(s->image + n - 5, ".sqfs");
+		if ((sqfs ? image_import_sqfs(s, cause)
+			  : load_archive(s, cause)) < 0)
 			return -1;
 	} else if ((r = image_inspect_api(s)) == 0) {
 		return 0; /* as quick as the cache, and never stale */

@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "rootfs.h"
+#include "rundir.h"
 #include "session.h"
 #include "util.h"
 
@@ -379,6 +380,7 @@ static void __attribute__((noreturn)) janitor(struct session *s, int rfd)
 		s->engine_pid = 0;
 		rootfs_stop(s);
 		rootfs_release(s);
+		rundir_remove(s);
 	}
 	_exit(0);
 }
