@@ -152,10 +152,8 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 			return -EINVAL;
 		}
 		strv_pushf(&o->passthrough, "--publish=%s", arg);
-		strv_push(&o->engine_only, "-p");
 		break;
 	case OPT_NETWORK:
-		strv_push(&o->engine_only, "--network");
 		strv_pushf(&o->passthrough, "--network=%s", arg);
 		set_str(&o->network, arg);
 		break;
@@ -163,7 +161,6 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 		strv_push(&o->env, arg);
 		break;
 	case OPT_NAME:
-		strv_push(&o->engine_only, "--name");
 		if (!run_check_name(arg)) {
 			log_error(
 			    "invalid container name '%s' (letters, digits "
@@ -177,20 +174,35 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 		set_str(&o->user, arg);
 		break;
 	case OPT_ENTRYPOINT:
-		strv_push(&o->engine_only, "--entrypoint");
 		set_str(&o->entrypoint, arg);
 		break;
 	case OPT_ENGINE_ARG:
-		strv_push(&o->engine_only, "--engine-arg");
 		strv_push(&o->engine_args, arg);
-		break;
-	case OPT_KEEP:
-		o->keep = true;
 		break;
 	default:
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Options only an engine CLI has (see check_backend_options). */
+static void note_engine_only(struct run_opts *o, int c)
+{
+	static const struct {
+		int c;
+		const char *name;
+	} only[] = {
+	    {'p', "-p"},
+	    {OPT_NETWORK, "--network"},
+	    {OPT_NAME, "--name"},
+	    {OPT_ENTRYPOINT, "--entrypoint"},
+	    {OPT_ENGINE_ARG, "--engine-arg"},
+	};
+
+	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+		if (only[i].c == c)
+			strv_push(&o->engine_only, only[i].name);
+	}
 }
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
@@ -237,8 +249,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 					  bad);
 			return -EINVAL;
 		}
-		if (parse_opt(o, c, optarg) < 0)
+		if (c == OPT_KEEP)
+			o->keep = true;
+		else if (parse_opt(o, c, optarg) < 0)
 			return -EINVAL;
+		note_engine_only(o, c);
 	}
 	if (optind >= argc) {
 		log_error("missing IMAGE (usage: paks run [OPTIONS] IMAGE)");

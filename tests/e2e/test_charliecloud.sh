@@ -111,6 +111,18 @@ if "$TESTS_DIR/charliecloud.sh" fuse; then
 	check "... and nothing of paks" test -z "$(grep '^\.paks' <<<"$OUT")"
 fi
 
+# And back: the saved file on rootful podman, as an image named after it.
+back="t$$-back"
+cp "$launch/dev-saved.sqfs" "$TEST_TMP/$back.sqfs"
+cleanup_add podman_t rmi -f "localhost/$back:latest"
+tmux_start back "cd $(printf '%q' "$TEST_TMP") && $(printf '%q' "$PAKS") run $back.sqfs"
+shell_ready 120 >/dev/null
+run_line 'echo "$(cat /opt/made.txt) foo=[$FOO] pwd=$(pwd) user=$(id -un)"'
+expect_same "paks run dev-saved.sqfs on podman shows the file, the ENV, WORKDIR and USER" \
+	"$mark foo=[bar with spaces 'q' \$x] pwd=/home/alice/work user=alice" "$OUT"
+type_enter 'exit'
+tmux_wait_exit 60 >/dev/null
+
 # kill -9: the janitor ends the session's processes and removes the copy.
 start_session ch9
 shell_ready 120 >/dev/null
