@@ -4,8 +4,9 @@
  * store directory as KEY (the image file's identity), beside KEY.lock,
  * which the session holds, and KEY.list, written last when the copy is
  * made: the record of every entry it held then (type, size, mtime,
- * path), which #diff and #size compare with.  A copy without its list
- * is a partial one and is made again.
+ * path), which #diff and #size compare with; KEY.keep marks a copy kept
+ * with --keep, the only kind that is used again.  Any other copy found
+ * (partial, or left by a killed paks) is made again.
  *
  * There is no pid namespace (ch-run makes none): the session's processes
  * are those in the container's mount namespace, read from the launcher
@@ -245,6 +246,8 @@ void rootfs_diff_free(struct rootfs_diff *d)
 	memset(d, 0, sizeof(*d));
 }
 
+static void start_janitor(struct session *s);
+
 /* Lock KEY.lock in store: the fd, or -1 when another session holds it. */
 static int take_lock(const char *store, const char *name)
 {
@@ -265,6 +268,7 @@ int rootfs_claim(struct session *s, const char *store, const char *key,
 {
 	cleanup_free char *name = xstrdup(key);
 	cleanup_free char *list = NULL;
+	cleanup_free char *keep = NULL;
 	int fd;
 
 	if (mkdir_p(store, 0700) < 0) {
@@ -287,11 +291,17 @@ int rootfs_claim(struct session *s, const char *store, const char *key,
 	}
 	s->rootfs_lock = fd;
 	s->rootfs = xasprintf("%s/%s", store, name);
+	start_janitor(s);
 	list = list_path(s);
-	if (access(list, F_OK) == 0 && path_is_dir(s->rootfs))
+	keep = xasprintf("%s.keep", s->rootfs);
+	/* Only a copy kept with --keep is used again: any other one was
+	 * left by a paks killed before its janitor ran. */
+	if (access(list, F_OK) == 0 && access(keep, F_OK) == 0 &&
+	    path_is_dir(s->rootfs))
 		return 1;
 	/* A copy cut short (paks killed while it was made): again. */
 	unlink(list);
+	unlink(keep);
 	rm_rf(s->rootfs);
 	return 0;
 }
@@ -473,10 +483,17 @@ void rootfs_stop(struct session *s)
 
 void rootfs_release(struct session *s)
 {
+	cleanup_free char *keep =
+	    s->rootfs ? xasprintf("%s.keep", s->rootfs) : NULL;
+
 	if (s->rootfs && !s->rootfs_keep) {
 		cleanup_free char *list = list_path(s);
+		unlink(keep);
 		unlink(list);
 		rm_rf(s->rootfs);
+	} else if (s->rootfs) {
+		cleanup_fd int fd =
+		    open(keep, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	}
 	if (s->rootfs_lock > 0) {
 		/* A copy of this session's own: its lock file goes too. */
