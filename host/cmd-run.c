@@ -376,6 +376,15 @@ static int check_backend_options(struct session *s, struct run_opts *o)
 			  engine_program(s->engine));
 		return -EINVAL;
 	}
+	for (size_t i = 0; s->engine->ops && i < o->volumes.n; i++) {
+		const char *c = strchr(o->volumes.v[i], ':');
+		if (c && strchr(c + 1, ':')) {
+			log_error("-v '%s': %s binds SRC:DST, read-write, with "
+				  "no options",
+				  o->volumes.v[i], engine_program(s->engine));
+			return -EINVAL;
+		}
+	}
 	if (!s->engine->ops && o->keep) {
 		log_error("--keep is for charliecloud, which runs a copy of "
 			  "the image; %s keeps no copy",

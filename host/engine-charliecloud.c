@@ -210,6 +210,16 @@ static void ch_config(struct session *s)
 	json_object_del(s->image_config, "User");
 }
 
+/* The file starts with SquashFS's magic, "hsqs". */
+static bool is_squashfs(const char *path)
+{
+	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char magic[4];
+
+	return fd >= 0 && read(fd, magic, 4) == 4 &&
+	       memcmp(magic, "hsqs", 4) == 0;
+}
+
 static int ch_prepare(struct session *s, char **cause)
 {
 	char real[PATH_MAX];
@@ -227,6 +237,10 @@ static int ch_prepare(struct session *s, char **cause)
 		return -1;
 	}
 	sqfs = S_ISREG(st.st_mode);
+	if (sqfs && !is_squashfs(real)) {
+		*cause = xasprintf("'%s' is not a SquashFS file", s->image);
+		return -1;
+	}
 	s->rootfs_source = xstrdup(real);
 	key = ch_key(real, &st);
 	s->image_id = xasprintf("ch-%s", key);
