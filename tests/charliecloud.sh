@@ -7,11 +7,12 @@
 # machines keep it 0600: it is made 0666 when present; without it, the
 # tests run only what needs no FUSE), and dev.sqfs, made by `paks export`
 # from the tests' bookworm-user image (USER alice, an ENV with quotes and
-# a $, WORKDIR), cached under $CACHE and made again when that image
-# changes.  Installs nothing: contrib/install-deps.sh does.
+# a $, WORKDIR), and bb.sqfs from busybox, cached under $CACHE and made
+# again when their image changes.  Installs nothing: contrib/install-deps.sh does.
 #
 # usage: tests/charliecloud.sh setup PAKS  set up; print the path of
-#                                         dev.sqfs (readable by the user)
+#                                         dev.sqfs (readable by the user;
+#                                         bb.sqfs is beside it)
 #        tests/charliecloud.sh fuse        exit 0 when normal users have FUSE
 set -euo pipefail
 
@@ -41,16 +42,23 @@ setup() { # PAKS
 	chmod 0755 "$CACHE"
 	exec 9>"$CACHE/.lock"
 	flock 9
-	"$HERE/images.sh" bookworm-user >/dev/null
-	id=$(podman image inspect --format '{{.Id}}' "$IMAGE")
-	if [ "$(cat "$CACHE/dev.sqfs.id" 2>/dev/null)" != "$id" ]; then
-		rm -f "$CACHE/dev.sqfs"
-		"$paks" export "$IMAGE" "$CACHE/dev.sqfs" >"$CACHE/export.log" 2>&1 ||
-			{ cat "$CACHE/export.log" >&2; die "paks export failed"; }
-		chmod 0644 "$CACHE/dev.sqfs"
-		echo "$id" >"$CACHE/dev.sqfs.id"
-	fi
+	"$HERE/images.sh" bookworm-user busybox >/dev/null
+	make_sqfs "$paks" "$IMAGE" dev.sqfs
+	make_sqfs "$paks" localhost/paks-test/busybox bb.sqfs
 	echo "$CACHE/dev.sqfs"
+}
+
+# make_sqfs PAKS IMAGE NAME: $CACHE/NAME from IMAGE, unless it is there
+# from that very image.
+make_sqfs() {
+	local paks=$1 image=$2 name=$3 id
+	id=$(podman image inspect --format '{{.Id}}' "$image")
+	[ "$(cat "$CACHE/$name.id" 2>/dev/null)" != "$id" ] || return 0
+	rm -f "$CACHE/$name"
+	"$paks" export "$image" "$CACHE/$name" >"$CACHE/export.log" 2>&1 ||
+		{ cat "$CACHE/export.log" >&2; die "paks export $image failed"; }
+	chmod 0644 "$CACHE/$name"
+	echo "$id" >"$CACHE/$name.id"
 }
 
 case ${1:-} in

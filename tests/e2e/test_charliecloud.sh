@@ -9,9 +9,10 @@
 # #envhost, #cp both ways with the user's ownership, a symlink that points
 # out of the image, #diff, #size and #save into dev-saved.sqfs, which
 # `ch-run --set-env` runs with the file and the ENV kept and nothing of
-# paks; the copy is gone after exit.  A second session is killed with
-# `kill -9`: no process and no copy is left.  The original file is never
-# changed.
+# paks, and which `paks run dev-saved.sqfs` runs on rootful podman; the
+# copy is gone after exit.  --keep keeps it for the next run (#sbom
+# there).  A last session is killed with `kill -9`: no process and no
+# copy is left.  The original file is never changed.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -120,6 +121,36 @@ shell_ready 120 >/dev/null
 run_line 'echo "$(cat /opt/made.txt) foo=[$FOO] pwd=$(pwd) user=$(id -un)"'
 expect_same "paks run dev-saved.sqfs on podman shows the file, the ENV, WORKDIR and USER" \
 	"$mark foo=[bar with spaces 'q' \$x] pwd=/home/alice/work user=alice" "$OUT"
+type_enter 'exit'
+tmux_wait_exit 60 >/dev/null
+
+# --keep: the copy stays for the next run, which starts from it.
+start_session keep --keep
+shell_ready 120 >/dev/null
+run_line "echo kept-$$ >/opt/kept.txt"
+type_enter 'exit'
+tmux_wait_exit 60 >/dev/null
+check "--keep keeps the writable copy" test -n "$(copies)"
+start_session again
+expect_screen "the next run uses the kept copy" '^paks: using the kept writable copy' 60
+shell_ready 60 >/dev/null
+run_line 'cat /opt/kept.txt'
+expect_same "... with what was written in it" "kept-$$" "$OUT"
+run_line '#sbom' 120
+check "#sbom lists the image's packages" grep -q 'components (dpkg)' <<<"$OUT"
+type_enter 'exit'
+tmux_wait_exit 60 >/dev/null
+check "a run without --keep removes it" no_copy
+
+# busybox: no bash to load the preload into, so PTY mode.
+cp "$(dirname "$SQFS")/bb.sqfs" "$launch/bb.sqfs"
+chown "$RL_USER:" "$launch/bb.sqfs"
+tmux_start bb "su - $RL_USER -c $(printf '%q' "cd $launch && export XDG_CACHE_HOME=$store MYHOST=bb-$$ && exec $RL_PAKS run --container-tech charliecloud bb.sqfs")"
+shell_ready 120 >/dev/null
+type_enter '#envhost MYHOST'
+tmux_wait_for '^copied 1 variable' >/dev/null
+type_enter 'echo "bb=[$MYHOST]"'
+expect_screen "busybox runs in PTY mode, and #envhost works there" "^bb=\\[bb-$$\\]" 30
 type_enter 'exit'
 tmux_wait_exit 60 >/dev/null
 
