@@ -11,8 +11,8 @@
 # `ch-run --set-env` runs with the file and the ENV kept and nothing of
 # paks, and which `paks run dev-saved.sqfs` runs on rootful podman; the
 # copy is gone after exit.  --keep keeps it for the next run (#sbom
-# there).  A last session is killed with `kill -9`: no process and no
-# copy is left.  The original file is never changed.
+# there).  Sessions ended by a closed terminal and by `kill -9` leave
+# no process and no copy.  The original file is never changed.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -153,6 +153,16 @@ type_enter 'echo "bb=[$MYHOST]"'
 expect_screen "busybox runs in PTY mode, and #envhost works there" "^bb=\\[bb-$$\\]" 30
 type_enter 'exit'
 tmux_wait_exit 60 >/dev/null
+
+# A closed terminal (SIGHUP to paks, as tmux_stop sends it).
+start_session hup
+shell_ready 120 >/dev/null
+type_enter "sleep 6666$$ & echo started"
+tmux_wait_for '^started' >/dev/null
+tmux_stop hup
+check "after a closed terminal no process of the session is left" \
+	poll_until 30 no_proc "sleep 6666$$"
+check "... and no writable copy" poll_until 30 no_copy
 
 # kill -9: the janitor ends the session's processes and removes the copy.
 start_session ch9
