@@ -19,6 +19,9 @@ PKGS=(
 	mmdebstrap skopeo docker-registry busybox-static tmux zsh jq python3
 	# export formats (.sqfs) and the far end of the export tests
 	squashfs-tools squashfs-tools-ng charliecloud-runtime charliecloud-builders
+	# the Charliecloud backend's far end (ch-run on .sqfs) and the tests'
+	# one-node Slurm cluster (tests/slurm.sh)
+	squashfuse slurmd slurmctld slurm-client munge
 	# make deb (dpkg-buildpackage, debhelper) and tests/e2e/test_deb.sh
 	# (dpkg-scanpackages); scdoc: the man pages make install builds
 	debhelper dpkg-dev fakeroot scdoc

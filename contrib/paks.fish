@@ -84,7 +84,8 @@ complete -c paks -n $top -a doctor -d "check this machine's setup for paks"
 # paks run [OPTIONS] IMAGE
 set -l run '__paks_at run'
 complete -c paks -n $run -l shell -x -d 'shell to run'
-complete -c paks -n $run -l container-tech -x -a 'auto podman docker' -d engine
+complete -c paks -n $run -l container-tech -x -a 'auto podman docker charliecloud' -d engine
+complete -c paks -n $run -l keep -d 'charliecloud: keep the writable copy of IMAGE'
 complete -c paks -n $run -l mode -x -a 'auto preload pty' -d 'how # lines are caught'
 complete -c paks -n $run -s s -l set -x -a '(__paks_keys | string replace \t =\t)' -d 'override one setting for this run'
 complete -c paks -n $run -l engine-arg -x -d "pass ARG to the engine before 'run'"

@@ -218,11 +218,23 @@ static void check_docker(struct doctor *d, bool chosen)
 static void check_engines(struct doctor *d, const struct settings *s)
 {
 	cleanup_free char *err = NULL;
-	const struct engine *chosen = engine_choose(s->container_tech, &err);
+	const struct engine *chosen =
+	    engine_choose(s->container_tech, NULL, NULL, &err);
 	cleanup_free char *podman = path_lookup("podman");
 	cleanup_free char *docker = path_lookup("docker");
 
-	if (!chosen)
+	cleanup_free char *chrun = path_lookup("ch-run");
+
+	/* An HPC site: no engine, but Charliecloud runs .sqfs files and
+	 * directory images (`auto` picks it for them). */
+	if (!chosen && chrun &&
+	    (!s->container_tech || str_eq(s->container_tech, "auto")))
+		say(d, DOCTOR_WARN,
+		    "paks run FILE.sqfs (or a directory image) runs it with "
+		    "Charliecloud; install podman (or docker.io) for images "
+		    "by name",
+		    "engine: %s", err);
+	else if (!chosen)
 		say(d, DOCTOR_FAIL,
 		    "apt-get install podman (or docker.io), or change "
 		    "container_tech",

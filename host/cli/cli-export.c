@@ -80,7 +80,14 @@ static int setup(struct session *s, const char *image)
 		free(err);
 		return 1;
 	}
-	s->engine = engine_choose(s->settings.container_tech, &err);
+	s->engine = engine_choose(s->settings.container_tech, NULL, NULL, &err);
+	if (s->engine && s->engine->ops) {
+		log_error("paks export reads an image from podman or docker; "
+			  "in a %s session, #export writes the session's "
+			  "files",
+			  s->engine->name);
+		return 1;
+	}
 	if (!s->engine || !getcwd(cwd, sizeof(cwd))) {
 		log_error("%s",
 			  err ? err : "cannot read the current directory");

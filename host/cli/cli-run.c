@@ -33,14 +33,19 @@ static const char run_usage[] =
     "lines starting with '#' are paks commands run on the host (#help).\n"
     "IMAGE may be a local image, a registry reference (pulled when missing;\n"
     "loopback registries over plain HTTP) or an archive from #export.\n"
+    "With Charliecloud, IMAGE is a .sqfs file or a directory image, run\n"
+    "from a writable copy of it as you (ch-run -w); the file stays as it\n"
+    "is.\n"
     "The container is removed when the shell exits; paks exits with the\n"
     "shell's status.\n"
     "\n"
     "Options:\n"
     "  --shell PATH            shell to run (setting container_shell,\n"
     "                          default /bin/bash)\n"
-    "  --container-tech NAME   podman, docker or auto (setting\n"
-    "                          container_tech)\n"
+    "  --container-tech NAME   podman, docker, charliecloud or auto\n"
+    "                          (setting container_tech)\n"
+    "      --keep              charliecloud: keep the writable copy of\n"
+    "                          IMAGE after the session, for the next run\n"
     "  --mode MODE             preload, pty or auto (default: preload for a\n"
     "                          bash that can load it, pty otherwise)\n"
     "  -s, --set KEY=VALUE     override one setting for this run\n"
@@ -66,6 +71,7 @@ enum {
 	OPT_NETWORK,
 	OPT_ENTRYPOINT,
 	OPT_ENGINE_ARG,
+	OPT_KEEP,
 };
 
 struct run_opts {
@@ -82,6 +88,9 @@ struct run_opts {
 	char *user;
 	char *entrypoint;
 	char *image;
+	bool keep;
+	/* Engine flags a backend with engine ops cannot take, as typed. */
+	struct strv engine_only;
 };
 
 static void run_opts_free(struct run_opts *o)
@@ -99,6 +108,7 @@ static void run_opts_free(struct run_opts *o)
 	free(o->user);
 	free(o->entrypoint);
 	free(o->image);
+	strv_free(&o->engine_only);
 }
 
 static void set_str(char **dst, const char *v)
@@ -176,6 +186,26 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 	return 0;
 }
 
+/* Options only an engine CLI has (see check_backend_options). */
+static void note_engine_only(struct run_opts *o, int c)
+{
+	static const struct {
+		int c;
+		const char *name;
+	} only[] = {
+	    {'p', "-p"},
+	    {OPT_NETWORK, "--network"},
+	    {OPT_NAME, "--name"},
+	    {OPT_ENTRYPOINT, "--entrypoint"},
+	    {OPT_ENGINE_ARG, "--engine-arg"},
+	};
+
+	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+		if (only[i].c == c)
+			strv_push(&o->engine_only, only[i].name);
+	}
+}
+
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
@@ -192,6 +222,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
 	    {"engine-arg", required_argument, NULL, OPT_ENGINE_ARG},
+	    {"keep", no_argument, NULL, OPT_KEEP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -219,8 +250,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 					  bad);
 			return -EINVAL;
 		}
-		if (parse_opt(o, c, optarg) < 0)
+		if (c == OPT_KEEP)
+			o->keep = true;
+		else if (parse_opt(o, c, optarg) < 0)
 			return -EINVAL;
+		note_engine_only(o, c);
 	}
 	if (optind >= argc) {
 		log_error("missing IMAGE (usage: paks run [OPTIONS] IMAGE)");
@@ -321,7 +355,7 @@ static int check_local_engine(struct session *s)
 {
 	char *where = NULL;
 
-	if (!s->engine->is_remote(s, &where))
+	if (!s->engine->is_remote || !s->engine->is_remote(s, &where))
 		return 0;
 	s->remote = true;
 	log_error("the %s engine is at %s, not on this machine; paks needs a "
@@ -329,6 +363,55 @@ static int check_local_engine(struct session *s)
 		  s->engine->name, where ? where : "a remote host");
 	free(where);
 	return -EINVAL;
+}
+
+/* The options only an engine CLI has, refused for a backend without one
+ * (ch-run has no port mapping, network, container name or entrypoint of
+ * its own); --keep, which only such a backend has, for the others. */
+static int check_backend_options(struct session *s, struct run_opts *o)
+{
+	if (s->engine->ops && o->engine_only.n > 0) {
+		log_error("%s does not work with %s (it runs the image "
+			  "directory with %s, which has no such option)",
+			  o->engine_only.v[0], s->engine->name,
+			  engine_program(s->engine));
+		return -EINVAL;
+	}
+	for (size_t i = 0; s->engine->ops && i < o->volumes.n; i++) {
+		const char *c = strchr(o->volumes.v[i], ':');
+		if (c && strchr(c + 1, ':')) {
+			log_error("-v '%s': %s binds SRC:DST, read-write, with "
+				  "no options",
+				  o->volumes.v[i], engine_program(s->engine));
+			return -EINVAL;
+		}
+	}
+	if (!s->engine->ops && o->keep) {
+		log_error("--keep is for charliecloud, which runs a copy of "
+			  "the image; %s keeps no copy",
+			  s->engine->name);
+		return -EINVAL;
+	}
+	s->rootfs_keep = o->keep;
+	return 0;
+}
+
+static int choose_engine(struct session *s, struct run_opts *o)
+{
+	char *err = NULL, *note = NULL;
+
+	s->engine =
+	    engine_choose(s->settings.container_tech, o->image, &note, &err);
+	if (!s->engine) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
+	if (note)
+		log_info("%s", note);
+	free(note);
+	s->engine_path = xstrdup(engine_program(s->engine));
+	return 0;
 }
 
 static int setup_session(struct session *s, struct run_opts *o)
@@ -342,13 +425,10 @@ static int setup_session(struct session *s, struct run_opts *o)
 			  s->settings.mode);
 		return EXIT_USAGE;
 	}
-	s->engine = engine_choose(s->settings.container_tech, &err);
-	if (!s->engine) {
-		log_error("%s", err);
-		free(err);
+	if (choose_engine(s, o) < 0)
 		return 1;
-	}
-	s->engine_path = xstrdup(s->engine->name);
+	if (check_backend_options(s, o) < 0)
+		return EXIT_USAGE;
 	for (size_t i = 0; i < o->engine_args.n; i++)
 		strv_push(&s->engine_args, o->engine_args.v[i]);
 	if (check_local_engine(s) < 0)
@@ -368,7 +448,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 		}
 		run_volume_rw_bind(o->volumes.v[i], &s->rw_binds);
 	}
-	if (run_check_engine(s, o->network, &err)) {
+	if (!s->engine->ops && run_check_engine(s, o->network, &err)) {
 		log_error("%s", err);
 		free(err);
 		return 1;

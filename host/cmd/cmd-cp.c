@@ -207,6 +207,8 @@ static int engine_cp(struct exec_ctx *c, const char *from, const char *to,
 	struct spawn_opts o = {.err = &err};
 	int r;
 
+	if (c->s->rootfs)
+		return exec_rootfs_cp(c, from, to, cause);
 	engine_argv(c->s, &a);
 	strv_push(&a, "cp");
 	strv_push(&a, from);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "exec.h"
 #include "hooks.h"
 #include "log.h"
@@ -118,6 +119,16 @@ static enum exec_status run_builtin(struct exec_ctx *c,
 		return PAKS_CMD_USAGE;
 	}
 	c->usage = cmd->usage;
+	/* A backend without an engine CLI runs some commands its own way. */
+	for (const struct exec_cmd *o =
+		 c->s->engine && c->s->engine->ops &&
+			 c->s->engine->ops->rootfs_commands
+		     ? exec_rootfs_commands
+		     : NULL;
+	     o && o->name; o++) {
+		if (str_eq(o->name, cmd->name))
+			return o->run(c, argc, argv, cause);
+	}
 	return cmd->run(c, argc, argv, cause);
 }
 

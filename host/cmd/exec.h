@@ -174,4 +174,26 @@ enum exec_status exec_cmd_envsave(struct exec_ctx *c, int argc, char **argv,
 enum exec_status exec_cmd_envhost(struct exec_ctx *c, int argc, char **argv,
 				  char **cause);
 
+/* exec-rootfs.c: the commands of a backend that runs a directory on the
+ * host (struct engine_ops), and its #cp (FROM and TO as exec-cp.c makes
+ * them, "CTR:PATH" on the container's side). */
+/* exec-rootfs.c: the commands that run their own way on a writable
+ * copy (same names, counts and usage as exec_commands; only run is
+ * used), ended by a NULL name. */
+extern const struct exec_cmd exec_rootfs_commands[];
+enum exec_status exec_rootfs_save(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+enum exec_status exec_rootfs_push(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+enum exec_status exec_rootfs_export(struct exec_ctx *c, int argc, char **argv,
+				    char **cause);
+enum exec_status exec_rootfs_inspect(struct exec_ctx *c, int argc, char **argv,
+				     char **cause);
+enum exec_status exec_rootfs_size(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+enum exec_status exec_rootfs_diff(struct exec_ctx *c, int argc, char **argv,
+				  char **cause);
+int exec_rootfs_cp(struct exec_ctx *c, const char *from, const char *to,
+		   char **cause);
+
 #endif

@@ -40,17 +40,9 @@ extern char **environ;
 #define DESC_MAX_LEN   200
 
 static const char *const hook_env_names[] = {
-    "PAKS_ENGINE",
-    "PAKS_ENGINE_ARGS",
-    "PAKS_CONTAINER",
-    "PAKS_IMAGE",
-    "PAKS_IMAGE_ID",
-    "PAKS_LAUNCH_DIR",
-    "PAKS_SHELL_CWD",
-    "PAKS_HOOK_NAME",
-    "PAKS_PROGRAM",
-    "PAKS_CP_UNCONFINED",
-    NULL,
+    "PAKS_ENGINE",   "PAKS_ENGINE_ARGS",   "PAKS_CONTAINER", "PAKS_IMAGE",
+    "PAKS_IMAGE_ID", "PAKS_LAUNCH_DIR",	   "PAKS_SHELL_CWD", "PAKS_HOOK_NAME",
+    "PAKS_PROGRAM",  "PAKS_CP_UNCONFINED", "PAKS_ROOTFS",    NULL,
 };
 
 int hooks_valid_name(const char *name)
@@ -396,6 +388,9 @@ static void hook_env(const struct exec_ctx *c, const char *name,
 	/* Hooks confine the paths they write with `"$PAKS_PROGRAM" path`. */
 	strv_pushf(env, "PAKS_PROGRAM=%s", *exe ? exe : "paks");
 	strv_pushf(env, "PAKS_CP_UNCONFINED=%d", s->settings.cp_unconfined);
+	/* A backend without an engine CLI (Charliecloud): the container's
+	 * files are this directory on the host. */
+	strv_pushf(env, "PAKS_ROOTFS=%s", s->rootfs ? s->rootfs : "");
 	buf_free(&args);
 }
 

@@ -12,6 +12,11 @@
 #include "session.h"
 #include "util.h"
 
+const char *engine_program(const struct engine *e)
+{
+	return e->program ? e->program : e->name;
+}
+
 void engine_argv(const struct session *s, struct strv *argv)
 {
 	strv_push(argv, s->engine_path);

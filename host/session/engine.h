@@ -13,9 +13,38 @@
 #include "util.h"
 
 struct session;
+struct strv;
+struct exec_cmd;
+
+/* A backend that runs the image from a writable directory on the host,
+ * with no engine CLI to ask (Charliecloud's ch-run; Apptainer's
+ * `--writable` sandbox would be one more of these): the things the
+ * CLI-shaped hooks below cannot say.  The directory itself is rootfs.c's. */
+struct engine_ops {
+	/* Find IMAGE, make or reuse its writable copy, and read the image's
+	 * config into s (replaces image_resolve).  0, or -1 with *cause. */
+	int (*prepare)(struct session *s, char **cause);
+	/* The whole command line of the interactive start. */
+	void (*run_argv)(struct session *s, const struct strv *passthrough,
+			 struct strv *argv);
+	/* The `#` commands that differ run on the writable copy
+	 * (exec_rootfs_commands, host/cmd/exec-rootfs.c), not through an
+	 * engine CLI. */
+	bool rootfs_commands;
+};
 
 struct engine {
 	const char *name; /* "podman" or "docker": also the program name */
+	/* NULL for the engine CLIs; see struct engine_ops. */
+	const struct engine_ops *ops;
+	/* The program, when it is not name (ch-run). */
+	const char *program;
+	/* Where the runtime directory and the preload's directory appear in
+	 * the container (NULL: PAKS_CONTAINER_DIR and PAKS_LIB_DIR_CTR). */
+	const char *ctr_dir, *ctr_lib;
+	/* The shell gets the host's environment under the image's, as
+	 * ch-run gives it (a Slurm job's SLURM_* among them). */
+	bool host_env;
 	/* The client takes the terminal's mode and size from its stdin, so
 	 * its output may go through a pipe instead of the PTY (podman; the
 	 * docker CLI reads the size from stdout). */
@@ -75,6 +104,8 @@ struct engine {
 				 struct buf *json_out);
 };
 
+/* The program a backend runs: its name, or ch-run for Charliecloud. */
+const char *engine_program(const struct engine *e);
 /* Start an engine command line for s: the program, its global flags. */
 void engine_argv(const struct session *s, struct strv *argv);
 /* The first non-empty line of an engine's message, malloc'd. */

@@ -491,15 +491,16 @@ int image_verify_finish(struct session *s)
 }
 
 /* A name no registry reference can be: a path ("/x", "./x", "../x"), or
- * a file name of the kinds paks runs ("x.tar"). */
+ * a file name of the kinds paks runs ("x.tar", "x.sqfs"). */
 static bool names_a_file(const char *image)
 {
 	size_t n = strlen(image);
 
 	return image[0] == '/' || strncmp(image, "./", 2) == 0 ||
 	       strncmp(image, "../", 3) == 0 ||
-	       (!strchr(image, '/') && n > 4 &&
-		strcmp(image + n - 4, ".tar") == 0);
+	       (!strchr(image, '/') &&
+		((n > 4 && strcmp(image + n - 4, ".tar") == 0) ||
+		 (n > 5 && strcmp(image + n - 5, ".sqfs") == 0)));
 }
 
 int image_resolve(struct session *s, bool use_cache, char **cause)
@@ -512,9 +513,13 @@ int image_resolve(struct session *s, bool use_cache, char **cause)
 		*cause = xasprintf("%s: %s", s->image, strerror(errno));
 		return -1;
 	}
-	if ((strchr(s->image, '/') || strstr(s->image, ".tar")) &&
+	if ((strchr(s->image, '/') || strstr(s->image, ".tar") ||
+	     strstr(s->image, ".sqfs")) &&
 	    stat(s->image, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (load_archive(s, cause) < 0)
+		size_t n = strlen(s->image);
+		bool sqfs = n > 5 && str_eq(s->image + n - 5, ".sqfs");
+		if ((sqfs ? image_import_sqfs(s, cause)
+			  : load_archive(s, cause)) < 0)
 			return -1;
 	} else if ((r = image_inspect_api(s)) == 0) {
 		return 0; /* as quick as the cache, and never stale */

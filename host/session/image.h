@@ -32,5 +32,8 @@ const char *image_bare_id(const char *id);
 /* `inspect` s->image: 0 with image_id, image_config and image_author set,
  * 1 when there is no such image, -1 with *cause set. */
 int image_inspect(struct session *s, char **cause);
+/* image-sqfs.c: import the SquashFS file s->image as an image, its config
+ * from /ch; s->image becomes its name.  0, or -1 with *cause. */
+int image_import_sqfs(struct session *s, char **cause);
 
 #endif

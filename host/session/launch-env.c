@@ -24,11 +24,15 @@
 
 #include <jansson.h>
 
+#include "engine.h"
 #include "launch-env.h"
 #include "log.h"
 #include "paks-protocol.h"
 #include "session.h"
+#include "rootfs.h"
 #include "transport.h"
+
+extern char **environ;
 
 /* The user the shell runs as: the one asked for, else the image's own. */
 static const char *run_user(const struct session *s)
@@ -47,6 +51,18 @@ static void record(struct buf *b, const char *name, const char *value)
 	buf_append(b, "", 1);
 }
 
+/* The host's environment, as ch-run passes it on (a Slurm job's SLURM_*
+ * among it), but for paks's own variables and the host's preload. */
+static void host_records(struct buf *b)
+{
+	for (char **e = environ; *e; e++) {
+		if (str_has_prefix(*e, "PAKS_") ||
+		    str_has_prefix(*e, "LD_PRELOAD=") || !strchr(*e, '='))
+			continue;
+		buf_append(b, *e, strlen(*e) + 1);
+	}
+}
+
 /* The shell's environment: the image's variables, what a shell needs, the
  * user's -e values, and the paks variables. */
 static void env_records(const struct session *s, struct buf *b)
@@ -57,6 +73,8 @@ static void env_records(const struct session *s, struct buf *b)
 	size_t i;
 	json_t *v;
 
+	if (s->engine->host_env)
+		host_records(b);
 	json_array_foreach(env, i, v)
 	{
 		const char *kv = json_string_value(v);
@@ -72,10 +90,13 @@ static void env_records(const struct session *s, struct buf *b)
 	record(b, "TERM", term && *term ? term : "xterm");
 	for (i = 0; i < s->user_env.n; i++)
 		buf_append(b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
-	record(b, PAKS_ENV_DIR, PAKS_CONTAINER_DIR);
+	record(b, PAKS_ENV_DIR, session_ctr_dir(s));
 	record(b, "PAKS_SESSION", s->session_id);
-	if (s->mode == MODE_PRELOAD)
-		record(b, "LD_PRELOAD", PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME);
+	if (s->mode == MODE_PRELOAD) {
+		cleanup_free char *pre =
+		    xasprintf("%s/%s", session_ctr_lib(s), PAKS_PRELOAD_NAME);
+		record(b, "LD_PRELOAD", pre);
+	}
 }
 
 /* The launcher's controls: from paks alone, never from a variable. */
@@ -278,6 +299,9 @@ int launch_handshake(struct session *s, pid_t engine, int *conn)
 		return -1;
 	}
 	s->launch_go = false;
+	s->engine_pid = engine;
+	if (s->rootfs)
+		rootfs_started(s);
 	if (send_launch(s, fd) < 0 || read_report(s, fd, engine) < 0) {
 		log_debug("the launcher ended before its report");
 		close(fd);

@@ -20,6 +20,7 @@
 #include "paks-protocol.h"
 #include "probe.h"
 #include "proc.h"
+#include "rootfs.h"
 #include "rundir.h"
 #include "seccomp.h"
 #include "session.h"
@@ -37,11 +38,26 @@ static char *find_lib_dir(void)
 	return xasprintf("%s/../lib/paks", exe);
 }
 
+const char *session_ctr_dir(const struct session *s)
+{
+	return s->engine && s->engine->ctr_dir ? s->engine->ctr_dir
+					       : PAKS_CONTAINER_DIR;
+}
+
+const char *session_ctr_lib(const struct session *s)
+{
+	return s->engine && s->engine->ctr_lib ? s->engine->ctr_lib
+					       : PAKS_LIB_DIR_CTR;
+}
+
 void session_cleanup(struct session *s)
 {
 	image_verify_stop(s);
 	engine_err_end(s, true);
 	launch_close(s);
+	if (s->rootfs)
+		rootfs_stop(s);
+	rootfs_release(s);
 	rundir_remove(s);
 }
 
@@ -65,6 +81,9 @@ void session_free(struct session *s)
 	free(s->seccomp_profile);
 	strv_free(&s->user_env);
 	strv_free(&s->rw_binds);
+	free(s->rootfs);
+	free(s->rootfs_source);
+	free(s->ctr_mntns);
 }
 
 /* Where the kernel lets any process that shares the shell's terminal
@@ -74,8 +93,12 @@ static void session_seccomp(struct session *s)
 {
 	char *why = NULL;
 
-	if (!seccomp_tiocsti_open() ||
-	    seccomp_profile(s, &s->seccomp_profile, &why) == 0)
+	if (!seccomp_tiocsti_open())
+		return;
+	if (s->engine->ops)
+		why = xasprintf("%s gives the container no seccomp filter",
+				engine_program(s->engine));
+	else if (seccomp_profile(s, &s->seccomp_profile, &why) == 0)
 		return;
 	log_warn("programs in the container can type into this shell with "
 		 "TIOCSTI: %s; the host's kernel setting "
@@ -101,10 +124,15 @@ int session_prepare(struct session *s, char **cause)
 	}
 	s->launch_fd = -1;
 	session_seccomp(s);
-	if (image_resolve(s, true, cause) < 0)
+	/* A backend with engine ops names its copy by the session. */
+	if (s->engine->ops) {
+		if (rundir_create(s, cause) < 0 ||
+		    s->engine->ops->prepare(s, cause) < 0)
+			return -1;
+	} else if (image_resolve(s, true, cause) < 0 ||
+		   rundir_create(s, cause) < 0) {
 		return -1;
-	if (rundir_create(s, cause) < 0)
-		return -1;
+	}
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
 	rundir_record(s);
@@ -211,6 +239,10 @@ int session_restart(struct session *s, int status, char **cause)
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv)
 {
+	if (s->engine->ops) {
+		s->engine->ops->run_argv(s, passthrough, argv);
+		return;
+	}
 	engine_argv(s, argv);
 	strv_push(argv, "run");
 	strv_push(argv, "--rm");
@@ -270,6 +302,8 @@ long session_container_pid(struct session *s)
 	struct buf out = {0}, err = {0};
 	long pid = 0;
 
+	if (s->rootfs)
+		return s->engine_pid;
 	if (!s->container || !s->engine_path || s->remote)
 		return 0;
 	engine_argv(s, &argv);
@@ -294,6 +328,10 @@ void session_kill_container(struct session *s)
 {
 	struct strv argv = {0};
 
+	if (s->rootfs) {
+		rootfs_stop(s);
+		return;
+	}
 	if (!s->container || !s->engine_path)
 		return;
 	engine_argv(s, &argv);
@@ -310,6 +348,10 @@ void session_remove_container(struct session *s)
 {
 	struct strv argv = {0};
 
+	if (s->rootfs) {
+		rootfs_stop(s);
+		return;
+	}
 	if (!s->container || !s->engine_path)
 		return;
 	session_kill_container(s);

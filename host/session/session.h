@@ -64,7 +64,24 @@ struct session {
 	bool err_held;
 	int err_fd;
 	off_t err_shown;
+	/* A backend with engine ops (rootfs.c): the writable directory the
+	 * container runs, made from rootfs_source (never changed). */
+	char *rootfs;
+	char *rootfs_source;
+	bool rootfs_keep; /* --keep: the copy outlives the session */
+	int rootfs_lock;  /* > 0: the lock held while the copy is in use */
+	/* The started engine's pid (ch-run execs the launcher), and its
+	 * mount namespace once the launcher has connected: the processes
+	 * to end at the session's end, as there is no pid namespace. */
+	pid_t engine_pid;
+	char *ctr_mntns;
+	int janitor_fd; /* > 0: 1 + the pipe to rootfs.c's janitor */
 };
+
+/* Where the runtime directory and the preload's directory are in the
+ * container. */
+const char *session_ctr_dir(const struct session *s);
+const char *session_ctr_lib(const struct session *s);
 
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
  * or -1 with *cause set. */

@@ -13,7 +13,8 @@
 #include "settings.h"
 #include "util.h"
 
-static const char *const tech_choices[] = {"auto", "podman", "docker", NULL};
+static const char *const tech_choices[] = {"auto", "podman", "docker",
+					   "charliecloud", NULL};
 static const char *const mode_choices[] = {"auto", "preload", "pty", NULL};
 
 #define OFF(f) offsetof(struct settings, f)

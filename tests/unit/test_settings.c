@@ -213,9 +213,10 @@ static void test_bad_values(void **state)
 	expect_error("cp_unconfined: maybe\n",
 		     "/c/settings.yml:1: invalid value 'maybe' for "
 		     "'cp_unconfined' (expected true or false)");
-	expect_error("mode: auto\ncontainer_tech: lxc\n",
-		     "/c/settings.yml:2: invalid value 'lxc' for "
-		     "'container_tech' (expected auto, podman or docker)");
+	expect_error(
+	    "mode: auto\ncontainer_tech: lxc\n",
+	    "/c/settings.yml:2: invalid value 'lxc' for "
+	    "'container_tech' (expected auto, podman, docker or charliecloud)");
 	expect_error("mode: fast\n",
 		     "/c/settings.yml:1: invalid value 'fast' for 'mode' "
 		     "(expected auto, preload or pty)");
