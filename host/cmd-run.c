@@ -314,20 +314,19 @@ static int choose_mode(struct session *s)
 	return 0;
 }
 
-/* A remote engine cannot reach the socket in our runtime directory: say so
- * before anything starts. */
-static int check_local_engine(struct session *s)
+/* An engine that cannot see this machine's files gets paks's files in a
+ * volume and the session through its exec API (remote.c). */
+static void check_local_engine(struct session *s)
 {
 	char *where = NULL;
 
 	if (!s->engine->is_remote(s, &where))
-		return 0;
+		return;
 	s->remote = true;
-	log_error("the %s engine is at %s, not on this machine; paks needs a "
-		  "local engine (it shares a directory with the container)",
+	log_debug("the %s engine is at %s: paks's files go in a volume, the "
+		  "session through the engine's exec",
 		  s->engine->name, where ? where : "a remote host");
 	free(where);
-	return -EINVAL;
 }
 
 static int setup_session(struct session *s, struct run_opts *o)
@@ -350,8 +349,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 	s->engine_path = xstrdup(s->engine->name);
 	for (size_t i = 0; i < o->engine_args.n; i++)
 		strv_push(&s->engine_args, o->engine_args.v[i]);
-	if (check_local_engine(s) < 0)
-		return 1;
+	check_local_engine(s);
 	s->image = xstrdup(o->image);
 	s->shell = xstrdup(s->settings.container_shell);
 	s->shell_default = !o->shell && str_eq(s->shell, "/bin/bash");

@@ -152,14 +152,12 @@ static const char *docker_commit_note(const struct session *s)
 	       "--container-tech podman saves the exact original config";
 }
 
-/* A unix socket, or TCP to this machine, is a daemon on this machine. */
+/* A unix socket is a daemon on this machine.  TCP is not, even on
+ * loopback: that is often a tunnel to another host. */
 static bool endpoint_is_local(const char *host)
 {
-	if (str_has_prefix(host, "unix://") || str_has_prefix(host, "npipe://"))
-		return true;
-	if (str_has_prefix(host, "tcp://"))
-		return engine_host_is_loopback(host + 6);
-	return false;
+	return str_has_prefix(host, "unix://") ||
+	       str_has_prefix(host, "npipe://");
 }
 
 /* `docker context inspect` reports the endpoint the CLI really uses:

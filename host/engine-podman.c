@@ -168,8 +168,7 @@ static int podman_is_remote(const struct session *s, char **where)
 		conn = getenv("CONTAINER_CONNECTION");
 	if ((!url || !*url) && ((conn && *conn) || remote))
 		url = uri = connection_uri(s, conn && *conn ? conn : NULL);
-	if (!url || !*url || str_has_prefix(url, "unix:") ||
-	    (str_has_prefix(url, "tcp://") && engine_host_is_loopback(url + 6)))
+	if (!url || !*url || str_has_prefix(url, "unix:"))
 		return 0;
 	*where = xstrdup(url);
 	return 1;

@@ -20,6 +20,7 @@
 #include "paks-protocol.h"
 #include "probe.h"
 #include "proc.h"
+#include "remote.h"
 #include "rundir.h"
 #include "seccomp.h"
 #include "session.h"
@@ -42,6 +43,7 @@ void session_cleanup(struct session *s)
 	image_verify_stop(s);
 	engine_err_end(s, true);
 	launch_close(s);
+	remote_remove(s);
 	rundir_remove(s);
 }
 
@@ -57,6 +59,7 @@ void session_free(struct session *s)
 	free(s->container);
 	free(s->session_id);
 	free(s->runtime_dir);
+	free(s->volume);
 	free(s->launch_dir);
 	free(s->shell);
 	free(s->lib_dir);
@@ -107,6 +110,8 @@ int session_prepare(struct session *s, char **cause)
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
 	rundir_record(s);
+	if (remote_prepare(s, cause) < 0)
+		return -1;
 	if (probe_mode(s, cause) < 0)
 		return -1;
 	return launch_open(s, cause);
@@ -226,10 +231,14 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 			   s->seccomp_profile);
 	/* Read-only: nothing in the container may write, create or
 	 * replace what paks reads, runs or mounts. */
-	strv_pushf(argv, "--volume=%s:%s:ro", s->runtime_dir,
-		   PAKS_CONTAINER_DIR);
-	strv_pushf(argv, "--volume=%s/%s:%s:ro", s->runtime_dir,
-		   PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
+	if (s->remote) {
+		remote_run_argv(s, argv);
+	} else {
+		strv_pushf(argv, "--volume=%s:%s:ro", s->runtime_dir,
+			   PAKS_CONTAINER_DIR);
+		strv_pushf(argv, "--volume=%s/%s:%s:ro", s->runtime_dir,
+			   PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
+	}
 	/* dockerd's commit keeps the container's Entrypoint even when
 	 * --change asks to clear it: on docker the container has none, and
 	 * the launcher heads the command, which --change CMD replaces. */

@@ -40,8 +40,9 @@ struct session {
 	bool mode_auto;	      /* paks chooses the mode (no --mode) */
 	bool check_shell;     /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
-	bool remote;	      /* the engine is not on this machine */
-	int stop_signal;      /* TERM or HUP that ended the session, or 0 */
+	bool remote;	      /* the engine cannot see this machine's files */
+	char *volume;	 /* remote: the engine's volume with paks's files */
+	int stop_signal; /* TERM or HUP that ended the session, or 0 */
 	/* The image as the image cache remembers it: the container runs
 	 * the name (not the id), while `image inspect` checks the name
 	 * beside its start (verify_pid, its output on verify_fd). */
