@@ -37,8 +37,10 @@ static void podman_run_flags(const struct session *s, struct strv *argv)
 		}
 	}
 	/* The default detach keys swallow Ctrl-P, bash's previous-history;
-	 * an empty value switches them off. */
-	strv_push(argv, "--detach-keys=");
+	 * an empty value switches them off.  podman remote refuses an empty
+	 * value: there, a sequence nobody types, as on docker. */
+	strv_push(argv, s->remote ? "--detach-keys=ctrl-^,ctrl-\\"
+				  : "--detach-keys=");
 }
 
 /* podman commit --squash makes the whole image one layer. */
@@ -317,6 +319,7 @@ const struct engine engine_podman = {
     .tty_from_stdin = true,
     .run_flags = podman_run_flags,
     .seccomp_default = podman_seccomp_default,
+    .seccomp_path_on_engine = true,
     .commit_flags = podman_commit_flags,
     .registry_flags = podman_registry_flags,
     .sizes = podman_sizes,

@@ -32,6 +32,9 @@ struct engine {
 	bool commit_in_daemon;
 	/* --change values are Dockerfile words (quoted, $ expanded). */
 	bool change_words;
+	/* --security-opt seccomp=PATH is read by the engine on its own
+	 * machine (podman remote), not by the CLI on this one (docker). */
+	bool seccomp_path_on_engine;
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);

@@ -58,6 +58,15 @@ static int engine_do(const struct session *s, const char *const *args,
 	return r == 0 ? 0 : -1;
 }
 
+#define SECCOMP_NAME "seccomp.json"
+
+/* The engine reads the seccomp profile on its own machine: it goes in
+ * the volume, whose path there the engine tells. */
+static bool seccomp_in_volume(const struct session *s)
+{
+	return s->seccomp_profile && s->engine->seccomp_path_on_engine;
+}
+
 /* The volume's files, staged in the runtime directory: the launcher, the
  * preload and the mark that tells the launcher to wait for the bridge. */
 static int stage(const struct session *s, char **dir, char **cause)
@@ -82,6 +91,16 @@ static int stage(const struct session *s, char **dir, char **cause)
 		if (write_file_replace(mark, "", 0, 0644) < 0)
 			goto fail;
 	}
+	if (seccomp_in_volume(s)) {
+		cleanup_free char *to = xasprintf("%s/%s", *dir, SECCOMP_NAME);
+		cleanup_free char *text = NULL;
+		size_t len = 0;
+		int r = read_file(s->seccomp_profile, 16u << 20, &text, &len);
+		if (r < 0 || write_file_replace(to, text, len, 0644) < 0) {
+			errno = r < 0 ? -r : errno;
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	*cause = xasprintf("cannot stage paks's files in %s: %s", *dir,
@@ -98,13 +117,10 @@ static int fill_volume(const struct session *s, const char *dir, char **cause)
 	cleanup_free char *to = xasprintf("%s:/paks", fill);
 	const char *img = s->image_id ? s->image_id : s->image;
 	const char *create[] = {"volume", "create", s->volume, NULL};
-	const char *ctr[] = {"create",
-			     "--name",
-			     fill,
-			     "--network=none",
-			     "--entrypoint=/paks/paks-launch",
-			     mnt,
-			     img,
+	const char *ctr[] = {"create",	   "--name",
+			     fill,	   "--network=none",
+			     "--user=0:0", "--entrypoint=/paks/paks-launch",
+			     mnt,	   img,
 			     NULL};
 	const char *cp[] = {"cp", from, to, NULL};
 	const char *rm[] = {"rm", "--force", fill, NULL};
@@ -119,6 +135,36 @@ static int fill_volume(const struct session *s, const char *dir, char **cause)
 	return r;
 }
 
+/* Where the engine finds the profile in the volume, on its machine. */
+static int seccomp_where(struct session *s, char **cause)
+{
+	struct strv argv = {0};
+	struct buf out = {0}, err = {0};
+	int r;
+
+	if (!seccomp_in_volume(s))
+		return 0;
+	engine_argv(s, &argv);
+	strv_push(&argv, "volume");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.Mountpoint}}");
+	strv_push(&argv, s->volume);
+	r = proc_capture(argv.v, &out, &err);
+	if (r == 0 && out.len > 0 && out.data[0] == '/') {
+		free(s->seccomp_profile);
+		s->seccomp_profile =
+		    xasprintf("%.*s/%s", (int)strcspn(out.data, "\r\n"),
+			      out.data, SECCOMP_NAME);
+	} else {
+		*cause = engine_error_line(&err);
+		r = -1;
+	}
+	strv_free(&argv);
+	buf_free(&out);
+	buf_free(&err);
+	return r == 0 ? 0 : -1;
+}
+
 int remote_prepare(struct session *s, char **cause)
 {
 	cleanup_free char *dir = NULL;
@@ -129,7 +175,7 @@ int remote_prepare(struct session *s, char **cause)
 	s->volume = xasprintf("paks-%s", s->session_id);
 	if (stage(s, &dir, cause) < 0)
 		return -1;
-	if (fill_volume(s, dir, &why) == 0)
+	if (fill_volume(s, dir, &why) == 0 && seccomp_where(s, &why) == 0)
 		return 0;
 	*cause = xasprintf("cannot put paks's launcher in a volume of the "
 			   "%s engine: %s",

@@ -9,14 +9,18 @@
 # the client's options come from a config file of ours, through the
 # `ssh` wrapper in BIN, since ssh reads ~/.ssh from the passwd entry and
 # the docker CLI takes no ssh options).  A docker context points at it.
+# Beside it, in the same namespace, podman's API service (`podman system
+# service`) on another loopback port, for podman --remote, with storage of
+# its own.
 # The data root is cached under /var/tmp, so loaded images survive
 # between runs.  Everything is stopped by its pid.
 #
 # usage: tests/remote-engine.sh start [IMAGE...]  start (if not running),
 #                                        load IMAGEs from rootful podman
 #        tests/remote-engine.sh stop        stop dockerd and sshd by pid
-#        tests/remote-engine.sh env         print TCP=... SSH=... BIN=...
-#                                           CONTEXT=... for eval
+#        tests/remote-engine.sh env         print RE_TCP=... RE_SSH=...
+#                                           RE_BIN=... RE_CONTEXT=...
+#                                           RE_PODMAN=... for eval
 #
 # Environment: PAKS_REMOTE_NAME (default paks-remote) names the paths
 # under /var/tmp/NAME.
@@ -62,6 +66,12 @@ alive() { # PIDFILE EXE
 tcp_host() { echo "tcp://127.0.0.1:$(port_of tcp-port)"; }
 ssh_host() { echo "ssh://root@paks-remote-engine"; }
 
+podman_url() { echo "tcp://127.0.0.1:$(port_of podman-port)"; }
+
+podman_q() {
+	podman --remote --url "$(podman_url)" "$@"
+}
+
 docker_q() {
 	DOCKER_HOST=$(tcp_host) DOCKER_CONTEXT='' docker "$@"
 }
@@ -93,10 +103,11 @@ ssh_setup() {
 # dockerd and sshd in one mount namespace whose /tmp, /run, /root and
 # /home are its own.
 start_daemons() {
-	local port sport
+	local port sport pport
 	port=$(port_of tcp-port)
 	sport=$(port_of ssh-port)
-	rm -f "$PIDFILE" "$SSHPID"
+	pport=$(port_of podman-port)
+	rm -f "$PIDFILE" "$SSHPID" "$TOP/podman/pid"
 	setsid unshare -m sh -c '
 		set -e
 		mount --make-rprivate /
@@ -107,18 +118,23 @@ start_daemons() {
 			-o AuthorizedKeysFile="$3/authorized_keys" -o StrictModes=no \
 			-o ListenAddress=127.0.0.1 -o PasswordAuthentication=no \
 			-o KbdInteractiveAuthentication=no -o UsePAM=no
+		podman --root "$7/root" --runroot /run/paks-remote-podman \
+			system service --time=0 "tcp://127.0.0.1:$8" &
+		echo $! >"$7/pid"
 		exec dockerd --data-root "$5" --exec-root /run/paks-remote \
 			--pidfile "$6" -H "tcp://127.0.0.1:$1" -H unix:///run/docker.sock \
 			--iptables=false --ip6tables=false --bridge=none \
 			--ip-masq=false --userland-proxy=false
 	' sh "$port" "$sport" "$SSHDIR" "$SSHPID" "$DATA" "$PIDFILE" \
+		"$TOP/podman" "$pport" \
 		</dev/null >"$LOG" 2>&1 9>&- &
 	for _ in $(seq 1 300); do
-		docker_q info >/dev/null 2>&1 && return 0
+		docker_q info >/dev/null 2>&1 && podman_q info >/dev/null 2>&1 &&
+			return 0
 		sleep 0.1
 	done
 	tail -n 20 "$LOG" >&2
-	die "dockerd did not answer on $(tcp_host)"
+	die "dockerd or podman did not answer on $(tcp_host), $(podman_url)"
 }
 
 load_image() { # IMAGE
@@ -126,19 +142,29 @@ load_image() { # IMAGE
 	want=$(podman image inspect --format '{{.Id}}' "$img" 2>/dev/null) ||
 		die "podman has no image $img (run tests/images.sh)"
 	have=$(docker_q image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)
-	[ "${have#sha256:}" = "$want" ] && return 0
-	podman save --format docker-archive "$img" | docker_q load -q >/dev/null ||
+	have=${have#sha256:}
+	[ "$have" = "$want" ] &&
+		[ "$(podman_q image inspect --format '{{.Id}}' "$img" 2>/dev/null)" = "$want" ] &&
+		return 0
+	podman save --format docker-archive "$img" >"$TOP/load.tar"
+	docker_q load -q -i "$TOP/load.tar" >/dev/null ||
 		die "loading $img into the remote dockerd failed"
+	have=$(podman_q image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)
+	[ "$have" = "$want" ] ||
+		podman_q load -q -i "$TOP/load.tar" >/dev/null ||
+		die "loading $img into the remote podman failed"
+	rm -f "$TOP/load.tar"
 }
 
 start() {
 	local img
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	command -v /usr/sbin/sshd >/dev/null || die "no sshd (contrib/install-deps.sh installs openssh-server)"
-	mkdir -p "$DATA"
+	mkdir -p "$DATA" "$TOP/podman"
 	ssh_setup
 	if ! alive "$PIDFILE" "$(command -v dockerd)" >/dev/null ||
-		! alive "$SSHPID" /usr/sbin/sshd >/dev/null; then
+		! alive "$SSHPID" /usr/sbin/sshd >/dev/null ||
+		! alive "$TOP/podman/pid" "$(command -v podman)" >/dev/null; then
 		stop
 		start_daemons
 	fi
@@ -162,6 +188,7 @@ stop_pid() { # PIDFILE EXE
 }
 
 stop() {
+	stop_pid "$TOP/podman/pid" "$(command -v podman)"
 	stop_pid "$SSHPID" /usr/sbin/sshd
 	stop_pid "$PIDFILE" "$(command -v dockerd)"
 }
@@ -176,7 +203,8 @@ start)
 	;;
 stop) stop ;;
 env)
-	printf 'TCP=%q SSH=%q BIN=%q CONTEXT=%q\n' "$(tcp_host)" "$(ssh_host)" "$BIN" "$CONTEXT"
+	printf 'RE_TCP=%q RE_SSH=%q RE_BIN=%q RE_CONTEXT=%q RE_PODMAN=%q\n' \
+		"$(tcp_host)" "$(ssh_host)" "$BIN" "$CONTEXT" "$(podman_url)"
 	;;
 *)
 	echo "usage: $0 start [IMAGE...] | stop | env" >&2
