@@ -95,6 +95,14 @@ ssh_setup() {
 		  UserKnownHostsFile $SSHDIR/known_hosts
 		  HostKeyAlias [127.0.0.1]:$(port_of ssh-port)
 		  BatchMode yes
+		# A user without a key here: ssh would ask for a password.
+		Host paks-remote-pw
+		  HostName 127.0.0.1
+		  Port $(port_of ssh-port)
+		  User nobody
+		  PubkeyAuthentication no
+		  UserKnownHostsFile $SSHDIR/known_hosts
+		  HostKeyAlias [127.0.0.1]:$(port_of ssh-port)
 	EOT
 	printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$SSHDIR/config" >"$BIN/ssh"
 	chmod 0755 "$BIN/ssh"
@@ -116,7 +124,7 @@ start_daemons() {
 		mkdir -p /run/sshd
 		/usr/sbin/sshd -p "$2" -h "$3/host" -o PidFile="$4" \
 			-o AuthorizedKeysFile="$3/authorized_keys" -o StrictModes=no \
-			-o ListenAddress=127.0.0.1 -o PasswordAuthentication=no \
+			-o ListenAddress=127.0.0.1 -o PasswordAuthentication=yes \
 			-o KbdInteractiveAuthentication=no -o UsePAM=no
 		podman --root "$7/root" --runroot /run/paks-remote-podman \
 			system service --time=0 "tcp://127.0.0.1:$8" &
@@ -203,8 +211,8 @@ start)
 	;;
 stop) stop ;;
 env)
-	printf 'RE_TCP=%q RE_SSH=%q RE_BIN=%q RE_CONTEXT=%q RE_PODMAN=%q\n' \
-		"$(tcp_host)" "$(ssh_host)" "$BIN" "$CONTEXT" "$(podman_url)"
+	printf 'RE_TCP=%q RE_SSH=%q RE_SSH_PW=%q RE_BIN=%q RE_CONTEXT=%q RE_PODMAN=%q\n' \
+		"$(tcp_host)" "$(ssh_host)" ssh://paks-remote-pw "$BIN" "$CONTEXT" "$(podman_url)"
 	;;
 *)
 	echo "usage: $0 start [IMAGE...] | stop | env" >&2
