@@ -177,7 +177,7 @@ start() {
 		start_daemons
 	fi
 	docker context inspect "$CONTEXT" >/dev/null 2>&1 ||
-		docker context create "$CONTEXT" --docker "host=$(tcp_host)" >/dev/null
+		docker context create "$CONTEXT" --docker "host=$(tcp_host)" >/dev/null 2>&1
 	for img in "$@"; do
 		load_image "$img"
 	done
