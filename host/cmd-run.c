@@ -320,8 +320,11 @@ static void check_local_engine(struct session *s)
 {
 	char *where = NULL;
 
-	if (!s->engine->is_remote(s, &where))
+	if (!s->engine->is_remote(s, &where)) {
+		/* Maybe on this machine: the first start tells. */
+		s->probing = true;
 		return;
+	}
 	s->remote = true;
 	log_debug("the %s engine is at %s: paks's files go in a volume, the "
 		  "session through the engine's exec",
@@ -444,8 +447,16 @@ static int run_session(struct session *s, struct run_opts *o)
 			status = server_run(s, argv.v);
 		else
 			status = pty_proxy_run(s, argv.v);
-		engine_err_end(s, !s->image_restart);
 		strv_free(&argv);
+		if (status > 0 && (again = session_try_remote(s, &err)) != 0) {
+			if (again < 0) {
+				log_error("%s", err);
+				free(err);
+				return 1;
+			}
+			continue;
+		}
+		engine_err_end(s, !s->image_restart);
 		if (status < 0) {
 			log_error("cannot run %s: %s", s->engine_path,
 				  strerror(-status));

@@ -152,12 +152,15 @@ static const char *docker_commit_note(const struct session *s)
 	       "--container-tech podman saves the exact original config";
 }
 
-/* A unix socket is a daemon on this machine.  TCP is not, even on
- * loopback: that is often a tunnel to another host. */
+/* A unix socket or TCP on loopback may be a daemon on this machine, or a
+ * tunnel to another (ssh -L, a VM's socket): the first start probes it
+ * (session.c).  Any other address is another machine. */
 static bool endpoint_is_local(const char *host)
 {
-	return str_has_prefix(host, "unix://") ||
-	       str_has_prefix(host, "npipe://");
+	if (str_has_prefix(host, "unix://") || str_has_prefix(host, "npipe://"))
+		return true;
+	return str_has_prefix(host, "tcp://") &&
+	       engine_host_is_loopback(host + 6);
 }
 
 /* `docker context inspect` reports the endpoint the CLI really uses:

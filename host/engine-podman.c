@@ -170,7 +170,10 @@ static int podman_is_remote(const struct session *s, char **where)
 		conn = getenv("CONTAINER_CONNECTION");
 	if ((!url || !*url) && ((conn && *conn) || remote))
 		url = uri = connection_uri(s, conn && *conn ? conn : NULL);
-	if (!url || !*url || str_has_prefix(url, "unix:"))
+	/* A socket or loopback may be this machine: the first start probes
+	 * it (session.c). */
+	if (!url || !*url || str_has_prefix(url, "unix:") ||
+	    (str_has_prefix(url, "tcp://") && engine_host_is_loopback(url + 6)))
 		return 0;
 	*where = xstrdup(url);
 	return 1;

@@ -67,8 +67,9 @@ struct engine {
 	 * records beyond the original config and cannot be removed (docker
 	 * CLI talking to podman's Docker API service). */
 	const char *(*commit_note)(const struct session *s);
-	/* 1 when the engine the session talks to is not on this machine
-	 * (then *where names its endpoint, malloc'd), 0 when it is local. */
+	/* 1 when the engine the session talks to is at another machine's
+	 * address (then *where names its endpoint, malloc'd), 0 when it may
+	 * be on this one (a socket, loopback): the first start probes. */
 	int (*is_remote)(const struct session *s, char **where);
 	/* NULL, or `image inspect REF` asked of the engine's API without
 	 * starting its CLI: 0 with the image's JSON object (one element of

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "engine-err.h"
 #include "launch-env.h"
 #include "log.h"
 #include "paks-protocol.h"
@@ -287,5 +288,10 @@ int launch_handshake(struct session *s, pid_t engine, int *conn)
 		return -1;
 	}
 	*conn = fd;
+	/* The engine sees this machine: the start counts. */
+	if (s->probing) {
+		s->probing = false;
+		engine_err_show(s);
+	}
 	return 0;
 }

@@ -41,7 +41,11 @@ struct session {
 	bool check_shell;     /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
 	bool remote;	      /* the engine cannot see this machine's files */
-	char *volume;	 /* remote: the engine's volume with paks's files */
+	char *volume; /* remote: the engine's volume with paks's files */
+	/* The engine may be on this machine: the start bind-mounts the
+	 * runtime directory, which fails at once where the engine cannot see
+	 * it; cleared when the launcher came. */
+	bool probing;
 	int stop_signal; /* TERM or HUP that ended the session, or 0 */
 	/* The image as the image cache remembers it: the container runs
 	 * the name (not the id), while `image inspect` checks the name
@@ -71,6 +75,11 @@ int session_prepare(struct session *s, char **cause);
  * on a first start; s now says which), 0 when the session
  * is over, -1 with *cause set. */
 int session_restart(struct session *s, int status, char **cause);
+/* After a start that failed: 1 when it failed because the engine cannot
+ * see this machine's files, and the session is now set to start again
+ * with them in a volume of the engine's (remote.c); 0 otherwise; -1 with
+ * *cause. */
+int session_try_remote(struct session *s, char **cause);
 /* The engine has been started: let its launcher go on once the image it
  * runs is known to be the one the environment was made for.  When it is
  * not, the start is void (the launcher exits before the shell runs) and
