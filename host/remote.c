@@ -191,28 +191,31 @@ void remote_run_argv(const struct session *s, struct strv *argv)
 	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_LIB_DIR_CTR);
 }
 
-void remote_remove(struct session *s)
+static int volume_rm(const struct session *s)
 {
 	struct strv argv = {0};
+	int r;
 
-	if (!s->volume)
-		return;
-	/* The container goes first: a volume in use stays. */
-	if (s->container) {
-		engine_argv(s, &argv);
-		strv_push(&argv, "rm");
-		strv_push(&argv, "--force");
-		strv_push(&argv, s->container);
-		proc_run_detached(argv.v);
-		strv_free(&argv);
-	}
 	engine_argv(s, &argv);
 	strv_push(&argv, "volume");
 	strv_push(&argv, "rm");
 	strv_push(&argv, "--force");
 	strv_push(&argv, s->volume);
-	proc_run_detached(argv.v);
+	r = proc_run_detached(argv.v);
 	strv_free(&argv);
+	return r;
+}
+
+void remote_remove(struct session *s)
+{
+	if (!s->volume)
+		return;
+	/* A volume in use stays: when the engine client could not remove
+	 * the container, paks does, and tries again. */
+	if (volume_rm(s) != 0 && s->container) {
+		session_remove_container(s);
+		volume_rm(s);
+	}
 	free(s->volume);
 	s->volume = NULL;
 }
