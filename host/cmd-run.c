@@ -19,6 +19,7 @@
 #include "envstore.h"
 #include "log.h"
 #include "pty.h"
+#include "remote.h"
 #include "run-check.h"
 #include "server.h"
 #include "session.h"
@@ -321,8 +322,10 @@ static void check_local_engine(struct session *s)
 	char *where = NULL;
 
 	if (!s->engine->is_remote(s, &where)) {
-		/* Maybe on this machine: the first start tells. */
-		s->probing = true;
+		/* Maybe on this machine: the first start tells, unless an
+		 * earlier session's did. */
+		s->remote = remote_known(s);
+		s->probing = !s->remote;
 		return;
 	}
 	s->remote = true;

@@ -195,8 +195,13 @@ static char *context_host(const struct session *s)
  * certain (the common case: DOCKER_HOST or the default socket). */
 static int docker_is_remote(const struct session *s, char **where)
 {
+	const char *dh = getenv("DOCKER_HOST");
 	char *host = docker_endpoint(&s->engine_args);
 
+	/* tcp:// and ssh:// are what they say, without asking the CLI. */
+	if (!host && s->engine_args.n == 0 && dh &&
+	    (str_has_prefix(dh, "tcp://") || str_has_prefix(dh, "ssh://")))
+		host = xstrdup(dh);
 	if (!host)
 		host = context_host(s);
 	if (!host || !*host || endpoint_is_local(host)) {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "image-cache.h"
 #include "log.h"
 #include "paks-protocol.h"
 #include "proc.h"
@@ -108,7 +109,8 @@ fail:
 	return -1;
 }
 
-/* Create the volume and copy the staged files into it. */
+/* Create the volume and copy the staged files into it: through a
+ * container that mounts it, created and never started. */
 static int fill_volume(const struct session *s, const char *dir, char **cause)
 {
 	cleanup_free char *fill = xasprintf("%s-fill", s->volume);
@@ -116,7 +118,6 @@ static int fill_volume(const struct session *s, const char *dir, char **cause)
 	cleanup_free char *from = xasprintf("%s/.", dir);
 	cleanup_free char *to = xasprintf("%s:/paks", fill);
 	const char *img = s->image_id ? s->image_id : s->image;
-	const char *create[] = {"volume", "create", s->volume, NULL};
 	const char *ctr[] = {"create",	   "--name",
 			     fill,	   "--network=none",
 			     "--user=0:0", "--entrypoint=/paks/paks-launch",
@@ -126,8 +127,7 @@ static int fill_volume(const struct session *s, const char *dir, char **cause)
 	const char *rm[] = {"rm", "--force", fill, NULL};
 	int r;
 
-	if (engine_do(s, create, cause) < 0)
-		return -1;
+	/* The create makes the named volume. */
 	if (engine_do(s, ctr, cause) < 0)
 		return -1;
 	r = engine_do(s, cp, cause);
@@ -274,7 +274,7 @@ static int bridge_hello(int fd, pid_t engine, bool (*gone)(pid_t))
 int remote_bridge(struct session *s, pid_t engine, bool (*gone)(pid_t),
 		  int *conn)
 {
-	struct timespec pause = {0, 50 * 1000 * 1000};
+	struct timespec pause = {0, 10 * 1000 * 1000};
 
 	*conn = -1;
 	while (!gone(engine)) {
@@ -294,4 +294,32 @@ int remote_bridge(struct session *s, pid_t engine, bool (*gone)(pid_t),
 		nanosleep(&pause, NULL);
 	}
 	return -1;
+}
+
+/* The mark of an engine, as the user points at it, that could not see
+ * this machine's files. */
+static char *known_path(const struct session *s)
+{
+	cleanup_free char *dir = paks_cache_dir("remote");
+	cleanup_free char *scope = image_cache_scope(s);
+	char key[17];
+
+	image_cache_key(scope, "remote", key);
+	return xasprintf("%s/%s", dir, key);
+}
+
+bool remote_known(const struct session *s)
+{
+	cleanup_free char *path = known_path(s);
+
+	return access(path, F_OK) == 0;
+}
+
+void remote_remember(const struct session *s)
+{
+	cleanup_free char *path = known_path(s);
+	cleanup_free char *dir = paks_cache_dir("remote");
+
+	if (mkdir_p(dir, 0700) == 0)
+		(void)write_file_atomic(path, "", 0, 0600);
 }

@@ -27,4 +27,11 @@ void remote_remove(struct session *s);
 int remote_bridge(struct session *s, pid_t engine, bool (*gone)(pid_t),
 		  int *conn);
 
+/* The engine the session points at was found not to see this machine's
+ * files before (cached): no need to probe it again.  The remote way works
+ * on any engine, so a stale mark costs speed, never a session. */
+bool remote_known(const struct session *s);
+/* Remember that it does not. */
+void remote_remember(const struct session *s);
+
 #endif

@@ -251,6 +251,7 @@ int session_try_remote(struct session *s, char **cause)
 		  s->engine->name, s->runtime_dir);
 	engine_err_end(s, false);
 	s->remote = true;
+	remote_remember(s);
 	if (remote_prepare(s, cause) < 0 || launch_open(s, cause) < 0)
 		return -1;
 	return 1;
