@@ -31,7 +31,9 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$HERE/containers.conf}
 NAME=${PAKS_REMOTE_NAME:-paks-remote}
 TOP=/var/tmp/$NAME
 DATA=$TOP/data
-PIDFILE=$TOP/dockerd.pid
+# dockerd's own pidfile stays inside the namespace (a dockerd that fails
+# to start removes it); this one is ours: the pid that became dockerd.
+PIDFILE=$TOP/ns.pid
 SSHPID=$TOP/sshd.pid
 LOG=$TOP/dockerd.log
 SSHDIR=$TOP/ssh
@@ -130,14 +132,18 @@ start_daemons() {
 			system service --time=0 "tcp://127.0.0.1:$8" &
 		echo $! >"$7/pid"
 		exec dockerd --data-root "$5" --exec-root /run/paks-remote \
-			--pidfile "$6" -H "tcp://127.0.0.1:$1" -H unix:///run/docker.sock \
+			--pidfile /run/paks-remote.pid -H "tcp://127.0.0.1:$1" -H unix:///run/docker.sock \
 			--iptables=false --ip6tables=false --bridge=none \
 			--ip-masq=false --userland-proxy=false
 	' sh "$port" "$sport" "$SSHDIR" "$SSHPID" "$DATA" "$PIDFILE" \
 		"$TOP/podman" "$pport" \
 		</dev/null >"$LOG" 2>&1 9>&- &
+	# setsid, unshare and sh each exec the next: this pid becomes dockerd.
+	echo $! >"$PIDFILE"
 	for _ in $(seq 1 300); do
-		docker_q info >/dev/null 2>&1 && podman_q info >/dev/null 2>&1 &&
+		# Ours, not a stale daemon on the same port.
+		alive "$PIDFILE" "$(command -v dockerd)" >/dev/null &&
+			docker_q info >/dev/null 2>&1 && podman_q info >/dev/null 2>&1 &&
 			return 0
 		sleep 0.1
 	done
