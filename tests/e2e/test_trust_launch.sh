@@ -192,6 +192,9 @@ env_flags() {
 	local e=$1
 	tmux_start "flags-$e" "$(paks_cmd "$e" "$WDIR" run -e PAKS_USER=nobody \
 		-e PAKS_CHECK_SHELL=/nonexistent "$IMG_BOOKWORM")"
+	# Keys typed before the prompt are echoed twice, and the answer
+	# lands on the prompt's line.
+	tmux_wait_for '[#$] *$' 120 >/dev/null
 	if typed 'echo "uid=$(id -u) [$PAKS_USER:$PAKS_CHECK_SHELL]"' \
 		'^uid=[0-9]+ \[' 120 &&
 		tmux_screen | grep -q '^uid=0 \[nobody:/nonexistent\]$'; then
@@ -208,6 +211,7 @@ env_flags() {
 image_env() {
 	local e=$1
 	tmux_start "env-$e" "$(paks_cmd "$e" "$WDIR" run "$IMG_ENV")"
+	tmux_wait_for '[#$] *$' 120 >/dev/null
 	if typed 'echo "uid=$(id -u) [$PAKS_USER]"' '^uid=[0-9]+ \[' 120; then
 		if tmux_screen | grep -q '^uid=0 \[nobody\]$'; then
 			ok "$e: an image's ENV PAKS_USER is only a variable"
