@@ -93,16 +93,17 @@ static void remove_container(char **fields, size_t n)
 	engine_verb(fields, n, "rm", "--force");
 }
 
-/* A remote session's volume (remote.c stages its files in DIR/volume):
- * 1 when there was one to remove. */
-static bool remove_volume(const char *dir, char **fields, size_t n)
+/* A remote session's volume (remote.c stages its files in DIR/volume),
+ * named in removed. */
+static void remove_volume(const char *dir, char **fields, size_t n,
+			  struct strv *removed)
 {
 	cleanup_free char *staged = xasprintf("%s/volume", dir);
 	cleanup_free char *name = NULL;
 	struct stat st;
 
 	if (lstat(staged, &st) < 0 || !S_ISDIR(st.st_mode))
-		return false;
+		return;
 	name = xasprintf("paks-%s", strrchr(dir, '/') + 1);
 	for (char *p = name; *p; p++) {
 		if (*p >= 'A' && *p <= 'Z')
@@ -119,7 +120,7 @@ static bool remove_volume(const char *dir, char **fields, size_t n)
 		proc_run_detached(argv.v);
 		strv_free(&argv);
 	}
-	return true;
+	strv_pushf(removed, "volume %s", name);
 }
 
 /* Sweep one record: 1 when its session was dead and is now removed. */
@@ -144,8 +145,8 @@ static int sweep_record(const char *base, const char *name,
 		remove_container(fields, n);
 		strv_pushf(removed, "container %s", fields[1]);
 	}
-	if (n >= 3 && remove_volume(dir, fields, n))
-		strv_pushf(removed, "the engine's volume of %s", dir);
+	if (n >= 3)
+		remove_volume(dir, fields, n, removed);
 	rm_rf(dir);
 	unlink(rec);
 	strv_pushf(removed, "runtime directory %s", dir);

@@ -9,7 +9,8 @@
 # #envhost sets a host variable, #cp both ways, #save makes an image on the
 # remote engine that runs and has the original config, #export dev.tar
 # lands in the launch directory; afterwards no container and no volume of
-# paks is left on the engine.  On the tcp row, busybox in PTY mode too.
+# paks is left on the engine.  On the tcp row, busybox in PTY mode too, and
+# `paks gc` after a paks killed with -9 removes its container and volume.
 # Then the messages: an engine that cannot be reached, an ssh that would
 # ask for a password, a context that points nowhere: one `paks:` line that
 # says where paks looked, and nothing left running.
@@ -102,6 +103,14 @@ row() { # ENGINE KEY
 	check "$c: #envhost sets a host variable" \
 		tmux_wait_for "^got\[from the host $run_id\]$"
 
+	type_enter "#envsave rt-$run_id-$e-$key RT_SAVED=\"a b\""
+	type_enter 'unset RT_SAVED'
+	type_enter "#envload rt-$run_id-$e-$key"
+	# shellcheck disable=SC2016
+	type_enter 'echo "saved[$RT_SAVED]"'
+	check "$c: #envsave and #envload" tmux_wait_for '^saved\[a b\]$'
+	cleanup_add paks_cli "$e" env rm "rt-$run_id-$e-$key"
+
 	echo "in $mark" >"$dir/in.txt"
 	type_enter "#cp host:in.txt /tmp/in.txt"
 	type_enter "cat /tmp/in.txt"
@@ -156,6 +165,26 @@ pty_row() { # ENGINE
 	type_enter 'exit 0'
 	tmux_wait_exit 60 >/dev/null
 	tmux_stop "$c"
+	check "$c: no volume of paks is left" no_volume "$e"
+}
+
+# A paks killed with -9: `paks gc` removes its container and its volume
+# on the engine.
+killed_row() { # ENGINE
+	local e=$1 c="$1/killed" dir pid ctr="paks-rt-$run_id-$1-killed"
+	dir=$(engine_dir "$e" "rt-$e-killed")
+	tmux_start "$c" "$(paks_cmd "$e" "$dir" run --name "$ctr" "$IMG_BOOKWORM")"
+	if ! ready || ! pid=$(paks_main_pid "run --container-tech docker --name $ctr"); then
+		not_ok "$c: a session to kill"
+		tmux_stop "$c"
+		return
+	fi
+	kill -KILL "$pid"
+	tmux_stop "$c"
+	check "$c: paks gc names the volume" \
+		bash -c 'paks_out=$("$@" 2>&1); grep -q "volume paks-" <<<"$paks_out" || { echo "$paks_out"; exit 1; }' \
+		_ env $(remote_env "$e") "$PAKS" gc
+	check "$c: the container is gone" gone "$e" "$ctr"
 	check "$c: no volume of paks is left" no_volume "$e"
 }
 
@@ -222,6 +251,6 @@ for e in $ENGINES; do
 		row "$e" "$k"
 	done
 done
-case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp ;; esac
+case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp; killed_row docker-tcp ;; esac
 messages
 finish
