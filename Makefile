@@ -21,7 +21,7 @@ SHARED_SRC := $(wildcard include/*.c)
 HOST_SRC := $(wildcard host/*/*.c)
 # preload/ is the container side: the preload library and the launcher.
 LAUNCH_SRC := preload/launch.c preload/launch-relay.c preload/launch-user.c \
-	preload/launch-exec.c
+	preload/launch-exec.c preload/launch-bridge.c
 PRELOAD_SRC := $(filter-out $(LAUNCH_SRC),$(wildcard preload/*.c))
 
 HOST_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(HOST_SRC) $(SHARED_SRC))

@@ -58,9 +58,15 @@ done
 # so docker.io's dockerd and containerd must be there even on machines that
 # carry a standalone docker CLI in /usr/local/bin.  It goes in on its own
 # because its scripts would try to start the daemon.
+# openssh-server: the sshd in front of the tests' engine on another host
+# (tests/remote-engine.sh); its scripts would start sshd too.
 docker_missing=0
-dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'ok installed' ||
-	docker_missing=1
+daemons=()
+for p in docker.io openssh-server; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		daemons+=("$p")
+done
+[ ${#daemons[@]} -eq 0 ] || docker_missing=1
 
 if [ ${#missing[@]} -eq 0 ] && [ $docker_missing -eq 0 ]; then
 	exit 0
@@ -84,9 +90,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ $docker_missing -eq 1 ]; then
-	log "installing: docker.io (dockerd, containerd, the docker CLI)"
-	# There is no init system on CI machines: keep the package's scripts
-	# from trying to start dockerd (policy-rc.d exit 101 = "not allowed").
+	log "installing: ${daemons[*]} (without starting their daemons)"
+	# There is no init system on CI machines: keep the packages' scripts
+	# from trying to start their daemons (policy-rc.d exit 101 = "not allowed").
 	policy=/usr/sbin/policy-rc.d
 	added_policy=0
 	if [ ! -e "$policy" ]; then
@@ -95,7 +101,7 @@ if [ $docker_missing -eq 1 ]; then
 		added_policy=1
 	fi
 	rc=0
-	apt_quiet apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends docker.io || rc=$?
+	apt_quiet apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${daemons[@]}" || rc=$?
 	[ $added_policy -eq 1 ] && rm -f "$policy"
 	[ $rc -eq 0 ] || exit $rc
 fi

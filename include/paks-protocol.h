@@ -46,6 +46,21 @@
 #define PAKS_LIB_DIR_CTR "/dev/.paks-lib"
 #define PAKS_LIB_SUBDIR	 "lib"
 
+/* An engine that cannot see this machine's files (preload/launch-bridge.c,
+ * host/session/remote.c): the launcher and the preload come in a volume of the
+ * engine's, mounted read-only at both places above, and holding the file
+ * PAKS_BRIDGE_MARK.  The launcher then listens on a socket in
+ * PAKS_BRIDGE_DIR_CTR (0700, in the container's /dev) for at most
+ * PAKS_BRIDGE_WAIT_MS, and accepts exactly one connection: the bridge,
+ * `paks-launch --paks-bridge` started by paks through the engine's exec,
+ * which says PAKS_BRIDGE_HELLO on its stdout once connected and then
+ * carries the session's bytes between its stdin and stdout and the
+ * launcher. */
+#define PAKS_BRIDGE_MARK    "bridge"
+#define PAKS_BRIDGE_DIR_CTR "/dev/.paks-bridge"
+#define PAKS_BRIDGE_HELLO   'P'
+#define PAKS_BRIDGE_WAIT_MS 60000
+
 /* The launch handshake, on the session's one connection, before the shell
  * runs (host/session/launch-env.c and preload/launch.c).  The launcher connects
  * while it is the container's only process and waits.  paks sends the

@@ -151,12 +151,17 @@ static void apply_env(const struct launch *l)
 	free(home_copy);
 }
 
-/* The connection to paks (close-on-exec), or -1. */
+/* The connection to paks (close-on-exec), or -1: the session's socket in
+ * DIR, or through the bridge when DIR is an engine's volume. */
 static int connect_host(const char *dir)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char mark[PATH_MAX];
 	int fd, n;
 
+	snprintf(mark, sizeof(mark), "%s/%s", dir, PAKS_BRIDGE_MARK);
+	if (access(mark, F_OK) == 0)
+		return launch_rendezvous();
 	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir,
 		     PAKS_SOCKET_NAME);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
@@ -296,6 +301,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], PAKS_LAUNCH_TAKE) == 0)
 		return launch_take(argc, argv);
+	if (strcmp(argv[1], PAKS_LAUNCH_BRIDGE) == 0)
+		return launch_bridge();
 	/* Nothing but this process runs yet: what it holds is the
 	 * session's alone, and stays so (non-dumpable). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -13,6 +13,9 @@
 /* The first argument of the launcher started by an entrypoint's
  * `exec "$@"`: it takes the connection from the relay (launch-relay.c). */
 #define PAKS_LAUNCH_TAKE "--paks-take"
+/* The launcher started by paks through the engine's exec, to carry the
+ * session when the engine cannot see this machine (launch-bridge.c). */
+#define PAKS_LAUNCH_BRIDGE "--paks-bridge"
 
 /* paks's launch message: the shell's environment and the controls, each
  * NUL-terminated records. */
@@ -58,5 +61,11 @@ int launch_relay(int conn, const struct user *u, int argc, char **argv,
 /* The launcher as started by the entrypoint: take the connection and exec
  * the shell.  Returns only on failure. */
 int launch_take(int argc, char **argv);
+
+/* With the launcher and preload in a volume (PAKS_BRIDGE_MARK): wait for
+ * the bridge on the rendezvous.  The connection, or -1. */
+int launch_rendezvous(void);
+/* paks-launch --paks-bridge.  Its exit status. */
+int launch_bridge(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include "guard.h"
 #include "log.h"
 #include "pty-proxy.h"
+#include "remote.h"
 #include "run-check.h"
 #include "server.h"
 #include "session.h"
@@ -349,20 +350,27 @@ static int choose_mode(struct session *s)
 	return 0;
 }
 
-/* A remote engine cannot reach the socket in our runtime directory: say so
- * before anything starts. */
-static int check_local_engine(struct session *s)
+/* An engine that cannot see this machine's files gets paks's files in a
+ * volume and the session through its exec API (remote.c). */
+static void check_local_engine(struct session *s)
 {
 	char *where = NULL;
 
-	if (!s->engine->is_remote || !s->engine->is_remote(s, &where))
-		return 0;
+	/* A backend without an engine CLI runs here. */
+	if (!s->engine->is_remote)
+		return;
+	if (!s->engine->is_remote(s, &where)) {
+		/* Maybe on this machine: the first start tells, unless an
+		 * earlier session's did. */
+		s->remote = remote_known(s);
+		s->probing = !s->remote;
+		return;
+	}
 	s->remote = true;
-	log_error("the %s engine is at %s, not on this machine; paks needs a "
-		  "local engine (it shares a directory with the container)",
+	log_debug("the %s engine is at %s: paks's files go in a volume, the "
+		  "session through the engine's exec",
 		  s->engine->name, where ? where : "a remote host");
 	free(where);
-	return -EINVAL;
 }
 
 /* The options only an engine CLI has, refused for a backend without one
@@ -431,8 +439,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 		return EXIT_USAGE;
 	for (size_t i = 0; i < o->engine_args.n; i++)
 		strv_push(&s->engine_args, o->engine_args.v[i]);
-	if (check_local_engine(s) < 0)
-		return 1;
+	check_local_engine(s);
 	s->image = xstrdup(o->image);
 	s->shell = xstrdup(s->settings.container_shell);
 	s->shell_default = !o->shell && str_eq(s->shell, "/bin/bash");
@@ -528,8 +535,16 @@ static int run_session(struct session *s, struct run_opts *o)
 			status = server_run(s, argv.v);
 		else
 			status = pty_proxy_run(s, argv.v);
-		engine_err_end(s, !s->image_restart);
 		strv_free(&argv);
+		if (status > 0 && (again = session_try_remote(s, &err)) != 0) {
+			if (again < 0) {
+				log_error("%s", err);
+				free(err);
+				return 1;
+			}
+			continue;
+		}
+		engine_err_end(s, !s->image_restart);
 		if (status < 0) {
 			log_error("cannot run %s: %s", s->engine_path,
 				  strerror(-status));

@@ -152,14 +152,15 @@ static const char *docker_commit_note(const struct session *s)
 	       "--container-tech podman saves the exact original config";
 }
 
-/* A unix socket, or TCP to this machine, is a daemon on this machine. */
+/* A unix socket or TCP on loopback may be a daemon on this machine, or a
+ * tunnel to another (ssh -L, a VM's socket): the first start probes it
+ * (session.c).  Any other address is another machine. */
 static bool endpoint_is_local(const char *host)
 {
 	if (str_has_prefix(host, "unix://") || str_has_prefix(host, "npipe://"))
 		return true;
-	if (str_has_prefix(host, "tcp://"))
-		return engine_host_is_loopback(host + 6);
-	return false;
+	return str_has_prefix(host, "tcp://") &&
+	       engine_host_is_loopback(host + 6);
 }
 
 /* `docker context inspect` reports the endpoint the CLI really uses:
@@ -194,8 +195,13 @@ static char *context_host(const struct session *s)
  * certain (the common case: DOCKER_HOST or the default socket). */
 static int docker_is_remote(const struct session *s, char **where)
 {
+	const char *dh = getenv("DOCKER_HOST");
 	char *host = docker_endpoint(&s->engine_args);
 
+	/* tcp:// and ssh:// are what they say, without asking the CLI. */
+	if (!host && s->engine_args.n == 0 && dh &&
+	    (str_has_prefix(dh, "tcp://") || str_has_prefix(dh, "ssh://")))
+		host = xstrdup(dh);
 	if (!host)
 		host = context_host(s);
 	if (!host || !*host || endpoint_is_local(host)) {

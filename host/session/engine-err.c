@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "engine-err.h"
@@ -21,7 +22,7 @@
 void engine_err_hold(struct session *s)
 {
 	engine_err_end(s, true);
-	if (!s->run_by_name)
+	if (!s->run_by_name && !s->probing)
 		return;
 	s->err_fd = memfd_create("paks-engine-stderr", MFD_CLOEXEC);
 	s->err_shown = 0;
@@ -38,7 +39,9 @@ void engine_err_show(struct session *s)
 	char b[4096];
 	ssize_t n;
 
-	if (!s->err_held)
+	/* A start that may be the wrong one (the engine may not see the
+	 * runtime directory) counts only once its launcher has come. */
+	if (!s->err_held || s->probing)
 		return;
 	while ((n = pread(s->err_fd, b, sizeof(b), s->err_shown)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -58,4 +61,18 @@ void engine_err_end(struct session *s, bool show)
 	close(s->err_fd);
 	s->err_fd = -1;
 	s->err_held = false;
+}
+
+bool engine_err_says(const struct session *s, const char *text)
+{
+	char b[8192];
+	ssize_t n;
+
+	if (!s->err_held)
+		return false;
+	n = pread(s->err_fd, b, sizeof(b) - 1, 0);
+	if (n <= 0)
+		return false;
+	b[n] = '\0';
+	return strstr(b, text) != NULL;
 }

@@ -37,8 +37,10 @@ static void podman_run_flags(const struct session *s, struct strv *argv)
 		}
 	}
 	/* The default detach keys swallow Ctrl-P, bash's previous-history;
-	 * an empty value switches them off. */
-	strv_push(argv, "--detach-keys=");
+	 * an empty value switches them off.  podman remote refuses an empty
+	 * value: there, a sequence nobody types, as on docker. */
+	strv_push(argv, s->remote ? "--detach-keys=ctrl-^,ctrl-\\"
+				  : "--detach-keys=");
 }
 
 /* podman commit --squash makes the whole image one layer. */
@@ -168,6 +170,8 @@ static int podman_is_remote(const struct session *s, char **where)
 		conn = getenv("CONTAINER_CONNECTION");
 	if ((!url || !*url) && ((conn && *conn) || remote))
 		url = uri = connection_uri(s, conn && *conn ? conn : NULL);
+	/* A socket or loopback may be this machine: the first start probes
+	 * it (session.c). */
 	if (!url || !*url || str_has_prefix(url, "unix:") ||
 	    (str_has_prefix(url, "tcp://") && engine_host_is_loopback(url + 6)))
 		return 0;
@@ -318,6 +322,7 @@ const struct engine engine_podman = {
     .tty_from_stdin = true,
     .run_flags = podman_run_flags,
     .seccomp_default = podman_seccomp_default,
+    .seccomp_path_on_engine = true,
     .commit_flags = podman_commit_flags,
     .registry_flags = podman_registry_flags,
     .sizes = podman_sizes,

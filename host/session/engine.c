@@ -95,27 +95,111 @@ char *engine_error_line(const struct buf *b)
 	return xasprintf("%.*s", (int)strcspn(best, "\n"), best);
 }
 
-char *engine_unreachable(const struct buf *b)
+/* Where the docker CLI looked for ADDR, as the user chose it. */
+static char *docker_source(const char *addr)
 {
-	static const char mark[] = "Cannot connect to the Docker daemon at ";
-	const char *s =
-	    b->data ? memmem(b->data, b->len, mark, sizeof(mark) - 1) : NULL;
 	const char *dh = getenv("DOCKER_HOST");
+	const char *ctx = getenv("DOCKER_CONTEXT");
+
+	if (dh && *dh)
+		return xstrdup("from DOCKER_HOST");
+	if (ctx && *ctx && !str_eq(ctx, "default"))
+		return xasprintf("from the docker context %s", ctx);
+	if (addr && str_eq(addr, "unix:///var/run/docker.sock"))
+		return xstrdup("the default socket; DOCKER_HOST is not set");
+	return xstrdup("from the current docker context");
+}
+
+/* B from MARK on: to the end of its line, or (all) to the end of B;
+ * malloc'd, NULL when MARK is not there. */
+static char *text_from(const struct buf *b, const char *mark, bool all)
+{
+	const char *p =
+	    b->data ? memmem(b->data, b->len, mark, strlen(mark)) : NULL;
+	const char *end = b->data + b->len, *nl;
+
+	if (!p)
+		return NULL;
+	nl = all ? NULL : memchr(p, '\n', (size_t)(end - p));
+	return xasprintf("%.*s", (int)((nl ? nl : end) - p), p);
+}
+
+/* Why a connection failed, from the engine's words: the last line ssh
+ * wrote (after "stderr="), or the dial error; NULL when neither is
+ * there. */
+static char *connect_reason(const struct buf *b)
+{
+	char *r = text_from(b, "stderr=", true);
+	char *last;
 	size_t n;
 
-	if (!s)
+	if (!r) {
+		r = text_from(b, "dial ", false);
+		return r ? r : text_from(b, "ssh: ", false);
+	}
+	n = strlen(r);
+	while (n > 0 && strchr("\r\n ", r[n - 1]))
+		r[--n] = '\0';
+	last = strrchr(r, '\n');
+	last = xstrdup(last ? last + 1 : r + 7);
+	free(r);
+	/* A terminal's line ends, and nothing that moves the cursor. */
+	for (char *p = last; *p; p++) {
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	}
+	return last;
+}
+
+/* The docker CLI's "Cannot connect to the Docker daemon at ADDR." */
+static char *docker_refused(const struct buf *b)
+{
+	static const char mark[] = "Cannot connect to the Docker daemon at ";
+	cleanup_free char *line = text_from(b, mark, false);
+	cleanup_free char *src = NULL;
+	char *addr;
+	size_t n;
+
+	if (!line)
 		return NULL;
-	s += sizeof(mark) - 1;
+	addr = line + sizeof(mark) - 1;
 	/* "ADDRESS. Is the docker daemon running?" */
-	n = strcspn(s, " \n");
-	if (n > 0 && s[n - 1] == '.')
+	n = strcspn(addr, " ");
+	if (n > 0 && addr[n - 1] == '.')
 		n--;
-	return xasprintf("the docker daemon is not reachable at %.*s (%s); "
+	addr[n] = '\0';
+	src = docker_source(addr);
+	return xasprintf("the docker daemon is not reachable at %s (%s); "
 			 "is dockerd running?",
-			 (int)n, s,
-			 dh && *dh
-			     ? "from DOCKER_HOST"
-			     : "the default socket; DOCKER_HOST is not set");
+			 addr, src);
+}
+
+char *engine_unreachable(const struct buf *b)
+{
+	const char *dh = getenv("DOCKER_HOST");
+	const char *ch = getenv("CONTAINER_HOST");
+	cleanup_free char *why = NULL;
+	char *msg = docker_refused(b);
+
+	if (msg)
+		return msg;
+	why = connect_reason(b);
+	if (b->data && memmem(b->data, b->len, "error during connect", 20)) {
+		cleanup_free char *src = docker_source(NULL);
+		return xasprintf("the docker daemon is not reachable at %s "
+				 "(%s)%s%s",
+				 dh && *dh ? dh : "its endpoint", src,
+				 why ? ": " : "", why ? why : "");
+	}
+	if (b->data &&
+	    (memmem(b->data, b->len, "Cannot connect to Podman", 23) ||
+	     memmem(b->data, b->len, "unable to connect to Podman", 27) ||
+	     memmem(b->data, b->len, "failed to connect: ", 19)))
+		return xasprintf(
+		    "the podman service is not reachable at %s%s%s",
+		    ch && *ch ? ch : "its connection's address",
+		    why ? ": " : "", why ? why : "");
+	return NULL;
 }
 
 static void json_array_change(struct strv *argv, const char *what, json_t *v)

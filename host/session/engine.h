@@ -61,6 +61,9 @@ struct engine {
 	bool commit_in_daemon;
 	/* --change values are Dockerfile words (quoted, $ expanded). */
 	bool change_words;
+	/* --security-opt seccomp=PATH is read by the engine on its own
+	 * machine (podman remote), not by the CLI on this one (docker). */
+	bool seccomp_path_on_engine;
 	/* Flags for `run` that keep the engine's own variables out of the
 	 * container's config (podman: --unsetenv-all). */
 	void (*run_flags)(const struct session *s, struct strv *argv);
@@ -93,8 +96,9 @@ struct engine {
 	 * records beyond the original config and cannot be removed (docker
 	 * CLI talking to podman's Docker API service). */
 	const char *(*commit_note)(const struct session *s);
-	/* 1 when the engine the session talks to is not on this machine
-	 * (then *where names its endpoint, malloc'd), 0 when it is local. */
+	/* 1 when the engine the session talks to is at another machine's
+	 * address (then *where names its endpoint, malloc'd), 0 when it may
+	 * be on this one (a socket, loopback): the first start probes. */
 	int (*is_remote)(const struct session *s, char **where);
 	/* NULL, or `image inspect REF` asked of the engine's API without
 	 * starting its CLI: 0 with the image's JSON object (one element of

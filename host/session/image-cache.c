@@ -18,7 +18,7 @@
 
 /* What decides which images a name can mean: the engine, its global
  * flags, the variables that point it elsewhere, and the user. */
-static char *cache_scope(const struct session *s)
+char *image_cache_scope(const struct session *s)
 {
 	static const char *vars[] = {"DOCKER_HOST",
 				     "DOCKER_CONTEXT",
@@ -73,7 +73,7 @@ static char *cache_path(const struct session *s, const char *scope)
 
 bool image_cache_load(struct session *s)
 {
-	cleanup_free char *scope = cache_scope(s);
+	cleanup_free char *scope = image_cache_scope(s);
 	cleanup_free char *path = cache_path(s, scope);
 	cleanup_free char *txt = NULL;
 	size_t len = 0;
@@ -101,7 +101,7 @@ bool image_cache_load(struct session *s)
 
 void image_cache_store(const struct session *s)
 {
-	cleanup_free char *scope = cache_scope(s);
+	cleanup_free char *scope = image_cache_scope(s);
 	cleanup_free char *path = cache_path(s, scope);
 	json_t *root;
 	char *txt;
@@ -121,7 +121,7 @@ void image_cache_store(const struct session *s)
 
 void image_cache_drop(const struct session *s)
 {
-	cleanup_free char *scope = cache_scope(s);
+	cleanup_free char *scope = image_cache_scope(s);
 	cleanup_free char *path = cache_path(s, scope);
 
 	unlink(path);

@@ -23,5 +23,8 @@ void image_cache_drop(const struct session *s);
  * images) and a name: 16 hex digits of their FNV-1a hash.  OUT holds 17
  * bytes. */
 void image_cache_key(const char *scope, const char *ref, char out[17]);
+/* The scope itself: the engine, its global flags, the variables that
+ * point it elsewhere, and the user (malloc'd). */
+char *image_cache_scope(const struct session *s);
 
 #endif

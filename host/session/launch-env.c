@@ -25,9 +25,11 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "engine-err.h"
 #include "launch-env.h"
 #include "log.h"
 #include "paks-protocol.h"
+#include "remote.h"
 #include "session.h"
 #include "rootfs.h"
 #include "transport.h"
@@ -209,7 +211,7 @@ static int send_launch(const struct session *s, int conn)
 }
 
 /* Has the engine ended (without reaping it), or did TERM or HUP come? */
-static bool engine_gone(pid_t engine)
+bool launch_engine_gone(pid_t engine)
 {
 	siginfo_t si = {0};
 	sigset_t pending;
@@ -232,7 +234,7 @@ static int read_exact(int fd, void *buf, size_t n, pid_t engine)
 		struct pollfd pf = {fd, POLLIN, 0};
 		ssize_t r;
 		if (poll(&pf, 1, 100) == 0) {
-			if (engine_gone(engine))
+			if (launch_engine_gone(engine))
 				return -1;
 			continue;
 		}
@@ -274,12 +276,14 @@ int launch_handshake(struct session *s, pid_t engine, int *conn)
 	*conn = -1;
 	if (!s->launch_go)
 		return -1;
+	if (s->remote && remote_bridge(s, engine, launch_engine_gone, &fd) < 0)
+		fd = -2;
 	/* The launcher connects when the container has started.  While
 	 * waiting, look now and then whether the engine is still there:
 	 * its end, or paks's own, ends the wait. */
-	while (fd < 0) {
+	while (fd == -1) {
 		struct pollfd p = {s->launch_fd, POLLIN, 0};
-		bool gone = engine_gone(engine);
+		bool gone = launch_engine_gone(engine);
 		if (poll(&p, 1, gone ? 0 : 50) < 0 && errno != EINTR)
 			break;
 		if (p.revents & POLLIN) {
@@ -308,5 +312,10 @@ int launch_handshake(struct session *s, pid_t engine, int *conn)
 		return -1;
 	}
 	*conn = fd;
+	/* The engine sees this machine: the start counts. */
+	if (s->probing) {
+		s->probing = false;
+		engine_err_show(s);
+	}
 	return 0;
 }

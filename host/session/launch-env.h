@@ -7,6 +7,7 @@
 #ifndef PAKS_LAUNCH_ENV_H
 #define PAKS_LAUNCH_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,5 +30,9 @@ int launch_handshake(struct session *s, pid_t engine, int *conn);
 /* A REPORT payload: the verdict and the ids (NULL when absent; ids only
  * when well formed), malloc'd.  0, or -1 when it is too long. */
 int launch_report_parse(const char *p, size_t len, char **verdict, char **ids);
+
+/* Has the engine ENGINE ended (it is not reaped), or is TERM or HUP
+ * pending? */
+bool launch_engine_gone(pid_t engine);
 
 #endif

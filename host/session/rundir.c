@@ -93,6 +93,36 @@ static void remove_container(char **fields, size_t n)
 	engine_verb(fields, n, "rm", "--force");
 }
 
+/* A remote session's volume (remote.c stages its files in DIR/volume),
+ * named in removed. */
+static void remove_volume(const char *dir, char **fields, size_t n,
+			  struct strv *removed)
+{
+	cleanup_free char *staged = xasprintf("%s/volume", dir);
+	cleanup_free char *name = NULL;
+	struct stat st;
+
+	if (lstat(staged, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	name = xasprintf("paks-%s", strrchr(dir, '/') + 1);
+	for (char *p = name; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	{
+		struct strv argv = {0};
+		for (size_t i = 2; i < n; i++)
+			strv_push(&argv, fields[i]);
+		strv_push(&argv, "volume");
+		strv_push(&argv, "rm");
+		strv_push(&argv, "--force");
+		strv_push(&argv, name);
+		proc_run_detached(argv.v);
+		strv_free(&argv);
+	}
+	strv_pushf(removed, "volume %s", name);
+}
+
 /* Sweep one record: 1 when its session was dead and is now removed. */
 static int sweep_record(const char *base, const char *name,
 			struct strv *removed)
@@ -115,6 +145,8 @@ static int sweep_record(const char *base, const char *name,
 		remove_container(fields, n);
 		strv_pushf(removed, "container %s", fields[1]);
 	}
+	if (n >= 3)
+		remove_volume(dir, fields, n, removed);
 	rm_rf(dir);
 	unlink(rec);
 	strv_pushf(removed, "runtime directory %s", dir);

@@ -21,6 +21,7 @@
 #include "probe.h"
 #include "proc.h"
 #include "rootfs.h"
+#include "remote.h"
 #include "rundir.h"
 #include "seccomp.h"
 #include "session.h"
@@ -58,6 +59,7 @@ void session_cleanup(struct session *s)
 	if (s->rootfs)
 		rootfs_stop(s);
 	rootfs_release(s);
+	remote_remove(s);
 	rundir_remove(s);
 }
 
@@ -73,6 +75,7 @@ void session_free(struct session *s)
 	free(s->container);
 	free(s->session_id);
 	free(s->runtime_dir);
+	free(s->volume);
 	free(s->launch_dir);
 	free(s->shell);
 	free(s->lib_dir);
@@ -136,6 +139,8 @@ int session_prepare(struct session *s, char **cause)
 	if (!s->container)
 		s->container = xasprintf("paks-%s", s->session_id);
 	rundir_record(s);
+	if (remote_prepare(s, cause) < 0)
+		return -1;
 	if (probe_mode(s, cause) < 0)
 		return -1;
 	return launch_open(s, cause);
@@ -236,6 +241,51 @@ int session_restart(struct session *s, int status, char **cause)
 	return 1;
 }
 
+/* The runtime directory and the preload's, read-only.  --mount, unlike
+ * --volume, fails at create time when the source is not on the engine's
+ * machine (docker's -v would make an empty directory there): that is the
+ * probe (s->probing).  The directory's name is unique to this session, so
+ * no other machine has it by chance. */
+static void local_mounts(const struct session *s, struct strv *argv)
+{
+	if (strchr(s->runtime_dir, ',')) {
+		strv_pushf(argv, "--volume=%s:%s:ro", s->runtime_dir,
+			   PAKS_CONTAINER_DIR);
+		strv_pushf(argv, "--volume=%s/%s:%s:ro", s->runtime_dir,
+			   PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
+		return;
+	}
+	strv_pushf(argv, "--mount=type=bind,source=%s,target=%s,readonly",
+		   s->runtime_dir, PAKS_CONTAINER_DIR);
+	strv_pushf(argv, "--mount=type=bind,source=%s/%s,target=%s,readonly",
+		   s->runtime_dir, PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
+}
+
+/* A start that failed because the engine cannot see the runtime
+ * directory: on with paks's files in a volume.  1 when the session starts
+ * again that way, 0 when the failure was another, -1 with *cause. */
+int session_try_remote(struct session *s, char **cause)
+{
+	/* podman reads the seccomp profile on its machine too, first. */
+	bool unseen = s->probing && (engine_err_says(s, s->runtime_dir) ||
+				     (s->seccomp_profile &&
+				      s->engine->seccomp_path_on_engine &&
+				      engine_err_says(s, s->seccomp_profile)));
+
+	s->probing = false;
+	if (!unseen)
+		return 0;
+	log_debug("the %s engine cannot see %s: paks's files go in a volume, "
+		  "the session through the engine's exec",
+		  s->engine->name, s->runtime_dir);
+	engine_err_end(s, false);
+	s->remote = true;
+	remote_remember(s);
+	if (remote_prepare(s, cause) < 0 || launch_open(s, cause) < 0)
+		return -1;
+	return 1;
+}
+
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv)
 {
@@ -259,10 +309,10 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 			   s->seccomp_profile);
 	/* Read-only: nothing in the container may write, create or
 	 * replace what paks reads, runs or mounts. */
-	strv_pushf(argv, "--volume=%s:%s:ro", s->runtime_dir,
-		   PAKS_CONTAINER_DIR);
-	strv_pushf(argv, "--volume=%s/%s:%s:ro", s->runtime_dir,
-		   PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
+	if (s->remote)
+		remote_run_argv(s, argv);
+	else
+		local_mounts(s, argv);
 	/* dockerd's commit keeps the container's Entrypoint even when
 	 * --change asks to clear it: on docker the container has none, and
 	 * the launcher heads the command, which --change CMD replaces. */

@@ -44,7 +44,12 @@ struct session {
 	 * process in the container can change what a path there leads to
 	 * while paks uses it, so #cp and #export stay out of them. */
 	struct strv rw_binds;
-	bool remote;	 /* the engine is not on this machine */
+	bool remote;  /* the engine cannot see this machine's files */
+	char *volume; /* remote: the engine's volume with paks's files */
+	/* The engine may be on this machine: the start bind-mounts the
+	 * runtime directory, which fails at once where the engine cannot see
+	 * it; cleared when the launcher came. */
+	bool probing;
 	int stop_signal; /* TERM or HUP that ended the session, or 0 */
 	/* The image as the image cache remembers it: the container runs
 	 * the name (not the id), while `image inspect` checks the name
@@ -91,6 +96,11 @@ int session_prepare(struct session *s, char **cause);
  * on a first start; s now says which), 0 when the session
  * is over, -1 with *cause set. */
 int session_restart(struct session *s, int status, char **cause);
+/* After a start that failed: 1 when it failed because the engine cannot
+ * see this machine's files, and the session is now set to start again
+ * with them in a volume of the engine's (remote.c); 0 otherwise; -1 with
+ * *cause. */
+int session_try_remote(struct session *s, char **cause);
 /* The engine has been started: let its launcher go on once the image it
  * runs is known to be the one the environment was made for.  When it is
  * not, the start is void (the launcher exits before the shell runs) and

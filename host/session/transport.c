@@ -6,8 +6,8 @@
  * container, and paks accepts that single connection and removes the
  * socket.  Whatever runs in the container later finds no socket to
  * connect to, and a socket fd cannot be opened through /proc/PID/fd
- * (ENXIO).  A later transport (frames carried by the terminal itself, for
- * engines that cannot bind-mount) replaces this file.
+ * (ENXIO).  An engine that cannot see this machine's files gets the same
+ * kind of connection another way: the bridge through its exec (remote.c).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>

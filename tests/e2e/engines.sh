@@ -5,7 +5,10 @@
 # each of them: rootful podman, rootless podman as the tests' normal user
 # (tests/rootless.sh; that user runs a staged copy of the build, so that a
 # private checkout works), and the tests' own dockerd (tests/dockerd.sh,
-# stopped by its pid when the test ends).
+# stopped by its pid when the test ends).  The remote rows reach an engine
+# that cannot see this machine's files (tests/remote-engine.sh): docker-tcp
+# (DOCKER_HOST=tcp://127.0.0.1:PORT), docker-ssh (DOCKER_HOST=ssh://...),
+# docker-ctx (a docker context) and podman-remote (podman --remote --url).
 #
 # Contract:
 #   engines_setup IMAGE...     set up each engine of $ENGINES with the
@@ -29,6 +32,26 @@ RL_PAKS=""
 PAKS_CMD_ENV=${PAKS_CMD_ENV:-}
 eval "export $("$TESTS_DIR/dockerd.sh" env)"
 export DOCKER_CONTEXT=
+eval "$("$TESTS_DIR/remote-engine.sh" env)"
+
+# The environment a remote row's docker or podman CLI runs with, as
+# NAME=VALUE words for env(1) (after -u DOCKER_HOST for a context).
+remote_env() {
+	case $1 in
+	docker-tcp) echo "DOCKER_HOST=$RE_TCP" ;;
+	docker-ssh) echo "DOCKER_HOST=$RE_SSH PATH=$RE_BIN:$PATH" ;;
+	docker-ctx) echo "-u DOCKER_HOST DOCKER_CONTEXT=$RE_CONTEXT" ;;
+	podman-remote) echo "CONTAINER_HOST=$RE_PODMAN" ;;
+	esac
+}
+
+# The engine program of a row.
+engine_of() {
+	case $1 in
+	docker*) echo docker ;;
+	*) echo podman ;;
+	esac
+}
 
 as_rl() {
 	local cmd
@@ -43,6 +66,10 @@ eng() {
 	podman) podman_t "$@" ;;
 	rootless) as_rl podman "$@" ;;
 	docker) docker "$@" ;;
+	docker-* | podman-remote)
+		# shellcheck disable=SC2046 # words for env
+		env $(remote_env "$e") "$(engine_of "$e")" "$@"
+		;;
 	esac
 }
 
@@ -51,8 +78,9 @@ paks_cmd() {
 	shift 2
 	[ "$e" = rootless ] && paks=$RL_PAKS
 	# An option of `paks run`: it goes after the subcommand.
-	[ "$e" = docker ] && set -- "$1" --container-tech docker "${@:2}"
-	printf -v cmd 'cd %q && exec env PAKS_LIB_DIR=%q' "$dir" "$(dirname "$paks")"
+	[ "$(engine_of "$e")" = docker ] && set -- "$1" --container-tech docker "${@:2}"
+	printf -v cmd 'cd %q && exec env %s PAKS_LIB_DIR=%q' "$dir" \
+		"$(remote_env "$e")" "$(dirname "$paks")"
 	for v in $PAKS_CMD_ENV; do
 		printf -v cmd '%s %q' "$cmd" "$v=${!v}"
 	done
@@ -68,6 +96,8 @@ paks_cli() {
 	shift
 	case $e in
 	rootless) as_rl env PAKS_LIB_DIR="$(dirname "$RL_PAKS")" "$RL_PAKS" "$@" ;;
+	# shellcheck disable=SC2046 # words for env
+	docker-* | podman-remote) env $(remote_env "$e") "$PAKS" "$@" ;;
 	*) "$PAKS" "$@" ;;
 	esac
 }
@@ -101,7 +131,17 @@ engines_setup() {
 			cleanup_add "$TESTS_DIR/dockerd.sh" stop
 			if ! "$TESTS_DIR/dockerd.sh" start "$@" >/dev/null; then
 				not_ok "a real dockerd starts"
-				ENGINES=${ENGINES//docker/}
+				ENGINES=$(tr ' ' '\n' <<<"$ENGINES" | grep -vx docker | tr '\n' ' ')
+			fi
+			;;
+		docker-* | podman-remote)
+			# Started once for all remote rows, stopped at the end.
+			[ -n "${_RE_STARTED:-}" ] && continue
+			_RE_STARTED=1
+			cleanup_add "$TESTS_DIR/remote-engine.sh" stop
+			if ! "$TESTS_DIR/remote-engine.sh" start "$@" >/dev/null; then
+				not_ok "an engine on another host starts"
+				ENGINES=$(tr ' ' '\n' <<<"$ENGINES" | grep -v -e '^docker-' -e '^podman-remote$' | tr '\n' ' ')
 			fi
 			;;
 		esac

@@ -8,8 +8,8 @@
 # separate podman storage pulls it and shows the file made before the push;
 # #export writes an archive in the launch directory that `podman load` and
 # `paks run FILE` take; a failed export (no such directory, read-only or
-# full file system) leaves nothing under the final name; a remote engine is
-# refused at start.
+# full file system) leaves nothing under the final name; a podman service
+# elsewhere that cannot be reached gives one line.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -180,21 +180,23 @@ check "paks run of the archive has the file" tmux_wait_for "^$mark$"
 type_enter 'exit'
 tmux_wait_exit >/dev/null
 
-# --- a remote engine is refused at start ----------------------------------------
+# --- a podman service elsewhere that cannot be reached ----------------------------
 
-# refused_remote CMD...: CMD exits 1 with a "paks: ... remote" line.
-refused_remote() {
+# unreachable CMD...: CMD exits 1 with one "paks: ... not reachable at"
+# line (tests/e2e/test_remote.sh runs sessions on engines elsewhere).
+unreachable() {
 	local out rc=0
 	out=$("$@" 2>&1 </dev/null) || rc=$?
 	echo "exit $rc: $out"
-	[ $rc -eq 1 ] && grep -q '^paks: .*remote' <<<"$out"
+	[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] &&
+		grep -q '^paks: the podman service is not reachable at ' <<<"$out"
 }
-check "CONTAINER_HOST=ssh://... is refused at start" refused_remote \
-	env CONTAINER_HOST=ssh://nobody@remote.invalid/run/podman/podman.sock \
+check "CONTAINER_HOST=ssh://... that cannot be reached: one line" unreachable \
+	env CONTAINER_HOST=ssh://nobody@remote.invalid:22/run/podman/podman.sock \
 	"$PAKS" run --container-tech podman "$IMG_BOOKWORM"
-check "--engine-arg=--url=ssh://... is refused at start" refused_remote \
+check "--engine-arg=--url=ssh://... that cannot be reached: one line" unreachable \
 	"$PAKS" run --container-tech podman \
-	--engine-arg=--url=ssh://nobody@remote.invalid/run/podman/podman.sock \
+	--engine-arg=--url=ssh://nobody@remote.invalid:22/run/podman/podman.sock \
 	"$IMG_BOOKWORM"
 
 wait_no_container "$ctr-"

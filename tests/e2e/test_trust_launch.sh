@@ -21,12 +21,16 @@
 # No host value may arrive anywhere in the container, and the user's own
 # #envhost still works, after `exec bash` too.
 #
-# Environment: TRUST_ENGINES (default "podman rootless docker").
+# On an engine elsewhere (docker-tcp, tests/remote-engine.sh) the same
+# attacks meet the bridge: the launcher's rendezvous is gone, and the
+# bridge holds the session's stream non-dumpable.
+#
+# Environment: TRUST_ENGINES (default "podman rootless docker docker-tcp").
 set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ENGINES=${TRUST_ENGINES:-podman rootless docker}
+ENGINES=${TRUST_ENGINES:-podman rootless docker docker-tcp}
 # shellcheck source=engines.sh
 source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
@@ -80,12 +84,15 @@ prepare_env_image() {
 	podman_t build -q --network none -t "$IMG_ENV" -f "$TEST_TMP/Containerfile" \
 		"$TEST_TMP" >/dev/null || return 1
 	cleanup_add podman_t rmi -f "$IMG_ENV"
-	case " $ENGINES " in
-	*" docker "*)
-		podman_t save "$IMG_ENV" | docker load >/dev/null || return 1
-		cleanup_add docker rmi -f "$IMG_ENV"
-		;;
-	esac
+	local e
+	for e in $ENGINES; do
+		case $e in
+		docker | docker-tcp)
+			podman_t save "$IMG_ENV" | eng "$e" load >/dev/null || return 1
+			cleanup_add eng "$e" rmi -f "$IMG_ENV"
+			;;
+		esac
+	done
 }
 
 # --- one engine ------------------------------------------------------------
@@ -115,8 +122,14 @@ session() {
 		not_ok "$e: the entrypoint's daemon tried its routes"
 	fi
 	shown "$e: the daemon inherited no connection" \
-		'echo "[$(grep -c "^route \(fd\|sock\)\|got it" /tmp/stolen)]"' \
+		'echo "[$(grep -c "^route \(fd\|sock\|rendezvous\)\|got it\|bridge: opened" /tmp/stolen)]"' \
 		'^\[0\]$'
+	case $e in
+	docker-* | podman-remote)
+		shown "$e: the daemon found the bridge and could not write to paks" \
+			'echo "[$(grep -c "route bridge: found" /tmp/stolen)]"' '^\[1\]$'
+		;;
+	esac
 	shown "$e: the launcher's relay refused the daemon" \
 		'echo "[$(grep -c "route take: refused" /tmp/stolen)]"' '^\[1\]$'
 	# Typed in two halves: the whole value must never be on the screen.
@@ -128,8 +141,14 @@ session() {
 	tmux_send C-l
 	typed 'for p in /dev/.paks/x /dev/.paks/lib/x /dev/.paks-lib/x; do : >$p; done 2>/dev/null; mkfifo /dev/.paks/ids; ln -sf /dev/tty /dev/.paks/ids; truncate -s0 /dev/.paks/lib/libpaks-preload.so /dev/.paks-lib/libpaks-preload.so; dd if=/dev/zero of=/dev/.paks/big bs=1M count=50 status=none; echo WROTE-$((6*7))' \
 		'^WROTE-42$' 60
+	# An engine elsewhere mounts paks's volume there (remote.c).
+	local files='lib paks-launch '
+	case $e in
+	docker-*) files='bridge libpaks-preload.so paks-launch ' ;;
+	podman-remote) files='bridge libpaks-preload.so paks-launch seccomp.json ' ;;
+	esac
 	shown "$e: nothing was created in the runtime directory" \
-		'echo "[$(ls -A /dev/.paks | tr "\n" " ")]"' '^\[lib paks-launch \]$'
+		'echo "[$(ls -A /dev/.paks | tr "\n" " ")]"' "^\[${files//./\\.}\]$"
 	shown "$e: the preload is whole" \
 		'test -s /dev/.paks-lib/libpaks-preload.so && echo PRELOAD-WHOLE' \
 		'^PRELOAD-WHOLE$'
@@ -173,6 +192,9 @@ env_flags() {
 	local e=$1
 	tmux_start "flags-$e" "$(paks_cmd "$e" "$WDIR" run -e PAKS_USER=nobody \
 		-e PAKS_CHECK_SHELL=/nonexistent "$IMG_BOOKWORM")"
+	# Keys typed before the prompt are echoed twice, and the answer
+	# lands on the prompt's line.
+	tmux_wait_for '[#$] *$' 120 >/dev/null
 	if typed 'echo "uid=$(id -u) [$PAKS_USER:$PAKS_CHECK_SHELL]"' \
 		'^uid=[0-9]+ \[' 120 &&
 		tmux_screen | grep -q '^uid=0 \[nobody:/nonexistent\]$'; then
@@ -189,6 +211,7 @@ env_flags() {
 image_env() {
 	local e=$1
 	tmux_start "env-$e" "$(paks_cmd "$e" "$WDIR" run "$IMG_ENV")"
+	tmux_wait_for '[#$] *$' 120 >/dev/null
 	if typed 'echo "uid=$(id -u) [$PAKS_USER]"' '^uid=[0-9]+ \[' 120; then
 		if tmux_screen | grep -q '^uid=0 \[nobody\]$'; then
 			ok "$e: an image's ENV PAKS_USER is only a variable"

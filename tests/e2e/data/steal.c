@@ -10,13 +10,20 @@
  *           once, while the relay still waits for the shell;
  *     fdN   every socket it inherited, after a second;
  *     sock  the runtime directory's socket;
+ *     bridge  an engine elsewhere: the launcher's rendezvous
+ *           (/dev/.paks-bridge/sock), and the bridge's stdin and stdout
+ *           through /proc (its stream to paks): "route bridge: opened"
+ *           when it could write there, and a request goes in;
  *   and append what each answered to OUT, then "steal done".
  */
+#define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,6 +114,48 @@ static int try_take(const char *var, FILE *out)
 	return found;
 }
 
+/* The bridge (paks-launch --paks-bridge): its rendezvous, and its stream
+ * to paks through /proc/PID/fd. */
+static void try_bridge(const char *var, FILE *out)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/dev/.paks-bridge/sock");
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		try(s, "rendezvous", var, out);
+	while (d && (e = readdir(d))) {
+		char path[300], cmd[256] = "";
+		FILE *f;
+		size_t n;
+		if (atoi(e->d_name) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		n = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		if (!memmem(cmd, n, "--paks-bridge", 13))
+			continue;
+		fprintf(out, "route bridge: found %s\n", e->d_name);
+		for (int fd = 0; fd < 2; fd++) {
+			int w;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%d", e->d_name,
+				 fd);
+			w = open(path, O_WRONLY | O_NONBLOCK);
+			if (w >= 0) {
+				fprintf(out, "route bridge: opened fd %d\n", fd);
+				try(w, "bridge", var, out);
+				close(w);
+			}
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 int main(int argc, char **argv)
 {
 	FILE *out;
@@ -137,6 +186,7 @@ int main(int argc, char **argv)
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		try(s, "sock", argv[2], out);
+	try_bridge(argv[2], out);
 	fprintf(out, "steal done\n");
 	fclose(out);
 	return 0;

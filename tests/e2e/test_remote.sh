@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Engines that cannot see this machine's files (tests/remote-engine.sh: a
+# dockerd and podman's API service in a mount namespace of their own):
+# docker over tcp on loopback, docker over ssh, a docker context, podman
+# remote.  One session per row and image (bookworm, and bookworm-user with
+# USER alice), through `paks run` in tmux: the prompt as the image's user,
+# #envhost sets a host variable, #cp both ways, #save makes an image on the
+# remote engine that runs and has the original config, #export dev.tar
+# lands in the launch directory; afterwards no container and no volume of
+# paks is left on the engine.  On the tcp row, busybox in PTY mode too, and
+# `paks gc` after a paks killed with -9 removes its container and volume.
+# Then the messages: an engine that cannot be reached, an ssh that would
+# ask for a password, a context that points nowhere: one `paks:` line that
+# says where paks looked, and nothing left running.
+#
+# Environment: REMOTE_ENGINES (default "docker-tcp docker-ssh docker-ctx
+# podman-remote"), REMOTE_IMAGES (default "root user").
+set -u
+source "$(dirname "$0")/lib.sh"
+
+: "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
+ENGINES=${REMOTE_ENGINES:-docker-tcp docker-ssh docker-ctx podman-remote}
+IMAGES=${REMOTE_IMAGES:-root user}
+# shellcheck source=engines.sh
+source "$(dirname "$0")/engines.sh"
+export TMUX_WAIT_TIMEOUT=60
+run_id="$$-$RANDOM"
+new_home
+export PAKS_RT_HOSTVAR="from the host $run_id"
+export PAKS_CMD_ENV="PAKS_RT_HOSTVAR"
+
+image_of() { # KEY
+	case $1 in
+	root) echo "$IMG_BOOKWORM" ;;
+	user) echo "$IMG_BOOKWORM_USER" ;;
+	busybox) echo "$IMG_BUSYBOX" ;;
+	esac
+}
+
+image_config() { # ENGINE IMAGE
+	eng "$1" image inspect --format '{{json .Config}}' "$2" | config_of
+}
+
+same_config() { # WANT GOT
+	[ "$1" = "$2" ] && return 0
+	diff <(echo "$1") <(echo "$2")
+	return 1
+}
+
+# gone ENGINE CONTAINER: the engine knows no such container.
+gone() {
+	! eng "$1" ps -a --format '{{.Names}}' | grep -qx "$2"
+}
+
+# no_volume ENGINE: the engine holds no volume of paks's.
+no_volume() {
+	local left
+	left=$(eng "$1" volume ls --format '{{.Name}}' | grep '^paks-' || true)
+	[ -z "$left" ] && return 0
+	echo "left: $left"
+	return 1
+}
+
+# The prompt, and the shell answers.
+ready() {
+	tmux_wait_for '[$#] *$' 120 >/dev/null || return 1
+	# shellcheck disable=SC2016 # typed into the container's shell
+	type_enter 'echo READY-$((6*7))'
+	tmux_wait_for '^READY-42' 60
+}
+
+# One session: every # command that crosses to the engine.
+row() { # ENGINE KEY
+	local e=$1 key=$2 c="$1/$2" img dir orig user workdir cfg got
+	local ctr="paks-rt-$run_id-$1-$2" saved="localhost/paks-rt-$run_id/$2-$1:1"
+	local mark="rt-$run_id-$1-$2"
+	img=$(image_of "$key")
+	echo "# --- $c ($img)"
+	dir=$(engine_dir "$e" "rt-$e-$key")
+	cleanup_add eng "$e" rmi -f "$saved"
+	orig=$(image_config "$e" "$img")
+	user=$(jq -r '.User' <<<"$orig")
+	[ -n "$user" ] || user=root
+	workdir=$(jq -r '.WorkingDir' <<<"$orig")
+
+	tmux_start "$c" "$(paks_cmd "$e" "$dir" run --name "$ctr" "$img")"
+	if ! ready; then
+		not_ok "$c: paks run reaches a prompt"
+		tmux_stop "$c"
+		return
+	fi
+	ok "$c: paks run reaches a prompt"
+	# shellcheck disable=SC2016
+	type_enter 'echo "who=$(id -un) pwd=$PWD"'
+	check "$c: the shell runs as $user in $workdir" \
+		tmux_wait_for "^who=$user pwd=$workdir$"
+
+	type_enter '#envhost PAKS_RT_HOSTVAR'
+	# shellcheck disable=SC2016
+	type_enter 'echo "got[$PAKS_RT_HOSTVAR]"'
+	check "$c: #envhost sets a host variable" \
+		tmux_wait_for "^got\[from the host $run_id\]$"
+
+	type_enter "#envsave rt-$run_id-$e-$key RT_SAVED=\"a b\""
+	type_enter 'unset RT_SAVED'
+	type_enter "#envload rt-$run_id-$e-$key"
+	# shellcheck disable=SC2016
+	type_enter 'echo "saved[$RT_SAVED]"'
+	check "$c: #envsave and #envload" tmux_wait_for '^saved\[a b\]$'
+	cleanup_add paks_cli "$e" env rm "rt-$run_id-$e-$key"
+
+	echo "in $mark" >"$dir/in.txt"
+	type_enter "#cp host:in.txt /tmp/in.txt"
+	type_enter "cat /tmp/in.txt"
+	check "$c: #cp from the host" tmux_wait_for "^in $mark$"
+	type_enter "echo out $mark > /tmp/out.txt"
+	type_enter "#cp /tmp/out.txt host:out.txt"
+	check "$c: #cp to the host reports the copy" tmux_wait_for '^copied /tmp/out.txt'
+	check "$c: #cp to the host" bash -c '[ "$(cat "$1")" = "$2" ]' _ "$dir/out.txt" "out $mark"
+
+	type_enter "#save $saved"
+	check "$c: #save reports success" tmux_wait_for "^Saved $saved " 180
+	cfg=$(image_config "$e" "$saved" 2>&1)
+	check "$c: the saved image on the engine has the original config" \
+		same_config "$orig" "$cfg"
+	got=$(eng "$e" run --rm --network none "$saved" cat /tmp/out.txt 2>&1)
+	expect_same "$c: the saved image runs and has the file" "out $mark" "$got"
+	got=$(eng "$e" run --rm --network none "$saved" sh -c \
+		'ls -a /dev/.paks /dev/.paks-lib /dev/.paks-bridge 2>&1; env | grep -cE "^(PAKS_DIR|PAKS_SESSION|PAKS_CHANNEL|LD_PRELOAD)="' 2>&1)
+	expect_same "$c: nothing of paks in the saved image" 0 "$(tail -n 1 <<<"$got")"
+
+	type_enter "#export dev.tar"
+	check "$c: #export reports the archive" \
+		tmux_wait_for "^Exported .* to $dir/dev.tar" 300
+	check "$c: dev.tar is in the launch directory" \
+		bash -c 'tar -tf "$1" | grep -q manifest.json' _ "$dir/dev.tar"
+
+	type_enter 'exit 0'
+	check "$c: the session ends with status 0" bash -c '[ "$1" = 0 ]' _ "$(tmux_wait_exit 60)"
+	tmux_stop "$c"
+	check "$c: the container is gone" gone "$e" "$ctr"
+	check "$c: no volume of paks is left" no_volume "$e"
+}
+
+# busybox in PTY mode: the launch handshake through the bridge, and a #
+# command on the screen.
+pty_row() { # ENGINE
+	local e=$1 c="$1/busybox" dir
+	echo "# --- $c"
+	dir=$(engine_dir "$e" "rt-$e-bb")
+	tmux_start "$c" "$(paks_cmd "$e" "$dir" run "$IMG_BUSYBOX")"
+	if ! ready; then
+		not_ok "$c: paks run reaches a prompt in PTY mode"
+		tmux_stop "$c"
+		return
+	fi
+	ok "$c: paks run reaches a prompt in PTY mode"
+	type_enter '#envhost PAKS_RT_HOSTVAR'
+	# shellcheck disable=SC2016
+	type_enter 'echo "got[$PAKS_RT_HOSTVAR]"'
+	check "$c: #envhost in PTY mode" \
+		tmux_wait_for "^got\[from the host $run_id\]$"
+	type_enter 'exit 0'
+	tmux_wait_exit 60 >/dev/null
+	tmux_stop "$c"
+	check "$c: no volume of paks is left" no_volume "$e"
+}
+
+# A paks killed with -9: `paks gc` removes its container and its volume
+# on the engine.
+killed_row() { # ENGINE
+	local e=$1 c="$1/killed" dir pid ctr="paks-rt-$run_id-$1-killed"
+	dir=$(engine_dir "$e" "rt-$e-killed")
+	tmux_start "$c" "$(paks_cmd "$e" "$dir" run --name "$ctr" "$IMG_BOOKWORM")"
+	if ! ready || ! pid=$(paks_main_pid "run --container-tech docker --name $ctr"); then
+		not_ok "$c: a session to kill"
+		tmux_stop "$c"
+		return
+	fi
+	kill -KILL "$pid"
+	tmux_stop "$c"
+	check "$c: paks gc names the volume" \
+		bash -c 'paks_out=$("$@" 2>&1); grep -q "volume paks-" <<<"$paks_out" || { echo "$paks_out"; exit 1; }' \
+		_ env $(remote_env "$e") "$PAKS" gc
+	check "$c: the container is gone" gone "$e" "$ctr"
+	check "$c: no volume of paks is left" no_volume "$e"
+}
+
+# --- messages ------------------------------------------------------------------
+
+# one_line DESC WHERE CMD...: paks fails at once with one `paks:` line that
+# names WHERE, and starts nothing.
+one_line() {
+	local desc=$1 where=$2 out rc=0
+	shift 2
+	out=$(timeout 60 "$@" </dev/null 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(wc -l <<<"$out")" -eq 1 ] &&
+		grep -q "^paks: .*$where" <<<"$out"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		printf '#   exit %s: %s\n' "$rc" "$out"
+	fi
+}
+
+messages() {
+	local port
+	for port in $(seq 1 20); do
+		port=$((20000 + RANDOM % 20000))
+		port_free "$port" && break
+	done
+	one_line "an engine that cannot be reached: one line naming it" \
+		"tcp://127.0.0.1:$port" \
+		env DOCKER_HOST="tcp://127.0.0.1:$port" "$PAKS" run --container-tech docker "$IMG_BOOKWORM"
+	# An ssh that would ask for a password (no key of ours for this user,
+	# no BatchMode in its Host block), on a terminal: paks never waits
+	# on a prompt.
+	# (The screen of a pane that died at once is in its history.)
+	tmux_start ssh-pw "$(paks_cmd docker-ssh "$TEST_TMP" run "$IMG_BOOKWORM" |
+		sed -e "s|DOCKER_HOST=[^ ]*|DOCKER_HOST=$RE_SSH_PW|")"
+	if tmux_wait_exit 60 >/dev/null &&
+		[ "$(tmux_history | grep -v '^Pane is dead' | grep -cv '^ *$')" -eq 1 ] &&
+		tmux_history | grep -q "^paks: .*$RE_SSH_PW"; then
+		ok "an ssh that asks for a password: one line naming it"
+	else
+		not_ok "an ssh that asks for a password: one line naming it"
+		tmux_history | sed 's/^/#   |/' | grep -v '|$'
+	fi
+	tmux_stop ssh-pw
+	docker context create "paks-rt-$run_id" --docker "host=tcp://127.0.0.1:$port" >/dev/null 2>&1
+	cleanup_add docker context rm -f "paks-rt-$run_id"
+	one_line "a context that points nowhere: one line naming it" \
+		"tcp://127.0.0.1:$port" \
+		env -u DOCKER_HOST DOCKER_CONTEXT="paks-rt-$run_id" "$PAKS" run --container-tech docker "$IMG_BOOKWORM"
+	one_line "podman remote that cannot be reached: one line naming it" \
+		"tcp://127.0.0.1:$port" \
+		env CONTAINER_HOST="tcp://127.0.0.1:$port" "$PAKS" run "$IMG_BOOKWORM"
+}
+
+# --- the rows ------------------------------------------------------------------
+
+imgs=()
+for k in $IMAGES busybox; do
+	imgs+=("$(image_of "$k")")
+done
+engines_setup "${imgs[@]}"
+for e in $ENGINES; do
+	for k in $IMAGES; do
+		row "$e" "$k"
+	done
+done
+case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp; killed_row docker-tcp ;; esac
+messages
+finish
