@@ -13,6 +13,9 @@
 # usage: tests/charliecloud.sh setup PAKS  set up; print the path of
 #                                         dev.sqfs (readable by the user;
 #                                         bb.sqfs is beside it)
+#        tests/charliecloud.sh workdir NAME  a directory of the user's
+#                                         with launch/ (the .sqfs files)
+#                                         and cache/; print its path
 #        tests/charliecloud.sh fuse        exit 0 when normal users have FUSE
 set -euo pipefail
 
@@ -61,14 +64,33 @@ make_sqfs() {
 	echo "$id" >"$CACHE/$name.id"
 }
 
+# workdir NAME: a directory of the user's own under its /var/tmp area,
+# with launch/ (holding copies of dev.sqfs and bb.sqfs) and cache/ (for
+# XDG_CACHE_HOME, where the writable copies go); prints its path.  The
+# caller removes it.
+workdir() { # NAME
+	local user base
+	user=$("$HERE/rootless.sh" user)
+	base=$(mktemp -d "/var/tmp/$user/$1.XXXXXX")
+	mkdir -p "$base/launch" "$base/cache"
+	cp "$CACHE/dev.sqfs" "$CACHE/bb.sqfs" "$base/launch/"
+	chown -R "$user:" "$base"
+	chmod 0755 "$base"
+	echo "$base"
+}
+
 case ${1:-} in
+workdir)
+	[ $# -eq 2 ] || die "usage: $0 workdir NAME"
+	workdir "$2"
+	;;
 setup)
 	[ $# -eq 2 ] || die "usage: $0 setup PAKS"
 	setup "$2"
 	;;
 fuse) fuse ;;
 *)
-	echo "usage: $0 setup PAKS | fuse" >&2
+	echo "usage: $0 setup PAKS | workdir NAME | fuse" >&2
 	exit 2
 	;;
 esac

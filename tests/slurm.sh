@@ -53,8 +53,8 @@ start_munge() {
 }
 
 wait_idle() {
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		if sinfo -h -o %t 2>/dev/null | grep -q '^idle'; then
 			return 0
 		fi
@@ -82,11 +82,11 @@ start() {
 }
 
 stop_pid() { # PIDFILE
-	local pid i
+	local pid
 	[ -s "$1" ] || return 0
 	pid=$(cat "$1")
 	kill "$pid" 2>/dev/null || { rm -f "$1"; return 0; }
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

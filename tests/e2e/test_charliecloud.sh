@@ -13,12 +13,13 @@
 # copy is gone after exit.  --keep keeps it for the next run (#sbom
 # there).  Sessions ended by a closed terminal and by `kill -9` leave
 # no process and no copy.  The original file is never changed.
+# shellcheck disable=SC2016 # lines typed into the container's shell
 set -u
 source "$(dirname "$0")/lib.sh"
 
 TESTS_DIR=$TEST_REPO/tests
 RL_USER=$("$TESTS_DIR/rootless.sh" user)
-SQFS=$("$TESTS_DIR/charliecloud.sh" setup "$PAKS") || {
+"$TESTS_DIR/charliecloud.sh" setup "$PAKS" >/dev/null || {
 	not_ok "the Charliecloud test world (tests/charliecloud.sh setup)"
 	finish
 }
@@ -27,17 +28,15 @@ RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS")
 cleanup_add rm -rf "$(dirname "$RL_PAKS")"
 
 # The launch directory and the copies' store, the user's own.
-base=$(mktemp -d "/var/tmp/$RL_USER/ch-test.XXXXXX")
+base=$("$TESTS_DIR/charliecloud.sh" workdir ch-test)
 cleanup_add rm -rf "$base"
 launch=$base/launch
 store=$base/cache
-mkdir -p "$launch" "$store"
-cp "$SQFS" "$launch/dev.sqfs"
 echo "host-$$" >"$launch/h.txt"
-chown -R "$RL_USER:" "$base"
-chmod 0755 "$base"
+chown "$RL_USER:" "$launch/h.txt"
 orig_sum=$(sha256sum <"$launch/dev.sqfs")
 mark="made-$$-$RANDOM"
+# shellcheck disable=SC2034 # read by run_line in lib.sh
 PROMPT_RE='\$ *$'
 
 # as_rl CMD...: an argv as the user, with a login environment.
@@ -143,8 +142,6 @@ tmux_wait_exit 60 >/dev/null
 check "a run without --keep removes it" no_copy
 
 # busybox: no bash to load the preload into, so PTY mode.
-cp "$(dirname "$SQFS")/bb.sqfs" "$launch/bb.sqfs"
-chown "$RL_USER:" "$launch/bb.sqfs"
 tmux_start bb "su - $RL_USER -c $(printf '%q' "cd $launch && export XDG_CACHE_HOME=$store MYHOST=bb-$$ && exec $RL_PAKS run --container-tech charliecloud bb.sqfs")"
 shell_ready 120 >/dev/null
 type_enter '#envhost MYHOST'

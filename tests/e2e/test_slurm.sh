@@ -10,13 +10,14 @@
 # directory, and the shell's exit ends the job step (squeue empty).  A
 # second job is ended with scancel: no process of the session and no
 # writable copy is left, and the user's terminal is back at its prompt.
+# shellcheck disable=SC2016 # lines typed into the container's shell
 set -u
 source "$(dirname "$0")/lib.sh"
 
 TESTS_DIR=$TEST_REPO/tests
 RL_USER=$("$TESTS_DIR/rootless.sh" user)
 command -v slurmd >/dev/null || { skip "no slurmd (contrib/install-deps.sh)"; ok "nothing to test"; finish; }
-SQFS=$("$TESTS_DIR/charliecloud.sh" setup "$PAKS") || {
+"$TESTS_DIR/charliecloud.sh" setup "$PAKS" >/dev/null || {
 	not_ok "the Charliecloud test world (tests/charliecloud.sh setup)"
 	finish
 }
@@ -30,14 +31,11 @@ cleanup_add "$TESTS_DIR/slurm.sh" stop
 RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS")
 cleanup_add rm -rf "$(dirname "$RL_PAKS")"
 
-base=$(mktemp -d "/var/tmp/$RL_USER/slurm-test.XXXXXX")
+base=$("$TESTS_DIR/charliecloud.sh" workdir slurm-test)
 cleanup_add rm -rf "$base"
 launch=$base/launch
 store=$base/cache
-mkdir -p "$launch" "$store"
-cp "$SQFS" "$launch/dev.sqfs"
-chown -R "$RL_USER:" "$base"
-chmod 0755 "$base"
+# shellcheck disable=SC2034 # read by run_line in lib.sh
 PROMPT_RE='\$ *$'
 
 # A login shell of the user in a pane, in the launch directory.
