@@ -279,6 +279,9 @@ static void ch_run_argv(struct session *s, const struct strv *passthrough,
 
 	strv_push(argv, s->engine_path);
 	strv_push(argv, "--write");
+	/* A /tmp of its own: the host's /tmp holds the user's sockets (an
+	 * ssh agent's, say) and would be the container's to write. */
+	strv_push(argv, "--private-tmp");
 	strv_pushf(argv, "--bind=%s:%s", s->runtime_dir, session_ctr_dir(s));
 	strv_pushf(argv, "--bind=%s/%s:%s", s->runtime_dir, PAKS_LIB_SUBDIR,
 		   session_ctr_lib(s));

@@ -73,6 +73,13 @@ run_line '#envhost MYHOST'
 run_line 'echo "got=$MYHOST"'
 expect_same "#envhost sets a host variable" "got=from-host-$$" "$OUT"
 
+# The host's /tmp (the user's sockets: an ssh agent's, say) is not the
+# container's to read or write.
+hosttmp=$(mktemp /tmp/paks-hosttmp.XXXXXX)
+cleanup_add rm -f "$hosttmp"
+run_line "test -e $hosttmp && echo SHARED || echo PRIVATE"
+expect_same "the container's /tmp is its own" PRIVATE "$OUT"
+
 run_line '#cp host:h.txt /opt/'
 run_line 'echo "$(cat /opt/h.txt) $(stat -c %U /opt/h.txt)"'
 expect_same "#cp host:h.txt /opt/ copies in, the user's own" "host-$$ $RL_USER" "$OUT"
