@@ -201,8 +201,23 @@ stop_pid() { # PIDFILE EXE
 	rm -f "$1"
 }
 
+# podman's exec through its API service leaves a conmon per exec session
+# (podman 4.3), which outlives the service: ours name our storage.
+stop_conmons() {
+	local f pid
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/bin/conmon ] || continue
+		tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$TOP/podman/root/" &&
+			kill "$pid" 2>/dev/null
+	done
+	return 0
+}
+
 stop() {
 	stop_pid "$TOP/podman/pid" "$(command -v podman)"
+	stop_conmons
 	stop_pid "$SSHPID" /usr/sbin/sshd
 	stop_pid "$PIDFILE" "$(command -v dockerd)"
 }

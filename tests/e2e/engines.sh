@@ -23,6 +23,10 @@
 #   paks_cli ENGINE ARGS...    paks without a terminal, as that user
 #   engine_dir ENGINE NAME     a new directory that engine's user can use,
 #                              removed at the end
+#   image_config ENGINE IMAGE  the parts of IMAGE's config a save keeps
+#                              (config_of)
+#   same_config WANT GOT       equal, else the diff and 1
+#   gone ENGINE CONTAINER      the engine knows no such container
 # Sets RL_USER, RL_HOME and RL_PAKS (the rootless user's copy of $PAKS).
 
 TESTS_DIR=$TEST_REPO/tests
@@ -112,6 +116,20 @@ engine_dir() {
 	esac
 	cleanup_add rm -rf "$d"
 	echo "$d"
+}
+
+image_config() { # ENGINE IMAGE
+	eng "$1" image inspect --format '{{json .Config}}' "$2" | config_of
+}
+
+same_config() { # WANT GOT
+	[ "$1" = "$2" ] && return 0
+	diff <(echo "$1") <(echo "$2")
+	return 1
+}
+
+gone() { # ENGINE CONTAINER
+	! eng "$1" ps -a --format '{{.Names}}' | grep -qx "$2"
 }
 
 engines_setup() {

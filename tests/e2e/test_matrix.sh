@@ -52,18 +52,8 @@ config_of() {
 		User: (.User // ""), Labels: (.Labels // {})}'
 }
 
-image_config() { # ENGINE IMAGE
-	eng "$1" image inspect --format '{{json .Config}}' "$2" | config_of
-}
-
 layers() { # ENGINE IMAGE
 	eng "$1" image inspect --format '{{len .RootFS.Layers}}' "$2"
-}
-
-same_config() { # WANT GOT
-	[ "$1" = "$2" ] && return 0
-	diff <(echo "$1") <(echo "$2")
-	return 1
 }
 
 # has_file ENGINE IMAGE PATH TEXT: a container of IMAGE finds TEXT in PATH.
@@ -73,11 +63,6 @@ has_file() {
 	[ "$got" = "$4" ] && return 0
 	echo "$got"
 	return 1
-}
-
-# gone ENGINE CONTAINER: the engine knows no such container.
-gone() {
-	! eng "$1" ps -a --format '{{.Names}}' | grep -qx "$2"
 }
 
 # The shell answers, or paks ended (its error is on the screen): no need

@@ -39,21 +39,6 @@ image_of() { # KEY
 	esac
 }
 
-image_config() { # ENGINE IMAGE
-	eng "$1" image inspect --format '{{json .Config}}' "$2" | config_of
-}
-
-same_config() { # WANT GOT
-	[ "$1" = "$2" ] && return 0
-	diff <(echo "$1") <(echo "$2")
-	return 1
-}
-
-# gone ENGINE CONTAINER: the engine knows no such container.
-gone() {
-	! eng "$1" ps -a --format '{{.Names}}' | grep -qx "$2"
-}
-
 # no_volume ENGINE: the engine holds no volume of paks's.
 no_volume() {
 	local left
@@ -158,6 +143,9 @@ pty_row() { # ENGINE
 	fi
 	ok "$c: paks run reaches a prompt in PTY mode"
 	type_enter '#envhost PAKS_RT_HOSTVAR'
+	# Keys typed while paks sets the variable in the shell would mix
+	# with the line it types.
+	tmux_wait_for '^copied 1 variable' >/dev/null
 	# shellcheck disable=SC2016
 	type_enter 'echo "got[$PAKS_RT_HOSTVAR]"'
 	check "$c: #envhost in PTY mode" \
