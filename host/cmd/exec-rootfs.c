@@ -279,7 +279,7 @@ enum exec_status exec_rootfs_diff(struct exec_ctx *c, int argc, char **argv,
 	return PAKS_CMD_OK;
 }
 
-/* #cp for such a session (exec-cp.c decides the sides and the
+/* #cp for such a session (cmd-cp.c decides the sides and the
  * confinement): "CTR:PATH" is resolved inside the directory, the copy is
  * cp's, as the invoking user, who is the container's user too. */
 int exec_rootfs_cp(struct exec_ctx *c, const char *from, const char *to,

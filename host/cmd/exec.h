@@ -175,7 +175,7 @@ enum exec_status exec_cmd_envhost(struct exec_ctx *c, int argc, char **argv,
 				  char **cause);
 
 /* exec-rootfs.c: the commands of a backend that runs a directory on the
- * host (struct engine_ops), and its #cp (FROM and TO as exec-cp.c makes
+ * host (struct engine_ops), and its #cp (FROM and TO as cmd-cp.c makes
  * them, "CTR:PATH" on the container's side). */
 /* exec-rootfs.c: the commands that run their own way on a writable
  * copy (same names, counts and usage as exec_commands; only run is
