@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "engine-err.h"
 #include "engine.h"
 #include "exec.h"
@@ -570,10 +571,10 @@ static int build_injection(struct proxy *px, int status)
 
 /* The container's first process as the host sees it (0 when unknown):
  * asked once, it does not change. */
-static long container_pid(struct proxy *px)
+static long shell_pid(struct proxy *px)
 {
 	if (px->shell_pid == 0)
-		px->shell_pid = px->s ? session_container_pid(px->s) : 0;
+		px->shell_pid = px->s ? container_pid(px->s) : 0;
 	if (px->shell_pid == 0)
 		px->shell_pid = -1;
 	return px->shell_pid > 0 ? px->shell_pid : 0;
@@ -607,7 +608,7 @@ static long foreground_pid(long pid)
 static char *shell_cwd(struct proxy *px)
 {
 	char link[4096];
-	long pid = container_pid(px);
+	long pid = shell_pid(px);
 	cleanup_free char *path = NULL;
 	ssize_t n;
 
@@ -626,7 +627,7 @@ static char *shell_cwd(struct proxy *px)
 static enum shell_kind shell_kind(struct proxy *px)
 {
 	char link[4096];
-	long pid = container_pid(px);
+	long pid = shell_pid(px);
 	cleanup_free char *path = NULL;
 	const char *base;
 	ssize_t n;
@@ -1221,7 +1222,7 @@ static int loop_once(struct proxy *px)
 static void kill_container(struct proxy *px)
 {
 	if (px->s)
-		session_kill_container(px->s);
+		container_kill(px->s);
 }
 
 /* TERM, HUP or INT sent to paks: give the terminal back first (on a line

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "engine-err.h"
 #include "exec.h"
 #include "image.h"
@@ -398,7 +399,7 @@ static int stop_session(struct supervisor *sp, int sig)
 	/* The shell's prompt may be on the last line: end it. */
 	if (isatty(2))
 		(void)!write(2, "\r\n", 2);
-	session_kill_container(sp->s);
+	container_kill(sp->s);
 	stop_server(sp);
 	proc_stop(sp->engine, 0, 5000);
 	return 128 + sig;

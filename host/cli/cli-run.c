@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "container.h"
 #include "engine-choose.h"
 #include "engine-err.h"
 #include "engine.h"
@@ -587,7 +588,7 @@ int cmd_run(int argc, char **argv)
 	/* Ended by TERM or HUP: the engine client may have died before its
 	 * --rm; nothing of the session may stay. */
 	if (s.stop_signal)
-		session_remove_container(&s);
+		container_remove(&s);
 	session_cleanup(&s);
 	/* The engine restores the terminal; make sure even if it died.
 	 * TCSADRAIN: what the user typed after `exit` stays for the shell. */

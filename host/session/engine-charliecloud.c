@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "container.h"
 #include "engine-choose.h"
 #include "engine.h"
 #include "exec.h"
@@ -282,14 +283,14 @@ static void ch_run_argv(struct session *s, const struct strv *passthrough,
 	/* A /tmp of its own: the host's /tmp holds the user's sockets (an
 	 * ssh agent's, say) and would be the container's to write. */
 	strv_push(argv, "--private-tmp");
-	strv_pushf(argv, "--bind=%s:%s", s->runtime_dir, session_ctr_dir(s));
+	strv_pushf(argv, "--bind=%s:%s", s->runtime_dir, container_dir(s));
 	strv_pushf(argv, "--bind=%s/%s:%s", s->runtime_dir, PAKS_LIB_SUBDIR,
-		   session_ctr_lib(s));
+		   container_lib(s));
 	ch_passthrough(passthrough, argv, &cd);
 	strv_pushf(argv, "--cd=%s", cd && *cd ? cd : "/");
 	strv_push(argv, s->rootfs);
 	strv_push(argv, "--");
-	strv_pushf(argv, "%s/paks-launch", session_ctr_dir(s));
+	strv_pushf(argv, "%s/paks-launch", container_dir(s));
 }
 
 static const struct engine_ops ch_ops = {

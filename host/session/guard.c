@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "guard.h"
 #include "log.h"
 #include "proc.h"
@@ -56,7 +57,7 @@ guard_run(struct session *s, const struct termios *tio, int rfd)
 	 * proxy's; a cooked one the user's shell has already put back. */
 	if (tio && tcgetattr(0, &cur) == 0 && !(cur.c_lflag & ISIG))
 		tcsetattr(0, TCSANOW, tio);
-	session_remove_container(s);
+	container_remove(s);
 	rundir_remove(s);
 	_exit(0);
 }

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "container.h"
 #include "engine.h"
 #include "engine-err.h"
 #include "launch-env.h"
@@ -92,11 +93,11 @@ static void env_records(const struct session *s, struct buf *b)
 	record(b, "TERM", term && *term ? term : "xterm");
 	for (i = 0; i < s->user_env.n; i++)
 		buf_append(b, s->user_env.v[i], strlen(s->user_env.v[i]) + 1);
-	record(b, PAKS_ENV_DIR, session_ctr_dir(s));
+	record(b, PAKS_ENV_DIR, container_dir(s));
 	record(b, "PAKS_SESSION", s->session_id);
 	if (s->mode == MODE_PRELOAD) {
 		cleanup_free char *pre =
-		    xasprintf("%s/%s", session_ctr_lib(s), PAKS_PRELOAD_NAME);
+		    xasprintf("%s/%s", container_lib(s), PAKS_PRELOAD_NAME);
 		record(b, "LD_PRELOAD", pre);
 	}
 }

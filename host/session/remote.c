@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "engine.h"
 #include "image-cache.h"
 #include "log.h"
@@ -213,7 +214,7 @@ void remote_remove(struct session *s)
 	/* A volume in use stays: when the engine client could not remove
 	 * the container, paks does, and tries again. */
 	if (volume_rm(s) != 0 && s->container) {
-		session_remove_container(s);
+		container_remove(s);
 		volume_rm(s);
 	}
 	free(s->volume);

@@ -39,18 +39,6 @@ static char *find_lib_dir(void)
 	return xasprintf("%s/../lib/paks", exe);
 }
 
-const char *session_ctr_dir(const struct session *s)
-{
-	return s->engine && s->engine->ctr_dir ? s->engine->ctr_dir
-					       : PAKS_CONTAINER_DIR;
-}
-
-const char *session_ctr_lib(const struct session *s)
-{
-	return s->engine && s->engine->ctr_lib ? s->engine->ctr_lib
-					       : PAKS_LIB_DIR_CTR;
-}
-
 void session_cleanup(struct session *s)
 {
 	image_verify_stop(s);
@@ -344,71 +332,4 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	}
 	if (s->engine->launcher_in_cmd)
 		strv_pushf(argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
-}
-
-long session_container_pid(struct session *s)
-{
-	struct strv argv = {0};
-	struct buf out = {0}, err = {0};
-	long pid = 0;
-
-	if (s->rootfs)
-		return s->engine_pid;
-	if (!s->container || !s->engine_path || s->remote)
-		return 0;
-	engine_argv(s, &argv);
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.State.Pid}}");
-	strv_push(&argv, s->container);
-	if (proc_capture(argv.v, &out, &err) == 0 && out.data) {
-		buf_append(&out, "", 1);
-		pid = strtol(out.data, NULL, 10);
-	}
-	strv_free(&argv);
-	buf_free(&out);
-	buf_free(&err);
-	return pid > 0 ? pid : 0;
-}
-
-/* The shell is the container's PID 1, which ignores TERM and HUP, and
- * killing only the engine client would leave the container running.  Once
- * it is dead, --rm removes it.  Detached from paks's process group: a
- * closing terminal signals that group, and this must still finish. */
-void session_kill_container(struct session *s)
-{
-	struct strv argv = {0};
-
-	if (s->rootfs) {
-		rootfs_stop(s);
-		return;
-	}
-	if (!s->container || !s->engine_path)
-		return;
-	engine_argv(s, &argv);
-	strv_push(&argv, "kill");
-	strv_push(&argv, s->container);
-	proc_run_detached(argv.v);
-	strv_free(&argv);
-}
-
-/* --rm is done by the engine client, which may have been killed before it
- * got to it (a closed terminal signals it too): remove the container
- * ourselves, and wait until it is gone. */
-void session_remove_container(struct session *s)
-{
-	struct strv argv = {0};
-
-	if (s->rootfs) {
-		rootfs_stop(s);
-		return;
-	}
-	if (!s->container || !s->engine_path)
-		return;
-	session_kill_container(s);
-	engine_argv(s, &argv);
-	strv_push(&argv, "rm");
-	strv_push(&argv, "--force");
-	strv_push(&argv, s->container);
-	proc_run_detached(argv.v);
-	strv_free(&argv);
 }

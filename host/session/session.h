@@ -83,11 +83,6 @@ struct session {
 	int janitor_fd; /* > 0: 1 + the pipe to rootfs.c's janitor */
 };
 
-/* Where the runtime directory and the preload's directory are in the
- * container. */
-const char *session_ctr_dir(const struct session *s);
-const char *session_ctr_lib(const struct session *s);
-
 /* Prepare the session (engine, image, runtime dir, mode) and run it.  0,
  * or -1 with *cause set. */
 int session_prepare(struct session *s, char **cause);
@@ -109,14 +104,6 @@ void session_go(struct session *s);
 /* The full engine command line for the interactive container. */
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv);
-/* The container's first process as the host sees it, 0 when unknown
- * (a remote engine, or not running). */
-long session_container_pid(struct session *s);
-/* Kill the container, so that --rm removes it. */
-void session_kill_container(struct session *s);
-/* Kill and remove the container, waiting for both: for a session that
- * ends by a signal, when the engine client may not have removed it. */
-void session_remove_container(struct session *s);
 /* Remove the runtime directory. */
 void session_cleanup(struct session *s);
 void session_free(struct session *s);

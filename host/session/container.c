@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session's container: where paks's files appear in it, its first
+ * process, and ending it.  Apart from session.c, which starts it, so
+ * that the files below the session (the backends, the launch, the
+ * remote volume, the guard) end or name it without calling up into the
+ * session.
+ */
+#include <stdlib.h>
+
+#include "container.h"
+#include "engine.h"
+#include "paks-protocol.h"
+#include "proc.h"
+#include "rootfs.h"
+#include "session.h"
+#include "util.h"
+
+const char *container_dir(const struct session *s)
+{
+	return s->engine && s->engine->ctr_dir ? s->engine->ctr_dir
+					       : PAKS_CONTAINER_DIR;
+}
+
+const char *container_lib(const struct session *s)
+{
+	return s->engine && s->engine->ctr_lib ? s->engine->ctr_lib
+					       : PAKS_LIB_DIR_CTR;
+}
+
+long container_pid(struct session *s)
+{
+	struct strv argv = {0};
+	struct buf out = {0}, err = {0};
+	long pid = 0;
+
+	if (s->rootfs)
+		return s->engine_pid;
+	if (!s->container || !s->engine_path || s->remote)
+		return 0;
+	engine_argv(s, &argv);
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format={{.State.Pid}}");
+	strv_push(&argv, s->container);
+	if (proc_capture(argv.v, &out, &err) == 0 && out.data) {
+		buf_append(&out, "", 1);
+		pid = strtol(out.data, NULL, 10);
+	}
+	strv_free(&argv);
+	buf_free(&out);
+	buf_free(&err);
+	return pid > 0 ? pid : 0;
+}
+
+/* The shell is the container's PID 1, which ignores TERM and HUP, and
+ * killing only the engine client would leave the container running.  Once
+ * it is dead, --rm removes it.  Detached from paks's process group: a
+ * closing terminal signals that group, and this must still finish. */
+void container_kill(struct session *s)
+{
+	struct strv argv = {0};
+
+	if (s->rootfs) {
+		rootfs_stop(s);
+		return;
+	}
+	if (!s->container || !s->engine_path)
+		return;
+	engine_argv(s, &argv);
+	strv_push(&argv, "kill");
+	strv_push(&argv, s->container);
+	proc_run_detached(argv.v);
+	strv_free(&argv);
+}
+
+/* --rm is done by the engine client, which may have been killed before it
+ * got to it (a closed terminal signals it too): remove the container
+ * ourselves, and wait until it is gone. */
+void container_remove(struct session *s)
+{
+	struct strv argv = {0};
+
+	if (s->rootfs) {
+		rootfs_stop(s);
+		return;
+	}
+	if (!s->container || !s->engine_path)
+		return;
+	container_kill(s);
+	engine_argv(s, &argv);
+	strv_push(&argv, "rm");
+	strv_push(&argv, "--force");
+	strv_push(&argv, s->container);
+	proc_run_detached(argv.v);
+	strv_free(&argv);
+}
