@@ -141,12 +141,12 @@ static char *first_line(const struct buf *b)
 static void check_settings(struct doctor *d, struct settings *s)
 {
 	cleanup_free char *path = settings_path();
-	cleanup_free char *err = NULL;
+	cleanup_free char *cause = NULL;
 	struct stat st;
 
-	if (settings_load_effective(s, path, &err) < 0) {
+	if (settings_load_effective(s, path, &cause) < 0) {
 		say(d, DOCTOR_FAIL, "paks config edit", "settings: %s",
-		    err ? err : path);
+		    cause ? cause : path);
 		settings_defaults(s);
 		return;
 	}
@@ -217,9 +217,9 @@ static void check_docker(struct doctor *d, bool chosen)
 
 static void check_engines(struct doctor *d, const struct settings *s)
 {
-	cleanup_free char *err = NULL;
+	cleanup_free char *cause = NULL;
 	const struct engine *chosen =
-	    engine_choose(s->container_tech, NULL, NULL, &err);
+	    engine_choose(s->container_tech, NULL, NULL, &cause);
 	cleanup_free char *podman = path_lookup("podman");
 	cleanup_free char *docker = path_lookup("docker");
 
@@ -233,12 +233,12 @@ static void check_engines(struct doctor *d, const struct settings *s)
 		    "paks run FILE.sqfs (or a directory image) runs it with "
 		    "Charliecloud; install podman (or docker.io) for images "
 		    "by name",
-		    "engine: %s", err);
+		    "engine: %s", cause);
 	else if (!chosen)
 		say(d, DOCTOR_FAIL,
 		    "apt-get install podman (or docker.io), or change "
 		    "container_tech",
-		    "engine: %s", err);
+		    "engine: %s", cause);
 	if (podman)
 		check_podman(d, chosen == &engine_podman);
 	if (docker)

@@ -73,14 +73,15 @@ static int check_cancel(struct exec_ctx *c)
 static int setup(struct session *s, const char *image)
 {
 	char cwd[PATH_MAX];
-	char *err = NULL;
+	char *cause = NULL;
 
-	if (settings_load_effective(&s->settings, NULL, &err) < 0) {
-		log_error("%s", err);
-		free(err);
+	if (settings_load_effective(&s->settings, NULL, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
 		return 1;
 	}
-	s->engine = engine_choose(s->settings.container_tech, NULL, NULL, &err);
+	s->engine =
+	    engine_choose(s->settings.container_tech, NULL, NULL, &cause);
 	if (s->engine && s->engine->ops) {
 		log_error("paks export reads an image from podman or docker; "
 			  "in a %s session, #export writes the session's "
@@ -90,18 +91,18 @@ static int setup(struct session *s, const char *image)
 	}
 	if (!s->engine || !getcwd(cwd, sizeof(cwd))) {
 		log_error("%s",
-			  err ? err : "cannot read the current directory");
-		free(err);
+			  cause ? cause : "cannot read the current directory");
+		free(cause);
 		return 1;
 	}
 	s->engine_path = xstrdup(s->engine->name);
 	s->launch_dir = xstrdup(cwd);
 	s->image = xstrdup(image);
 	s->image_author = xstrdup("");
-	if (image_inspect(s, &err) != 0) {
-		log_error("no image '%s'%s%s", image, err ? ": " : "",
-			  err ? err : "");
-		free(err);
+	if (image_inspect(s, &cause) != 0) {
+		log_error("no image '%s'%s%s", image, cause ? ": " : "",
+			  cause ? cause : "");
+		free(cause);
 		return 1;
 	}
 	return 0;

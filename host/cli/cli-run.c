@@ -299,40 +299,40 @@ static int collect_env(struct session *s, const struct strv *env)
 
 static int apply_settings(struct session *s, struct run_opts *o)
 {
-	char *err = NULL;
+	char *cause = NULL;
 
-	if (settings_load_effective(&s->settings, NULL, &err) < 0)
+	if (settings_load_effective(&s->settings, NULL, &cause) < 0)
 		goto fail;
 	for (size_t i = 0; i < o->sets.n; i++) {
-		if (settings_apply(&s->settings, o->sets.v[i], &err) < 0)
+		if (settings_apply(&s->settings, o->sets.v[i], &cause) < 0)
 			goto fail;
 	}
 	if (o->tech) {
 		cleanup_free char *kv = xasprintf("container_tech=%s", o->tech);
-		if (settings_apply(&s->settings, kv, &err) < 0)
+		if (settings_apply(&s->settings, kv, &cause) < 0)
 			goto fail;
 	}
 	if (o->mode) {
 		cleanup_free char *kv = xasprintf("mode=%s", o->mode);
-		if (settings_apply(&s->settings, kv, &err) < 0)
+		if (settings_apply(&s->settings, kv, &cause) < 0)
 			goto fail;
 	}
 	/* --shell and --user get the checks of their settings. */
 	if (o->shell) {
 		cleanup_free char *kv =
 		    xasprintf("container_shell=%s", o->shell);
-		if (settings_apply(&s->settings, kv, &err) < 0)
+		if (settings_apply(&s->settings, kv, &cause) < 0)
 			goto fail;
 	}
 	if (o->user) {
 		cleanup_free char *kv = xasprintf("user=%s", o->user);
-		if (settings_apply(&s->settings, kv, &err) < 0)
+		if (settings_apply(&s->settings, kv, &cause) < 0)
 			goto fail;
 	}
 	return 0;
 fail:
-	log_error("%s", err);
-	free(err);
+	log_error("%s", cause);
+	free(cause);
 	return -EINVAL;
 }
 
@@ -407,13 +407,13 @@ static int check_backend_options(struct session *s, struct run_opts *o)
 
 static int choose_engine(struct session *s, struct run_opts *o)
 {
-	char *err = NULL, *note = NULL;
+	char *cause = NULL, *note = NULL;
 
 	s->engine =
-	    engine_choose(s->settings.container_tech, o->image, &note, &err);
+	    engine_choose(s->settings.container_tech, o->image, &note, &cause);
 	if (!s->engine) {
-		log_error("%s", err);
-		free(err);
+		log_error("%s", cause);
+		free(cause);
 		return -1;
 	}
 	if (note)
@@ -425,7 +425,7 @@ static int choose_engine(struct session *s, struct run_opts *o)
 
 static int setup_session(struct session *s, struct run_opts *o)
 {
-	char *err = NULL;
+	char *cause = NULL;
 
 	if (apply_settings(s, o) < 0)
 		return EXIT_USAGE;
@@ -448,22 +448,22 @@ static int setup_session(struct session *s, struct run_opts *o)
 	if (collect_env(s, &o->env) < 0)
 		return EXIT_USAGE;
 	for (size_t i = 0; i < o->volumes.n; i++) {
-		int r = run_check_volume(o->volumes.v[i], &err);
+		int r = run_check_volume(o->volumes.v[i], &cause);
 		if (r) {
-			log_error("%s", err);
-			free(err);
+			log_error("%s", cause);
+			free(cause);
 			return r;
 		}
 		run_volume_rw_bind(o->volumes.v[i], &s->rw_binds);
 	}
-	if (!s->engine->ops && run_check_engine(s, o->network, &err)) {
-		log_error("%s", err);
-		free(err);
+	if (!s->engine->ops && run_check_engine(s, o->network, &cause)) {
+		log_error("%s", cause);
+		free(cause);
 		return 1;
 	}
-	if (session_prepare(s, &err) < 0) {
-		log_error("%s", err);
-		free(err);
+	if (session_prepare(s, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
 		return 1;
 	}
 	return 0;
@@ -508,7 +508,7 @@ static const char notty_note[] =
  * the preload (session_restart). */
 static int run_session(struct session *s, struct run_opts *o)
 {
-	char *err = NULL;
+	char *cause = NULL;
 	int status, again;
 	bool warned = false;
 
@@ -537,10 +537,11 @@ static int run_session(struct session *s, struct run_opts *o)
 		else
 			status = pty_proxy_run(s, argv.v);
 		strv_free(&argv);
-		if (status > 0 && (again = session_try_remote(s, &err)) != 0) {
+		if (status > 0 &&
+		    (again = session_try_remote(s, &cause)) != 0) {
 			if (again < 0) {
-				log_error("%s", err);
-				free(err);
+				log_error("%s", cause);
+				free(cause);
 				return 1;
 			}
 			continue;
@@ -551,10 +552,10 @@ static int run_session(struct session *s, struct run_opts *o)
 				  strerror(-status));
 			return 1;
 		}
-		again = session_restart(s, status, &err);
+		again = session_restart(s, status, &cause);
 		if (again < 0) {
-			log_error("%s", err);
-			free(err);
+			log_error("%s", cause);
+			free(cause);
 			return 1;
 		}
 	} while (again);

@@ -16,10 +16,10 @@ static enum exec_status push_target(const char *arg, char **target,
 				    char **cause)
 {
 	struct image_ref ref;
-	const char *err = NULL;
+	const char *why = NULL;
 
-	if (naming_parse(arg, &ref, &err) < 0) {
-		*cause = xasprintf("invalid reference '%s': %s", arg, err);
+	if (naming_parse(arg, &ref, &why) < 0) {
+		*cause = xasprintf("invalid reference '%s': %s", arg, why);
 		return PAKS_CMD_USAGE;
 	}
 	if (ref.digest) {

@@ -150,7 +150,7 @@ void session_go(struct session *s)
 	struct strv before = {0}, after = {0};
 	enum session_mode mode = s->mode;
 	cleanup_free char *shell = xstrdup(s->shell);
-	char *err = NULL;
+	char *why = NULL;
 	bool fits;
 
 	session_run_argv(s, NULL, &before);
@@ -166,7 +166,7 @@ void session_go(struct session *s)
 	 * starting runs it (by name): it may go on when its command line,
 	 * mode and shell are what that image needs too, which is the rule
 	 * for an image rebuilt under its name. */
-	fits = s->image_id && choose_mode_again(s, &err) == 0;
+	fits = s->image_id && choose_mode_again(s, &why) == 0;
 	if (fits) {
 		session_run_argv(s, NULL, &after);
 		fits = before.n == after.n && s->mode == mode &&
@@ -179,7 +179,7 @@ void session_go(struct session *s)
 		s->run_by_name = false;
 	} else {
 		log_debug("starting again for the image %s names now%s%s",
-			  s->image, err ? ": " : "", err ? err : "");
+			  s->image, why ? ": " : "", why ? why : "");
 		s->image_restart = true;
 		launch_close(s);
 	}
@@ -187,7 +187,7 @@ void session_go(struct session *s)
 	 * engine spoke of the start paks makes again. */
 	if (!s->image_restart)
 		engine_err_show(s);
-	free(err);
+	free(why);
 	strv_free(&before);
 	strv_free(&after);
 }
