@@ -14,7 +14,6 @@
 
 struct session;
 struct strv;
-struct exec_cmd;
 
 /* A backend that runs the image from a writable directory on the host,
  * with no engine CLI to ask (Charliecloud's ch-run; Apptainer's
