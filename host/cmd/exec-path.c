@@ -145,23 +145,28 @@ char *exec_host_path(const struct session *s, const char *p, bool must_exist,
 		     char **cause)
 {
 	cleanup_free char *real = NULL;
+	cleanup_free char *r = NULL;
+	char *path;
 
-	if (s->settings.cp_unconfined) {
-		char *path = p[0] == '/' ? xstrdup(p)
-					 : xasprintf("%s/%s", s->launch_dir,
-						     *p ? p : ".");
-		cleanup_free char *r = real_of(path);
-
-		if (in_rw_bind(s, p, r, cause)) {
-			free(path);
-			return NULL;
-		}
+	if (!s->settings.cp_unconfined && p[0] == '/')
+		return exec_path_confine(s->launch_dir, p, must_exist, cause);
+	path = p[0] == '/' ? xstrdup(p)
+			   : xasprintf("%s/%s", s->launch_dir, *p ? p : ".");
+	/* First where the name is now, dangling or not: a name the
+	 * container can swap is refused as such, whatever the swap made of
+	 * it at this instant (a symlink to a path only the container has). */
+	r = real_of(path);
+	if (in_rw_bind(s, p, r, cause))
+		goto refused;
+	if (s->settings.cp_unconfined)
 		return path;
-	}
 	real = exec_path_confine(s->launch_dir, p, must_exist, cause);
 	if (!real || in_rw_bind(s, p, real, cause))
-		return NULL;
+		goto refused;
 	/* The engine gets the path as typed (so a copy keeps the name the
 	 * user gave it), now known to resolve inside. */
-	return xasprintf("%s/%s", s->launch_dir, *p ? p : ".");
+	return path;
+refused:
+	free(path);
+	return NULL;
 }

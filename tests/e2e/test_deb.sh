@@ -49,8 +49,8 @@ expect_same "nor next to it (no ../*.changes, ../*.buildinfo)" \
 run dpkg-deb -f "$TEST_TMP/debs/$DEB" Depends
 expect "dpkg-deb -f Depends" 0
 depends=$OUT
-check "Depends: podman | docker.io first" \
-	grep -q '^podman | docker\.io, ' <<<"$depends"
+check "Depends: podman | docker.io | charliecloud-runtime first" \
+	grep -q '^podman | docker\.io | charliecloud-runtime, ' <<<"$depends"
 for lib in libc6 libyaml-0-2 libjansson4 libvterm0; do
 	check "Depends names $lib (shlibs)" \
 		grep -Eq "(^|, )$lib( \(|,|$)" <<<"$depends"

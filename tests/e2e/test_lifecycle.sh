@@ -84,15 +84,25 @@ sigterm() { # MODE IMAGE
 sigterm preload "$IMG_BOOKWORM"
 sigterm pty "$IMG_BUSYBOX"
 
-# 2. kill -9 of paks: the engine client and any worker die with it, so
-#    nothing writes to the terminal the host shell took back and the next
-#    typed line reaches the host shell.  `paks gc` removes the container
-#    and the runtime directory the dead paks left.
+# 2. kill -9 of paks and of its guard (which otherwise cleans up, see
+#    test_faults_kill9): the engine client and any worker die with paks,
+#    so nothing writes to the terminal the host shell took back and the
+#    next typed line reaches the host shell.  `paks gc` removes the
+#    container and the runtime directory the dead paks left.
+guard_pid() { # NAME
+	local p
+	for p in $(pgrep -f -- "^$PAKS run --name $1 "); do
+		[ "$(ps -o comm= -p "$p")" = paks-guard ] && echo "$p"
+	done
+}
 kill9() { # MODE IMAGE
-	local mode=$1 img=$2 name="$base-k9-$1-x" pid
+	local mode=$1 img=$2 name="$base-k9-$1-x" pid guard
 	start_in_shell "k9-$mode" "$name" "$img" --mode "$mode" ||
 		{ not_ok "$mode: the session started"; return; }
 	pid=$(paks_pid "$name")
+	guard=$(guard_pid "$name")
+	check "$mode: paks has a guard" test -n "$guard"
+	kill -9 $guard
 	kill -9 "$pid"
 	expect_screen "$mode: the host shell is back after kill -9" '^paks-exit=137' 30
 	check "$mode: no engine client of the dead paks is left" \

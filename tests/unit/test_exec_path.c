@@ -246,6 +246,30 @@ static void test_unconfined(void **state)
 	s.settings.cp_unconfined = false;
 }
 
+/* A -v mount the container can write: nothing in it or holding it, and
+ * the refusal names the mount even when what is there now is a symlink
+ * the container made to a path only it has (dangling on the host). */
+static void test_rw_bind(void **state)
+{
+	cleanup_free char *sub = xasprintf("%s/sub", launch);
+
+	(void)state;
+	strv_push(&s.rw_binds, sub);
+	link_to("/only/in/the/container", "launch/sub/swapped");
+	expect_refused("sub/b.txt", true, "which the container can write");
+	expect_refused("sub/swapped/", false, "which the container can write");
+	expect_refused("sub/swapped", true, "which the container can write");
+	expect_refused("sub/new.txt", false, "which the container can write");
+	expect_refused(".", true, "which the container can write");
+	expect_refused("in/b.txt", true, "which the container can write");
+	expect_ok("a.txt", true, "a.txt");
+	s.settings.cp_unconfined = true;
+	expect_refused("sub/swapped/", false, "which the container can write");
+	expect_ok("a.txt", true, "a.txt");
+	s.settings.cp_unconfined = false;
+	strv_free(&s.rw_binds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +282,7 @@ int main(void)
 	    cmocka_unit_test(test_symlinks_out),
 	    cmocka_unit_test(test_must_exist),
 	    cmocka_unit_test(test_unconfined),
+	    cmocka_unit_test(test_rw_bind),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
