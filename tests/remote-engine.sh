@@ -129,7 +129,7 @@ start_daemons() {
 			-o ListenAddress=127.0.0.1 -o PasswordAuthentication=yes \
 			-o KbdInteractiveAuthentication=no -o UsePAM=no
 		podman --root "$7/root" --runroot /run/paks-remote-podman \
-			system service --time=0 "tcp://127.0.0.1:$8" &
+			system service --time=0 "tcp://127.0.0.1:$8" >"$7/log" 2>&1 &
 		echo $! >"$7/pid"
 		exec dockerd --data-root "$5" --exec-root /run/paks-remote \
 			--pidfile /run/paks-remote.pid -H "tcp://127.0.0.1:$1" -H unix:///run/docker.sock \
@@ -147,8 +147,13 @@ start_daemons() {
 			return 0
 		sleep 0.1
 	done
-	tail -n 20 "$LOG" >&2
-	die "dockerd or podman did not answer on $(tcp_host), $(podman_url)"
+	if ! docker_q info >/dev/null 2>&1; then
+		tail -n 20 "$LOG" >&2
+		die "dockerd did not answer on $(tcp_host)"
+	fi
+	tail -n 20 "$TOP/podman/log" >&2
+	ss -ltnp "sport = :$pport" >&2 || true
+	die "podman system service did not answer on $(podman_url)"
 }
 
 load_image() { # IMAGE

@@ -209,6 +209,16 @@ static int volume_rm(const struct session *s)
 
 void remote_remove(struct session *s)
 {
+	/* A copy of the session made before paks found the engine remote
+	 * (the guard's) knows it by the staged files. */
+	if (!s->volume && s->runtime_dir) {
+		cleanup_free char *staged =
+		    xasprintf("%s/volume", s->runtime_dir);
+		struct stat st;
+
+		if (lstat(staged, &st) == 0 && S_ISDIR(st.st_mode))
+			s->volume = xasprintf("paks-%s", s->session_id);
+	}
 	if (!s->volume)
 		return;
 	/* A volume in use stays: when the engine client could not remove

@@ -326,19 +326,27 @@ shell_ready() {
 	tmux_wait_for '^READY-42' "${1:-90}"
 }
 
-# paks_main_pid REGEX: the pid of the paks process whose command line
-# matches REGEX; not its server beside it (comm "paks-serve"), which has
-# the same command line.
-paks_main_pid() {
+# paks_comm_pid COMM REGEX: the pid of the process named COMM whose
+# command line matches REGEX.
+paks_comm_pid() {
 	local p
-	for p in $(pgrep -f -- "$1"); do
-		if [ "$(ps -o comm= -p "$p")" = paks ]; then
+	for p in $(pgrep -f -- "$2"); do
+		if [ "$(ps -o comm= -p "$p")" = "$1" ]; then
 			echo "$p"
 			return 0
 		fi
 	done
 	return 1
 }
+
+# paks_main_pid REGEX: the pid of the paks process whose command line
+# matches REGEX; not its server or its guard beside it (comm "paks-serve",
+# "paks-guard"), which have the same command line.
+paks_main_pid() { paks_comm_pid paks "$1"; }
+
+# paks_guard_pid REGEX: the pid of that paks's guard, which removes the
+# container when paks is killed.
+paks_guard_pid() { paks_comm_pid paks-guard "$1"; }
 
 # --- one line between two prompts (set PROMPT_RE first) ------------------
 

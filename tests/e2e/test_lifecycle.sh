@@ -89,18 +89,12 @@ sigterm pty "$IMG_BUSYBOX"
 #    so nothing writes to the terminal the host shell took back and the
 #    next typed line reaches the host shell.  `paks gc` removes the
 #    container and the runtime directory the dead paks left.
-guard_pid() { # NAME
-	local p
-	for p in $(pgrep -f -- "^$PAKS run --name $1 "); do
-		[ "$(ps -o comm= -p "$p")" = paks-guard ] && echo "$p"
-	done
-}
 kill9() { # MODE IMAGE
 	local mode=$1 img=$2 name="$base-k9-$1-x" pid guard
 	start_in_shell "k9-$mode" "$name" "$img" --mode "$mode" ||
 		{ not_ok "$mode: the session started"; return; }
 	pid=$(paks_pid "$name")
-	guard=$(guard_pid "$name")
+	guard=$(paks_guard_pid "^$PAKS run --name $name ")
 	check "$mode: paks has a guard" test -n "$guard"
 	kill -9 $guard
 	kill -9 "$pid"
@@ -123,11 +117,17 @@ kill9() { # MODE IMAGE
 kill9 preload "$IMG_BOOKWORM"
 kill9 pty "$IMG_BUSYBOX"
 
-# kill -9 of the whole process group: the next `paks run` sweeps it.
+# kill -9 of the whole process group, and of the guard, which leaves the
+# group so as to outlive it (test_faults_kill9 has it remove the
+# container): the next `paks run` sweeps it.
 name="$base-pg-x"
 start_in_shell pg "$name" "$IMG_BOOKWORM" ||
 	not_ok "process group: the session started"
 pid=$(paks_pid "$name")
+guard=$(paks_guard_pid "^$PAKS run --name $name ")
+check "process group: paks has a guard, outside the group" \
+	test -n "$guard" -a "$(ps -o pgid= "$guard")" != "$(ps -o pgid= "$pid")"
+kill -9 $guard
 kill -9 -- "-$(ps -o pgid= "$pid" | tr -d ' ')"
 tmux_wait_for '^paks-exit=137' 30 || true
 check "process group: the container is still there before the next run" \
