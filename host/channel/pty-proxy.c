@@ -333,7 +333,7 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 	 * skips the kernel's tty layer, which costs more than the rest of the
 	 * proxy together.  The docker CLI reads the size from stdout: it
 	 * keeps the PTY. */
-	if (px->s && px->s->engine && px->s->engine->tty_from_stdin &&
+	if (px->s && px->s->eng.engine && px->s->eng.engine->tty_from_stdin &&
 	    pipe2(opipe, O_CLOEXEC) < 0)
 		opipe[0] = opipe[1] = -1;
 	err = proc_start_pty(argv, slave, opipe[1],

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,7 @@
 #include "image.h"
 #include "log.h"
 #include "progress.h"
-#include "session.h"
+#include "settings.h"
 
 static const char export_help[] =
     "Usage: paks export [--force] [--verbose] IMAGE FILE\n"
@@ -70,80 +69,87 @@ static int check_cancel(struct exec_ctx *c)
 	return read(c->cancel_fd, b, sizeof(b)) > 0;
 }
 
-static int setup(struct session *s, const char *image)
-{
-	char cwd[PATH_MAX];
-	char *cause = NULL;
+/* What `paks export` reads: the engine, as chosen by the settings, and
+ * IMAGE's config.  No session: nothing runs. */
+struct export_src {
+	struct engine_handle eng;
+	json_t *config;
+};
 
-	if (settings_load_effective(&s->settings, NULL, &cause) < 0) {
+static int setup(struct export_src *x, const char *image)
+{
+	struct settings st = {0};
+	json_t *img = NULL;
+	char *cause = NULL;
+	int r;
+
+	r = settings_load_effective(&st, NULL, &cause);
+	if (r == 0)
+		x->eng.engine =
+		    engine_choose(st.container_tech, NULL, NULL, &cause);
+	settings_free(&st);
+	if (r < 0 || !x->eng.engine) {
 		log_error("%s", cause);
 		free(cause);
 		return 1;
 	}
-	s->engine =
-	    engine_choose(s->settings.container_tech, NULL, NULL, &cause);
-	if (s->engine && s->engine->ops) {
+	if (x->eng.engine->ops) {
 		log_error("paks export reads an image from podman or docker; "
 			  "in a %s session, #export writes the session's "
 			  "files",
-			  s->engine->name);
+			  x->eng.engine->name);
 		return 1;
 	}
-	if (!s->engine || !getcwd(cwd, sizeof(cwd))) {
-		log_error("%s",
-			  cause ? cause : "cannot read the current directory");
-		free(cause);
-		return 1;
-	}
-	s->engine_path = xstrdup(s->engine->name);
-	s->launch_dir = xstrdup(cwd);
-	s->image = xstrdup(image);
-	s->image_author = xstrdup("");
-	if (image_inspect(s, &cause) != 0) {
+	x->eng.path = xstrdup(x->eng.engine->name);
+	r = image_inspect_ref(&x->eng, image, &img, &cause);
+	if (r != 0) {
 		log_error("no image '%s'%s%s", image, cause ? ": " : "",
 			  cause ? cause : "");
 		free(cause);
 		return 1;
 	}
+	x->config = json_incref(json_object_get(img, "Config"));
+	if (!x->config)
+		x->config = json_object();
+	json_decref(img);
 	return 0;
 }
 
-static int run_export(struct exec_ctx *c, const char *image, const char *file,
-		      bool force, bool verbose, char **cause)
+static int run_export(struct exec_ctx *c, const struct export_src *x,
+		      const char *image, const char *file, bool force,
+		      bool verbose, char **cause)
 {
 	/* The user's own command on the host: FILE is any path the user can
-	 * write, as for cp or tar.  Only #export, whose line comes from the
-	 * container, is kept in the launch directory. */
-	cleanup_free char *path =
-	    file[0] == '/' ? xstrdup(file)
-			   : xasprintf("%s/%s", c->s->launch_dir, file);
+	 * write, as for cp or tar, relative to the current directory.  Only
+	 * #export, whose line comes from the container, is kept in the
+	 * launch directory. */
 	cleanup_free char *tmp = NULL;
 	struct progress p;
 	int r;
 
-	if (export_check(path, file, force, cause) < 0)
+	if (export_check(file, file, force, cause) < 0)
 		return EXIT_USAGE;
-	tmp = export_tmp(path, cause);
+	tmp = export_tmp(file, cause);
 	if (!tmp)
 		return 1;
 	progress_init(&p, c);
-	r = export_write(&p, image, c->s->image_config, tmp, path, verbose,
+	r = export_write(&p, &x->eng, image, x->config, tmp, file, verbose,
 			 cause);
 	if (r < 0)
 		r = 1;
 	if (r == 0) {
 		cleanup_free char *what =
-		    xasprintf("Exported %s to %s", image, path);
+		    xasprintf("Exported %s to %s", image, file);
 		struct stat st;
 		progress_done(&p, what,
-			      stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
+			      stat(file, &st) == 0 ? (uint64_t)st.st_size : 0);
 	}
 	return r;
 }
 
 int cmd_export(int argc, char **argv)
 {
-	struct session s = {0};
+	struct export_src x = {0};
 	struct exec_ctx c = {0};
 	char *cause = NULL;
 	bool force = false, verbose = false;
@@ -170,29 +176,24 @@ int cmd_export(int argc, char **argv)
 		    "usage: paks export [--force] [--verbose] IMAGE FILE");
 		return EXIT_USAGE;
 	}
-	r = setup(&s, argv[i]);
+	r = setup(&x, argv[i]);
 	if (r == 0 && pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) == 0) {
 		struct sigaction sa = {.sa_handler = on_signal};
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
-		c.s = &s;
 		c.cwd = (char *)"/";
 		c.emit = emit;
 		c.cancel_fd = sigpipe[0];
 		c.check_cancel = check_cancel;
-		r = run_export(&c, argv[i], argv[i + 1], force, verbose,
+		r = run_export(&c, &x, argv[i], argv[i + 1], force, verbose,
 			       &cause);
 	}
 	if (cause) {
 		log_error("%s", cause);
 		free(cause);
 	}
-	json_decref(s.image_config);
-	free(s.image_id);
-	free(s.image_author);
-	free(s.image);
-	free(s.launch_dir);
-	free(s.engine_path);
+	json_decref(x.config);
+	engine_handle_free(&x.eng);
 	return r;
 }

@@ -358,9 +358,9 @@ static void check_local_engine(struct session *s)
 	char *where = NULL;
 
 	/* A backend without an engine CLI runs here. */
-	if (!s->engine->is_remote)
+	if (!s->eng.engine->is_remote)
 		return;
-	if (!s->engine->is_remote(s, &where)) {
+	if (!s->eng.engine->is_remote(&s->eng, &where)) {
 		/* Maybe on this machine: the first start tells, unless an
 		 * earlier session's did. */
 		s->remote = remote_known(s);
@@ -370,7 +370,7 @@ static void check_local_engine(struct session *s)
 	s->remote = true;
 	log_debug("the %s engine is at %s: paks's files go in a volume, the "
 		  "session through the engine's exec",
-		  s->engine->name, where ? where : "a remote host");
+		  s->eng.engine->name, where ? where : "a remote host");
 	free(where);
 }
 
@@ -379,26 +379,27 @@ static void check_local_engine(struct session *s)
  * its own); --keep, which only such a backend has, for the others. */
 static int check_backend_options(struct session *s, struct run_opts *o)
 {
-	if (s->engine->ops && o->engine_only.n > 0) {
+	if (s->eng.engine->ops && o->engine_only.n > 0) {
 		log_error("%s does not work with %s (it runs the image "
 			  "directory with %s, which has no such option)",
-			  o->engine_only.v[0], s->engine->name,
-			  engine_program(s->engine));
+			  o->engine_only.v[0], s->eng.engine->name,
+			  engine_program(s->eng.engine));
 		return -EINVAL;
 	}
-	for (size_t i = 0; s->engine->ops && i < o->volumes.n; i++) {
+	for (size_t i = 0; s->eng.engine->ops && i < o->volumes.n; i++) {
 		const char *c = strchr(o->volumes.v[i], ':');
 		if (c && strchr(c + 1, ':')) {
 			log_error("-v '%s': %s binds SRC:DST, read-write, with "
 				  "no options",
-				  o->volumes.v[i], engine_program(s->engine));
+				  o->volumes.v[i],
+				  engine_program(s->eng.engine));
 			return -EINVAL;
 		}
 	}
-	if (!s->engine->ops && o->keep) {
+	if (!s->eng.engine->ops && o->keep) {
 		log_error("--keep is for charliecloud, which runs a copy of "
 			  "the image; %s keeps no copy",
-			  s->engine->name);
+			  s->eng.engine->name);
 		return -EINVAL;
 	}
 	s->rootfs_keep = o->keep;
@@ -409,9 +410,9 @@ static int choose_engine(struct session *s, struct run_opts *o)
 {
 	char *cause = NULL, *note = NULL;
 
-	s->engine =
+	s->eng.engine =
 	    engine_choose(s->settings.container_tech, o->image, &note, &cause);
-	if (!s->engine) {
+	if (!s->eng.engine) {
 		log_error("%s", cause);
 		free(cause);
 		return -1;
@@ -419,7 +420,7 @@ static int choose_engine(struct session *s, struct run_opts *o)
 	if (note)
 		log_info("%s", note);
 	free(note);
-	s->engine_path = xstrdup(engine_program(s->engine));
+	s->eng.path = xstrdup(engine_program(s->eng.engine));
 	return 0;
 }
 
@@ -439,7 +440,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 	if (check_backend_options(s, o) < 0)
 		return EXIT_USAGE;
 	for (size_t i = 0; i < o->engine_args.n; i++)
-		strv_push(&s->engine_args, o->engine_args.v[i]);
+		strv_push(&s->eng.args, o->engine_args.v[i]);
 	check_local_engine(s);
 	s->image = xstrdup(o->image);
 	s->shell = xstrdup(s->settings.container_shell);
@@ -456,7 +457,7 @@ static int setup_session(struct session *s, struct run_opts *o)
 		}
 		run_volume_rw_bind(o->volumes.v[i], &s->rw_binds);
 	}
-	if (!s->engine->ops && run_check_engine(s, o->network, &cause)) {
+	if (!s->eng.engine->ops && run_check_engine(s, o->network, &cause)) {
 		log_error("%s", cause);
 		free(cause);
 		return 1;
@@ -548,7 +549,7 @@ static int run_session(struct session *s, struct run_opts *o)
 		}
 		engine_err_end(s, !s->image_restart);
 		if (status < 0) {
-			log_error("cannot run %s: %s", s->engine_path,
+			log_error("cannot run %s: %s", s->eng.path,
 				  strerror(-status));
 			return 1;
 		}

@@ -141,7 +141,7 @@ static int engine_knows(struct session *s, const char *what, const char *verb,
 	struct buf out = {0};
 	int r;
 
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, what);
 	strv_push(&argv, verb);
 	strv_push(&argv, arg);
@@ -180,7 +180,7 @@ int run_check_engine(struct session *s, const char *network, char **cause)
 	    !engine_knows(s, "network", "inspect", network)) {
 		*cause = xasprintf("no network named '%s' (%s network ls "
 				   "lists them)",
-				   network, s->engine->name);
+				   network, s->eng.engine->name);
 		return 1;
 	}
 	return 0;

@@ -147,7 +147,7 @@ static int exec_as_root(struct exec_ctx *c, const char *const *args,
 	struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
 	int r;
 
-	engine_argv(c->s, &a);
+	engine_argv(&c->s->eng, &a);
 	strv_push(&a, "exec");
 	strv_push(&a, "--user=0:0");
 	/* An image without PATH in its Env (an imported rootfs) leaves exec
@@ -209,7 +209,7 @@ static int engine_cp(struct exec_ctx *c, const char *from, const char *to,
 
 	if (c->s->rootfs)
 		return exec_rootfs_cp(c, from, to, cause);
-	engine_argv(c->s, &a);
+	engine_argv(&c->s->eng, &a);
 	strv_push(&a, "cp");
 	strv_push(&a, from);
 	strv_push(&a, to);

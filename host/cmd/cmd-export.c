@@ -81,8 +81,8 @@ enum exec_status exec_cmd_export(struct exec_ctx *c, int argc, char **argv,
 		unlink(tmp);
 		return st;
 	}
-	r = export_write(&p, target, c->s->image_config, tmp, path, verbose,
-			 cause);
+	r = export_write(&p, &c->s->eng, target, c->s->image_config, tmp, path,
+			 verbose, cause);
 	if (r != 0)
 		return exec_result(c, r);
 	what = xasprintf("Exported %s to %s", target, path);

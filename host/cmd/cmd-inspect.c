@@ -22,7 +22,7 @@ static json_t *inspect_container(struct exec_ctx *c, bool size, char **cause)
 	json_t *root, *obj = NULL;
 	int r;
 
-	engine_argv(c->s, &argv);
+	engine_argv(&c->s->eng, &argv);
 	strv_push(&argv, "container");
 	strv_push(&argv, "inspect");
 	if (size)
@@ -140,7 +140,7 @@ enum exec_status exec_cmd_size(struct exec_ctx *c, int argc, char **argv,
 	obj = inspect_container(c, true, cause);
 	if (!obj)
 		return PAKS_CMD_FAIL;
-	if (c->s->engine->sizes(obj, &rw, &rootfs) < 0) {
+	if (c->s->eng.engine->sizes(obj, &rw, &rootfs) < 0) {
 		json_decref(obj);
 		*cause = xstrdup("the engine did not report sizes");
 		return PAKS_CMD_FAIL;
@@ -160,7 +160,7 @@ enum exec_status exec_cmd_diff(struct exec_ctx *c, int argc, char **argv,
 
 	(void)argc;
 	(void)argv;
-	engine_argv(c->s, &a);
+	engine_argv(&c->s->eng, &a);
 	strv_push(&a, "diff");
 	strv_push(&a, c->s->container);
 	r = exec_engine(c, &a, NULL, cause);

@@ -82,9 +82,10 @@ enum exec_status exec_cmd_push(struct exec_ctx *c, int argc, char **argv,
 		return st;
 	progress_clear(&p);
 	exec_out(c, "Pushing %s...\n", target);
-	engine_argv(c->s, &a);
+	engine_argv(&c->s->eng, &a);
 	strv_push(&a, "push");
-	note = c->s->engine->registry_flags(c->s, target, tls_off, &a);
+	note =
+	    c->s->eng.engine->registry_flags(&c->s->eng, target, tls_off, &a);
 	if (note)
 		exec_err(c, "%s", note);
 	strv_push(&a, "--");

@@ -40,7 +40,7 @@ static void drop_tmp(struct exec_ctx *c, const char *tmp)
 	struct buf junk = {0};
 	struct spawn_opts o = {.out = &junk, .quiet_stderr = true};
 
-	engine_argv(c->s, &argv);
+	engine_argv(&c->s->eng, &argv);
 	strv_push(&argv, "rmi");
 	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
@@ -56,14 +56,14 @@ static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target,
 	char *ignored = NULL;
 	int r;
 
-	engine_argv(c->s, &argv);
+	engine_argv(&c->s->eng, &argv);
 	strv_push(&argv, "tag");
 	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
 	strv_push(&argv, target);
 	r = run_quiet(c, &argv, cause);
 	strv_free(&argv);
-	engine_argv(c->s, &argv);
+	engine_argv(&c->s->eng, &argv);
 	strv_push(&argv, "rmi");
 	strv_push(&argv, "--");
 	strv_push(&argv, tmp);
@@ -76,13 +76,14 @@ static int tag_and_drop(struct exec_ctx *c, const char *tmp, const char *target,
 static void commit_argv(struct session *s, bool squash, const char *name,
 			struct strv *argv)
 {
-	engine_argv(s, argv);
+	engine_argv(&s->eng, argv);
 	strv_push(argv, "commit");
-	s->engine->commit_flags(s, squash, argv);
+	s->eng.engine->commit_flags(&s->eng, squash, argv);
 	/* The author field marks a paks save: it is image metadata, not config,
 	 * and both engines and both image formats keep it without a warning. */
 	strv_pushf(argv, "--author=%s from %s", SAVE_MARK, s->image);
-	engine_config_changes(s->image_config, s->engine->change_words, argv);
+	engine_config_changes(s->image_config, s->eng.engine->change_words,
+			      argv);
 	strv_push(argv, s->container);
 	strv_push(argv, name);
 }
@@ -95,13 +96,14 @@ static int squash_by_import(struct exec_ctx *c, const char *tmp, char **cause)
 	struct strv ex = {0}, im = {0};
 	int r;
 
-	engine_argv(s, &ex);
+	engine_argv(&s->eng, &ex);
 	strv_push(&ex, "export");
 	strv_push(&ex, s->container);
-	engine_argv(s, &im);
+	engine_argv(&s->eng, &im);
 	strv_push(&im, "import");
 	strv_pushf(&im, "--message=%s from %s", SAVE_MARK, s->image);
-	engine_config_changes(s->image_config, s->engine->change_words, &im);
+	engine_config_changes(s->image_config, s->eng.engine->change_words,
+			      &im);
 	engine_label_changes(s->image_config, &im);
 	strv_push(&im, "-");
 	strv_push(&im, tmp);
@@ -121,8 +123,8 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 	 * again, so the layer count does not grow with every save. */
 	bool squash = s->settings.save_squash ||
 		      strstr(s->image_author, SAVE_MARK) != NULL;
-	bool by_import = squash && s->engine->squash_by_import;
-	bool via_tmp = by_import || s->engine->commit_in_daemon;
+	bool by_import = squash && s->eng.engine->squash_by_import;
+	bool via_tmp = by_import || s->eng.engine->commit_in_daemon;
 	cleanup_free char *tmp = xasprintf("localhost/paks-tmp-%s-%ld:latest",
 					   s->session_id, (long)getpid());
 	struct strv argv = {0};
@@ -154,7 +156,7 @@ enum exec_status exec_save_image(struct exec_ctx *c, const char *target,
 			   target);
 		return PAKS_CMD_FAIL;
 	}
-	note = s->engine->commit_note(s);
+	note = s->eng.engine->commit_note(&s->eng);
 	if (note) {
 		progress_clear(p);
 		exec_err(c, "%s", note);

@@ -207,8 +207,9 @@ enum exec_status exec_rootfs_push(struct exec_ctx *c, int argc, char **argv,
 static json_t *inspect_obj(const struct session *s)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:O}", "Backend",
-			 s->engine->name, "Image", s->rootfs_source, "Rootfs",
-			 s->rootfs, "Session", s->session_id, "Config",
+			 s->eng.engine->name, "Image", s->rootfs_source,
+			 "Rootfs", s->rootfs, "Session", s->session_id,
+			 "Config",
 			 s->image_config ? s->image_config : json_null());
 }
 

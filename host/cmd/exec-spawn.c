@@ -55,12 +55,19 @@ static int relay_cancel(void *arg)
 	return rl->c->check_cancel && rl->c->check_cancel(rl->c);
 }
 
+/* Where a program runs: the session's launch directory, or the current
+ * one for a command without a session (`paks export`). */
+static const char *exec_dir(const struct exec_ctx *c)
+{
+	return c->s ? c->s->launch_dir : NULL;
+}
+
 int exec_spawn(struct exec_ctx *c, char *const argv[],
 	       const struct spawn_opts *o)
 {
 	struct proc_opts po = {
 	    .envp = o ? o->envp : NULL,
-	    .dir = o && o->dir ? o->dir : c->s->launch_dir,
+	    .dir = o && o->dir ? o->dir : exec_dir(c),
 	    .own_group = true,
 	    .out = PROC_PIPE,
 	    .err = o && o->quiet_stderr ? PROC_NULL : PROC_PIPE,
@@ -102,7 +109,7 @@ int exec_engine(struct exec_ctx *c, struct strv *argv,
 int exec_spawn_pipe(struct exec_ctx *c, char *const a[], char *const b[])
 {
 	struct proc_opts po = {
-	    .dir = c->s->launch_dir, .out = PROC_PIPE, .err = PROC_PIPE};
+	    .dir = exec_dir(c), .out = PROC_PIPE, .err = PROC_PIPE};
 	struct proc_sink sink = {.data = relay,
 				 .cancel_fd = c->cancel_fd,
 				 .check_cancel = relay_cancel,

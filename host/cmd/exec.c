@@ -121,8 +121,8 @@ static enum exec_status run_builtin(struct exec_ctx *c,
 	c->usage = cmd->usage;
 	/* A backend without an engine CLI runs some commands its own way. */
 	for (const struct exec_cmd *o =
-		 c->s->engine && c->s->engine->ops &&
-			 c->s->engine->ops->rootfs_commands
+		 c->s->eng.engine && c->s->eng.engine->ops &&
+			 c->s->eng.engine->ops->rootfs_commands
 		     ? exec_rootfs_commands
 		     : NULL;
 	     o && o->name; o++) {

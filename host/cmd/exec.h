@@ -25,8 +25,8 @@ typedef int (*exec_emit_fn)(struct exec_ctx *c, uint32_t type, const void *data,
 typedef int (*exec_cancel_fn)(struct exec_ctx *c);
 
 struct exec_ctx {
-	struct session *s;
-	char *cwd; /* the shell's current directory in the container */
+	struct session *s; /* NULL for `paks export`, which has none */
+	char *cwd;	   /* the shell's current directory in the container */
 	exec_emit_fn emit;
 	void *emit_arg;
 	int cancel_fd; /* -1 when there is nothing to watch */

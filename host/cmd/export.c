@@ -21,7 +21,7 @@
 #include "export-rootfs.h"
 #include "export.h"
 #include "progress.h"
-#include "session.h"
+#include "engine.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -150,21 +150,21 @@ static int run(struct progress *p, struct strv *a, const char *in, bool verbose,
 	return r < 0 ? -1 : r;
 }
 
-static int save_archive(struct progress *p, const char *image, bool oci,
-			const char *tmp, bool verbose, char **cause)
+static int save_archive(struct progress *p, const struct engine_handle *h,
+			const char *image, bool oci, const char *tmp,
+			bool verbose, char **cause)
 {
-	struct session *s = p->c->s;
 	struct strv a = {0};
 
 	/* podman refuses to write over an existing file. */
 	unlink(tmp);
 	progress_phase(p, "writing", tmp, 0);
 	if (oci) {
-		s->engine->oci_save_argv(s, image, tmp, &a);
+		h->engine->oci_save_argv(h, image, tmp, &a);
 	} else {
-		engine_argv(s, &a);
+		engine_argv(h, &a);
 		strv_push(&a, "save");
-		s->engine->save_flags(s, &a);
+		h->engine->save_flags(h, &a);
 		strv_pushf(&a, "--output=%s", tmp);
 		strv_push(&a, "--");
 		strv_push(&a, image);
@@ -175,7 +175,8 @@ static int save_archive(struct progress *p, const char *image, bool oci,
 /* Remove the container flatten made.  It must go even after Ctrl-C, and
  * a second Ctrl-C must not stop it, so cancel is not watched; what goes
  * wrong here is not the user's. */
-static void remove_container(struct exec_ctx *c, const char *name)
+static void remove_container(struct exec_ctx *c, const struct engine_handle *h,
+			     const char *name)
 {
 	struct strv a = {0};
 	struct buf junk = {0};
@@ -183,7 +184,7 @@ static void remove_container(struct exec_ctx *c, const char *name)
 	int cancel_fd = c->cancel_fd;
 	bool cancelled = c->cancelled;
 
-	engine_argv(c->s, &a);
+	engine_argv(h, &a);
 	strv_push(&a, "rm");
 	strv_push(&a, "--force");
 	strv_push(&a, "--");
@@ -201,16 +202,16 @@ static void remove_container(struct exec_ctx *c, const char *name)
  * image: its filesystem with every layer applied.  The container is
  * removed whatever happened, also when create itself was cancelled (the
  * engine may have made it before it was stopped). */
-static int flatten(struct progress *p, const char *image, const char *out,
-		   bool verbose, char **cause)
+static int flatten(struct progress *p, const struct engine_handle *h,
+		   const char *image, const char *out, bool verbose,
+		   char **cause)
 {
-	struct session *s = p->c->s;
 	cleanup_free char *name =
 	    xasprintf("paks-export-%ld-%ld", (long)getpid(), (long)time(NULL));
 	struct strv a = {0};
 	int r;
 
-	engine_argv(s, &a);
+	engine_argv(h, &a);
 	strv_push(&a, "create");
 	strv_pushf(&a, "--name=%s", name);
 	strv_push(&a, "--");
@@ -220,7 +221,7 @@ static int flatten(struct progress *p, const char *image, const char *out,
 	r = run(p, &a, NULL, verbose, cause);
 	if (r == 0) {
 		progress_phase(p, "writing", out, 0);
-		engine_argv(s, &a);
+		engine_argv(h, &a);
 		strv_push(&a, "export");
 		strv_pushf(&a, "--output=%s", out);
 		strv_push(&a, "--");
@@ -228,12 +229,13 @@ static int flatten(struct progress *p, const char *image, const char *out,
 		r = run(p, &a, NULL, verbose, cause);
 	}
 	if (r >= 0)
-		remove_container(p->c, name);
+		remove_container(p->c, h, name);
 	return p->c->cancelled ? 130 : r;
 }
 
-static int rootfs(struct progress *p, const char *image, json_t *config,
-		  const char *tmp, bool sqfs, bool verbose, char **cause)
+static int rootfs(struct progress *p, const struct engine_handle *h,
+		  const char *image, json_t *config, const char *tmp, bool sqfs,
+		  bool verbose, char **cause)
 {
 	int e = 0;
 	cleanup_free char *flat = tmp_beside(tmp, &e);
@@ -246,7 +248,7 @@ static int rootfs(struct progress *p, const char *image, json_t *config,
 		    xasprintf("cannot write beside %s: %s", tmp, strerror(e));
 		return 1;
 	}
-	r = flatten(p, image, flat, verbose, cause);
+	r = flatten(p, h, image, flat, verbose, cause);
 	if (r == 0 && sqfs)
 		ready = tmp_beside(tmp, &e);
 	if (r == 0 && export_rootfs_tar(flat, ready ? ready : tmp, config,
@@ -271,17 +273,18 @@ static int rootfs(struct progress *p, const char *image, json_t *config,
 	return r;
 }
 
-int export_write(struct progress *p, const char *image, json_t *config,
-		 const char *tmp, const char *path, bool verbose, char **cause)
+int export_write(struct progress *p, const struct engine_handle *h,
+		 const char *image, json_t *config, const char *tmp,
+		 const char *path, bool verbose, char **cause)
 {
 	enum export_format f = export_format_of(path);
 	int r;
 
 	if (f == EXPORT_DOCKER || f == EXPORT_OCI)
-		r = save_archive(p, image, f == EXPORT_OCI, tmp, verbose,
+		r = save_archive(p, h, image, f == EXPORT_OCI, tmp, verbose,
 				 cause);
 	else
-		r = rootfs(p, image, config, tmp, f == EXPORT_SQFS, verbose,
+		r = rootfs(p, h, image, config, tmp, f == EXPORT_SQFS, verbose,
 			   cause);
 	if (r == 0 && p->c->cancelled)
 		r = 130;

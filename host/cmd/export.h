@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+struct engine_handle;
 struct progress;
 
 enum export_format {
@@ -30,11 +31,12 @@ int export_check(const char *path, const char *shown, bool force, char **cause);
 /* A temporary file beside path; NULL with *cause set when that directory
  * cannot be written. */
 char *export_tmp(const char *path, char **cause);
-/* Write image (whose Config object is config) to tmp in the format of
- * path, then rename tmp to path.  On failure or cancel nothing is left
- * under either name.  0, 130 when cancelled, else another exit status
- * (or -1 when a step could not run) with *cause set. */
-int export_write(struct progress *p, const char *image, json_t *config,
-		 const char *tmp, const char *path, bool verbose, char **cause);
+/* Write image (whose Config object is config), through the engine h, to
+ * tmp in the format of path, then rename tmp to path.  On failure or cancel
+ * nothing is left under either name.  0, 130 when cancelled, else another exit
+ * status (or -1 when a step could not run) with *cause set. */
+int export_write(struct progress *p, const struct engine_handle *h,
+		 const char *image, json_t *config, const char *tmp,
+		 const char *path, bool verbose, char **cause);
 
 #endif

@@ -370,13 +370,13 @@ static void hook_env(const struct exec_ctx *c, const char *name,
 	/* The engine's global flags (--root, --url, ...), one per line, so a
 	 * hook reaches the same storage as paks. */
 	buf_printf(&args, "PAKS_ENGINE_ARGS=");
-	for (size_t i = 0; i < s->engine_args.n; i++)
-		buf_printf(&args, "%s%s", i ? "\n" : "", s->engine_args.v[i]);
+	for (size_t i = 0; i < s->eng.args.n; i++)
+		buf_printf(&args, "%s%s", i ? "\n" : "", s->eng.args.v[i]);
 	for (char **e = environ; e && *e; e++) {
 		if (!is_hook_env(*e))
 			strv_push(env, *e);
 	}
-	strv_pushf(env, "PAKS_ENGINE=%s", s->engine_path ? s->engine_path : "");
+	strv_pushf(env, "PAKS_ENGINE=%s", s->eng.path ? s->eng.path : "");
 	strv_push(env, args.data);
 	strv_pushf(env, "PAKS_CONTAINER=%s", s->container ? s->container : "");
 	strv_pushf(env, "PAKS_IMAGE=%s", s->image ? s->image : "");

@@ -18,14 +18,14 @@
 
 const char *container_dir(const struct session *s)
 {
-	return s->engine && s->engine->ctr_dir ? s->engine->ctr_dir
-					       : PAKS_CONTAINER_DIR;
+	return s->eng.engine && s->eng.engine->ctr_dir ? s->eng.engine->ctr_dir
+						       : PAKS_CONTAINER_DIR;
 }
 
 const char *container_lib(const struct session *s)
 {
-	return s->engine && s->engine->ctr_lib ? s->engine->ctr_lib
-					       : PAKS_LIB_DIR_CTR;
+	return s->eng.engine && s->eng.engine->ctr_lib ? s->eng.engine->ctr_lib
+						       : PAKS_LIB_DIR_CTR;
 }
 
 long container_pid(struct session *s)
@@ -36,9 +36,9 @@ long container_pid(struct session *s)
 
 	if (s->rootfs)
 		return s->engine_pid;
-	if (!s->container || !s->engine_path || s->remote)
+	if (!s->container || !s->eng.path || s->remote)
 		return 0;
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--format={{.State.Pid}}");
 	strv_push(&argv, s->container);
@@ -64,9 +64,9 @@ void container_kill(struct session *s)
 		rootfs_stop(s);
 		return;
 	}
-	if (!s->container || !s->engine_path)
+	if (!s->container || !s->eng.path)
 		return;
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "kill");
 	strv_push(&argv, s->container);
 	proc_run_detached(argv.v);
@@ -84,10 +84,10 @@ void container_remove(struct session *s)
 		rootfs_stop(s);
 		return;
 	}
-	if (!s->container || !s->engine_path)
+	if (!s->container || !s->eng.path)
 		return;
 	container_kill(s);
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "rm");
 	strv_push(&argv, "--force");
 	strv_push(&argv, s->container);

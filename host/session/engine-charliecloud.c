@@ -278,7 +278,7 @@ static void ch_run_argv(struct session *s, const struct strv *passthrough,
 	const char *cd =
 	    json_string_value(json_object_get(s->image_config, "WorkingDir"));
 
-	strv_push(argv, s->engine_path);
+	strv_push(argv, s->eng.path);
 	strv_push(argv, "--write");
 	/* A /tmp of its own: the host's /tmp holds the user's sockets (an
 	 * ssh agent's, say) and would be the container's to write. */

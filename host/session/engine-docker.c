@@ -29,20 +29,20 @@ static void docker_run_flags(const struct session *s, struct strv *argv)
 /* dockerd's builtin default is moby's profile, which paks ships; the
  * CLI sends the profile's text to the daemon, so the file may stay on
  * the host. */
-static int docker_seccomp_default(const struct session *s, struct strv *deps,
-				  char **path)
+static int docker_seccomp_default(const struct engine_handle *h,
+				  struct strv *deps, char **path)
 {
-	(void)s;
+	(void)h;
 	(void)deps;
 	*path = NULL;
 	return 0;
 }
 
 /* The docker CLI has no squash on commit. */
-static void docker_commit_flags(const struct session *s, bool squash,
+static void docker_commit_flags(const struct engine_handle *h, bool squash,
 				struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	(void)squash;
 	(void)argv;
 }
@@ -50,11 +50,11 @@ static void docker_commit_flags(const struct session *s, bool squash,
 /* dockerd decides TLS by itself: registries on 127.0.0.0/8 are insecure by
  * default, any other needs the daemon's insecure-registries setting; the
  * CLI has no per-command switch.  Credentials come from `docker login`. */
-static const char *docker_registry_flags(const struct session *s,
+static const char *docker_registry_flags(const struct engine_handle *h,
 					 const char *ref, bool tls_off,
 					 struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	(void)argv;
 	if (tls_off && !engine_ref_is_loopback(ref))
 		return "docker cannot turn TLS off for one push: the daemon "
@@ -78,18 +78,19 @@ static int docker_sizes(json_t *c, double *rw, double *rootfs)
 
 /* `docker save` writes a docker-archive (plus an OCI layout since Docker
  * 25), which both engines and apptainer load. */
-static void docker_save_flags(const struct session *s, struct strv *argv)
+static void docker_save_flags(const struct engine_handle *h, struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	(void)argv;
 }
 
 /* `docker save` of docker 20.10 writes no OCI archive; skopeo reads the
  * daemon (at DOCKER_HOST, like the CLI) and writes one. */
-static void docker_oci_save_argv(const struct session *s, const char *image,
-				 const char *out, struct strv *argv)
+static void docker_oci_save_argv(const struct engine_handle *h,
+				 const char *image, const char *out,
+				 struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	strv_push(argv, "skopeo");
 	strv_push(argv, "copy");
 	strv_push(argv, "--");
@@ -99,9 +100,9 @@ static void docker_oci_save_argv(const struct session *s, const char *image,
 
 /* 1 when the daemon at a local socket says it is podman, 0 when it says
  * otherwise, -1 when only the CLI can tell. */
-static int api_server_is_podman(const struct session *s)
+static int api_server_is_podman(const struct engine_handle *h)
 {
-	cleanup_free char *host = docker_endpoint(&s->engine_args);
+	cleanup_free char *host = docker_endpoint(&h->args);
 	struct docker_api_response r;
 	int is = -1;
 
@@ -116,7 +117,7 @@ static int api_server_is_podman(const struct session *s)
 
 /* Ask which server the CLI talks to (its API, else the CLI); cached, it
  * cannot change. */
-static bool server_is_podman(const struct session *s)
+static bool server_is_podman(const struct engine_handle *h)
 {
 	static int cached = -1;
 	struct strv argv = {0};
@@ -124,10 +125,10 @@ static bool server_is_podman(const struct session *s)
 
 	if (cached >= 0)
 		return cached;
-	cached = api_server_is_podman(s);
+	cached = api_server_is_podman(h);
 	if (cached >= 0)
 		return cached;
-	engine_argv(s, &argv);
+	engine_argv(h, &argv);
 	strv_push(&argv, "version");
 	strv_push(&argv, "--format={{range .Server.Components}}{{.Name}} "
 			 "{{end}}");
@@ -143,9 +144,9 @@ static bool server_is_podman(const struct session *s)
  * every container it creates (its compat API has no --unsetenv-all), and
  * its commit records them; `--change` can set variables but not remove
  * them.  dockerd keeps such additions out of the container's Config. */
-static const char *docker_commit_note(const struct session *s)
+static const char *docker_commit_note(const struct engine_handle *h)
 {
-	if (!server_is_podman(s))
+	if (!server_is_podman(h))
 		return NULL;
 	return "note: the Docker API server is podman, which records TERM, "
 	       "container and PATH in a committed image's Env; "
@@ -166,7 +167,7 @@ static bool endpoint_is_local(const char *host)
 /* `docker context inspect` reports the endpoint the CLI really uses:
  * DOCKER_HOST, -H, --context, DOCKER_CONTEXT and the current context.
  * Malloc'd, or NULL. */
-static char *context_host(const struct session *s)
+static char *context_host(const struct engine_handle *h)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
@@ -174,7 +175,7 @@ static char *context_host(const struct session *s)
 	char *host = NULL;
 	int r;
 
-	engine_argv(s, &argv);
+	engine_argv(h, &argv);
 	strv_push(&argv, "context");
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--format={{.Endpoints.docker.Host}}");
@@ -193,17 +194,17 @@ static char *context_host(const struct session *s)
 
 /* Without starting the CLI when the environment makes its endpoint
  * certain (the common case: DOCKER_HOST or the default socket). */
-static int docker_is_remote(const struct session *s, char **where)
+static int docker_is_remote(const struct engine_handle *h, char **where)
 {
 	const char *dh = getenv("DOCKER_HOST");
-	char *host = docker_endpoint(&s->engine_args);
+	char *host = docker_endpoint(&h->args);
 
 	/* tcp:// and ssh:// are what they say, without asking the CLI. */
-	if (!host && s->engine_args.n == 0 && dh &&
+	if (!host && h->args.n == 0 && dh &&
 	    (str_has_prefix(dh, "tcp://") || str_has_prefix(dh, "ssh://")))
 		host = xstrdup(dh);
 	if (!host)
-		host = context_host(s);
+		host = context_host(h);
 	if (!host || !*host || endpoint_is_local(host)) {
 		free(host);
 		return 0;
@@ -214,10 +215,10 @@ static int docker_is_remote(const struct session *s, char **where)
 
 /* `image inspect` straight from dockerd when the CLI would talk to a
  * local unix socket: one connection instead of one more CLI start. */
-static int docker_api_inspect(const struct session *s, const char *ref,
+static int docker_api_inspect(const struct engine_handle *h, const char *ref,
 			      struct buf *json_out)
 {
-	cleanup_free char *host = docker_endpoint(&s->engine_args);
+	cleanup_free char *host = docker_endpoint(&h->args);
 
 	if (!host || !str_has_prefix(host, "unix://"))
 		return -1;

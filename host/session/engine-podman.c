@@ -44,20 +44,20 @@ static void podman_run_flags(const struct session *s, struct strv *argv)
 }
 
 /* podman commit --squash makes the whole image one layer. */
-static void podman_commit_flags(const struct session *s, bool squash,
+static void podman_commit_flags(const struct engine_handle *h, bool squash,
 				struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	if (squash)
 		strv_push(argv, "--squash");
 }
 
 /* Credentials come from `podman login` (auth.json), never from here. */
-static const char *podman_registry_flags(const struct session *s,
+static const char *podman_registry_flags(const struct engine_handle *h,
 					 const char *ref, bool tls_off,
 					 struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	if (tls_off || engine_ref_is_loopback(ref))
 		strv_push(argv, "--tls-verify=false");
 	return NULL;
@@ -75,18 +75,19 @@ static int podman_sizes(json_t *c, double *rw, double *rootfs)
 	return 0;
 }
 
-static void podman_save_flags(const struct session *s, struct strv *argv)
+static void podman_save_flags(const struct engine_handle *h, struct strv *argv)
 {
-	(void)s;
+	(void)h;
 	/* docker-archive is what both `podman load` and `docker load` take,
 	 * and what apptainer builds from (docker-archive://x.tar). */
 	strv_push(argv, "--format=docker-archive");
 }
 
-static void podman_oci_save_argv(const struct session *s, const char *image,
-				 const char *out, struct strv *argv)
+static void podman_oci_save_argv(const struct engine_handle *h,
+				 const char *image, const char *out,
+				 struct strv *argv)
 {
-	engine_argv(s, argv);
+	engine_argv(h, argv);
 	strv_push(argv, "save");
 	strv_push(argv, "--format=oci-archive");
 	strv_pushf(argv, "--output=%s", out);
@@ -94,39 +95,39 @@ static void podman_oci_save_argv(const struct session *s, const char *image,
 	strv_push(argv, image);
 }
 
-static const char *podman_commit_note(const struct session *s)
+static const char *podman_commit_note(const struct engine_handle *h)
 {
-	(void)s;
+	(void)h;
 	return NULL;
 }
 
 /* The value of global option NAME ("--url") in the engine arguments,
  * written as NAME=VALUE or NAME VALUE; SHORT is its one-letter form. */
-static const char *engine_arg(const struct session *s, const char *name,
+static const char *engine_arg(const struct engine_handle *h, const char *name,
 			      const char *shrt)
 {
 	size_t n = strlen(name);
 
-	for (size_t i = 0; i < s->engine_args.n; i++) {
-		const char *a = s->engine_args.v[i];
+	for (size_t i = 0; i < h->args.n; i++) {
+		const char *a = h->args.v[i];
 		if (str_has_prefix(a, name) && a[n] == '=')
 			return a + n + 1;
 		if ((str_eq(a, name) || (shrt && str_eq(a, shrt))) &&
-		    i + 1 < s->engine_args.n)
-			return s->engine_args.v[i + 1];
+		    i + 1 < h->args.n)
+			return h->args.v[i + 1];
 	}
 	return NULL;
 }
 
 /* The URI of a named connection (`podman system connection`), or of the
  * default one when name is NULL. */
-static char *connection_uri(const struct session *s, const char *name)
+static char *connection_uri(const struct engine_handle *h, const char *name)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
 	char *uri = NULL, *save = NULL;
 
-	strv_push(&argv, s->engine_path);
+	strv_push(&argv, h->path);
 	strv_push(&argv, "system");
 	strv_push(&argv, "connection");
 	strv_push(&argv, "list");
@@ -152,15 +153,15 @@ static char *connection_uri(const struct session *s, const char *name)
 /* podman is local unless told to use a service elsewhere: --url or
  * CONTAINER_HOST, or a connection (--connection, CONTAINER_CONNECTION,
  * or the default one with --remote) whose URI is not a local socket. */
-static int podman_is_remote(const struct session *s, char **where)
+static int podman_is_remote(const struct engine_handle *h, char **where)
 {
-	const char *url = engine_arg(s, "--url", NULL);
-	const char *conn = engine_arg(s, "--connection", "-c");
+	const char *url = engine_arg(h, "--url", NULL);
+	const char *conn = engine_arg(h, "--connection", "-c");
 	bool remote = false;
 	cleanup_free char *uri = NULL;
 
-	for (size_t i = 0; i < s->engine_args.n; i++) {
-		const char *a = s->engine_args.v[i];
+	for (size_t i = 0; i < h->args.n; i++) {
+		const char *a = h->args.v[i];
 		remote |= str_eq(a, "--remote") || str_eq(a, "-r") ||
 			  str_eq(a, "--remote=true");
 	}
@@ -169,7 +170,7 @@ static int podman_is_remote(const struct session *s, char **where)
 	if (!url && !conn)
 		conn = getenv("CONTAINER_CONNECTION");
 	if ((!url || !*url) && ((conn && *conn) || remote))
-		url = uri = connection_uri(s, conn && *conn ? conn : NULL);
+		url = uri = connection_uri(h, conn && *conn ? conn : NULL);
 	/* A socket or loopback may be this machine: the first start probes
 	 * it (session.c). */
 	if (!url || !*url || str_has_prefix(url, "unix:") ||
@@ -276,14 +277,14 @@ static char *toml_string(const char *text, const char *table, const char *key)
 
 /* containers.conf's seccomp_profile, else podman's default file: the one
  * under /etc when it is there, else the one under /usr/share. */
-static int podman_seccomp_default(const struct session *s, struct strv *deps,
-				  char **path)
+static int podman_seccomp_default(const struct engine_handle *h,
+				  struct strv *deps, char **path)
 {
 	static const char etc[] = "/etc/containers/seccomp.json";
 	struct strv files = {0};
 	char *set = NULL, *setter = NULL;
 
-	(void)s;
+	(void)h;
 	containers_conf_files(&files, deps);
 	for (size_t i = 0; i < files.n; i++) {
 		cleanup_free char *text = NULL;

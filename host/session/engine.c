@@ -17,11 +17,18 @@ const char *engine_program(const struct engine *e)
 	return e->program ? e->program : e->name;
 }
 
-void engine_argv(const struct session *s, struct strv *argv)
+void engine_argv(const struct engine_handle *h, struct strv *argv)
 {
-	strv_push(argv, s->engine_path);
-	for (size_t i = 0; i < s->engine_args.n; i++)
-		strv_push(argv, s->engine_args.v[i]);
+	strv_push(argv, h->path);
+	for (size_t i = 0; i < h->args.n; i++)
+		strv_push(argv, h->args.v[i]);
+}
+
+void engine_handle_free(struct engine_handle *h)
+{
+	free(h->path);
+	h->path = NULL;
+	strv_free(&h->args);
 }
 
 char *engine_first_line(const struct buf *b)

@@ -13,7 +13,16 @@
 #include "util.h"
 
 struct session;
-struct strv;
+struct engine;
+
+/* What talks to one engine: its backend, the program as found in PATH
+ * and the global flags (--root, --url, -H).  An engine command needs this
+ * and nothing of a session: `paks export` has one and no session. */
+struct engine_handle {
+	const struct engine *engine;
+	char *path;	  /* "podman" or "docker" as found in PATH */
+	struct strv args; /* global flags, e.g. --root, --url */
+};
 
 /* A backend that runs the image from a writable directory on the host,
  * with no engine CLI to ask (Charliecloud's ch-run; Apptainer's
@@ -72,45 +81,48 @@ struct engine {
 	 * seccomp off (*path names that configuration file).  deps gets
 	 * every host file or directory the answer was read from or looked
 	 * for, so that a change to any of them is noticed. */
-	int (*seccomp_default)(const struct session *s, struct strv *deps,
+	int (*seccomp_default)(const struct engine_handle *h, struct strv *deps,
 			       char **path);
 	/* Flags for `commit` beyond the --change list (e.g. --squash). */
-	void (*commit_flags)(const struct session *s, bool squash,
+	void (*commit_flags)(const struct engine_handle *h, bool squash,
 			     struct strv *argv);
 	/* Flags for `pull`/`push` to reach REF: plain HTTP on loopback, TLS
 	 * elsewhere unless tls_verify_off.  Returns NULL, or a one-line note
 	 * for the user when the engine cannot do what was asked from its
 	 * command line (docker leaves TLS to the daemon). */
-	const char *(*registry_flags)(const struct session *s, const char *ref,
-				      bool tls_verify_off, struct strv *argv);
+	const char *(*registry_flags)(const struct engine_handle *h,
+				      const char *ref, bool tls_verify_off,
+				      struct strv *argv);
 	/* Read "size of changes" and "virtual size" out of `inspect --size`. */
 	int (*sizes)(json_t *container, double *rw, double *rootfs);
 	/* Flags for `save` producing an archive both engines can load. */
-	void (*save_flags)(const struct session *s, struct strv *argv);
+	void (*save_flags)(const struct engine_handle *h, struct strv *argv);
 	/* The whole command line that writes IMAGE as an OCI archive at
 	 * out. */
-	void (*oci_save_argv)(const struct session *s, const char *image,
+	void (*oci_save_argv)(const struct engine_handle *h, const char *image,
 			      const char *out, struct strv *argv);
 	/* NULL, or a one-line note on what a commit through this engine
 	 * records beyond the original config and cannot be removed (docker
 	 * CLI talking to podman's Docker API service). */
-	const char *(*commit_note)(const struct session *s);
+	const char *(*commit_note)(const struct engine_handle *h);
 	/* 1 when the engine the session talks to is at another machine's
 	 * address (then *where names its endpoint, malloc'd), 0 when it may
 	 * be on this one (a socket, loopback): the first start probes. */
-	int (*is_remote)(const struct session *s, char **where);
+	int (*is_remote)(const struct engine_handle *h, char **where);
 	/* NULL, or `image inspect REF` asked of the engine's API without
 	 * starting its CLI: 0 with the image's JSON object (one element of
 	 * the CLI's array) in *json_out, 1 when there is no such image, -1
 	 * when the API cannot answer here (then the CLI is asked). */
-	int (*api_image_inspect)(const struct session *s, const char *ref,
+	int (*api_image_inspect)(const struct engine_handle *h, const char *ref,
 				 struct buf *json_out);
 };
 
 /* The program a backend runs: its name, or ch-run for Charliecloud. */
 const char *engine_program(const struct engine *e);
-/* Start an engine command line for s: the program, its global flags. */
-void engine_argv(const struct session *s, struct strv *argv);
+/* Start an engine command line: the program, its global flags. */
+void engine_argv(const struct engine_handle *h, struct strv *argv);
+/* Free what h holds. */
+void engine_handle_free(struct engine_handle *h);
 /* The first non-empty line of an engine's message, malloc'd. */
 char *engine_first_line(const struct buf *b);
 /* The engine's reason for a failure: its last "Error: ..." line, without

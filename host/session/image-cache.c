@@ -31,9 +31,9 @@ char *image_cache_scope(const struct session *s)
 	struct buf b = {0};
 	char *out;
 
-	buf_printf(&b, "%s uid=%ld", s->engine_path, (long)geteuid());
-	for (size_t i = 0; i < s->engine_args.n; i++)
-		buf_printf(&b, " arg=%s", s->engine_args.v[i]);
+	buf_printf(&b, "%s uid=%ld", s->eng.path, (long)geteuid());
+	for (size_t i = 0; i < s->eng.args.n; i++)
+		buf_printf(&b, " arg=%s", s->eng.args.v[i]);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = getenv(vars[i]);
 		if (v)

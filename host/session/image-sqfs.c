@@ -95,10 +95,10 @@ static int import_tar(struct session *s, const char *tar, json_t *config,
 	struct buf out = {0}, err = {0};
 	int r;
 
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "import");
 	strv_pushf(&argv, "--message=paks run %s", s->image);
-	engine_config_changes(config, s->engine->change_words, &argv);
+	engine_config_changes(config, s->eng.engine->change_words, &argv);
 	engine_label_changes(config, &argv);
 	strv_push(&argv, tar);
 	strv_push(&argv, ref);

@@ -50,7 +50,8 @@ static void image_take(struct session *s, json_t *img)
 /* Ask the engine's API about REF, when it has one: 0 with *img (the
  * image object), 1 when there is no such image, -1 when only the CLI can
  * tell. */
-static int api_inspect(const struct session *s, const char *ref, json_t **img)
+static int api_inspect(const struct engine_handle *h, const char *ref,
+		       json_t **img)
 {
 	/* An API that failed once (it may have made paks wait for its
 	 * deadline) is not asked again by this process. */
@@ -59,8 +60,8 @@ static int api_inspect(const struct session *s, const char *ref, json_t **img)
 	int r = -1;
 
 	*img = NULL;
-	if (s->engine->api_image_inspect && !down)
-		r = s->engine->api_image_inspect(s, ref, &body);
+	if (h->engine->api_image_inspect && !down)
+		r = h->engine->api_image_inspect(h, ref, &body);
 	down |= r < 0;
 	if (r == 0) {
 		*img =
@@ -79,7 +80,7 @@ static int api_inspect(const struct session *s, const char *ref, json_t **img)
 static int image_inspect_api(struct session *s)
 {
 	json_t *img;
-	int r = api_inspect(s, s->image, &img);
+	int r = api_inspect(&s->eng, s->image, &img);
 
 	if (r == 0)
 		image_take(s, img);
@@ -87,37 +88,47 @@ static int image_inspect_api(struct session *s)
 	return r;
 }
 
-/* Take the first image of the JSON array that `image inspect` printed:
- * 0, or -1 when it is not one. */
-static int take_output(struct session *s, const char *out, size_t len)
+/* The first image of the JSON array that `image inspect` printed
+ * (a new reference), or NULL when it is not one. */
+static json_t *first_image(const char *out, size_t len)
 {
 	json_t *root = json_loadb(out ? out : "", len, 0, NULL);
 	json_t *img = json_array_get(root, 0);
-	int r = -1;
 
-	if (json_is_object(img) && json_is_string(json_object_get(img, "Id"))) {
-		image_take(s, img);
-		r = 0;
-	}
+	if (!json_is_object(img) || !json_is_string(json_object_get(img, "Id")))
+		img = NULL;
+	json_incref(img);
 	json_decref(root);
-	return r;
+	return img;
 }
 
-int image_inspect(struct session *s, char **cause)
+static int take_output(struct session *s, const char *out, size_t len)
+{
+	json_t *img = first_image(out, len);
+
+	if (!img)
+		return -1;
+	image_take(s, img);
+	json_decref(img);
+	return 0;
+}
+
+int image_inspect_ref(const struct engine_handle *h, const char *ref,
+		      json_t **img, char **cause)
 {
 	struct strv argv = {0};
 	struct buf out = {0}, eb = {0};
 	char *unreachable;
 	int r;
 
-	r = image_inspect_api(s);
+	r = api_inspect(h, ref, img);
 	if (r >= 0)
 		return r;
-	engine_argv(s, &argv);
+	engine_argv(h, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--");
-	strv_push(&argv, s->image);
+	strv_push(&argv, ref);
 	r = proc_capture(argv.v, &out, &eb);
 	strv_free(&argv);
 	if (r > 0 && (unreachable = engine_unreachable(&eb))) {
@@ -133,17 +144,30 @@ int image_inspect(struct session *s, char **cause)
 	if (r != 0) {
 		buf_free(&out);
 		if (r < 0) {
-			*cause = xasprintf("cannot run %s: %s", s->engine_path,
+			*cause = xasprintf("cannot run %s: %s", h->path,
 					   strerror(-r));
 			return -1;
 		}
 		return 1;
 	}
-	r = take_output(s, out.data, out.len);
+	*img = first_image(out.data, out.len);
 	buf_free(&out);
-	if (r < 0)
+	if (!*img) {
 		*cause = xasprintf("unexpected output from %s image inspect",
-				   s->engine_path);
+				   h->path);
+		return -1;
+	}
+	return 0;
+}
+
+int image_inspect(struct session *s, char **cause)
+{
+	json_t *img = NULL;
+	int r = image_inspect_ref(&s->eng, s->image, &img, cause);
+
+	if (r == 0)
+		image_take(s, img);
+	json_decref(img);
 	return r;
 }
 
@@ -169,7 +193,7 @@ static int inspect_start(const struct session *s, const char *ref, bool yield,
 		strv_push(&argv, "nice");
 		strv_push(&argv, "-n19");
 	}
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--");
@@ -192,7 +216,7 @@ char *image_id_of(const struct session *s, const char *ref)
 	char *id = NULL;
 	json_t *img;
 
-	switch (api_inspect(s, ref, &img)) {
+	switch (api_inspect(&s->eng, ref, &img)) {
 	case 0:
 		id = xstrdup(image_bare_id(
 		    json_string_value(json_object_get(img, "Id"))));
@@ -202,7 +226,7 @@ char *image_id_of(const struct session *s, const char *ref)
 		return NULL;
 	}
 
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "image");
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--format={{.Id}}");
@@ -261,7 +285,7 @@ static void say_replaced(struct session *s, const struct strv *tags,
 				 "named before is kept as %.12s (%s tag %.12s "
 				 "%s puts the name back)",
 				 tags->v[i], s->image, before[i],
-				 s->engine->name, before[i], tags->v[i]);
+				 s->eng.engine->name, before[i], tags->v[i]);
 	}
 }
 
@@ -280,7 +304,7 @@ static int load_archive(struct session *s, char **cause)
 	before = xcalloc(tags.n + 1, sizeof(*before));
 	for (size_t i = 0; i < tags.n; i++)
 		before[i] = image_id_of(s, tags.v[i]);
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "load");
 	strv_push(&argv, "-i");
 	strv_push(&argv, s->image);
@@ -324,7 +348,7 @@ static int load_archive(struct session *s, char **cause)
 	buf_free(&eb);
 	if (!ref) {
 		*cause = xasprintf("%s load did not name the loaded image",
-				   s->engine_path);
+				   s->eng.path);
 		return -1;
 	}
 	free(s->image);
@@ -346,20 +370,20 @@ static int pull_image(struct session *s, char **cause)
 
 	if (tty)
 		log_info("%s is not here; pulling it", s->image);
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "pull");
-	(void)s->engine->registry_flags(s, s->image, false, &argv);
+	(void)s->eng.engine->registry_flags(&s->eng, s->image, false, &argv);
 	strv_push(&argv, "--");
 	strv_push(&argv, s->image);
 	r = tty ? proc_run_progress(argv.v) : proc_capture(argv.v, &out, &out);
 	strv_free(&argv);
 	if (r < 0)
-		*cause = xasprintf("cannot run %s: %s", s->engine_path,
-				   strerror(-r));
+		*cause =
+		    xasprintf("cannot run %s: %s", s->eng.path, strerror(-r));
 	else if (r > 0 && tty)
 		*cause = xasprintf("image '%s' is not here and could not be "
 				   "pulled (%s's message is above)",
-				   s->image, s->engine->name);
+				   s->image, s->eng.engine->name);
 	else if (r > 0) {
 		cleanup_free char *why = engine_error_line(&out);
 		*cause = xasprintf("image '%s' is not here and could not be "

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
+struct engine_handle;
 struct session;
 
 /* Make s->image available (loading an archive file, pulling a missing
@@ -29,6 +32,10 @@ void image_verify_stop(struct session *s);
 char *image_id_of(const struct session *s, const char *ref);
 /* ID without its "sha256:" (docker's ids have it, podman's do not). */
 const char *image_bare_id(const char *id);
+/* `image inspect REF` through h: 0 with *img the image's object (a new
+ * reference), 1 when there is no such image, -1 with *cause set. */
+int image_inspect_ref(const struct engine_handle *h, const char *ref,
+		      json_t **img, char **cause);
 /* `inspect` s->image: 0 with image_id, image_config and image_author set,
  * 1 when there is no such image, -1 with *cause set. */
 int image_inspect(struct session *s, char **cause);

@@ -76,7 +76,7 @@ static void env_records(const struct session *s, struct buf *b)
 	size_t i;
 	json_t *v;
 
-	if (s->engine->host_env)
+	if (s->eng.engine->host_env)
 		host_records(b);
 	json_array_foreach(env, i, v)
 	{

@@ -46,7 +46,7 @@ static int engine_do(const struct session *s, const char *const *args,
 	struct buf out = {0}, err = {0};
 	int r;
 
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	for (; *args; args++)
 		strv_push(&argv, *args);
 	r = proc_capture(argv.v, &out, &err);
@@ -66,7 +66,7 @@ static int engine_do(const struct session *s, const char *const *args,
  * the volume, whose path there the engine tells. */
 static bool seccomp_in_volume(const struct session *s)
 {
-	return s->seccomp_profile && s->engine->seccomp_path_on_engine;
+	return s->seccomp_profile && s->eng.engine->seccomp_path_on_engine;
 }
 
 /* The volume's files, staged in the runtime directory: the launcher, the
@@ -145,7 +145,7 @@ static int seccomp_where(struct session *s, char **cause)
 
 	if (!seccomp_in_volume(s))
 		return 0;
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "volume");
 	strv_push(&argv, "inspect");
 	strv_push(&argv, "--format={{.Mountpoint}}");
@@ -180,7 +180,7 @@ int remote_prepare(struct session *s, char **cause)
 		return 0;
 	*cause = xasprintf("cannot put paks's launcher in a volume of the "
 			   "%s engine: %s",
-			   s->engine->name, why ? why : "it failed");
+			   s->eng.engine->name, why ? why : "it failed");
 	free(why);
 	remote_remove(s);
 	return -1;
@@ -197,7 +197,7 @@ static int volume_rm(const struct session *s)
 	struct strv argv = {0};
 	int r;
 
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "volume");
 	strv_push(&argv, "rm");
 	strv_push(&argv, "--force");
@@ -242,7 +242,7 @@ static pid_t bridge_start(const struct session *s, int *mine)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	engine_argv(s, &argv);
+	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "exec");
 	strv_push(&argv, "--interactive");
 	strv_push(&argv, "--user=0:0");

@@ -213,10 +213,10 @@ void rundir_record(struct session *s)
 	/* A backend without an engine CLI has no container to remove: its
 	 * janitor (rootfs.c) ends what a killed paks left. */
 	buf_printf(&b, "%s",
-		   s->container && !s->engine->ops ? s->container : "");
+		   s->container && !s->eng.engine->ops ? s->container : "");
 	buf_append(&b, "", 1);
-	if (s->engine_path && !s->engine->ops) {
-		engine_argv(s, &argv);
+	if (s->eng.path && !s->eng.engine->ops) {
+		engine_argv(&s->eng, &argv);
 		for (size_t i = 0; i < argv.n; i++)
 			buf_append(&b, argv.v[i], strlen(argv.v[i]) + 1);
 	}

@@ -285,7 +285,8 @@ static char *cache_name(const struct session *s)
 	h = fnv1a_str(h, getenv("CONTAINERS_CONF_OVERRIDE"));
 	h = fnv1a_str(h, getenv("XDG_CONFIG_HOME"));
 	h = fnv1a_str(h, getenv("HOME"));
-	return xasprintf("%s-%016llx", s->engine->name, (unsigned long long)h);
+	return xasprintf("%s-%016llx", s->eng.engine->name,
+			 (unsigned long long)h);
 }
 
 /* "file<TAB>PATH<TAB>SIGNATURE": a change of the file (or its coming or
@@ -372,7 +373,7 @@ static int source_profile(const struct session *s, struct buf *key, char **text,
 {
 	struct strv deps = {0};
 	cleanup_free char *path = NULL;
-	int r = s->engine->seccomp_default(s, &deps, &path);
+	int r = s->eng.engine->seccomp_default(&s->eng, &deps, &path);
 
 	for (size_t i = 0; i < deps.n; i++)
 		key_file_line(key, deps.v[i]);
@@ -380,7 +381,7 @@ static int source_profile(const struct session *s, struct buf *key, char **text,
 	if (r == 1) {
 		*cause = xasprintf("%s turns seccomp off (seccomp_profile "
 				   "in %s)",
-				   s->engine->name, path);
+				   s->eng.engine->name, path);
 		return 1;
 	}
 	if (path) {

@@ -54,8 +54,7 @@ void session_cleanup(struct session *s)
 void session_free(struct session *s)
 {
 	settings_free(&s->settings);
-	free(s->engine_path);
-	strv_free(&s->engine_args);
+	engine_handle_free(&s->eng);
 	free(s->image);
 	free(s->image_id);
 	free(s->image_author);
@@ -86,9 +85,9 @@ static void session_seccomp(struct session *s)
 
 	if (!seccomp_tiocsti_open())
 		return;
-	if (s->engine->ops)
+	if (s->eng.engine->ops)
 		why = xasprintf("%s gives the container no seccomp filter",
-				engine_program(s->engine));
+				engine_program(s->eng.engine));
 	else if (seccomp_profile(s, &s->seccomp_profile, &why) == 0)
 		return;
 	log_warn("programs in the container can type into this shell with "
@@ -116,9 +115,9 @@ int session_prepare(struct session *s, char **cause)
 	s->launch_fd = -1;
 	session_seccomp(s);
 	/* A backend with engine ops names its copy by the session. */
-	if (s->engine->ops) {
+	if (s->eng.engine->ops) {
 		if (rundir_create(s, cause) < 0 ||
-		    s->engine->ops->prepare(s, cause) < 0)
+		    s->eng.engine->ops->prepare(s, cause) < 0)
 			return -1;
 	} else if (image_resolve(s, true, cause) < 0 ||
 		   rundir_create(s, cause) < 0) {
@@ -257,7 +256,7 @@ int session_try_remote(struct session *s, char **cause)
 	/* podman reads the seccomp profile on its machine too, first. */
 	bool unseen = s->probing && (engine_err_says(s, s->runtime_dir) ||
 				     (s->seccomp_profile &&
-				      s->engine->seccomp_path_on_engine &&
+				      s->eng.engine->seccomp_path_on_engine &&
 				      engine_err_says(s, s->seccomp_profile)));
 
 	s->probing = false;
@@ -265,7 +264,7 @@ int session_try_remote(struct session *s, char **cause)
 		return 0;
 	log_debug("the %s engine cannot see %s: paks's files go in a volume, "
 		  "the session through the engine's exec",
-		  s->engine->name, s->runtime_dir);
+		  s->eng.engine->name, s->runtime_dir);
 	engine_err_end(s, false);
 	s->remote = true;
 	remote_remember(s);
@@ -277,11 +276,11 @@ int session_try_remote(struct session *s, char **cause)
 void session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv)
 {
-	if (s->engine->ops) {
-		s->engine->ops->run_argv(s, passthrough, argv);
+	if (s->eng.engine->ops) {
+		s->eng.engine->ops->run_argv(s, passthrough, argv);
 		return;
 	}
-	engine_argv(s, argv);
+	engine_argv(&s->eng, argv);
 	strv_push(argv, "run");
 	strv_push(argv, "--rm");
 	strv_push(argv, "--interactive");
@@ -290,7 +289,7 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	if (isatty(0))
 		strv_push(argv, "--tty");
 	strv_pushf(argv, "--name=%s", s->container);
-	s->engine->run_flags(s, argv);
+	s->eng.engine->run_flags(s, argv);
 	/* Not recorded by a commit: a saved image's config stays clean. */
 	if (s->seccomp_profile)
 		strv_pushf(argv, "--security-opt=seccomp=%s",
@@ -304,7 +303,7 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	/* dockerd's commit keeps the container's Entrypoint even when
 	 * --change asks to clear it: on docker the container has none, and
 	 * the launcher heads the command, which --change CMD replaces. */
-	if (s->engine->launcher_in_cmd)
+	if (s->eng.engine->launcher_in_cmd)
 		strv_push(argv, "--entrypoint=");
 	else
 		strv_pushf(argv, "--entrypoint=%s/paks-launch",
@@ -330,6 +329,6 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	} else {
 		strv_push(argv, s->image_id);
 	}
-	if (s->engine->launcher_in_cmd)
+	if (s->eng.engine->launcher_in_cmd)
 		strv_pushf(argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
 }

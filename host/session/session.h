@@ -10,23 +10,20 @@
 
 #include <jansson.h>
 
+#include "engine.h"
 #include "settings.h"
 #include "util.h"
 
 enum session_mode { MODE_AUTO, MODE_PRELOAD, MODE_PTY };
 
-struct engine;
-
 struct session {
 	struct settings settings;
-	const struct engine *engine;
-	char *engine_path;	 /* "podman" or "docker" as found in PATH */
-	struct strv engine_args; /* global flags, e.g. --root, --url */
-	char *image;		 /* as the user named it */
-	char *image_id;		 /* resolved id */
-	char *image_author;	 /* the image's Author and Comment, or "" */
-	json_t *image_config;	 /* the image's original Config object */
-	char *container;	 /* container name, "paks-<id>" */
+	struct engine_handle eng; /* the engine, as found, and its flags */
+	char *image;		  /* as the user named it */
+	char *image_id;		  /* resolved id */
+	char *image_author;	  /* the image's Author and Comment, or "" */
+	json_t *image_config;	  /* the image's original Config object */
+	char *container;	  /* container name, "paks-<id>" */
 	char *session_id;
 	char *runtime_dir;  /* host side of PAKS_CONTAINER_DIR */
 	char *launch_dir;   /* where `paks run` was started */

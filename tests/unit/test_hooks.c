@@ -460,13 +460,13 @@ static int run_hook(const char *script, int argc, char **argv,
 
 	put("run/hook", script, 0755);
 	memset(e, 0, sizeof(*e));
-	s.engine_path = (char *)"podman";
+	s.eng.path = (char *)"podman";
 	s.container = (char *)"paks-test1";
 	s.image = (char *)"localhost/img:1";
 	s.image_id = (char *)"abc123";
 	s.launch_dir = tpath("launch");
-	strv_push(&s.engine_args, "--root");
-	strv_push(&s.engine_args, "/a b");
+	strv_push(&s.eng.args, "--root");
+	strv_push(&s.eng.args, "/a b");
 	assert_int_equal(mkdir_p(s.launch_dir, 0755), 0);
 	c.s = &s;
 	c.cwd = (char *)"/root/src";
@@ -480,7 +480,7 @@ static int run_hook(const char *script, int argc, char **argv,
 		exec_err(&c, "%s", cause);
 	free(cause);
 	r = exec_exit_status(&c, st);
-	strv_free(&s.engine_args);
+	strv_free(&s.eng.args);
 	free(s.launch_dir);
 	free(path);
 	return r;

@@ -40,18 +40,18 @@ static int teardown(void **state)
 static void session_init(struct session *s, const char *image)
 {
 	memset(s, 0, sizeof(*s));
-	s->engine_path = xstrdup("podman");
+	s->eng.path = xstrdup("podman");
 	s->image = xstrdup(image);
 }
 
 static void session_done(struct session *s)
 {
-	free(s->engine_path);
+	free(s->eng.path);
 	free(s->image);
 	free(s->image_id);
 	free(s->image_author);
 	json_decref(s->image_config);
-	strv_free(&s->engine_args);
+	strv_free(&s->eng.args);
 }
 
 static void test_key(void **state)
@@ -109,12 +109,12 @@ static void test_other_scope_or_name(void **state)
 
 	/* Another engine, other global flags, another storage config. */
 	session_init(&t, "img");
-	free(t.engine_path);
-	t.engine_path = xstrdup("docker");
+	free(t.eng.path);
+	t.eng.path = xstrdup("docker");
 	assert_false(image_cache_load(&t));
 	session_done(&t);
 	session_init(&t, "img");
-	strv_push(&t.engine_args, "--root=/elsewhere");
+	strv_push(&t.eng.args, "--root=/elsewhere");
 	assert_false(image_cache_load(&t));
 	session_done(&t);
 	setenv("CONTAINERS_CONF", "/other.conf", 1);

@@ -279,9 +279,10 @@ static char *fake_source;
 static bool fake_off;
 static int fake_calls;
 
-static int fake_default(const struct session *s, struct strv *deps, char **path)
+static int fake_default(const struct engine_handle *h, struct strv *deps,
+			char **path)
 {
-	(void)s;
+	(void)h;
 	(void)deps;
 	fake_calls++;
 	*path = xstrdup(fake_source);
@@ -303,7 +304,7 @@ static void write_text(const char *path, const char *text)
 static void test_cache(void **state)
 {
 	char dir[] = "/tmp/paks-seccomp-test.XXXXXX";
-	struct session s = {.engine = &fake_engine};
+	struct session s = {.eng.engine = &fake_engine};
 	char *path = NULL, *cause = NULL, *text = NULL;
 	cleanup_free char *want = NULL;
 
