@@ -118,6 +118,8 @@ start_daemons() {
 	sport=$(port_of ssh-port)
 	pport=$(port_of podman-port)
 	rm -f "$PIDFILE" "$SSHPID" "$TOP/podman/pid"
+	# The namespace has its own /tmp: a checkout there is not seen.
+	cp "$CONTAINERS_CONF" "$TOP/podman/containers.conf"
 	setsid unshare -m sh -c '
 		set -e
 		mount --make-rprivate /
@@ -128,7 +130,8 @@ start_daemons() {
 			-o AuthorizedKeysFile="$3/authorized_keys" -o StrictModes=no \
 			-o ListenAddress=127.0.0.1 -o PasswordAuthentication=yes \
 			-o KbdInteractiveAuthentication=no -o UsePAM=no
-		podman --root "$7/root" --runroot /run/paks-remote-podman \
+		CONTAINERS_CONF="$7/containers.conf" \
+			podman --root "$7/root" --runroot /run/paks-remote-podman \
 			system service --time=0 "tcp://127.0.0.1:$8" >"$7/log" 2>&1 &
 		echo $! >"$7/pid"
 		exec dockerd --data-root "$5" --exec-root /run/paks-remote \

@@ -21,16 +21,18 @@
 # No host value may arrive anywhere in the container, and the user's own
 # #envhost still works, after `exec bash` too.
 #
-# On an engine elsewhere (docker-tcp, tests/remote-engine.sh) the same
-# attacks meet the bridge: the launcher's rendezvous is gone, and the
-# bridge holds the session's stream non-dumpable.
+# On an engine elsewhere (tests/remote-engine.sh: docker over tcp and over
+# ssh, podman remote) the same attacks meet the bridge: the launcher's
+# rendezvous is gone, and the bridge holds the session's stream
+# non-dumpable.
 #
-# Environment: TRUST_ENGINES (default "podman rootless docker docker-tcp").
+# Environment: TRUST_ENGINES (default "podman rootless docker docker-tcp
+# docker-ssh podman-remote").
 set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ENGINES=${TRUST_ENGINES:-podman rootless docker docker-tcp}
+ENGINES=${TRUST_ENGINES:-podman rootless docker docker-tcp docker-ssh podman-remote}
 # shellcheck source=engines.sh
 source "$(dirname "$0")/engines.sh"
 export TMUX_WAIT_TIMEOUT=60
@@ -87,7 +89,7 @@ prepare_env_image() {
 	local e
 	for e in $ENGINES; do
 		case $e in
-		docker | docker-tcp)
+		docker | docker-* | podman-remote)
 			podman_t save "$IMG_ENV" | eng "$e" load >/dev/null || return 1
 			cleanup_add eng "$e" rmi -f "$IMG_ENV"
 			;;
