@@ -14,22 +14,8 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-TESTS_DIR=$TEST_REPO/tests
-RL_USER=$("$TESTS_DIR/rootless.sh" user)
-command -v slurmd >/dev/null || { skip "no slurmd (contrib/install-deps.sh)"; ok "nothing to test"; finish; }
-"$TESTS_DIR/charliecloud.sh" setup "$PAKS" >/dev/null || {
-	not_ok "the Charliecloud test world (tests/charliecloud.sh setup)"
-	finish
-}
-export PAKS_SLURM_NAME=${PAKS_SLURM_NAME:-paks-slurm}
-SLURM_CONF=$("$TESTS_DIR/slurm.sh" start) || {
-	not_ok "the one-node Slurm cluster starts (tests/slurm.sh start)"
-	finish
-}
-export SLURM_CONF
-cleanup_add "$TESTS_DIR/slurm.sh" stop
-RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS")
-cleanup_add rm -rf "$(dirname "$RL_PAKS")"
+# shellcheck source=slurm-world.sh
+source "$(dirname "$0")/slurm-world.sh"
 
 base=$("$TESTS_DIR/charliecloud.sh" workdir slurm-test)
 cleanup_add rm -rf "$base"
