@@ -150,6 +150,29 @@ static int ch_mount_points(struct session *s, char **cause)
 	return 0;
 }
 
+/* The copy's own /tmp is the container's (ch-run binds it there): a
+ * directory, never what a session of a kept copy may have left in its
+ * place (a symlink there would bind a host path of its choosing). */
+static int ch_tmp(struct session *s, char **cause)
+{
+	cleanup_free char *p = xasprintf("%s/tmp", s->rootfs);
+	struct stat st;
+
+	if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(p) < 0)
+		goto fail;
+	if (mkdir(p, 01777) < 0 && errno != EEXIST)
+		goto fail;
+	if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto fail;
+	}
+	return 0;
+fail:
+	*cause =
+	    xasprintf("cannot make %s a directory: %s", p, strerror(errno));
+	return -1;
+}
+
 /* /ch/environment: NAME=VALUE lines, one pair of single quotes around a
  * value taken off, as ch-run --set-env reads them. */
 static json_t *ch_env(char *txt)
@@ -256,6 +279,8 @@ static int ch_prepare(struct session *s, char **cause)
 		return -1;
 	if (r == 1)
 		log_info("using the kept writable copy %s", s->rootfs);
+	if (ch_tmp(s, cause) < 0)
+		return -1;
 	ch_config(s);
 	return 0;
 }
@@ -278,11 +303,15 @@ static void ch_run_argv(struct session *s, const struct strv *passthrough,
 	const char *cd =
 	    json_string_value(json_object_get(s->image_config, "WorkingDir"));
 
+	/* A /tmp of its own: the host's /tmp holds the user's sockets (an
+	 * ssh agent's, say) and would be the container's to write.  The
+	 * copy's own, not a tmpfs (--private-tmp), so that #cp and #save see
+	 * it as the shell does, as on podman: ch-run binds $TMPDIR there
+	 * (after any --bind) and unsets it in the container. */
+	strv_push(argv, "/usr/bin/env");
+	strv_pushf(argv, "TMPDIR=%s/tmp", s->rootfs);
 	strv_push(argv, s->eng.path);
 	strv_push(argv, "--write");
-	/* A /tmp of its own: the host's /tmp holds the user's sockets (an
-	 * ssh agent's, say) and would be the container's to write. */
-	strv_push(argv, "--private-tmp");
 	strv_pushf(argv, "--bind=%s:%s", s->runtime_dir, container_dir(s));
 	strv_pushf(argv, "--bind=%s/%s:%s", s->runtime_dir, PAKS_LIB_SUBDIR,
 		   container_lib(s));

@@ -79,6 +79,10 @@ hosttmp=$(mktemp /tmp/paks-hosttmp.XXXXXX)
 cleanup_add rm -f "$hosttmp"
 run_line "test -e $hosttmp && echo SHARED || echo PRIVATE"
 expect_same "the container's /tmp is its own" PRIVATE "$OUT"
+# ...and the one #cp writes to, as on podman.
+run_line '#cp host:h.txt /tmp/'
+run_line 'cat /tmp/h.txt'
+expect_same "#cp host:h.txt /tmp/ lands in the shell's /tmp" "host-$$" "$OUT"
 
 run_line '#cp host:h.txt /opt/'
 run_line 'echo "$(cat /opt/h.txt) $(stat -c %U /opt/h.txt)"'
@@ -179,5 +183,28 @@ check "a process runs in the session" pgrep -u "$RL_USER" -f "sleep 7777$$"
 check "after kill -9 of paks no process of the session is left" \
 	poll_until 30 no_proc "sleep 7777$$"
 check "... and no writable copy" poll_until 30 no_copy
+
+# An image whose /tmp is a symlink to a host directory: ch-run must not
+# bind that directory (the copy's /tmp becomes a directory first).
+evil=$base/evil
+hostdir=$base/hostdir
+mkdir -p "$evil" "$hostdir"
+echo "host-only-$$" >"$hostdir/secret"
+unsquashfs -q -f -d "$evil/root" "$launch/bb.sqfs" >/dev/null 2>&1
+rm -rf "$evil/root/tmp"
+ln -s "$hostdir" "$evil/root/tmp"
+mksquashfs "$evil/root" "$launch/evil.sqfs" -quiet -noappend -all-root >/dev/null
+chown -R "$RL_USER:" "$base"
+tmux_start evil "su - $RL_USER -c $(printf '%q' "cd $launch && export XDG_CACHE_HOME=$store && exec $RL_PAKS run --container-tech charliecloud evil.sqfs")"
+if shell_ready 60 >/dev/null; then
+	run_line "cat /tmp/secret 2>/dev/null || echo NOT-THERE; echo x >/tmp/planted"
+	expect_same "an image's /tmp symlink does not bind a host directory" NOT-THERE "$OUT"
+	check "... nor writes into it" test ! -e "$hostdir/planted"
+	type_enter 'exit'
+	tmux_wait_exit 60 >/dev/null
+else
+	not_ok "the image with a /tmp symlink starts"
+fi
+tmux_stop evil
 
 finish

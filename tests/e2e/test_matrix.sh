@@ -11,17 +11,28 @@
 # WorkingDir, Env, Cmd, Entrypoint, Labels) equals the original's; three
 # saves of saves keep the layer count at most the original's plus two; and
 # #export writes an archive that the other engine loads.
+# The Charliecloud rows run the same image (the `paks export` .sqfs of it)
+# as the tests' normal user, plain and under `srun --pty` in the one-node
+# Slurm (tests/e2e/slurm-world.sh): the shell starts as that user (ch-run
+# runs as you) in the image's WORKDIR with its ENV; #cp both ways, owned by
+# that user; #envload; #save writes STEM-saved.sqfs, which holds the file
+# and the image's ENV; and no writable copy is left.
 #
 # Environment: MATRIX_ENGINES (default "podman rootless docker"),
-# MATRIX_IMAGES (default "root user busybox") select cells.
+# MATRIX_CH (default "charliecloud srun"), MATRIX_IMAGES (default "root
+# user busybox") select cells; the root image has no Charliecloud cell.
 set -u
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 : "${IMG_BOOKWORM_USER:=localhost/paks-test/bookworm-user}"
 ENGINES=${MATRIX_ENGINES:-podman rootless docker}
+CH_ROWS=${MATRIX_CH:-charliecloud srun}
 IMAGES=${MATRIX_IMAGES:-root user busybox}
 # shellcheck source=engines.sh
 source "$(dirname "$0")/engines.sh"
+# shellcheck source=slurm-world.sh
+source "$(dirname "$0")/slurm-world.sh"
 export TMUX_WAIT_TIMEOUT=60
 run_id="$$-$RANDOM"
 
@@ -258,6 +269,115 @@ cell() { # ENGINE KEY
 	fi
 }
 
+# --- one Charliecloud cell -----------------------------------------------------
+
+# The .sqfs file of KEY's image (tests/charliecloud.sh makes them).
+sqfs_of() {
+	case $1 in
+	user) echo dev.sqfs ;;
+	busybox) echo bb.sqfs ;;
+	esac
+}
+
+# ch_cell ROW KEY: ROW charliecloud (paks run as the user) or srun (the
+# same inside `srun --pty`).
+ch_cell() {
+	local row=$1 key=$2 c="$1/$2" file stem base launch store orig workdir foo
+	local mark="mx-$run_id-$1-$2" envname="mx-$run_id-$1-$2" sess="$1-$2"
+	local cmd
+	file=$(sqfs_of "$key")
+	[ -n "$file" ] || return 0
+	stem=${file%.sqfs}
+	echo "# --- cell $c ($file of $(image_of "$key"))"
+	base=$("$TESTS_DIR/charliecloud.sh" workdir "mx-$row-$key")
+	cleanup_add rm -rf "$base"
+	launch=$base/launch
+	store=$base/cache
+	orig=$(image_config podman "$(image_of "$key")")
+	workdir=$(jq -r '.WorkingDir' <<<"$orig")
+	foo=$(jq -r '.Env[] | select(startswith("FOO=")) | sub("^FOO="; "")' <<<"$orig")
+	cmd="$RL_PAKS run --container-tech charliecloud $file"
+	[ "$row" = charliecloud ] || cmd="srun --pty $cmd"
+
+	tmux_start "$sess" "su - $RL_USER"
+	tmux_type "cd $launch && export SLURM_CONF=${SLURM_CONF:-} XDG_CACHE_HOME=$store PS1='user\$ '"
+	tmux_send Enter
+	tmux_wait_for '^user\$ *$' >/dev/null
+	tmux_type "$cmd"
+	tmux_send Enter
+	if ! shell_ready; then
+		not_ok "$c: paks run starts a shell"
+		tmux_stop "$sess"
+		return
+	fi
+	ok "$c: paks run starts a shell"
+	# shellcheck disable=SC2016
+	tmux_type 'echo "who=$(id -un) pwd=$PWD foo=[$FOO] job=[$SLURM_JOB_ID]"'
+	tmux_send Enter
+	check "$c: the shell runs as $RL_USER, in $workdir, with the image's ENV" \
+		tmux_wait_for "^who=$RL_USER pwd=$workdir foo=\[$(printf '%s' "$foo" | sed 's/[][\.*^$()+?{}|]/\\&/g')\] "
+	if [ "$row" = srun ]; then
+		check "$c: the job's SLURM_JOB_ID is there" tmux_wait_for ' job=\[[0-9]+\]$'
+	fi
+
+	# #cp both ways, owned by the user.
+	echo "from the host $mark" >"$launch/in.txt"
+	chown "$RL_USER:" "$launch/in.txt"
+	tmux_send C-l
+	tmux_type "#cp host:in.txt /tmp/in.txt"
+	tmux_send Enter
+	tmux_wait_for '^copied |^paks: ' >/dev/null
+	tmux_type "cat /tmp/in.txt; stat -c owner=%U /tmp/in.txt"
+	tmux_send Enter
+	check "$c: #cp from the host" tmux_wait_for "^from the host $mark$"
+	check "$c: the copied file belongs to $RL_USER" tmux_wait_for "^owner=$RL_USER$"
+	tmux_type "mkdir -p /opt && echo $mark > /opt/moved.txt"
+	tmux_send Enter
+	tmux_send C-l
+	tmux_type "#cp /opt/moved.txt host:out.txt"
+	tmux_send Enter
+	check "$c: #cp to the host reports the copy" tmux_wait_for "^copied /opt/moved.txt"
+	check "$c: #cp to the host, owned by $RL_USER" \
+		bash -c '[ "$(cat "$1")" = "$2" ] && [ "$(stat -c %U "$1")" = "$3" ]' _ \
+		"$launch/out.txt" "$mark" "$RL_USER"
+
+	# #envload
+	as_rl env SLURM_CONF= "$RL_PAKS" env add "$envname" MXVAR="a b \$c" >/dev/null
+	cleanup_add as_rl "$RL_PAKS" env rm "$envname"
+	tmux_send C-l
+	tmux_type "#envload $envname"
+	tmux_send Enter
+	# shellcheck disable=SC2016
+	tmux_type 'echo "got[$MXVAR]"'
+	tmux_send Enter
+	check "$c: #envload exports the variable" tmux_wait_for '^got\[a b \$c\]$'
+
+	# #save: STEM-saved.sqfs with the file and the image's ENV.
+	tmux_send C-l
+	tmux_type "#save"
+	tmux_send Enter
+	check "$c: #save writes $stem-saved.sqfs" \
+		tmux_wait_for "^Saved to $launch/$stem-saved.sqfs" 300
+	expect_same "$c: the saved file holds /opt/moved.txt" "$mark" \
+		"$(unsquashfs -cat "$launch/$stem-saved.sqfs" opt/moved.txt 2>&1)"
+	if [ -n "$foo" ]; then
+		check "$c: the saved file keeps the image's ENV" \
+			bash -c 'unsquashfs -cat "$1" ch/environment | grep -qxF "FOO=$2"' _ \
+			"$launch/$stem-saved.sqfs" "$foo"
+	fi
+
+	tmux_type 'exit 0'
+	tmux_send Enter
+	check "$c: the shell's exit is back at the user's prompt" tmux_wait_for '^user\$ *$' 60
+	tmux_stop "$sess"
+	check "$c: no writable copy is left" \
+		bash -c '[ -z "$(find "$1/paks/ch" -mindepth 1 -maxdepth 1 ! -name "*.lock" 2>/dev/null)" ]' _ "$store"
+	if [ "$row" = srun ]; then
+		check "$c: squeue is empty" \
+			poll_until 30 bash -c '[ -z "$(squeue -h -u "$1")" ]' _ "$RL_USER"
+	fi
+}
+
 # --- set up the engines ----------------------------------------------------------
 
 all_imgs=()
@@ -276,6 +396,16 @@ esac
 for e in $ENGINES; do
 	for k in $IMAGES; do
 		cell "$e" "$k"
+	done
+done
+
+for row in $CH_ROWS; do
+	case $row in
+	charliecloud) ch_world || continue ;;
+	srun) slurm_world || continue ;;
+	esac
+	for k in $IMAGES; do
+		ch_cell "$row" "$k"
 	done
 done
 
