@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# `make bench`: every measure of paks against the plain engine, on podman
-# and on a real dockerd, interleaved round by round (the order of the two
-# sides alternates), each side driven through a pty by ptydrive.py the way
-# a person sees it.  Raw numbers go to $OUT/raw.tsv; summary.py prints the
+# `make bench`: every measure of paks against the plain engine, on podman,
+# on a real dockerd, on Charliecloud as a normal user and on a remote
+# docker engine over tcp and ssh, interleaved round by round (the order of
+# the sides alternates), each side driven through a pty by ptydrive.py the
+# way a person sees it.  Raw numbers go to $OUT/raw.tsv; summary.py prints the
 # table of medians, spread and ratios.  Timing only: nothing here is a test.
 #
 # Environment (defaults in brackets):
-#   IMAGE     [localhost/paks-test/bookworm]  ENGINES  [podman docker]
+#   IMAGE     [localhost/paks-test/bookworm]
+#   ENGINES   [podman docker charliecloud remote]  the last two are worlds
+#             set up by the tests' scripts (worlds.sh); one that cannot be
+#             had here is skipped with one line on stderr
 #   ROUNDS    [5]     rounds of every paired measure
 #   RT_RUNS   [200]   '#' round trips (and plain comments) per engine
 #   SAVE_MB   [1024]  the large change for #save vs commit
 #   CP_MB     [100]   CP_FILES [10000]   the #cp file and tree
 #   BULK_MB   [20]    PTY bulk output    ECHO_KEYS [100]
 #   ONLY      a regex over measure names (prompt newid rebuilt rt save cp
-#             export pty cli)
+#             export pty cli; ch-prompt ch-save; remote-prompt remote-rt)
 #   PAKS, CONTAINERS_CONF; DOCKER_HOST to use a running dockerd instead of
 #   starting one on private paths under /var/tmp/paks-bench-dockerd.
 set -euo pipefail
@@ -24,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 : "${PAKS:=$top/build/paks}"
 : "${IMAGE:=localhost/paks-test/bookworm}"
-: "${ENGINES:=podman docker}"
+: "${ENGINES:=podman docker charliecloud remote}"
 : "${ROUNDS:=5}" "${RT_RUNS:=200}" "${SAVE_MB:=1024}" "${CP_MB:=100}"
 : "${CP_FILES:=10000}" "${BULK_MB:=20}" "${ECHO_KEYS:=100}" "${ONLY:=.}"
 : "${CONTAINERS_CONF:=$top/tests/containers.conf}"
@@ -40,10 +44,13 @@ DRIVE=("python3" "$here/ptydrive.py" --timeout 120)
 DOCKERD_PID=
 # shellcheck source=contrib/bench/dockerd.sh
 . "$here/dockerd.sh"
+# shellcheck source=contrib/bench/worlds.sh
+. "$here/worlds.sh"
 
 cleanup() {
 	local e
 	for e in $ENGINES; do
+		case $e in podman | docker) ;; *) continue ;; esac
 		if [ "$e" = docker ] && [ -z "$DOCKERD_PID" ] && [ -z "${DOCKER_HOST:-}" ]; then
 			continue
 		fi
@@ -53,6 +60,7 @@ cleanup() {
 			>/dev/null 2>&1 || true
 	done
 	dockerd_stop
+	worlds_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -81,10 +89,24 @@ record() {
 
 drive() { "${DRIVE[@]}" "$@"; }
 
-# Both sides once per round, in alternating order.
+# warm SIDE...: each side once, unmeasured (nothing is recorded).
+warm() {
+	local f raw=$RAW
+	RAW=/dev/null
+	for f in "$@"; do "$f" 0; done
+	RAW=$raw
+}
+
+# Every side once per round: in the order given in odd rounds, reversed
+# in even ones.
 pair() {
-	local r=$1 a=$2 b=$3
-	if ((r % 2)); then "$a" "$r"; "$b" "$r"; else "$b" "$r"; "$a" "$r"; fi
+	local r=$1 i
+	shift
+	if ((r % 2)); then
+		for ((i = 1; i <= $#; i++)); do "${!i}" "$r"; done
+	else
+		for ((i = $#; i >= 1; i--)); do "${!i}" "$r"; done
+	fi
 }
 
 prompt_plain() { drive --step prompt -- "$E" run --rm -it "$IMAGE" /bin/bash | record prompt plain; }
@@ -270,6 +292,114 @@ m_cli() {
 	done
 }
 
+# Charliecloud, as a normal user (worlds.sh): paks on dev.sqfs, which
+# unpacks a writable copy for each session, against ch-run -w on that
+# image unpacked beforehand (plain_dir: the unpack is not timed), and
+# against the unpack and ch-run in one command (plain_unpack).
+# `ch-convert dev.sqfs DIR` fails as a normal user (unsquashfs cannot
+# make the image's /dev device nodes and exits 2), so the plain unpack is
+# ch-convert's own unsquashfs without them, as paks runs it.
+# shellcheck disable=SC2016 # for sh -c
+CH_UNSQUASH='unsquashfs -quiet -no-progress -user-xattrs -d "$1" -excludes dev.sqfs "dev/*"'
+ch_plain_dir() {
+	drive --step prompt -- "${CH_AS[@]}" ch-run -w "$CH_BASE/dir" -- /bin/bash |
+		record ch_prompt plain_dir
+}
+ch_plain_unpack() {
+	rm -rf "$CH_BASE/unpacked"
+	drive --step prompt -- "${CH_AS[@]}" sh -c "$CH_UNSQUASH && exec ch-run -w \"\$1\" -- /bin/bash" \
+		sh "$CH_BASE/unpacked" | record ch_prompt plain_unpack
+}
+ch_paks() {
+	drive --step prompt -- "${CH_AS[@]}" "$CH_PAKS" run --container-tech charliecloud dev.sqfs |
+		record ch_prompt paks
+}
+m_ch_prompt() {
+	say "$E: first prompt of dev.sqfs as a normal user ($ROUNDS rounds)"
+	"${CH_AS[@]}" sh -c "$CH_UNSQUASH" sh "$CH_BASE/dir"
+	# Warm up: the page cache holds dev.sqfs and the tools for every side.
+	warm ch_plain_dir ch_plain_unpack ch_paks
+	for ((r = 1; r <= ROUNDS; r++)); do pair "$r" ch_plain_dir ch_plain_unpack ch_paks; done
+	rm -rf "$CH_BASE/dir" "$CH_BASE/unpacked"
+}
+
+# #save to a .sqfs file against ch-convert of the session's writable copy
+# (the one directory in paks's store: what a person would squash without
+# paks), in one session, each side after a change of its own.  Both write
+# SquashFS the same way (mksquashfs -b 65536 -all-root).
+m_ch_save_one() {
+	local what=$1 setup=$2 steps=() r s c
+	for ((r = 1; r <= ROUNDS; r++)); do
+		s=bench-paks-$what$r.sqfs c=bench-plain-$what$r.sqfs
+		local ps=(--step "sh:$setup" --step "time:paks:#save $s")
+		local pc=(--step "sh:$setup" --step "host:plain:${CH_AS[*]} sh $CH_BASE/convert-copy $c")
+		if ((r % 2)); then steps+=("${ps[@]}" "${pc[@]}"); else steps+=("${pc[@]}" "${ps[@]}"); fi
+		steps+=(--step "run:rm -f $CH_BASE/launch/$s $CH_BASE/launch/$c")
+	done
+	drive "${steps[@]}" --step rss:rss -- \
+		"${CH_AS[@]}" "$CH_PAKS" run --container-tech charliecloud dev.sqfs |
+		record "ch_save_$what"
+}
+m_ch_save() {
+	say "$E: #save vs ch-convert: a small change, then ${SAVE_MB} MB ($ROUNDS rounds)"
+	cat >"$CH_BASE/convert-copy" <<-'EOF'
+		d=$(find "$XDG_CACHE_HOME/paks/ch" -mindepth 1 -maxdepth 1 -type d)
+		[ -d "$d" ] || { echo "not one writable copy: $d" >&2; exit 1; }
+		exec ch-convert -i dir -o squash "$d" "$1"
+	EOF
+	m_ch_save_one small 'head -c 64 /dev/urandom >/small.txt'
+	m_ch_save_one big "head -c ${SAVE_MB}M /dev/urandom >/big.bin"
+}
+
+# The remote engine (worlds.sh), over tcp and over ssh: `docker run` and
+# paks with DOCKER_HOST pointing there.  paks's first session on an
+# address finds the engine remote and caches that: the warm-up has it.
+remote_prompt_plain() {
+	drive --step prompt -- env "${RENV[@]}" docker run --rm -it "$IMAGE" /bin/bash |
+		record remote_prompt plain
+}
+remote_prompt_paks() { drive --step prompt -- "${PAKSRUN[@]}" "$IMAGE" | record remote_prompt paks; }
+m_remote_prompt() {
+	local via
+	for via in tcp ssh; do
+		remote_env "$via"
+		say "$E: first prompt on the remote engine ($ROUNDS rounds)"
+		warm remote_prompt_plain remote_prompt_paks
+		for ((r = 1; r <= ROUNDS; r++)); do pair "$r" remote_prompt_plain remote_prompt_paks; done
+	done
+}
+
+# '#' round trips over the exec stream to the engine, on tcp.
+m_remote_rt() {
+	remote_env tcp
+	m_rt
+}
+
+# measures_of ENGINE: the measures of that engine (or world), in order.
+measures_of() {
+	case $1 in
+	podman | docker) echo prompt newid rebuilt rt save cp export pty cli ;;
+	charliecloud) echo ch-prompt ch-save ;;
+	remote) echo remote-prompt remote-rt ;;
+	*) say "bench: no engine $1 (podman docker charliecloud remote)" ;;
+	esac
+}
+
+# setup ENGINE: the engine or world ready, or 1 (its line said why).
+setup() {
+	case $1 in
+	podman | docker)
+		engine_env "$1"
+		if [ "$1" = docker ] && ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+			say "docker: loading $IMAGE from podman"
+			podman save "$IMAGE" | docker load >/dev/null
+		fi
+		;;
+	charliecloud) ch_world && E=charliecloud ;;
+	remote) remote_world ;;
+	esac
+}
+
 [ -x "$PAKS" ] || { say "no $PAKS: run make first"; exit 1; }
 podman image exists "$IMAGE" ||
 	{ say "no image $IMAGE (tests/images.sh bookworm)"; exit 1; }
@@ -280,14 +410,14 @@ cd "$work"
 	echo "settings	IMAGE=$IMAGE ROUNDS=$ROUNDS RT_RUNS=$RT_RUNS SAVE_MB=$SAVE_MB CP_MB=$CP_MB CP_FILES=$CP_FILES BULK_MB=$BULK_MB ECHO_KEYS=$ECHO_KEYS"
 } >"$tmp/meta"
 for e in $ENGINES; do
-	engine_env "$e"
-	if [ "$e" = docker ] && ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-		say "docker: loading $IMAGE from podman"
-		podman save "$IMAGE" | docker load >/dev/null
-	fi
-	for m in prompt newid rebuilt rt save cp export pty cli; do
-		want "$m" || continue
-		"m_$m" || say "$e: $m failed; its rows are incomplete"
+	ms=()
+	for m in $(measures_of "$e"); do
+		if want "$m"; then ms+=("$m"); fi
+	done
+	[ ${#ms[@]} -gt 0 ] || continue
+	setup "$e" || continue
+	for m in "${ms[@]}"; do
+		"m_${m//-/_}" || say "$e: $m failed; its rows are incomplete"
 	done
 done
 python3 "$here/summary.py" "$tmp/meta" "$RAW"

@@ -45,12 +45,17 @@ def main():
     # measure, side key of plain, side key of paks, label, unit, kind, target
     rows = [
         ("prompt", "plain", "paks", "first prompt, image seen before", "ms", "ratio", "<= 1.05x"),
+        ("remote_prompt", "plain", "paks", "first prompt, remote engine", "ms", "ratio", "<= 1.10x"),
+        ("ch_prompt", "plain_dir", "paks", "first prompt vs ch-run on a dir", "ms", "ratio", "-"),
+        ("ch_prompt", "plain_unpack", "paks", "first prompt vs unpack + ch-run", "ms", "ratio", "-"),
         ("newid", "plain", "paks", "first prompt, new ID, new name", "ms", "ratio", "<= 1.10x"),
         ("rebuilt", "plain", "paks", "first prompt, new ID, same name", "ms", "ratio", "<= 1.10x"),
         ("rt", "comment", "help", "#help above a plain comment", "ms", "diff", "<= 1 ms med, <= 3 ms p99"),
         ("rt", "comment", "envhost", "#envhost above a plain comment", "ms", "diff", "<= 1 ms med, <= 3 ms p99"),
         ("save_small", "plain", "paks", "#save vs commit, small change", "ms", "ratio", "<= 1.15x"),
         ("save_big", "plain", "paks", "#save vs commit, large change", "ms", "ratio", "<= 1.15x"),
+        ("ch_save_small", "plain", "paks", "#save vs ch-convert, small", "ms", "ratio", "<= 1.15x"),
+        ("ch_save_big", "plain", "paks", "#save vs ch-convert, large", "ms", "ratio", "<= 1.15x"),
         ("cp", "plain_file_in", "paks_file_in", "#cp file, host to container", "ms", "ratio", "<= 1.2x"),
         ("cp", "plain_file_out", "paks_file_out", "#cp file, container to host", "ms", "ratio", "<= 1.2x"),
         ("cp", "plain_tree_in", "paks_tree_in", "#cp tree, host to container", "ms", "ratio", "<= 1.2x"),
@@ -61,7 +66,8 @@ def main():
         ("pty", "plain_bulk_y", "paks_bulk_y", "PTY bulk, short lines", "ms", "thru", ">= 0.95x"),
         ("pty", "plain_echo", "paks_echo", "PTY keystroke to echo", "ms", "ratio", "<= 1.1x"),
     ]
-    w = (31, 8, 26, 26, 22, 24)
+    # The engine column is as wide as its longest name (docker-tcp).
+    w = (31, max([8] + [len(e) for e in engines]), 26, 26, 22, 24)
     line = "%-*s %-*s %-*s %-*s %-*s %-*s"
     hdr = ("measure", "engine", "plain", "paks", "ratio / diff", "target")
     print(line % sum(zip(w, hdr), ()))
@@ -81,8 +87,8 @@ def main():
                     r = "+%.2f ms, p99 +%.2f" % (mq - mp, pct(q, 99) - pct(p, 99))
             pc, qc = cell(p, unit), cell(q, unit)
             if kind == "diff":
-                pc += " p99 %s" % fmt(pct(p, 99))
-                qc += " p99 %s" % fmt(pct(q, 99))
+                pc += " p99 %s" % fmt(pct(p, 99)) if p else ""
+                qc += " p99 %s" % fmt(pct(q, 99)) if q else ""
             print(line % sum(zip(w, (label, e, pc, qc, r, target)), ()))
     for side, label in (("inspect", "one `image inspect`"),
                         ("tag_rmi", "one `tag` + `rmi`"),
@@ -93,7 +99,8 @@ def main():
                 print(line % sum(zip(w, (label, e, cell(v, "ms"), "-", "-",
                                          "(what bounds)")), ()))
     for e in engines:
-        rss = d.get((e, "rt", "rss"), []) + d.get((e, "pty", "paks_rss"), [])
+        rss = [v for (e2, _, side), vs in d.items()
+               if e2 == e and side in ("rss", "paks_rss") for v in vs]
         if rss:
             print(line % sum(zip(w, ("paks peak RSS in a session", e, "-",
                                      "%.1f MB (max)" % (max(rss) / 1024), "-",
