@@ -292,10 +292,11 @@ m_cli() {
 	done
 }
 
-# Charliecloud, as a normal user (worlds.sh): paks on dev.sqfs, which
-# unpacks a writable copy for each session, against ch-run -w on that
-# image unpacked beforehand (plain_dir: the unpack is not timed), and
-# against the unpack and ch-run in one command (plain_unpack).
+# Charliecloud, as a normal user (worlds.sh): paks on dev.sqfs with
+# --keep, after the one-time unpack (paks_kept), against ch-run -w on that
+# image unpacked beforehand (plain_dir: the unpack is not timed); and paks
+# without --keep, which unpacks a writable copy for each session, against
+# the unpack and ch-run in one command (plain_unpack).
 # `ch-convert dev.sqfs DIR` fails as a normal user (unsquashfs cannot
 # make the image's /dev device nodes and exits 2), so the plain unpack is
 # ch-convert's own unsquashfs without them, as paks runs it.
@@ -314,13 +315,22 @@ ch_paks() {
 	drive --step prompt -- "${CH_AS[@]}" "$CH_PAKS" run --container-tech charliecloud dev.sqfs |
 		record ch_prompt paks
 }
+# After the one-time unpack: --keep, the copy the warm-up kept, in a store
+# of its own (a session without --keep takes a kept copy, and removes it).
+ch_paks_kept() {
+	drive --step prompt -- "${CH_AS[@]}" env "XDG_CACHE_HOME=$CH_BASE/kept" \
+		"$CH_PAKS" run --keep --container-tech charliecloud dev.sqfs |
+		record ch_prompt paks_kept
+}
 m_ch_prompt() {
 	say "$E: first prompt of dev.sqfs as a normal user ($ROUNDS rounds)"
 	"${CH_AS[@]}" sh -c "$CH_UNSQUASH" sh "$CH_BASE/dir"
 	# Warm up: the page cache holds dev.sqfs and the tools for every side.
-	warm ch_plain_dir ch_plain_unpack ch_paks
-	for ((r = 1; r <= ROUNDS; r++)); do pair "$r" ch_plain_dir ch_plain_unpack ch_paks; done
-	rm -rf "$CH_BASE/dir" "$CH_BASE/unpacked"
+	warm ch_plain_dir ch_plain_unpack ch_paks ch_paks_kept
+	for ((r = 1; r <= ROUNDS; r++)); do
+		pair "$r" ch_plain_dir ch_plain_unpack ch_paks ch_paks_kept
+	done
+	rm -rf "$CH_BASE/dir" "$CH_BASE/unpacked" "$CH_BASE/kept"
 }
 
 # #save to a .sqfs file against ch-convert of the session's writable copy
