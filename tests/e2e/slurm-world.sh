@@ -11,6 +11,7 @@
 #   slurm_world    ch_world and the cluster, SLURM_CONF exported; 2 (after
 #                  a skip) without slurmd, 1 (after a not ok) when it
 #                  cannot be had
+#   slurm_world_or_finish  slurm_world, or the test ends there
 # Sets TESTS_DIR and RL_USER.
 
 TESTS_DIR=$TEST_REPO/tests
@@ -37,4 +38,13 @@ slurm_world() {
 	}
 	export SLURM_CONF
 	cleanup_add "$TESTS_DIR/slurm.sh" stop
+}
+
+slurm_world_or_finish() {
+	slurm_world
+	case $? in
+	0) ;;
+	2) ok "nothing to test"; finish ;;
+	*) finish ;;
+	esac
 }

@@ -119,6 +119,18 @@ resave() { # ENGINE DIR FROM TO CELL
 	tmux_stop "$name"
 }
 
+# envload_check CELL NAME: #envload NAME in the pane exports MXVAR, which
+# the caller put in the environment NAME as "a b $c".
+envload_check() {
+	tmux_send C-l
+	tmux_type "#envload $2"
+	tmux_send Enter
+	# shellcheck disable=SC2016
+	tmux_type 'echo "got[$MXVAR]"'
+	tmux_send Enter
+	check "$1: #envload exports the variable" tmux_wait_for '^got\[a b \$c\]$'
+}
+
 # --- one cell ------------------------------------------------------------------
 
 cell() { # ENGINE KEY
@@ -198,13 +210,7 @@ cell() { # ENGINE KEY
 	# #envload
 	paks_cli "$e" env add "$envname" MXVAR="a b \$c" >/dev/null
 	cleanup_add paks_cli "$e" env rm "$envname"
-	tmux_send C-l
-	tmux_type "#envload $envname"
-	tmux_send Enter
-	# shellcheck disable=SC2016
-	tmux_type 'echo "got[$MXVAR]"'
-	tmux_send Enter
-	check "$c: #envload exports the variable" tmux_wait_for '^got\[a b \$c\]$'
+	envload_check "$c" "$envname"
 
 	# #save: the image runs, and its config is the original's.
 	tmux_send C-l
@@ -344,13 +350,7 @@ ch_cell() {
 	# #envload
 	as_rl env SLURM_CONF= "$RL_PAKS" env add "$envname" MXVAR="a b \$c" >/dev/null
 	cleanup_add as_rl "$RL_PAKS" env rm "$envname"
-	tmux_send C-l
-	tmux_type "#envload $envname"
-	tmux_send Enter
-	# shellcheck disable=SC2016
-	tmux_type 'echo "got[$MXVAR]"'
-	tmux_send Enter
-	check "$c: #envload exports the variable" tmux_wait_for '^got\[a b \$c\]$'
+	envload_check "$c" "$envname"
 
 	# #save: STEM-saved.sqfs with the file and the image's ENV.
 	tmux_send C-l

@@ -16,12 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 # shellcheck source=slurm-world.sh
 source "$(dirname "$0")/slurm-world.sh"
-slurm_world
-case $? in
-0) ;;
-2) ok "nothing to test"; finish ;;
-*) finish ;;
-esac
+slurm_world_or_finish
 
 base=$("$TESTS_DIR/charliecloud.sh" workdir slurm-test)
 cleanup_add rm -rf "$base"
