@@ -52,25 +52,41 @@ long container_pid(struct session *s)
 	return pid > 0 ? pid : 0;
 }
 
-/* The shell is the container's PID 1, which ignores TERM and HUP, and
- * killing only the engine client would leave the container running.  Once
- * it is dead, --rm removes it.  Detached from paks's process group: a
- * closing terminal signals that group, and this must still finish. */
-void container_kill(struct session *s)
+/* Whether s has a container an engine CLI can name; a writable copy's
+ * processes are ended here instead (rootfs.c). */
+static bool engine_container(struct session *s)
+{
+	if (s->rootfs) {
+		rootfs_stop(s);
+		return false;
+	}
+	return s->container && s->eng.path;
+}
+
+/* ENGINE VERB [FLAG] CONTAINER, waited for, detached from paks's process
+ * group: a closing terminal signals that group, and this must still
+ * finish. */
+static void container_verb(struct session *s, const char *verb,
+			   const char *flag)
 {
 	struct strv argv = {0};
 
-	if (s->rootfs) {
-		rootfs_stop(s);
-		return;
-	}
-	if (!s->container || !s->eng.path)
-		return;
 	engine_argv(&s->eng, &argv);
-	strv_push(&argv, "kill");
+	strv_push(&argv, verb);
+	if (flag)
+		strv_push(&argv, flag);
 	strv_push(&argv, s->container);
 	proc_run_detached(argv.v);
 	strv_free(&argv);
+}
+
+/* The shell is the container's PID 1, which ignores TERM and HUP, and
+ * killing only the engine client would leave the container running.  Once
+ * it is dead, --rm removes it. */
+void container_kill(struct session *s)
+{
+	if (engine_container(s))
+		container_verb(s, "kill", NULL);
 }
 
 /* --rm is done by the engine client, which may have been killed before it
@@ -78,19 +94,8 @@ void container_kill(struct session *s)
  * ourselves, and wait until it is gone. */
 void container_remove(struct session *s)
 {
-	struct strv argv = {0};
-
-	if (s->rootfs) {
-		rootfs_stop(s);
+	if (!engine_container(s))
 		return;
-	}
-	if (!s->container || !s->eng.path)
-		return;
-	container_kill(s);
-	engine_argv(&s->eng, &argv);
-	strv_push(&argv, "rm");
-	strv_push(&argv, "--force");
-	strv_push(&argv, s->container);
-	proc_run_detached(argv.v);
-	strv_free(&argv);
+	container_verb(s, "kill", NULL);
+	container_verb(s, "rm", "--force");
 }
