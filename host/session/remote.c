@@ -166,6 +166,12 @@ static int seccomp_where(struct session *s, char **cause)
 	return r == 0 ? 0 : -1;
 }
 
+/* The session's volume: named as its container is by default. */
+static char *volume_name(const char *id)
+{
+	return xasprintf("paks-%s", id);
+}
+
 int remote_prepare(struct session *s, char **cause)
 {
 	cleanup_free char *dir = NULL;
@@ -173,7 +179,7 @@ int remote_prepare(struct session *s, char **cause)
 
 	if (!s->remote)
 		return 0;
-	s->volume = xasprintf("paks-%s", s->session_id);
+	s->volume = volume_name(s->session_id);
 	if (stage(s, &dir, cause) < 0)
 		return -1;
 	if (fill_volume(s, dir, &why) == 0 && seccomp_where(s, &why) == 0)
@@ -207,18 +213,22 @@ static int volume_rm(const struct session *s)
 	return r;
 }
 
+char *remote_staged_volume(const char *runtime_dir, const char *id)
+{
+	cleanup_free char *staged = xasprintf("%s/volume", runtime_dir);
+	struct stat st;
+
+	if (lstat(staged, &st) < 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return volume_name(id);
+}
+
 void remote_remove(struct session *s)
 {
 	/* A copy of the session made before paks found the engine remote
 	 * (the guard's) knows it by the staged files. */
-	if (!s->volume && s->runtime_dir) {
-		cleanup_free char *staged =
-		    xasprintf("%s/volume", s->runtime_dir);
-		struct stat st;
-
-		if (lstat(staged, &st) == 0 && S_ISDIR(st.st_mode))
-			s->volume = xasprintf("paks-%s", s->session_id);
-	}
+	if (!s->volume && s->runtime_dir)
+		s->volume = remote_staged_volume(s->runtime_dir, s->session_id);
 	if (!s->volume)
 		return;
 	/* A volume in use stays: when the engine client could not remove

@@ -21,6 +21,9 @@ int remote_prepare(struct session *s, char **cause);
 void remote_run_argv(const struct session *s, struct strv *argv);
 /* Remove the session's container, if still there, and its volume. */
 void remote_remove(struct session *s);
+/* The volume of the session with runtime directory RUNTIME_DIR and id ID
+ * when its files were staged for one (malloc'd), else NULL. */
+char *remote_staged_volume(const char *runtime_dir, const char *id);
 /* Start the bridge in the container the engine ENGINE is starting and wait
  * for it (until the engine is gone, as GONE says): 0 with *conn paks's end
  * of the session's stream, or -1. */

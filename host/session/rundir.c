@@ -21,6 +21,7 @@
 #include "log.h"
 #include "paks-protocol.h"
 #include "proc.h"
+#include "remote.h"
 #include "rundir.h"
 #include "session.h"
 
@@ -93,33 +94,37 @@ static void remove_container(char **fields, size_t n)
 	engine_verb(fields, n, "rm", "--force");
 }
 
-/* A remote session's volume (remote.c stages its files in DIR/volume),
- * named in removed. */
-static void remove_volume(const char *dir, char **fields, size_t n,
-			  struct strv *removed)
+/* A runtime directory's session id: its name, in lower case (an engine's
+ * volume names are). */
+static char *id_of(const char *dir)
 {
-	cleanup_free char *staged = xasprintf("%s/volume", dir);
-	cleanup_free char *name = NULL;
-	struct stat st;
+	char *id = xstrdup(strrchr(dir, '/') + 1);
 
-	if (lstat(staged, &st) < 0 || !S_ISDIR(st.st_mode))
-		return;
-	name = xasprintf("paks-%s", strrchr(dir, '/') + 1);
-	for (char *p = name; *p; p++) {
+	for (char *p = id; *p; p++) {
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	}
-	{
-		struct strv argv = {0};
-		for (size_t i = 2; i < n; i++)
-			strv_push(&argv, fields[i]);
-		strv_push(&argv, "volume");
-		strv_push(&argv, "rm");
-		strv_push(&argv, "--force");
-		strv_push(&argv, name);
-		proc_run_detached(argv.v);
-		strv_free(&argv);
-	}
+	return id;
+}
+
+/* A remote session's volume (remote.c), named in removed. */
+static void remove_volume(const char *dir, char **fields, size_t n,
+			  struct strv *removed)
+{
+	cleanup_free char *id = id_of(dir);
+	cleanup_free char *name = remote_staged_volume(dir, id);
+	struct strv argv = {0};
+
+	if (!name)
+		return;
+	for (size_t i = 2; i < n; i++)
+		strv_push(&argv, fields[i]);
+	strv_push(&argv, "volume");
+	strv_push(&argv, "rm");
+	strv_push(&argv, "--force");
+	strv_push(&argv, name);
+	proc_run_detached(argv.v);
+	strv_free(&argv);
 	strv_pushf(removed, "volume %s", name);
 }
 
@@ -254,11 +259,7 @@ int rundir_create(struct session *s, char **cause)
 		return -1;
 	}
 	s->runtime_dir = xstrdup(tmpl);
-	s->session_id = xstrdup(strrchr(tmpl, '/') + 1);
-	for (char *p = s->session_id; *p; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	}
+	s->session_id = id_of(tmpl);
 	rundir_record(s);
 	{
 		/* The preload in a directory any user may read (see
