@@ -240,6 +240,10 @@ start)
 	;;
 stop) stop ;;
 env)
+	# Before the first start too: the ports are chosen here then.
+	mkdir -p "$TOP"
+	exec 9>"$TOP/.lock"
+	flock 9
 	printf 'RE_TCP=%q RE_SSH=%q RE_SSH_PW=%q RE_BIN=%q RE_CONTEXT=%q RE_PODMAN=%q\n' \
 		"$(tcp_host)" "$(ssh_host)" ssh://paks-remote-pw "$BIN" "$CONTEXT" "$(podman_url)"
 	;;

@@ -202,6 +202,24 @@ run_all_e2e() {
 	fi
 }
 
+# What led to each failed check: the log lines before each "not ok" of a
+# script (its screens and messages), at the end, where a CI's tail of the
+# output shows them; 40 lines per check, 400 in all.
+show_failures() {
+	local log shown=0
+	for log in "$LOGS"/*.log; do
+		[ -f "$log" ] && grep -qE '^not ok\b' "$log" || continue
+		[ "$shown" -lt 400 ] || break
+		echo "# --- before each failure in $(basename "$log"):"
+		awk '/^#   \|$/ { next }	# a screen'"'"'s empty rows
+		     { n++; last[n % 40] = $0 }
+		     /^not ok/ { for (i = n - 39; i <= n; i++)
+				   if (i > 0 && i > done) print "#   " last[i % 40]
+				 done = n }' "$log" | head -n $((400 - shown))
+		shown=$((shown + $(awk '/^not ok/ { n++ } END { print n * 40 }' "$log")))
+	done
+}
+
 run_unit
 run_fuzz_replay
 run_man
@@ -212,6 +230,7 @@ run_all_e2e
 if [ $((PASS + FAIL)) -eq 0 ]; then
 	fail_one "no test ran${TESTS:+ (TESTS=$TESTS matched nothing)}"
 fi
+[ "$FAIL" -eq 0 ] || show_failures
 echo "# logs in $LOGS, $((SECONDS - START))s"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

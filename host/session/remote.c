@@ -304,6 +304,10 @@ int remote_bridge(struct session *s, pid_t engine, bool (*gone)(pid_t),
 		if (pid < 0)
 			return -1;
 		r = bridge_hello(fd, engine, gone);
+		log_debug("the bridge %s", r == 1 ? "is up"
+					   : r == 0
+					       ? "ended before its hello"
+					       : "stops: the engine ended");
 		if (r == 1) {
 			*conn = fd;
 			return 0;

@@ -137,9 +137,13 @@ pty_row() { # ENGINE
 	local e=$1 c="$1/busybox" dir
 	echo "# --- $c"
 	dir=$(engine_dir "$e" "rt-$e-bb")
-	tmux_start "$c" "$(paks_cmd "$e" "$dir" run "$IMG_BUSYBOX")"
+	# paks's debug log, shown when the prompt does not come.
+	tmux_start "$c" "$(PAKS_DEBUG_LOG=$dir/debug.log PAKS_CMD_ENV="$PAKS_CMD_ENV PAKS_DEBUG_LOG" \
+		paks_cmd "$e" "$dir" run "$IMG_BUSYBOX")"
 	if ! ready; then
 		not_ok "$c: paks run reaches a prompt in PTY mode"
+		tmux_history | grep -v '^ *$' | tail -n 15 | sed 's/^/#   history|/'
+		tail -n 30 "$dir/debug.log" 2>&1 | sed 's/^/#   debug|/'
 		tmux_stop "$c"
 		return
 	fi
@@ -237,7 +241,8 @@ messages() {
 
 # --- the rows ------------------------------------------------------------------
 
-imgs=()
+# (bookworm for the killed rows)
+imgs=("$IMG_BOOKWORM")
 for k in $IMAGES busybox; do
 	imgs+=("$(image_of "$k")")
 done
