@@ -35,8 +35,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (debug_file) {
 		va_list cp;
 		va_copy(cp, ap);
-		fprintf(debug_file, "%ld %d %s: ", (long)time(NULL),
-			(int)getpid(), names[level]);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fprintf(debug_file, "%lld.%03ld %d %s: ", (long long)ts.tv_sec,
+			ts.tv_nsec / 1000000, (int)getpid(), names[level]);
 		vfprintf(debug_file, fmt, cp);
 		fputc('\n', debug_file);
 		fflush(debug_file);

@@ -71,6 +71,13 @@ void *xrealloc(void *p, size_t n);
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_eq(const char *a, const char *b);
+/* FNV-1a, 64 bits, of DATA[0..N) on from H (FNV1A_INIT to begin): names
+ * for cache entries and kept files, never a defence against anyone. */
+#define FNV1A_INIT UINT64_C(0xcbf29ce484222325)
+uint64_t fnv1a(uint64_t h, const void *data, size_t n);
+/* The same of S and its terminating NUL ("" for NULL), so that "ab" + "c"
+ * is not "a" + "bc". */
+uint64_t fnv1a_str(uint64_t h, const char *s);
 /* Milliseconds on the monotonic clock. */
 uint64_t monotonic_ms(void);
 /* The value of a hexadecimal digit, or -1. */

@@ -60,7 +60,6 @@ guard_run(struct session *s, const struct termios *tio, int rfd)
 	if (tio && tcgetattr(0, &cur) == 0 && !(cur.c_lflag & ISIG))
 		tcsetattr(0, TCSANOW, tio);
 	container_remove(s);
-	remote_remove(s);
 	rundir_remove(s);
 	_exit(0);
 }

@@ -47,18 +47,8 @@ char *image_cache_scope(const struct session *s)
 
 void image_cache_key(const char *scope, const char *ref, char out[17])
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *parts[] = {scope, ref};
+	uint64_t h = fnv1a_str(fnv1a_str(FNV1A_INIT, scope), ref);
 
-	for (int i = 0; i < 2; i++) {
-		/* The terminating NUL too: "ab"+"c" is not "a"+"bc". */
-		for (const char *p = parts[i];; p++) {
-			h ^= (unsigned char)*p;
-			h *= 0x100000001b3ULL;
-			if (!*p)
-				break;
-		}
-	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 

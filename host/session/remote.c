@@ -24,12 +24,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "container.h"
+#include "engine-err.h"
 #include "engine.h"
 #include "image-cache.h"
 #include "log.h"
@@ -40,22 +42,21 @@
 
 /* Run ENGINE ARGS... quietly: 0, or -1 with *cause the engine's reason. */
 static int engine_do(const struct session *s, const char *const *args,
-		     char **cause)
+		     struct buf *out, char **cause)
 {
 	struct strv argv = {0};
-	struct buf out = {0}, err = {0};
+	struct buf err = {0};
 	int r;
 
 	engine_argv(&s->eng, &argv);
 	for (; *args; args++)
 		strv_push(&argv, *args);
-	r = proc_capture(argv.v, &out, &err);
+	r = proc_capture(argv.v, out, &err);
 	if (r != 0 && cause) {
 		char *why = engine_unreachable(&err);
 		*cause = why ? why : engine_error_line(&err);
 	}
 	strv_free(&argv);
-	buf_free(&out);
 	buf_free(&err);
 	return r == 0 ? 0 : -1;
 }
@@ -69,36 +70,81 @@ static bool seccomp_in_volume(const struct session *s)
 	return s->seccomp_profile && s->eng.engine->seccomp_path_on_engine;
 }
 
-/* The volume's files, staged in the runtime directory: the launcher, the
- * preload and the mark that tells the launcher to wait for the bridge. */
-static int stage(const struct session *s, char **dir, char **cause)
-{
-	const char *files[] = {"paks-launch",
-			       PAKS_LIB_SUBDIR "/" PAKS_PRELOAD_NAME};
-	const char *names[] = {"paks-launch", PAKS_PRELOAD_NAME};
+/* The volume's files: the launcher, the preload, the mark that tells the
+ * launcher to wait for the bridge, and the seccomp profile when the
+ * engine reads it there.  Their paths here (NULL for the empty mark). */
+struct vol_file {
+	const char *name;
+	char *from;
+	mode_t mode;
+};
 
+static size_t vol_files(const struct session *s, struct vol_file f[4])
+{
+	size_t n = 0;
+
+	f[n].name = "paks-launch";
+	f[n].from = xasprintf("%s/paks-launch", s->runtime_dir);
+	f[n++].mode = 0755;
+	f[n].name = PAKS_PRELOAD_NAME;
+	f[n].from = xasprintf("%s/%s/%s", s->runtime_dir, PAKS_LIB_SUBDIR,
+			      PAKS_PRELOAD_NAME);
+	f[n++].mode = 0755;
+	f[n].name = PAKS_BRIDGE_MARK;
+	f[n].from = NULL;
+	f[n++].mode = 0644;
+	if (seccomp_in_volume(s)) {
+		f[n].name = SECCOMP_NAME;
+		f[n].from = xstrdup(s->seccomp_profile);
+		f[n++].mode = 0644;
+	}
+	return n;
+}
+
+static void vol_files_free(struct vol_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(f[i].from);
+}
+
+/* The volume's name, from its files' names and bytes: paks-files-HASH. */
+static char *volume_name(const struct vol_file *f, size_t n, char **cause)
+{
+	uint64_t h = fnv1a_str(FNV1A_INIT, "paks-files 1");
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *text = NULL;
+		size_t len = 0;
+		int r = f[i].from ? read_file(f[i].from, 64u << 20, &text, &len)
+				  : 0;
+		if (r < 0) {
+			*cause = xasprintf("cannot read %s: %s", f[i].from,
+					   strerror(-r));
+			return NULL;
+		}
+		h = fnv1a_str(h, f[i].name);
+		h = fnv1a(h, &len, sizeof(len));
+		h = fnv1a(h, text, len);
+	}
+	return xasprintf("%s%016llx", PAKS_FILES_VOLUME_PREFIX,
+			 (unsigned long long)h);
+}
+
+/* The files, staged in the runtime directory for the engine's copy. */
+static int stage(const struct session *s, const struct vol_file *f, size_t n,
+		 char **dir, char **cause)
+{
 	*dir = xasprintf("%s/volume", s->runtime_dir);
 	if (mkdir(*dir, 0755) < 0)
 		goto fail;
-	for (int i = 0; i < 2; i++) {
-		cleanup_free char *from =
-		    xasprintf("%s/%s", s->runtime_dir, files[i]);
-		cleanup_free char *to = xasprintf("%s/%s", *dir, names[i]);
-		if (link(from, to) < 0)
-			goto fail;
-	}
-	{
-		cleanup_free char *mark =
-		    xasprintf("%s/%s", *dir, PAKS_BRIDGE_MARK);
-		if (write_file_replace(mark, "", 0, 0644) < 0)
-			goto fail;
-	}
-	if (seccomp_in_volume(s)) {
-		cleanup_free char *to = xasprintf("%s/%s", *dir, SECCOMP_NAME);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *to = xasprintf("%s/%s", *dir, f[i].name);
 		cleanup_free char *text = NULL;
 		size_t len = 0;
-		int r = read_file(s->seccomp_profile, 16u << 20, &text, &len);
-		if (r < 0 || write_file_replace(to, text, len, 0644) < 0) {
+		int r = f[i].from ? read_file(f[i].from, 64u << 20, &text, &len)
+				  : 0;
+		if (r < 0 || write_file_replace(to, text ? text : "", len,
+						f[i].mode) < 0) {
 			errno = r < 0 ? -r : errno;
 			goto fail;
 		}
@@ -110,11 +156,13 @@ fail:
 	return -1;
 }
 
-/* Create the volume and copy the staged files into it: through a
- * container that mounts it, created and never started. */
+/* Fill the volume (the engine makes it when first named) with the staged
+ * files: through a container of the session's that mounts it, created
+ * and never started.  A volume already there gets the same bytes again. */
 static int fill_volume(const struct session *s, const char *dir, char **cause)
 {
-	cleanup_free char *fill = xasprintf("%s-fill", s->volume);
+	cleanup_free char *fill =
+	    xasprintf("%s%s", s->container, REMOTE_FILL_SUFFIX);
 	cleanup_free char *mnt = xasprintf("--volume=%s:/paks", s->volume);
 	cleanup_free char *from = xasprintf("%s/.", dir);
 	cleanup_free char *to = xasprintf("%s:/paks", fill);
@@ -128,117 +176,150 @@ static int fill_volume(const struct session *s, const char *dir, char **cause)
 	const char *rm[] = {"rm", "--force", fill, NULL};
 	int r;
 
-	/* The create makes the named volume. */
-	if (engine_do(s, ctr, cause) < 0)
+	if (engine_do(s, ctr, NULL, cause) < 0)
 		return -1;
-	r = engine_do(s, cp, cause);
-	(void)engine_do(s, rm, NULL);
+	r = engine_do(s, cp, NULL, cause);
+	(void)engine_do(s, rm, NULL, NULL);
 	return r;
 }
 
-/* Where the engine finds the profile in the volume, on its machine. */
-static int seccomp_where(struct session *s, char **cause)
+/* Where the engine finds the volume on its machine (malloc'd), or NULL
+ * with *cause. */
+static char *volume_path(const struct session *s, char **cause)
 {
-	struct strv argv = {0};
-	struct buf out = {0}, err = {0};
-	int r;
+	const char *args[] = {"volume", "inspect", "--format={{.Mountpoint}}",
+			      s->volume, NULL};
+	struct buf out = {0};
+	char *path = NULL;
 
-	if (!seccomp_in_volume(s))
-		return 0;
-	engine_argv(&s->eng, &argv);
-	strv_push(&argv, "volume");
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format={{.Mountpoint}}");
-	strv_push(&argv, s->volume);
-	r = proc_capture(argv.v, &out, &err);
-	if (r == 0 && out.len > 0 && out.data[0] == '/') {
-		free(s->seccomp_profile);
-		s->seccomp_profile =
-		    xasprintf("%.*s/%s", (int)strcspn(out.data, "\r\n"),
-			      out.data, SECCOMP_NAME);
-	} else {
-		*cause = engine_error_line(&err);
-		r = -1;
+	if (engine_do(s, args, &out, cause) == 0) {
+		if (out.len > 0 && out.data[0] == '/')
+			path = xasprintf("%.*s", (int)strcspn(out.data, "\r\n"),
+					 out.data);
+		else
+			*cause = xstrdup("the engine gave no path");
 	}
-	strv_free(&argv);
 	buf_free(&out);
-	buf_free(&err);
-	return r == 0 ? 0 : -1;
+	return path;
 }
 
-/* The session's volume: named as its container is by default. */
-static char *volume_name(const char *id)
+/* The mark of a filled volume on the engine the session points at; it
+ * holds the seccomp profile's path there. */
+static char *filled_path(const struct session *s)
 {
-	return xasprintf("paks-%s", id);
+	cleanup_free char *dir = paks_cache_dir("remote");
+	cleanup_free char *scope = image_cache_scope(s);
+	char key[17];
+
+	image_cache_key(scope, s->volume, key);
+	return xasprintf("%s/%s", dir, key);
+}
+
+/* The volume was filled by an earlier session: 1 (with the profile's
+ * path on the engine), else 0. */
+static int filled_load(struct session *s)
+{
+	cleanup_free char *path = filled_path(s);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+
+	if (read_file(path, PATH_MAX, &text, &len) < 0)
+		return 0;
+	if (seccomp_in_volume(s)) {
+		if (len == 0 || text[0] != '/' || memchr(text, '\0', len))
+			return 0;
+		s->seccomp_on_engine = steal_ptr(&text);
+	}
+	return 1;
+}
+
+static void filled_save(const struct session *s)
+{
+	cleanup_free char *path = filled_path(s);
+	cleanup_free char *dir = paks_cache_dir("remote");
+	const char *p = s->seccomp_on_engine ? s->seccomp_on_engine : "";
+
+	if (mkdir_p(dir, 0700) == 0)
+		(void)write_file_atomic(path, p, strlen(p), 0600);
+}
+
+static int fill(struct session *s, const struct vol_file *f, size_t n,
+		char **cause)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_free char *vol = NULL;
+
+	if (stage(s, f, n, &dir, cause) < 0)
+		return -1;
+	if (fill_volume(s, dir, cause) < 0)
+		return -1;
+	(void)rm_rf(dir);
+	if (seccomp_in_volume(s)) {
+		vol = volume_path(s, cause);
+		if (!vol)
+			return -1;
+		free(s->seccomp_on_engine);
+		s->seccomp_on_engine = xasprintf("%s/%s", vol, SECCOMP_NAME);
+	}
+	filled_save(s);
+	return 0;
 }
 
 int remote_prepare(struct session *s, char **cause)
 {
-	cleanup_free char *dir = NULL;
+	struct vol_file f[4];
+	size_t n;
 	char *why = NULL;
+	int r = 0;
 
 	if (!s->remote)
 		return 0;
-	s->volume = volume_name(s->session_id);
-	if (stage(s, &dir, cause) < 0)
-		return -1;
-	if (fill_volume(s, dir, &why) == 0 && seccomp_where(s, &why) == 0)
+	n = vol_files(s, f);
+	free(s->volume);
+	s->volume = volume_name(f, n, &why);
+	if (!s->volume) {
+		r = -1;
+	} else if (filled_load(s)) {
+		/* The engine may have lost it since: the start tells
+		 * (session_try_remote). */
+		s->probing = true;
+	} else {
+		r = fill(s, f, n, &why);
+	}
+	vol_files_free(f, n);
+	if (r == 0)
 		return 0;
 	*cause = xasprintf("cannot put paks's launcher in a volume of the "
 			   "%s engine: %s",
 			   s->eng.engine->name, why ? why : "it failed");
 	free(why);
-	remote_remove(s);
 	return -1;
+}
+
+bool remote_files_lost(const struct session *s)
+{
+	cleanup_free char *launcher =
+	    xasprintf("%s/paks-launch", PAKS_CONTAINER_DIR);
+
+	return engine_err_says(s, launcher) ||
+	       (s->seccomp_on_engine &&
+		engine_err_says(s, s->seccomp_on_engine));
+}
+
+void remote_forget_files(struct session *s)
+{
+	cleanup_free char *path = NULL;
+
+	if (!s->volume)
+		return;
+	path = filled_path(s);
+	(void)unlink(path);
 }
 
 void remote_run_argv(const struct session *s, struct strv *argv)
 {
 	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_CONTAINER_DIR);
 	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_LIB_DIR_CTR);
-}
-
-static int volume_rm(const struct session *s)
-{
-	struct strv argv = {0};
-	int r;
-
-	engine_argv(&s->eng, &argv);
-	strv_push(&argv, "volume");
-	strv_push(&argv, "rm");
-	strv_push(&argv, "--force");
-	strv_push(&argv, s->volume);
-	r = proc_run_detached(argv.v);
-	strv_free(&argv);
-	return r;
-}
-
-char *remote_staged_volume(const char *runtime_dir, const char *id)
-{
-	cleanup_free char *staged = xasprintf("%s/volume", runtime_dir);
-	struct stat st;
-
-	if (lstat(staged, &st) < 0 || !S_ISDIR(st.st_mode))
-		return NULL;
-	return volume_name(id);
-}
-
-void remote_remove(struct session *s)
-{
-	/* A copy of the session made before paks found the engine remote
-	 * (the guard's) knows it by the staged files. */
-	if (!s->volume && s->runtime_dir)
-		s->volume = remote_staged_volume(s->runtime_dir, s->session_id);
-	if (!s->volume)
-		return;
-	/* A volume in use stays: when the engine client could not remove
-	 * the container, paks does, and tries again. */
-	if (volume_rm(s) != 0 && s->container) {
-		container_remove(s);
-		volume_rm(s);
-	}
-	free(s->volume);
-	s->volume = NULL;
 }
 
 /* Start one bridge: its pid, with *mine paks's end of its stream. */

@@ -13,17 +13,24 @@
 
 struct session;
 
+/* paks's files on an engine: one volume, named by their content and kept
+ * between sessions. */
+#define PAKS_FILES_VOLUME_PREFIX "paks-files-"
+/* The container a session fills that volume through: its own name and
+ * this. */
+#define REMOTE_FILL_SUFFIX "-fill"
+
 /* For a remote session (s->remote): the volume with the launcher and the
- * preload, filled.  0, or -1 with *cause set (nothing is left). */
+ * preload, filled now or by an earlier session (then s->probing: the
+ * start tells whether it is still there).  0, or -1 with *cause set. */
 int remote_prepare(struct session *s, char **cause);
+/* The void start's engine said the volume's files are not there. */
+bool remote_files_lost(const struct session *s);
+/* Forget that the volume was filled: the next remote_prepare fills it. */
+void remote_forget_files(struct session *s);
 /* The run flags that mount the volume where the launcher and the preload
  * are looked for. */
 void remote_run_argv(const struct session *s, struct strv *argv);
-/* Remove the session's container, if still there, and its volume. */
-void remote_remove(struct session *s);
-/* The volume of the session with runtime directory RUNTIME_DIR and id ID
- * when its files were staged for one (malloc'd), else NULL. */
-char *remote_staged_volume(const char *runtime_dir, const char *id);
 /* Start the bridge in the container the engine ENGINE is starting and wait
  * for it (until the engine is gone, as GONE says): 0 with *conn paks's end
  * of the session's stream, or -1. */

@@ -73,7 +73,7 @@ static bool pid_is_gone(long pid)
 }
 
 static void engine_verb(char **fields, size_t n, const char *verb,
-			const char *flag)
+			const char *flag, const char *suffix)
 {
 	struct strv argv = {0};
 
@@ -82,16 +82,19 @@ static void engine_verb(char **fields, size_t n, const char *verb,
 	strv_push(&argv, verb);
 	if (flag)
 		strv_push(&argv, flag);
-	strv_push(&argv, fields[1]);
+	strv_pushf(&argv, "%s%s", fields[1], suffix);
 	proc_run_detached(argv.v);
 	strv_free(&argv);
 }
 
-/* Remove the container a dead session left: kill, then rm (waited for). */
+/* Remove the container a dead session left: kill, then rm (waited for);
+ * and the one a remote session fills its volume through
+ * (remote_fill_container), if it died in between. */
 static void remove_container(char **fields, size_t n)
 {
-	engine_verb(fields, n, "kill", NULL);
-	engine_verb(fields, n, "rm", "--force");
+	engine_verb(fields, n, "kill", NULL, "");
+	engine_verb(fields, n, "rm", "--force", "");
+	engine_verb(fields, n, "rm", "--force", REMOTE_FILL_SUFFIX);
 }
 
 /* A runtime directory's session id: its name, in lower case (an engine's
@@ -105,27 +108,6 @@ static char *id_of(const char *dir)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	return id;
-}
-
-/* A remote session's volume (remote.c), named in removed. */
-static void remove_volume(const char *dir, char **fields, size_t n,
-			  struct strv *removed)
-{
-	cleanup_free char *id = id_of(dir);
-	cleanup_free char *name = remote_staged_volume(dir, id);
-	struct strv argv = {0};
-
-	if (!name)
-		return;
-	for (size_t i = 2; i < n; i++)
-		strv_push(&argv, fields[i]);
-	strv_push(&argv, "volume");
-	strv_push(&argv, "rm");
-	strv_push(&argv, "--force");
-	strv_push(&argv, name);
-	proc_run_detached(argv.v);
-	strv_free(&argv);
-	strv_pushf(removed, "volume %s", name);
 }
 
 /* Sweep one record: 1 when its session was dead and is now removed. */
@@ -150,8 +132,6 @@ static int sweep_record(const char *base, const char *name,
 		remove_container(fields, n);
 		strv_pushf(removed, "container %s", fields[1]);
 	}
-	if (n >= 3)
-		remove_volume(dir, fields, n, removed);
 	rm_rf(dir);
 	unlink(rec);
 	strv_pushf(removed, "runtime directory %s", dir);

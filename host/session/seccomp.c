@@ -257,26 +257,12 @@ out:
 
 /* --- the cache ----------------------------------------------------------- */
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
-static uint64_t fnv1a_str(uint64_t h, const char *s)
-{
-	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 0);
-}
-
 /* ENGINE-HASH, HASH of what the engine finds its configuration by: the
  * cache's files for one context, so that sessions run with another
  * CONTAINERS_CONF (or as another user) neither share nor replace them. */
 static char *cache_name(const struct session *s)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	uint64_t h = FNV1A_INIT;
 	char uid[32];
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());

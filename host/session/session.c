@@ -47,7 +47,6 @@ void session_cleanup(struct session *s)
 	if (s->rootfs)
 		rootfs_stop(s);
 	rootfs_release(s);
-	remote_remove(s);
 	rundir_remove(s);
 }
 
@@ -63,6 +62,7 @@ void session_free(struct session *s)
 	free(s->session_id);
 	free(s->runtime_dir);
 	free(s->volume);
+	free(s->seccomp_on_engine);
 	free(s->launch_dir);
 	free(s->shell);
 	free(s->lib_dir);
@@ -248,26 +248,39 @@ static void local_mounts(const struct session *s, struct strv *argv)
 		   s->runtime_dir, PAKS_LIB_SUBDIR, PAKS_LIB_DIR_CTR);
 }
 
-/* A start that failed because the engine cannot see the runtime
- * directory: on with paks's files in a volume.  1 when the session starts
- * again that way, 0 when the failure was another, -1 with *cause. */
+/* A void start (s->probing) that failed because the engine cannot see
+ * the runtime directory, or has lost the volume of paks's files an
+ * earlier session filled: on with paks's files in that volume, filled
+ * now.  1 when the session starts again that way, 0 when the failure was
+ * another, -1 with *cause. */
 int session_try_remote(struct session *s, char **cause)
 {
-	/* podman reads the seccomp profile on its machine too, first. */
-	bool unseen = s->probing && (engine_err_says(s, s->runtime_dir) ||
-				     (s->seccomp_profile &&
-				      s->eng.engine->seccomp_path_on_engine &&
-				      engine_err_says(s, s->seccomp_profile)));
+	bool probing = s->probing;
 
 	s->probing = false;
-	if (!unseen)
+	if (!probing)
 		return 0;
-	log_debug("the %s engine cannot see %s: paks's files go in a volume, "
-		  "the session through the engine's exec",
-		  s->eng.engine->name, s->runtime_dir);
+	if (s->remote) {
+		if (!remote_files_lost(s))
+			return 0;
+		log_debug("the %s engine lost the volume %s: paks fills it "
+			  "again",
+			  s->eng.engine->name, s->volume);
+		remote_forget_files(s);
+	} else {
+		/* podman reads the seccomp profile on its machine too. */
+		if (!engine_err_says(s, s->runtime_dir) &&
+		    !(s->seccomp_profile &&
+		      s->eng.engine->seccomp_path_on_engine &&
+		      engine_err_says(s, s->seccomp_profile)))
+			return 0;
+		log_debug("the %s engine cannot see %s: paks's files go in a "
+			  "volume, the session through the engine's exec",
+			  s->eng.engine->name, s->runtime_dir);
+		s->remote = true;
+		remote_remember(s);
+	}
 	engine_err_end(s, false);
-	s->remote = true;
-	remote_remember(s);
 	if (remote_prepare(s, cause) < 0 || launch_open(s, cause) < 0)
 		return -1;
 	return 1;
@@ -293,7 +306,8 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	/* Not recorded by a commit: a saved image's config stays clean. */
 	if (s->seccomp_profile)
 		strv_pushf(argv, "--security-opt=seccomp=%s",
-			   s->seccomp_profile);
+			   s->seccomp_on_engine ? s->seccomp_on_engine
+						: s->seccomp_profile);
 	/* Read-only: nothing in the container may write, create or
 	 * replace what paks reads, runs or mounts. */
 	if (s->remote)

@@ -43,9 +43,13 @@ struct session {
 	struct strv rw_binds;
 	bool remote;  /* the engine cannot see this machine's files */
 	char *volume; /* remote: the engine's volume with paks's files */
-	/* The engine may be on this machine: the start bind-mounts the
-	 * runtime directory, which fails at once where the engine cannot see
-	 * it; cleared when the launcher came. */
+	char *seccomp_on_engine; /* remote: the profile's path there */
+	/* A start that may be void, its engine's errors held until the
+	 * launcher came (session_try_remote): the engine may be on this
+	 * machine, and the start bind-mounts the runtime directory, which
+	 * fails at once where the engine cannot see it; or the engine's
+	 * volume of paks's files, filled by an earlier session, may be
+	 * gone. */
 	bool probing;
 	int stop_signal; /* TERM or HUP that ended the session, or 0 */
 	/* The image as the image cache remembers it: the container runs

@@ -8,9 +8,12 @@
 # USER alice), through `paks run` in tmux: the prompt as the image's user,
 # #envhost sets a host variable, #cp both ways, #save makes an image on the
 # remote engine that runs and has the original config, #export dev.tar
-# lands in the launch directory; afterwards no container and no volume of
-# paks is left on the engine.  On the tcp row, busybox in PTY mode too, and
-# `paks gc` after a paks killed with -9 removes its container and volume.
+# lands in the launch directory; the launcher and the preload come from the
+# engine's kept volume of paks's files; afterwards no container and no
+# other volume of paks is left on the engine.  On the tcp row, busybox in
+# PTY mode too; a paks killed with -9 whose guard removes its container,
+# and one whose guard is killed too, for `paks gc`; and the kept volume
+# removed behind paks's back, which the next session fills again.
 # Then the messages: an engine that cannot be reached, an ssh that would
 # ask for a password, a context that points nowhere: one `paks:` line that
 # says where paks looked, and nothing left running.
@@ -39,15 +42,26 @@ image_of() { # KEY
 	esac
 }
 
-# no_volume ENGINE: the engine holds no volume of paks's but those it
-# held before this test (stale_volumes; a run killed half-way leaves one).
+# no_volume ENGINE: the engine holds no volume of paks's but its kept
+# volume of paks's files (paks-files-HASH, one for this build), and those
+# it held before this test (stale_volumes; a run killed half-way leaves
+# one, an older build its own files).
 no_volume() {
-	local left
+	local left files
 	left=$(eng "$1" volume ls --format '{{.Name}}' | grep '^paks-' |
 		grep -vxF -f <(printf '%s\n' "${stale_volumes[$1]:-}" | grep .) || true)
-	[ -z "$left" ] && return 0
-	echo "left: $left"
+	files=$(grep -c '^paks-files-' <<<"$left")
+	left=$(grep -v '^paks-files-' <<<"$left")
+	[ -z "$left" ] && [ "$files" -le 1 ] && return 0
+	echo "left: $left; new volumes of paks's files: $files"
 	return 1
+}
+
+# files_volume ENGINE CONTAINER: the running container mounts paks's files
+# from the kept volume.
+files_volume() {
+	eng "$1" container inspect --format '{{range .Mounts}}{{.Name}} {{end}}' "$2" |
+		grep -q 'paks-files-[0-9a-f]\{16\}'
 }
 
 # The prompt, and the shell answers.
@@ -79,6 +93,7 @@ row() { # ENGINE KEY
 		return
 	fi
 	ok "$c: paks run reaches a prompt"
+	check "$c: paks's files come from the kept volume" files_volume "$e" "$ctr"
 	# shellcheck disable=SC2016
 	type_enter 'echo "who=$(id -un) pwd=$PWD"'
 	check "$c: the shell runs as $user in $workdir" \
@@ -179,12 +194,31 @@ killed_row() { # ENGINE GUARD(kill|keep)
 	if [ "$2" = keep ]; then
 		check "$c: the guard ends" poll_until 60 bash -c "! kill -0 $guard 2>/dev/null"
 	else
-		check "$c: paks gc names the volume" \
-			bash -c 'paks_out=$("$@" 2>&1); grep -q "volume paks-" <<<"$paks_out" || { echo "$paks_out"; exit 1; }' \
-			_ env $(remote_env "$e") "$PAKS" gc
+		check "$c: paks gc names the container" \
+			bash -c 'paks_out=$("${@:2}" 2>&1); grep -q "container $1" <<<"$paks_out" || { echo "$paks_out"; exit 1; }' \
+			_ "$ctr" env $(remote_env "$e") "$PAKS" gc
 	fi
 	tmux_stop "$c"
 	check "$c: the container is gone" gone "$e" "$ctr"
+	check "$c: no volume of paks is left" no_volume "$e"
+}
+
+# The kept volume of paks's files removed on the engine behind paks's
+# back (a `docker volume prune`): the next session finds it gone at its
+# start, fills it again and reaches its prompt.
+lost_row() { # ENGINE
+	local e=$1 c="$1/files-lost" dir vols
+	echo "# --- $c"
+	vols=$(eng "$e" volume ls --format '{{.Name}}' | grep '^paks-files-')
+	# shellcheck disable=SC2086 # names
+	[ -n "$vols" ] && eng "$e" volume rm $vols >/dev/null
+	dir=$(engine_dir "$e" "rt-$e-lost")
+	tmux_start "$c" "$(paks_cmd "$e" "$dir" run --name "paks-rt-$run_id-lost" "$IMG_BOOKWORM")"
+	check "$c: a session reaches its prompt" ready
+	check "$c: paks's files are back in their volume" files_volume "$e" "paks-rt-$run_id-lost"
+	type_enter 'exit 0'
+	tmux_wait_exit 60 >/dev/null
+	tmux_stop "$c"
 	check "$c: no volume of paks is left" no_volume "$e"
 }
 
@@ -258,6 +292,6 @@ for e in $ENGINES; do
 		row "$e" "$k"
 	done
 done
-case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp; killed_row docker-tcp keep; killed_row docker-tcp kill ;; esac
+case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp; killed_row docker-tcp keep; killed_row docker-tcp kill; lost_row docker-tcp ;; esac
 messages
 finish
