@@ -6,10 +6,12 @@
  * controlling terminal), and waited for here.
  */
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -181,6 +183,35 @@ void proc_kill(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) < 0)
 		kill(pid, sig);
+}
+
+void proc_signal_matching(const char *needle, int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		cleanup_free char *path = NULL;
+		cleanup_free char *cmd = NULL;
+		struct stat st;
+		size_t len = 0;
+
+		if (*end || pid <= 1 || pid == getpid())
+			continue;
+		path = xasprintf("/proc/%ld/cmdline", pid);
+		if (stat(path, &st) < 0 || st.st_uid != geteuid() ||
+		    read_file(path, 64u << 10, &cmd, &len) < 0)
+			continue;
+		for (size_t i = 0; i < len; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		if (len > 0 && strstr(cmd, needle))
+			kill((pid_t)pid, sig);
+	}
+	if (d)
+		closedir(d);
 }
 
 static void pump_close(struct proc *p, int i)

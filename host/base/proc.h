@@ -107,6 +107,10 @@ int proc_stop(pid_t pid, int sig, int grace_ms);
 pid_t proc_reap_any(int *code);
 /* Signal pid's process group, or pid alone when it has none. */
 void proc_kill(pid_t pid, int sig);
+/* Send sig to every process of paks's user (but paks) whose command line,
+ * its arguments joined by spaces, holds needle: for programs that leave
+ * their own processes behind (ssh's shared connections). */
+void proc_signal_matching(const char *needle, int sig);
 /* A wait() status as a shell reports it: the exit code, or 128+signal. */
 int proc_status_code(int wstatus);
 

@@ -368,6 +368,9 @@ static void check_local_engine(struct session *s)
 		return;
 	}
 	s->remote = true;
+	/* podman's remote speaks ssh by itself, not through `ssh`. */
+	s->over_ssh = where && str_has_prefix(where, "ssh://") &&
+		      str_eq(s->eng.engine->name, "docker");
 	log_debug("the %s engine is at %s: paks's files go in a volume, the "
 		  "session through the engine's exec",
 		  s->eng.engine->name, where ? where : "a remote host");

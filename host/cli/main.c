@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "ssh-share.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -53,6 +54,11 @@ static const struct cli_table paks_table = {
 
 int main(int argc, char **argv)
 {
+	const char *base = strrchr(argv[0], '/');
+
+	/* A session's ssh, sharing one connection (ssh-share.c). */
+	if (str_eq(base ? base + 1 : argv[0], "ssh"))
+		return ssh_share_shim(argc, argv);
 	log_init();
 	if (argc > 1 &&
 	    (str_eq(argv[1], "-V") || str_eq(argv[1], "--version"))) {

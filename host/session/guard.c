@@ -23,7 +23,7 @@
 #include "guard.h"
 #include "log.h"
 #include "proc.h"
-#include "remote.h"
+#include "ssh-share.h"
 #include "rundir.h"
 #include "session.h"
 
@@ -60,6 +60,7 @@ guard_run(struct session *s, const struct termios *tio, int rfd)
 	if (tio && tcgetattr(0, &cur) == 0 && !(cur.c_lflag & ISIG))
 		tcsetattr(0, TCSANOW, tio);
 	container_remove(s);
+	ssh_share_stop(s);
 	rundir_remove(s);
 	_exit(0);
 }

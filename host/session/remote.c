@@ -39,6 +39,7 @@
 #include "proc.h"
 #include "remote.h"
 #include "session.h"
+#include "ssh-share.h"
 
 /* Run ENGINE ARGS... quietly: 0, or -1 with *cause the engine's reason. */
 static int engine_do(const struct session *s, const char *const *args,
@@ -274,6 +275,8 @@ int remote_prepare(struct session *s, char **cause)
 
 	if (!s->remote)
 		return 0;
+	if (s->over_ssh)
+		(void)ssh_share_start(s);
 	n = vol_files(s, f);
 	free(s->volume);
 	s->volume = volume_name(f, n, &why);

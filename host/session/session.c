@@ -25,6 +25,7 @@
 #include "rundir.h"
 #include "seccomp.h"
 #include "session.h"
+#include "ssh-share.h"
 
 /* The directory holding the paks helper files next to the executable. */
 static char *find_lib_dir(void)
@@ -47,6 +48,7 @@ void session_cleanup(struct session *s)
 	if (s->rootfs)
 		rootfs_stop(s);
 	rootfs_release(s);
+	ssh_share_stop(s);
 	rundir_remove(s);
 }
 

@@ -94,6 +94,9 @@ row() { # ENGINE KEY
 	fi
 	ok "$c: paks run reaches a prompt"
 	check "$c: paks's files come from the kept volume" files_volume "$e" "$ctr"
+	[ "$e" = docker-ssh ] &&
+		check "$c: the session's ssh connections share one" \
+			pgrep -f "$SSH_SHARED"
 	# shellcheck disable=SC2016
 	type_enter 'echo "who=$(id -un) pwd=$PWD"'
 	check "$c: the shell runs as $user in $workdir" \
@@ -144,6 +147,20 @@ row() { # ENGINE KEY
 	tmux_stop "$c"
 	check "$c: the container is gone" gone "$e" "$ctr"
 	check "$c: no volume of paks is left" no_volume "$e"
+	[ "$e" = docker-ssh ] &&
+		check "$c: no shared ssh connection is left" no_ssh_left
+}
+
+# A session's shared ssh connection (ssh-share.c): its clients name the
+# ControlPath, its master takes a title of its own.
+SSH_SHARED='ControlPath=/.*/ssh/%C|^ssh: /.*/ssh/[0-9a-f]{40} \[mux\]'
+# no_ssh_left: no ssh of a session's shared connection runs.
+no_ssh_left() {
+	local left
+	left=$(pgrep -af "$SSH_SHARED" || true)
+	[ -z "$left" ] && return 0
+	echo "left: $left"
+	return 1
 }
 
 # busybox in PTY mode: the launch handshake through the bridge, and a #

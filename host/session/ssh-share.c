@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One ssh connection for a session whose docker engine is reached over
+ * ssh (DOCKER_HOST=ssh://..., a context).  The docker CLI runs
+ * `ssh ... HOST docker system dial-stdio` for every connection it opens,
+ * each a full ssh handshake: `docker run` opens several, and the bridge's
+ * exec and each engine call of a # command one more.  For such a session
+ * paks puts a directory first in PATH whose `ssh` is paks itself: run so,
+ * paks runs the next ssh in PATH with OpenSSH's connection sharing
+ * (ControlMaster=auto, a ControlPath in that directory of the session's
+ * runtime directory, ControlPersist), so that every ssh of the session
+ * after the first rides one connection.  The connection ends with the
+ * session (ssh_share_stop), or a minute after its last use when paks and
+ * its guard were both killed.  The options come before the caller's, and
+ * ssh takes the first value of an option: the caller's own ControlPath
+ * and ControlMaster give way.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "session.h"
+#include "ssh-share.h"
+#include "util.h"
+
+#define SHARE_SUBDIR "ssh"
+
+static char *share_dir(const struct session *s)
+{
+	return xasprintf("%s/%s", s->runtime_dir, SHARE_SUBDIR);
+}
+
+int ssh_share_start(struct session *s)
+{
+	cleanup_free char *dir = share_dir(s);
+	cleanup_free char *shim = xasprintf("%s/ssh", dir);
+	cleanup_free char *path = NULL;
+	char exe[PATH_MAX];
+	const char *old = getenv("PATH");
+	ssize_t n;
+
+	/* The ControlPath, with ssh's 40 digits of %C, must fit a unix
+	 * socket's name. */
+	if (s->ssh_share || strlen(dir) + 42 >= 100)
+		return -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if (mkdir(dir, 0700) < 0 || symlink(exe, shim) < 0) {
+		log_debug("no shared ssh connection: %s: %s", dir,
+			  strerror(errno));
+		return -1;
+	}
+	path = xasprintf("%s%s%s", dir, old && *old ? ":" : "", old ? old : "");
+	setenv("PATH", path, 1);
+	setenv(PAKS_SSH_SHARE_ENV, dir, 1);
+	s->ssh_share = true;
+	log_debug("the session's ssh connections share one (%s)", dir);
+	return 0;
+}
+
+void ssh_share_stop(const struct session *s)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_free char *needle = NULL;
+
+	if (!s->ssh_share)
+		return;
+	/* The clients name the directory in their ControlPath option, the
+	 * master in the title it takes ("ssh: DIR/HASH [mux]"). */
+	dir = share_dir(s);
+	needle = xasprintf("%s/", dir);
+	proc_signal_matching(needle, SIGTERM);
+}
+
+/* The next `ssh` in PATH that is not in DIR (the shim's own). */
+static char *next_ssh(const char *dir)
+{
+	const char *path = getenv("PATH");
+	char real_dir[PATH_MAX];
+
+	if (!path || !realpath(dir, real_dir))
+		return NULL;
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		char real[PATH_MAX];
+		cleanup_free char *entry = xasprintf("%.*s", (int)len, path);
+		cleanup_free char *cand =
+		    xasprintf("%s/ssh", *entry ? entry : ".");
+		path += len + (path[len] == ':');
+		if (*entry != '/' || !realpath(entry, real) ||
+		    str_eq(real, real_dir) || access(cand, X_OK) != 0)
+			continue;
+		return steal_ptr(&cand);
+	}
+	return NULL;
+}
+
+int ssh_share_shim(int argc, char **argv)
+{
+	const char *dir = getenv(PAKS_SSH_SHARE_ENV);
+	cleanup_free char *ssh = NULL;
+	struct strv av = {0};
+
+	if (!dir || *dir != '/' || !(ssh = next_ssh(dir))) {
+		fputs("paks: ssh: no ssh in PATH besides paks's own\n", stderr);
+		return 127;
+	}
+	strv_push(&av, argv[0]);
+	strv_push(&av, "-o");
+	strv_push(&av, "ControlMaster=auto");
+	strv_push(&av, "-o");
+	strv_pushf(&av, "ControlPath=%s/%%C", dir);
+	strv_push(&av, "-o");
+	strv_push(&av, "ControlPersist=60");
+	for (int i = 1; i < argc; i++)
+		strv_push(&av, argv[i]);
+	execv(ssh, av.v);
+	fprintf(stderr, "paks: ssh: cannot run %s: %s\n", ssh, strerror(errno));
+	return 127;
+}
