@@ -19,7 +19,7 @@
 #   CP_MB     [100]   CP_FILES [10000]   the #cp file and tree
 #   BULK_MB   [20]    PTY bulk output    ECHO_KEYS [100]
 #   ONLY      a regex over measure names (prompt newid rebuilt rt save cp
-#             export pty cli; ch-prompt ch-save; remote-prompt remote-rt)
+#             export pty cli; ch-prompt ch-save; remote-prompt remote-rt remote-pty)
 #   PAKS, CONTAINERS_CONF; DOCKER_HOST to use a running dockerd instead of
 #   starting one on private paths under /var/tmp/paks-bench-dockerd.
 set -euo pipefail
@@ -72,6 +72,7 @@ want() { [[ $1 =~ $ONLY ]]; }
 # engine_env ENGINE: point the engine CLI (and paks) at this engine.
 engine_env() {
 	E=$1
+	PLAINRUN=("$E")
 	if [ "$E" = docker ]; then
 		dockerd_start
 		PAKSRUN=("$PAKS" run --container-tech docker)
@@ -267,7 +268,7 @@ pty_session() {
 		--step "echo:${side}_echo:$ECHO_KEYS" --step "rss:${side}_rss" -- "$@" |
 		record pty
 }
-pty_plain() { pty_session plain "$E" run --rm -it "$IMAGE" /bin/sh; }
+pty_plain() { pty_session plain "${PLAINRUN[@]}" run --rm -it "$IMAGE" /bin/sh; }
 pty_paks() { pty_session paks "${PAKSRUN[@]}" --mode pty --shell /bin/sh "$IMAGE"; }
 m_pty() {
 	say "$E: PTY mode, bulk output (${BULK_MB} MB) and keystroke echo ($ROUNDS rounds)"
@@ -379,10 +380,19 @@ m_remote_prompt() {
 	done
 }
 
-# '#' round trips over the exec stream to the engine, on tcp.
+# '#' round trips over the exec stream to the engine, on tcp and ssh.
 m_remote_rt() {
+	local via
+	for via in tcp ssh; do
+		remote_env "$via"
+		m_rt
+	done
+}
+
+# PTY mode over the exec stream to the engine, on tcp.
+m_remote_pty() {
 	remote_env tcp
-	m_rt
+	m_pty
 }
 
 # measures_of ENGINE: the measures of that engine (or world), in order.
@@ -390,7 +400,7 @@ measures_of() {
 	case $1 in
 	podman | docker) echo prompt newid rebuilt rt save cp export pty cli ;;
 	charliecloud) echo ch-prompt ch-save ;;
-	remote) echo remote-prompt remote-rt ;;
+	remote) echo remote-prompt remote-rt remote-pty ;;
 	*) say "bench: no engine $1 (podman docker charliecloud remote)" ;;
 	esac
 }

@@ -69,6 +69,7 @@ remote_env() {
 	ssh) RENV=("DOCKER_HOST=$RE_SSH" DOCKER_CONTEXT= "PATH=$RE_BIN:$PATH") ;;
 	esac
 	PAKSRUN=(env "${RENV[@]}" "$PAKS" run --container-tech docker)
+	PLAINRUN=(env "${RENV[@]}" docker)
 }
 
 worlds_stop() {

@@ -140,6 +140,7 @@ int launch_open(struct session *s, char **cause)
 	}
 	s->launch_fd = fd;
 	s->launch_go = false;
+	remote_new_start(s);
 	return 0;
 }
 

@@ -319,8 +319,20 @@ void remote_forget_files(struct session *s)
 	(void)unlink(path);
 }
 
+void remote_new_start(struct session *s)
+{
+	if (!s->remote)
+		return;
+	free(s->cidfile);
+	s->cidfile = xasprintf("%s/cid-%u", s->runtime_dir, ++s->starts);
+}
+
 void remote_run_argv(const struct session *s, struct strv *argv)
 {
+	/* The engine client writes it once the container exists: the
+	 * bridge's first exec waits for that, not for a failed one. */
+	if (s->cidfile)
+		strv_pushf(argv, "--cidfile=%s", s->cidfile);
 	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_CONTAINER_DIR);
 	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_LIB_DIR_CTR);
 }
@@ -376,12 +388,30 @@ static int bridge_hello(int fd, pid_t engine, bool (*gone)(pid_t))
 	}
 }
 
+/* Wait until the engine client has written the container's id: 0, or -1
+ * when the engine is gone first. */
+static int container_made(const struct session *s, pid_t engine,
+			  bool (*gone)(pid_t))
+{
+	struct timespec pause = {0, 5 * 1000 * 1000};
+	struct stat st;
+
+	while (s->cidfile && (stat(s->cidfile, &st) < 0 || st.st_size == 0)) {
+		if (gone(engine))
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 int remote_bridge(struct session *s, pid_t engine, bool (*gone)(pid_t),
 		  int *conn)
 {
 	struct timespec pause = {0, 10 * 1000 * 1000};
 
 	*conn = -1;
+	if (container_made(s, engine, gone) < 0)
+		return -1;
 	while (!gone(engine)) {
 		int fd, r;
 		pid_t pid = bridge_start(s, &fd);

@@ -31,6 +31,9 @@ void remote_forget_files(struct session *s);
 /* The run flags that mount the volume where the launcher and the preload
  * are looked for. */
 void remote_run_argv(const struct session *s, struct strv *argv);
+/* A new start of a remote session: a cidfile of its own (the engine
+ * refuses one that exists). */
+void remote_new_start(struct session *s);
 /* Start the bridge in the container the engine ENGINE is starting and wait
  * for it (until the engine is gone, as GONE says): 0 with *conn paks's end
  * of the session's stream, or -1. */

@@ -65,6 +65,7 @@ void session_free(struct session *s)
 	free(s->runtime_dir);
 	free(s->volume);
 	free(s->seccomp_on_engine);
+	free(s->cidfile);
 	free(s->launch_dir);
 	free(s->shell);
 	free(s->lib_dir);

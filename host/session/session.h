@@ -44,8 +44,10 @@ struct session {
 	bool remote;  /* the engine cannot see this machine's files */
 	char *volume; /* remote: the engine's volume with paks's files */
 	char *seccomp_on_engine; /* remote: the profile's path there */
-	bool over_ssh;	/* docker reached over ssh (DOCKER_HOST, a context) */
-	bool ssh_share; /* its ssh connections share one (ssh-share.c) */
+	char *cidfile;	 /* remote: where this start's engine writes the id */
+	unsigned starts; /* remote: the starts so far, for cidfile's name */
+	bool over_ssh;	 /* docker reached over ssh (DOCKER_HOST, a context) */
+	bool ssh_share;	 /* its ssh connections share one (ssh-share.c) */
 	/* A start that may be void, its engine's errors held until the
 	 * launcher came (session_try_remote): the engine may be on this
 	 * machine, and the start bind-mounts the runtime directory, which
