@@ -202,21 +202,24 @@ run_all_e2e() {
 	fi
 }
 
-# What led to each failed check: the log lines before each "not ok" of a
-# script (its screens and messages), at the end, where a CI's tail of the
-# output shows them; 40 lines per check, 400 in all.
+# What led to each failed check, at the end, where a CI's tail of the
+# output shows it: the log lines before each "not ok" of a script (its
+# screens and messages) and those after it up to the next check (what
+# check and expect print of a failure); 40 lines each way, 400 in all.
 show_failures() {
 	local log shown=0
 	for log in "$LOGS"/*.log; do
 		[ -f "$log" ] && grep -qE '^not ok\b' "$log" || continue
 		[ "$shown" -lt 400 ] || break
-		echo "# --- before each failure in $(basename "$log"):"
+		echo "# --- around each failure in $(basename "$log"):"
 		awk '/^#   \|$/ { next }	# a screen'"'"'s empty rows
 		     { n++; last[n % 40] = $0 }
+		     after > 0 && /^(not )?ok/ { after = 0 }
+		     after > 0 { print "#   " $0; done = n; after--; next }
 		     /^not ok/ { for (i = n - 39; i <= n; i++)
 				   if (i > 0 && i > done) print "#   " last[i % 40]
-				 done = n }' "$log" | head -n $((400 - shown))
-		shown=$((shown + $(awk '/^not ok/ { n++ } END { print n * 40 }' "$log")))
+				 done = n; after = 40 }' "$log" | head -n $((400 - shown))
+		shown=$((shown + $(awk '/^not ok/ { n++ } END { print n * 80 }' "$log")))
 	done
 }
 

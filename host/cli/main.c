@@ -54,10 +54,10 @@ static const struct cli_table paks_table = {
 
 int main(int argc, char **argv)
 {
-	const char *base = strrchr(argv[0], '/');
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 
 	/* A session's ssh, sharing one connection (ssh-share.c). */
-	if (str_eq(base ? base + 1 : argv[0], "ssh"))
+	if (argc > 0 && str_eq(base ? base + 1 : argv[0], "ssh"))
 		return ssh_share_shim(argc, argv);
 	log_init();
 	if (argc > 1 &&

@@ -3,8 +3,8 @@
  * The session's guard.  A `kill -9` of paks kills the engine client and the
  * server with it (they die with paks, so that nothing goes on reading the
  * terminal the user's shell takes back), and nothing of paks is left to
- * put the terminal back or remove the container (and a remote engine's
- * volume): the guard is.  It is a
+ * put the terminal back or remove the container (and the one a remote
+ * session fills the engine's volume through): the guard is.  It is a
  * fork of paks that waits on a socket whose other end only paks holds
  * (and its forks, which die with it; close-on-exec keeps it from the
  * programs paks starts): a byte means the session ended as paks meant,
@@ -23,6 +23,7 @@
 #include "guard.h"
 #include "log.h"
 #include "proc.h"
+#include "remote.h"
 #include "ssh-share.h"
 #include "rundir.h"
 #include "session.h"
@@ -60,6 +61,7 @@ guard_run(struct session *s, const struct termios *tio, int rfd)
 	if (tio && tcgetattr(0, &cur) == 0 && !(cur.c_lflag & ISIG))
 		tcsetattr(0, TCSANOW, tio);
 	container_remove(s);
+	remote_fill_remove(s);
 	ssh_share_stop(s);
 	rundir_remove(s);
 	_exit(0);

@@ -5,12 +5,13 @@
  * may depend on a bind mount of a host path or a host socket there.
  *
  * The launcher and the preload travel in a volume of the engine's own,
- * made for the session: paks copies them into it through the engine's
- * copy API (a created, never started container that mounts it), and the
- * session's container mounts it read-only where a local session mounts
- * the runtime directory.  A volume is never part of the container's layer,
- * so nothing of paks reaches a saved image.  It is removed when the
- * session ends.
+ * paks-files-HASH, named by their content and kept between sessions: the
+ * first session on an engine fills it through the engine's copy API (a
+ * container of its own, created and never started, that mounts it), and
+ * the session's container mounts it read-only where a local session
+ * mounts the runtime directory.  Every mount of it says nocopy: an empty
+ * volume never takes an image's files.  A volume is never part of the
+ * container's layer, so nothing of paks reaches a saved image.
  *
  * The session's bytes travel through the engine's exec API: paks runs
  * `ENGINE exec -i CONTAINER /dev/.paks/paks-launch --paks-bridge` with
@@ -63,6 +64,8 @@ static int engine_do(const struct session *s, const char *const *args,
 }
 
 #define SECCOMP_NAME "seccomp.json"
+/* The last file a fill copies: the volume is whole. */
+#define STAMP ".paks-files-whole"
 
 /* The engine reads the seccomp profile on its own machine: it goes in
  * the volume, whose path there the engine tells. */
@@ -138,6 +141,13 @@ static int stage(const struct session *s, const struct vol_file *f, size_t n,
 	*dir = xasprintf("%s/volume", s->runtime_dir);
 	if (mkdir(*dir, 0755) < 0)
 		goto fail;
+	{
+		cleanup_free char *sdir = xasprintf("%s.stamp", *dir);
+		cleanup_free char *st = xasprintf("%s/%s", sdir, STAMP);
+		if (mkdir(sdir, 0755) < 0 ||
+		    write_file_replace(st, "", 0, 0644) < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *to = xasprintf("%s/%s", *dir, f[i].name);
 		cleanup_free char *text = NULL;
@@ -157,31 +167,69 @@ fail:
 	return -1;
 }
 
+char *remote_fill_name(const char *session_id)
+{
+	return xasprintf("paks-fill-%s", session_id);
+}
+
 /* Fill the volume (the engine makes it when first named) with the staged
  * files: through a container of the session's that mounts it, created
- * and never started.  A volume already there gets the same bytes again. */
+ * and never started.  The stamp goes last, in a copy of its own: a volume
+ * that has it is whole and is left as it is, since sessions of other
+ * users or machines may be running from it. */
 static int fill_volume(const struct session *s, const char *dir, char **cause)
 {
-	cleanup_free char *fill =
-	    xasprintf("%s%s", s->container, REMOTE_FILL_SUFFIX);
-	cleanup_free char *mnt = xasprintf("--volume=%s:/paks", s->volume);
+	cleanup_free char *fill = remote_fill_name(s->session_id);
+	cleanup_free char *mnt =
+	    xasprintf("--volume=%s:/paks:nocopy", s->volume);
 	cleanup_free char *from = xasprintf("%s/.", dir);
 	cleanup_free char *to = xasprintf("%s:/paks", fill);
+	cleanup_free char *stamp_from = xasprintf("%s.stamp/%s", dir, STAMP);
+	cleanup_free char *stamp_at = xasprintf("%s:/paks/%s", fill, STAMP);
 	const char *img = s->image_id ? s->image_id : s->image;
 	const char *ctr[] = {"create",	   "--name",
 			     fill,	   "--network=none",
 			     "--user=0:0", "--entrypoint=/paks/paks-launch",
 			     mnt,	   img,
 			     NULL};
+	const char *has[] = {"cp", stamp_at, "-", NULL};
 	const char *cp[] = {"cp", from, to, NULL};
+	const char *cp_stamp[] = {"cp", stamp_from, to, NULL};
 	const char *rm[] = {"rm", "--force", fill, NULL};
 	int r;
 
 	if (engine_do(s, ctr, NULL, cause) < 0)
 		return -1;
-	r = engine_do(s, cp, NULL, cause);
+	r = engine_do(s, has, NULL, NULL);
+	if (r == 0)
+		log_debug("the volume %s is whole already", s->volume);
+	else
+		r = engine_do(s, cp, NULL, cause) < 0 ||
+			    engine_do(s, cp_stamp, NULL, cause) < 0
+			? -1
+			: 0;
 	(void)engine_do(s, rm, NULL, NULL);
 	return r;
+}
+
+void remote_fill_remove(const struct session *s)
+{
+	cleanup_free char *staged = NULL;
+	cleanup_free char *fill = NULL;
+	struct strv argv = {0};
+
+	if (!s->runtime_dir || !s->eng.engine->is_remote)
+		return;
+	staged = xasprintf("%s/volume", s->runtime_dir);
+	if (!path_is_dir(staged))
+		return;
+	fill = remote_fill_name(s->session_id);
+	engine_argv(&s->eng, &argv);
+	strv_push(&argv, "rm");
+	strv_push(&argv, "--force");
+	strv_push(&argv, fill);
+	(void)proc_run_detached(argv.v);
+	strv_free(&argv);
 }
 
 /* Where the engine finds the volume on its machine (malloc'd), or NULL
@@ -229,6 +277,7 @@ static int filled_load(struct session *s)
 	if (seccomp_in_volume(s)) {
 		if (len == 0 || text[0] != '/' || memchr(text, '\0', len))
 			return 0;
+		free(s->seccomp_on_engine);
 		s->seccomp_on_engine = steal_ptr(&text);
 	}
 	return 1;
@@ -255,6 +304,10 @@ static int fill(struct session *s, const struct vol_file *f, size_t n,
 	if (fill_volume(s, dir, cause) < 0)
 		return -1;
 	(void)rm_rf(dir);
+	{
+		cleanup_free char *sdir = xasprintf("%s.stamp", dir);
+		(void)rm_rf(sdir);
+	}
 	if (seccomp_in_volume(s)) {
 		vol = volume_path(s, cause);
 		if (!vol)
@@ -282,7 +335,7 @@ int remote_prepare(struct session *s, char **cause)
 	s->volume = volume_name(f, n, &why);
 	if (!s->volume) {
 		r = -1;
-	} else if (filled_load(s)) {
+	} else if (!s->files_lost && filled_load(s)) {
 		/* The engine may have lost it since: the start tells
 		 * (session_try_remote). */
 		s->probing = true;
@@ -304,7 +357,9 @@ bool remote_files_lost(const struct session *s)
 	cleanup_free char *launcher =
 	    xasprintf("%s/paks-launch", PAKS_CONTAINER_DIR);
 
-	return engine_err_says(s, launcher) ||
+	/* Not found, as runc and crun say it: not an exec format error. */
+	return (engine_err_says(s, launcher) &&
+		engine_err_says(s, "such file or directory")) ||
 	       (s->seccomp_on_engine &&
 		engine_err_says(s, s->seccomp_on_engine));
 }
@@ -315,6 +370,9 @@ void remote_forget_files(struct session *s)
 
 	if (!s->volume)
 		return;
+	/* The next fill does not trust the mark, even one it cannot
+	 * remove. */
+	s->files_lost = true;
 	path = filled_path(s);
 	(void)unlink(path);
 }
@@ -333,8 +391,10 @@ void remote_run_argv(const struct session *s, struct strv *argv)
 	 * bridge's first exec waits for that, not for a failed one. */
 	if (s->cidfile)
 		strv_pushf(argv, "--cidfile=%s", s->cidfile);
-	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_CONTAINER_DIR);
-	strv_pushf(argv, "--volume=%s:%s:ro", s->volume, PAKS_LIB_DIR_CTR);
+	strv_pushf(argv, "--volume=%s:%s:ro,nocopy", s->volume,
+		   PAKS_CONTAINER_DIR);
+	strv_pushf(argv, "--volume=%s:%s:ro,nocopy", s->volume,
+		   PAKS_LIB_DIR_CTR);
 }
 
 /* Start one bridge: its pid, with *mine paks's end of its stream. */

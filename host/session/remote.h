@@ -16,9 +16,11 @@ struct session;
 /* paks's files on an engine: one volume, named by their content and kept
  * between sessions. */
 #define PAKS_FILES_VOLUME_PREFIX "paks-files-"
-/* The container a session fills that volume through: its own name and
- * this. */
-#define REMOTE_FILL_SUFFIX "-fill"
+/* The container the session with id SESSION_ID fills that volume
+ * through (malloc'd). */
+char *remote_fill_name(const char *session_id);
+/* Remove the session's, if a fill was under way (its files staged). */
+void remote_fill_remove(const struct session *s);
 
 /* For a remote session (s->remote): the volume with the launcher and the
  * preload, filled now or by an earlier session (then s->probing: the

@@ -73,7 +73,7 @@ static bool pid_is_gone(long pid)
 }
 
 static void engine_verb(char **fields, size_t n, const char *verb,
-			const char *flag, const char *suffix)
+			const char *flag, const char *name)
 {
 	struct strv argv = {0};
 
@@ -82,19 +82,16 @@ static void engine_verb(char **fields, size_t n, const char *verb,
 	strv_push(&argv, verb);
 	if (flag)
 		strv_push(&argv, flag);
-	strv_pushf(&argv, "%s%s", fields[1], suffix);
+	strv_push(&argv, name);
 	proc_run_detached(argv.v);
 	strv_free(&argv);
 }
 
-/* Remove the container a dead session left: kill, then rm (waited for);
- * and the one a remote session fills its volume through
- * (remote_fill_container), if it died in between. */
+/* Remove the container a dead session left: kill, then rm (waited for). */
 static void remove_container(char **fields, size_t n)
 {
-	engine_verb(fields, n, "kill", NULL, "");
-	engine_verb(fields, n, "rm", "--force", "");
-	engine_verb(fields, n, "rm", "--force", REMOTE_FILL_SUFFIX);
+	engine_verb(fields, n, "kill", NULL, fields[1]);
+	engine_verb(fields, n, "rm", "--force", fields[1]);
 }
 
 /* A runtime directory's session id: its name, in lower case (an engine's
@@ -108,6 +105,23 @@ static char *id_of(const char *dir)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	return id;
+}
+
+/* The container a remote session fills the engine's volume through, when
+ * it died while filling (its files still staged, remote.c). */
+static void remove_fill(const char *dir, char **fields, size_t n,
+			struct strv *removed)
+{
+	cleanup_free char *staged = xasprintf("%s/volume", dir);
+	cleanup_free char *id = NULL;
+	cleanup_free char *name = NULL;
+
+	if (!path_is_dir(staged))
+		return;
+	id = id_of(dir);
+	name = remote_fill_name(id);
+	engine_verb(fields, n, "rm", "--force", name);
+	strv_pushf(removed, "container %s", name);
 }
 
 /* Sweep one record: 1 when its session was dead and is now removed. */
@@ -132,6 +146,8 @@ static int sweep_record(const char *base, const char *name,
 		remove_container(fields, n);
 		strv_pushf(removed, "container %s", fields[1]);
 	}
+	if (n >= 3)
+		remove_fill(dir, fields, n, removed);
 	rm_rf(dir);
 	unlink(rec);
 	strv_pushf(removed, "runtime directory %s", dir);

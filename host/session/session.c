@@ -260,6 +260,10 @@ int session_try_remote(struct session *s, char **cause)
 {
 	bool probing = s->probing;
 
+	/* A start void because the name meant another image tells nothing:
+	 * the next start probes again (session_restart). */
+	if (s->image_restart)
+		return 0;
 	s->probing = false;
 	if (!probing)
 		return 0;

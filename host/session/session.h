@@ -46,6 +46,7 @@ struct session {
 	char *seccomp_on_engine; /* remote: the profile's path there */
 	char *cidfile;	 /* remote: where this start's engine writes the id */
 	unsigned starts; /* remote: the starts so far, for cidfile's name */
+	bool files_lost; /* remote: the engine lost the volume: fill it */
 	bool over_ssh;	 /* docker reached over ssh (DOCKER_HOST, a context) */
 	bool ssh_share;	 /* its ssh connections share one (ssh-share.c) */
 	/* A start that may be void, its engine's errors held until the

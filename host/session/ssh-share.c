@@ -9,11 +9,13 @@
  * paks runs the next ssh in PATH with OpenSSH's connection sharing
  * (ControlMaster=auto, a ControlPath in that directory of the session's
  * runtime directory, ControlPersist), so that every ssh of the session
- * after the first rides one connection.  The connection ends with the
- * session (ssh_share_stop), or a minute after its last use when paks and
- * its guard were both killed.  The options come before the caller's, and
- * ssh takes the first value of an option: the caller's own ControlPath
- * and ControlMaster give way.
+ * after the first rides one connection.  Only the docker CLI's ssh shares
+ * (`... docker system dial-stdio`): a hook's own `ssh elsewhere` runs as
+ * it would without paks.  The connection ends with the session
+ * (ssh_share_stop), or a minute after its last use when paks and its
+ * guard were both killed.  The options come before the caller's, and ssh
+ * takes the first value of an option: the caller's own ControlPath and
+ * ControlMaster give way.
  */
 #include <sys/stat.h>
 
@@ -48,8 +50,9 @@ int ssh_share_start(struct session *s)
 	ssize_t n;
 
 	/* The ControlPath, with ssh's 40 digits of %C, must fit a unix
-	 * socket's name. */
-	if (s->ssh_share || strlen(dir) + 42 >= 100)
+	 * socket's name, and so must the name the master binds first (a
+	 * dot and 16 characters more): ssh fails where it does not. */
+	if (s->ssh_share || strlen(dir) + 1 + 40 + 17 >= 108)
 		return -1;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
@@ -60,7 +63,8 @@ int ssh_share_start(struct session *s)
 			  strerror(errno));
 		return -1;
 	}
-	path = xasprintf("%s%s%s", dir, old && *old ? ":" : "", old ? old : "");
+	/* PATH unset: what the C library would search then. */
+	path = xasprintf("%s:%s", dir, old && *old ? old : "/usr/bin:/bin");
 	setenv("PATH", path, 1);
 	setenv(PAKS_SSH_SHARE_ENV, dir, 1);
 	s->ssh_share = true;
@@ -82,46 +86,57 @@ void ssh_share_stop(const struct session *s)
 	proc_signal_matching(needle, SIGTERM);
 }
 
-/* The next `ssh` in PATH that is not in DIR (the shim's own). */
-static char *next_ssh(const char *dir)
+/* The next `ssh` in PATH: an absolute entry's regular, executable file
+ * that is not paks (the shim's own, or another session's). */
+static char *next_ssh(void)
 {
 	const char *path = getenv("PATH");
-	char real_dir[PATH_MAX];
+	char self[PATH_MAX];
 
-	if (!path || !realpath(dir, real_dir))
+	if (!path || !realpath("/proc/self/exe", self))
 		return NULL;
 	while (*path) {
 		size_t len = strcspn(path, ":");
 		char real[PATH_MAX];
-		cleanup_free char *entry = xasprintf("%.*s", (int)len, path);
-		cleanup_free char *cand =
-		    xasprintf("%s/ssh", *entry ? entry : ".");
+		struct stat st;
+		cleanup_free char *cand = xasprintf("%.*s/ssh", (int)len, path);
+		bool absolute = *path == '/';
 		path += len + (path[len] == ':');
-		if (*entry != '/' || !realpath(entry, real) ||
-		    str_eq(real, real_dir) || access(cand, X_OK) != 0)
+		if (!absolute || !realpath(cand, real) || str_eq(real, self) ||
+		    stat(real, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    access(real, X_OK) != 0)
 			continue;
 		return steal_ptr(&cand);
 	}
 	return NULL;
 }
 
+/* docker's connection: `ssh ... HOST docker system dial-stdio`. */
+static bool docker_dial(int argc, char **argv)
+{
+	return argc > 3 && str_eq(argv[argc - 1], "dial-stdio") &&
+	       str_eq(argv[argc - 2], "system");
+}
+
 int ssh_share_shim(int argc, char **argv)
 {
 	const char *dir = getenv(PAKS_SSH_SHARE_ENV);
-	cleanup_free char *ssh = NULL;
+	cleanup_free char *ssh = next_ssh();
 	struct strv av = {0};
 
-	if (!dir || *dir != '/' || !(ssh = next_ssh(dir))) {
+	if (!ssh) {
 		fputs("paks: ssh: no ssh in PATH besides paks's own\n", stderr);
 		return 127;
 	}
 	strv_push(&av, argv[0]);
-	strv_push(&av, "-o");
-	strv_push(&av, "ControlMaster=auto");
-	strv_push(&av, "-o");
-	strv_pushf(&av, "ControlPath=%s/%%C", dir);
-	strv_push(&av, "-o");
-	strv_push(&av, "ControlPersist=60");
+	if (dir && *dir == '/' && docker_dial(argc, argv)) {
+		strv_push(&av, "-o");
+		strv_push(&av, "ControlMaster=auto");
+		strv_push(&av, "-o");
+		strv_pushf(&av, "ControlPath=%s/%%C", dir);
+		strv_push(&av, "-o");
+		strv_push(&av, "ControlPersist=60");
+	}
 	for (int i = 1; i < argc; i++)
 		strv_push(&av, argv[i]);
 	execv(ssh, av.v);

@@ -239,6 +239,47 @@ lost_row() { # ENGINE
 	check "$c: no volume of paks is left" no_volume "$e"
 }
 
+# An image that plants its own launcher and preload where paks's volume is
+# mounted (/dev/.paks, in its layer), run when the engine has lost the
+# volume: the engine makes an empty one for the start, and must not fill it
+# from the image (nocopy), or the image's launcher would hold the session's
+# end of the channel, and every later session on the engine would run it.
+planted_row() { # ENGINE
+	local e=$1 c="$1/planted" dir vols img="localhost/paks-rt-$run_id/planted:1"
+	echo "# --- $c"
+	dir=$(engine_dir "$e" "rt-$e-planted")
+	mkdir -p "$dir/ctx"
+	printf '#!/bin/sh\necho PLANTED-LAUNCHER\nexec sleep 600\n' >"$dir/ctx/paks-launch"
+	chmod 755 "$dir/ctx/paks-launch"
+	printf 'FROM %s\nCOPY paks-launch /dev/.paks/paks-launch\nCOPY paks-launch /dev/.paks-lib/libpaks-preload.so\n' \
+		"$IMG_BOOKWORM" >"$dir/ctx/Dockerfile"
+	cleanup_add eng "$e" rmi -f "$img"
+	# (A running container's /dev is a tmpfs over the layer's: the
+	# layer is read through a created one.)
+	local probe=paks-rt-$run_id-planted-probe
+	if ! eng "$e" build -q -t "$img" "$dir/ctx" >/dev/null 2>&1 ||
+		! eng "$e" create --name "$probe" "$img" true >/dev/null ||
+		! { eng "$e" cp "$probe:/dev/.paks/paks-launch" - | tar -xO | grep -q PLANTED; }; then
+		eng "$e" rm -f "$probe" >/dev/null 2>&1
+		not_ok "$c: an image with its own /dev/.paks/paks-launch is built"
+		return
+	fi
+	eng "$e" rm -f "$probe" >/dev/null
+	vols=$(eng "$e" volume ls --format '{{.Name}}' | grep '^paks-files-')
+	# shellcheck disable=SC2086 # names
+	[ -n "$vols" ] && eng "$e" volume rm $vols >/dev/null
+	tmux_start "$c" "$(paks_cmd "$e" "$dir" run --name "paks-rt-$run_id-planted" "$img")"
+	check "$c: the session reaches its prompt" ready
+	expect_no_screen "$c: the image's launcher never ran" PLANTED
+	type_enter 'exit 0'
+	tmux_wait_exit 60 >/dev/null
+	tmux_stop "$c"
+	vols=$(eng "$e" volume ls --format '{{.Name}}' | grep '^paks-files-' | head -n 1)
+	check "$c: the engine's volume holds paks's launcher, not the image's" \
+		bash -c '! "${@:2}" run --rm --network none -v "$1:/v:ro" "$IMG_BOOKWORM" grep -q PLANTED /v/paks-launch' \
+		_ "$vols" env $(remote_env "$e") docker
+}
+
 # --- messages ------------------------------------------------------------------
 
 # one_line DESC WHERE CMD...: paks fails at once with one `paks:` line that
@@ -309,6 +350,6 @@ for e in $ENGINES; do
 		row "$e" "$k"
 	done
 done
-case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp; killed_row docker-tcp keep; killed_row docker-tcp kill; lost_row docker-tcp ;; esac
+case " $ENGINES " in *" docker-tcp "*) pty_row docker-tcp; killed_row docker-tcp keep; killed_row docker-tcp kill; lost_row docker-tcp; planted_row docker-tcp ;; esac
 messages
 finish
