@@ -146,8 +146,8 @@ session() {
 	# An engine elsewhere mounts paks's volume there (remote.c).
 	local files='lib paks-launch '
 	case $e in
-	docker-*) files='bridge libpaks-preload.so paks-launch ' ;;
-	podman-remote) files='bridge libpaks-preload.so paks-launch seccomp.json ' ;;
+	docker-*) files='.paks-files-whole bridge libpaks-preload.so paks-launch ' ;;
+	podman-remote) files='.paks-files-whole bridge libpaks-preload.so paks-launch seccomp.json ' ;;
 	esac
 	shown "$e: nothing was created in the runtime directory" \
 		'echo "[$(ls -A /dev/.paks | tr "\n" " ")]"' "^\[${files//./\\.}\]$"
