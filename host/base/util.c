@@ -466,20 +466,30 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
-char *paks_exe_dir(void)
+char *paks_exe_path(void)
 {
 	char buf[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	char *slash;
 
 	if (n <= 0)
 		return NULL;
 	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (!slash)
+	return xstrdup(buf);
+}
+
+char *paks_exe_dir(void)
+{
+	char *path = paks_exe_path();
+	char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (!slash) {
+		free(path);
 		return NULL;
+	}
+	if (slash == path)
+		slash++;
 	*slash = '\0';
-	return xstrdup(buf[0] ? buf : "/");
+	return path;
 }
 
 bool paks_exe_in_build_tree(const char *exe_dir)

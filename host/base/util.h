@@ -118,6 +118,9 @@ void strv_pushf(struct strv *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *s);
 
+/* The running paks executable, as the kernel names it: absolute, with no
+ * symlink (malloc'd), or NULL. */
+char *paks_exe_path(void);
 /* The directory of the running paks executable (malloc'd), or NULL. */
 char *paks_exe_dir(void);
 /* 1 when paks runs from its build tree: the preload library sits next to

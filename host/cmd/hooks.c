@@ -362,10 +362,7 @@ static void hook_env(const struct exec_ctx *c, const char *name,
 {
 	const struct session *s = c->s;
 	struct buf args = {0};
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	exe[n > 0 ? n : 0] = '\0';
+	cleanup_free char *exe = paks_exe_path();
 
 	/* The engine's global flags (--root, --url, ...), one per line, so a
 	 * hook reaches the same storage as paks. */
@@ -386,7 +383,7 @@ static void hook_env(const struct exec_ctx *c, const char *name,
 	strv_pushf(env, "PAKS_SHELL_CWD=%s", c->cwd ? c->cwd : "");
 	strv_pushf(env, "PAKS_HOOK_NAME=%s", name);
 	/* Hooks confine the paths they write with `"$PAKS_PROGRAM" path`. */
-	strv_pushf(env, "PAKS_PROGRAM=%s", *exe ? exe : "paks");
+	strv_pushf(env, "PAKS_PROGRAM=%s", exe ? exe : "paks");
 	strv_pushf(env, "PAKS_CP_UNCONFINED=%d", s->settings.cp_unconfined);
 	/* A backend without an engine CLI (Charliecloud): the container's
 	 * files are this directory on the host. */

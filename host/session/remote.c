@@ -134,15 +134,28 @@ static char *volume_name(const struct vol_file *f, size_t n, char **cause)
 			 (unsigned long long)h);
 }
 
+/* Where a fill stages the files in the runtime directory; there while the
+ * fill is under way. */
+static char *staged_dir(const char *runtime_dir)
+{
+	return xasprintf("%s/volume", runtime_dir);
+}
+
+/* Beside the staged files, the stamp, copied after them. */
+static char *stamp_dir(const char *staged)
+{
+	return xasprintf("%s.stamp", staged);
+}
+
 /* The files, staged in the runtime directory for the engine's copy. */
 static int stage(const struct session *s, const struct vol_file *f, size_t n,
 		 char **dir, char **cause)
 {
-	*dir = xasprintf("%s/volume", s->runtime_dir);
+	*dir = staged_dir(s->runtime_dir);
 	if (mkdir(*dir, 0755) < 0)
 		goto fail;
 	{
-		cleanup_free char *sdir = xasprintf("%s.stamp", *dir);
+		cleanup_free char *sdir = stamp_dir(*dir);
 		cleanup_free char *st = xasprintf("%s/%s", sdir, STAMP);
 		if (mkdir(sdir, 0755) < 0 ||
 		    write_file_replace(st, "", 0, 0644) < 0)
@@ -167,9 +180,17 @@ fail:
 	return -1;
 }
 
-char *remote_fill_name(const char *session_id)
+/* The container the session SESSION_ID fills the volume through. */
+static char *fill_name(const char *session_id)
 {
 	return xasprintf("paks-fill-%s", session_id);
+}
+
+char *remote_fill_left(const char *runtime_dir, const char *session_id)
+{
+	cleanup_free char *staged = staged_dir(runtime_dir);
+
+	return path_is_dir(staged) ? fill_name(session_id) : NULL;
 }
 
 /* Fill the volume (the engine makes it when first named) with the staged
@@ -179,12 +200,13 @@ char *remote_fill_name(const char *session_id)
  * users or machines may be running from it. */
 static int fill_volume(const struct session *s, const char *dir, char **cause)
 {
-	cleanup_free char *fill = remote_fill_name(s->session_id);
+	cleanup_free char *fill = fill_name(s->session_id);
 	cleanup_free char *mnt =
 	    xasprintf("--volume=%s:/paks:nocopy", s->volume);
 	cleanup_free char *from = xasprintf("%s/.", dir);
 	cleanup_free char *to = xasprintf("%s:/paks", fill);
-	cleanup_free char *stamp_from = xasprintf("%s.stamp/%s", dir, STAMP);
+	cleanup_free char *sdir = stamp_dir(dir);
+	cleanup_free char *stamp_from = xasprintf("%s/%s", sdir, STAMP);
 	cleanup_free char *stamp_at = xasprintf("%s:/paks/%s", fill, STAMP);
 	const char *img = s->image_id ? s->image_id : s->image;
 	const char *ctr[] = {"create",	   "--name",
@@ -214,16 +236,14 @@ static int fill_volume(const struct session *s, const char *dir, char **cause)
 
 void remote_fill_remove(const struct session *s)
 {
-	cleanup_free char *staged = NULL;
 	cleanup_free char *fill = NULL;
 	struct strv argv = {0};
 
 	if (!s->runtime_dir || !s->eng.engine->is_remote)
 		return;
-	staged = xasprintf("%s/volume", s->runtime_dir);
-	if (!path_is_dir(staged))
+	fill = remote_fill_left(s->runtime_dir, s->session_id);
+	if (!fill)
 		return;
-	fill = remote_fill_name(s->session_id);
 	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "rm");
 	strv_push(&argv, "--force");
@@ -305,7 +325,7 @@ static int fill(struct session *s, const struct vol_file *f, size_t n,
 		return -1;
 	(void)rm_rf(dir);
 	{
-		cleanup_free char *sdir = xasprintf("%s.stamp", dir);
+		cleanup_free char *sdir = stamp_dir(dir);
 		(void)rm_rf(sdir);
 	}
 	if (seccomp_in_volume(s)) {

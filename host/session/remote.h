@@ -16,9 +16,10 @@ struct session;
 /* paks's files on an engine: one volume, named by their content and kept
  * between sessions. */
 #define PAKS_FILES_VOLUME_PREFIX "paks-files-"
-/* The container the session with id SESSION_ID fills that volume
- * through (malloc'd). */
-char *remote_fill_name(const char *session_id);
+/* The container the session with id SESSION_ID and runtime directory
+ * RUNTIME_DIR fills that volume through, when a fill was under way there
+ * (its files staged; malloc'd), else NULL. */
+char *remote_fill_left(const char *runtime_dir, const char *session_id);
 /* Remove the session's, if a fill was under way (its files staged). */
 void remote_fill_remove(const struct session *s);
 

@@ -94,8 +94,8 @@ static void remove_container(char **fields, size_t n)
 	engine_verb(fields, n, "rm", "--force", fields[1]);
 }
 
-/* A runtime directory's session id: its name, in lower case (an engine's
- * volume names are). */
+/* A runtime directory's session id: its name, in lower case (a container
+ * name of the session's holds it, and an engine's names are). */
 static char *id_of(const char *dir)
 {
 	char *id = xstrdup(strrchr(dir, '/') + 1);
@@ -112,14 +112,11 @@ static char *id_of(const char *dir)
 static void remove_fill(const char *dir, char **fields, size_t n,
 			struct strv *removed)
 {
-	cleanup_free char *staged = xasprintf("%s/volume", dir);
-	cleanup_free char *id = NULL;
-	cleanup_free char *name = NULL;
+	cleanup_free char *id = id_of(dir);
+	cleanup_free char *name = remote_fill_left(dir, id);
 
-	if (!path_is_dir(staged))
+	if (!name)
 		return;
-	id = id_of(dir);
-	name = remote_fill_name(id);
 	engine_verb(fields, n, "rm", "--force", name);
 	strv_pushf(removed, "container %s", name);
 }

@@ -45,19 +45,17 @@ int ssh_share_start(struct session *s)
 	cleanup_free char *dir = share_dir(s);
 	cleanup_free char *shim = xasprintf("%s/ssh", dir);
 	cleanup_free char *path = NULL;
-	char exe[PATH_MAX];
+	cleanup_free char *exe = NULL;
 	const char *old = getenv("PATH");
-	ssize_t n;
 
 	/* The ControlPath, with ssh's 40 digits of %C, must fit a unix
 	 * socket's name, and so must the name the master binds first (a
 	 * dot and 16 characters more): ssh fails where it does not. */
 	if (s->ssh_share || strlen(dir) + 1 + 40 + 17 >= 108)
 		return -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	exe = paks_exe_path();
+	if (!exe)
 		return -1;
-	exe[n] = '\0';
 	if (mkdir(dir, 0700) < 0 || symlink(exe, shim) < 0) {
 		log_debug("no shared ssh connection: %s: %s", dir,
 			  strerror(errno));
@@ -91,9 +89,9 @@ void ssh_share_stop(const struct session *s)
 static char *next_ssh(void)
 {
 	const char *path = getenv("PATH");
-	char self[PATH_MAX];
+	cleanup_free char *self = paks_exe_path();
 
-	if (!path || !realpath("/proc/self/exe", self))
+	if (!path || !self)
 		return NULL;
 	while (*path) {
 		size_t len = strcspn(path, ":");
