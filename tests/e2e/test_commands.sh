@@ -581,16 +581,20 @@ check_concurrent() { # L SID_A SID_B
 	check "$L: session b did not get a's file" in_ctr "$b" "test ! -e /tmp/only-a.txt"
 }
 
-# kill -9 of paks: the engine client dies with it (it must not keep a
-# terminal that paks's parent takes back), the container is left, and
-# `paks gc` removes it and the runtime directory.  paks runs under a bash
-# in the pane here.
+# kill -9 of paks and of its guard (which otherwise removes the container
+# itself: test_faults_kill9): the engine client dies with paks (it must not
+# keep a terminal that paks's parent takes back), the container is left,
+# and `paks gc` removes it and the runtime directory.  paks runs under a
+# bash in the pane here.
 check_kill() { # L SID
-	local L=$1 sid=$2 pane pid
+	local L=$1 sid=$2 pane pid guard
 	tmux_use "b-$L"
 	pane=$(tmux -L "$TMUX_SOCK" display-message -p -t "$TMUX_TARGET" '#{pane_pid}')
 	pid=$(ps -o pid= --ppid "$pane" | tr -d ' ')
 	check "$L: paks is the pane's child ($pid)" grep -q paks "/proc/$pid/cmdline"
+	guard=$(pgrep -P "$pid" -x paks-guard)
+	check "$L: paks has a guard" test -n "$guard"
+	kill -9 $guard
 	kill -9 "$pid"
 	check "$L: the engine client dies with paks" \
 		poll_until 10 bash -c "! pgrep -f -- '[-]-name=paks-$sid'"
