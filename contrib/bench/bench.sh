@@ -318,8 +318,10 @@ ch_paks() {
 }
 # After the one-time unpack: --keep, the copy the warm-up kept, in a store
 # of its own (a session without --keep takes a kept copy, and removes it).
+# Its XDG_CACHE_HOME goes to CH_AS's own env -i: one more env(1) would
+# time an exec that the plain side does not have.
 ch_paks_kept() {
-	drive --step prompt -- "${CH_AS[@]}" env "XDG_CACHE_HOME=$CH_BASE/kept" \
+	drive --step prompt -- "${CH_AS[@]}" "XDG_CACHE_HOME=$CH_BASE/kept" \
 		"$CH_PAKS" run --keep --container-tech charliecloud dev.sqfs |
 		record ch_prompt paks_kept
 }

@@ -37,8 +37,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		va_copy(cp, ap);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		fprintf(debug_file, "%lld.%03ld %d %s: ", (long long)ts.tv_sec,
-			ts.tv_nsec / 1000000, (int)getpid(), names[level]);
+		fprintf(debug_file, "%lld.%06ld %d %s: ", (long long)ts.tv_sec,
+			ts.tv_nsec / 1000, (int)getpid(), names[level]);
 		vfprintf(debug_file, fmt, cp);
 		fputc('\n', debug_file);
 		fflush(debug_file);

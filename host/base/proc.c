@@ -515,10 +515,13 @@ int proc_die_with_parent(pid_t parent)
 /* Report an exec failure through the close-on-exec pipe, which closes
  * unread when exec succeeds. */
 static void __attribute__((noreturn))
-exec_or_report(char *const argv[], int report)
+exec_or_report(char *const argv[], char *const env_add[], int report)
 {
 	int err;
 
+	/* The child's own copy of the environment: paks's is unchanged. */
+	for (size_t i = 0; env_add && env_add[i]; i++)
+		putenv(env_add[i]);
 	execvp(argv[0], argv);
 	err = errno;
 	(void)!write(report, &err, sizeof(err));
@@ -548,7 +551,8 @@ static int exec_result(pid_t pid, int pfd[2])
 }
 
 static void __attribute__((noreturn))
-tied_child(char *const argv[], int err_fd, pid_t parent, int report)
+tied_child(char *const argv[], char *const env_add[], int err_fd, pid_t parent,
+	   int report)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
@@ -563,10 +567,11 @@ tied_child(char *const argv[], int err_fd, pid_t parent, int report)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (err_fd >= 0)
 		dup2(err_fd, 2);
-	exec_or_report(argv, report);
+	exec_or_report(argv, env_add, report);
 }
 
-int proc_start_tied(char *const argv[], int err_fd, pid_t *pid)
+int proc_start_tied(char *const argv[], char *const env_add[], int err_fd,
+		    pid_t *pid)
 {
 	pid_t parent = getpid();
 	int pfd[2];
@@ -575,15 +580,15 @@ int proc_start_tied(char *const argv[], int err_fd, pid_t *pid)
 		return -errno;
 	*pid = fork();
 	if (*pid == 0)
-		tied_child(argv, err_fd, parent, pfd[1]);
+		tied_child(argv, env_add, err_fd, parent, pfd[1]);
 	return exec_result(*pid, pfd);
 }
 
 /* The child side of proc_start_pty: an exec failure is reported through
  * the close-on-exec pipe, which closes unread when exec succeeds. */
 static void __attribute__((noreturn))
-pty_child(char *const argv[], int slave, int out_fd, int err_fd,
-	  const sigset_t *mask, pid_t parent, int report)
+pty_child(char *const argv[], char *const env_add[], int slave, int out_fd,
+	  int err_fd, const sigset_t *mask, pid_t parent, int report)
 {
 	/* The engine client sits in a session of its own, so a hangup or a
 	 * kill of paks's group does not reach it: it dies with paks. */
@@ -595,11 +600,11 @@ pty_child(char *const argv[], int slave, int out_fd, int err_fd,
 	dup2(slave, 0);
 	dup2(out_fd >= 0 ? out_fd : slave, 1);
 	dup2(err_fd >= 0 ? err_fd : out_fd >= 0 ? out_fd : slave, 2);
-	exec_or_report(argv, report);
+	exec_or_report(argv, env_add, report);
 }
 
-int proc_start_pty(char *const argv[], int slave, int out_fd, int err_fd,
-		   const sigset_t *mask, pid_t *pid)
+int proc_start_pty(char *const argv[], char *const env_add[], int slave,
+		   int out_fd, int err_fd, const sigset_t *mask, pid_t *pid)
 {
 	pid_t parent = getpid();
 	int pfd[2];
@@ -608,6 +613,7 @@ int proc_start_pty(char *const argv[], int slave, int out_fd, int err_fd,
 		return -errno;
 	*pid = fork();
 	if (*pid == 0)
-		pty_child(argv, slave, out_fd, err_fd, mask, parent, pfd[1]);
+		pty_child(argv, env_add, slave, out_fd, err_fd, mask, parent,
+			  pfd[1]);
 	return exec_result(*pid, pfd);
 }

@@ -74,12 +74,14 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o);
  * (then nothing runs). */
 int proc_start_pipe(struct proc *p, pid_t *b_pid, char *const a[],
 		    char *const b[], const struct proc_opts *o);
-/* Start argv on paks's terminal (all streams inherited but stderr when
+/* Start argv on paks's terminal with env_add (NAME=VALUE, NULL-terminated;
+ * may be NULL) added to its environment (all streams inherited but stderr when
  * err_fd >= 0, paks's process group, default signals), tied to paks: the kernel
  * kills it when paks dies, so a `kill -9` of paks never leaves it reading the
  * terminal the user's shell has taken back.  0 with *pid, or -errno, also when
  * the program could not be executed. */
-int proc_start_tied(char *const argv[], int err_fd, pid_t *pid);
+int proc_start_tied(char *const argv[], char *const env_add[], int err_fd,
+		    pid_t *pid);
 /* Read p's pipes until they close (or, with sink->until_exit, until p->pid
  * has exited), handing the data to sink and calling its tick; on cancel,
  * TERM then (3 s later) KILL p's process group.  Closes the pipes; p->pid
@@ -130,10 +132,10 @@ int proc_run_foreground(char *const argv[], int *wstatus);
 /* Start argv in a session of its own with the PTY slave as its controlling
  * terminal and stdin; stdout and stderr go to out_fd when >= 0, else to
  * the slave, but stderr to err_fd when that is >= 0.  The child gets the signal
- * mask *mask.  0 with *pid, or -errno, also when the program could not be
- * executed. */
-int proc_start_pty(char *const argv[], int slave, int out_fd, int err_fd,
-		   const sigset_t *mask, pid_t *pid);
+ * mask *mask and env_add (as proc_start_tied).  0 with *pid, or -errno, also
+ * when the program could not be executed. */
+int proc_start_pty(char *const argv[], char *const env_add[], int slave,
+		   int out_fd, int err_fd, const sigset_t *mask, pid_t *pid);
 /* Run argv detached from paks's process group, with no input or output,
  * and wait for it: for cleanup that must finish even when the terminal's
  * hangup signals paks's group.  The exit status or -errno. */

@@ -336,9 +336,9 @@ static int spawn_engine(struct proxy *px, char *const argv[],
 	if (px->s && px->s->eng.engine && px->s->eng.engine->tty_from_stdin &&
 	    pipe2(opipe, O_CLOEXEC) < 0)
 		opipe[0] = opipe[1] = -1;
-	err = proc_start_pty(argv, slave, opipe[1],
-			     px->s ? engine_err_fd(px->s) : -1, &px->old_mask,
-			     &px->child);
+	err = proc_start_pty(argv, px->s ? px->s->engine_env.v : NULL, slave,
+			     opipe[1], px->s ? engine_err_fd(px->s) : -1,
+			     &px->old_mask, &px->child);
 	close(slave);
 	if (opipe[1] >= 0)
 		close(opipe[1]);

@@ -443,7 +443,7 @@ static void supervise(struct supervisor *sp)
  * terminal back, and the engine must not go on reading from it. */
 static int spawn_engine(struct session *s, char *const argv[], pid_t *pid)
 {
-	return proc_start_tied(argv, engine_err_fd(s), pid);
+	return proc_start_tied(argv, s->engine_env.v, engine_err_fd(s), pid);
 }
 
 int server_run(struct session *s, char *const argv[])

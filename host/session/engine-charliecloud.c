@@ -307,9 +307,11 @@ static void ch_run_argv(struct session *s, const struct strv *passthrough,
 	 * ssh agent's, say) and would be the container's to write.  The
 	 * copy's own, not a tmpfs (--private-tmp), so that #cp and #save see
 	 * it as the shell does, as on podman: ch-run binds $TMPDIR there
-	 * (after any --bind) and unsets it in the container. */
-	strv_push(argv, "/usr/bin/env");
-	strv_pushf(argv, "TMPDIR=%s/tmp", s->rootfs);
+	 * (after any --bind) and unsets it in the container.  Set for
+	 * ch-run alone, not through env(1): one exec less before the
+	 * prompt. */
+	strv_free(&s->engine_env);
+	strv_pushf(&s->engine_env, "TMPDIR=%s/tmp", s->rootfs);
 	strv_push(argv, s->eng.path);
 	strv_push(argv, "--write");
 	strv_pushf(argv, "--bind=%s:%s", s->runtime_dir, container_dir(s));

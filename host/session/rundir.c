@@ -6,6 +6,7 @@
  * to it a record (pid, container, engine) so that the next paks, or
  * `paks gc`, can remove what a killed paks left.
  */
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,25 +37,31 @@ char *rundir_base(void)
 	return xasprintf("/tmp/paks-%u", (unsigned)getuid());
 }
 
+/* A copy made by the kernel (no buffer of paks's): the launcher and the
+ * preload are copied for every session, and are about a megabyte. */
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
-	char *data = NULL;
-	size_t len = 0;
-	int r = read_file(from, 64u << 20, &data, &len);
-	int fd;
+	cleanup_fd int in = open(from, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd, r = 0;
 
-	if (r < 0)
-		return r;
-	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		free(data);
+	if (in < 0 || fstat(in, &st) < 0)
 		return -errno;
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	for (off_t left = st.st_size; r == 0 && left > 0;) {
+		ssize_t n = sendfile(fd, in, NULL, (size_t)left);
+		if (n < 0 && errno != EINTR)
+			r = -errno;
+		else if (n == 0)
+			r = -EIO;
+		else if (n > 0)
+			left -= n;
 	}
-	r = write_all(fd, data, len);
-	if (fchmod(fd, mode) < 0 && r == 0)
+	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	close(fd);
-	free(data);
 	return r;
 }
 

@@ -73,6 +73,7 @@ void session_free(struct session *s)
 	free(s->shell_ids);
 	free(s->seccomp_profile);
 	strv_free(&s->user_env);
+	strv_free(&s->engine_env);
 	strv_free(&s->rw_binds);
 	free(s->rootfs);
 	free(s->rootfs_source);

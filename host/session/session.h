@@ -37,6 +37,8 @@ struct session {
 	bool mode_auto;	      /* paks chooses the mode (no --mode) */
 	bool check_shell;     /* the launcher looks at the shell (not cached) */
 	struct strv user_env; /* NAME=VALUE from -e, applied by the launcher */
+	/* NAME=VALUE for the engine client alone (run_argv sets it). */
+	struct strv engine_env;
 	/* The real host paths of the -v mounts the container can write: a
 	 * process in the container can change what a path there leads to
 	 * while paks uses it, so #cp and #export stay out of them. */
