@@ -56,7 +56,18 @@
  * which says PAKS_BRIDGE_HELLO on its stdout once connected and then
  * carries the session's bytes between its stdin and stdout and the
  * launcher. */
-#define PAKS_BRIDGE_MARK    "bridge"
+#define PAKS_BRIDGE_MARK "bridge"
+/* The fast start on such an engine (host/session/launch-env.c): the shell's
+ * environment and the launcher's controls, which then hold nothing of the
+ * user's (no -e values), come as the launcher's arguments, PAKS_LAUNCH_FAST
+ * then "e:NAME=VALUE" and "c:KEY=VALUE" words up to "--".  The shell starts
+ * at once, with its end of a socket pair as its connection; a keeper the
+ * launcher forks first (still the container's only process) holds the
+ * rendezvous and the other end until the bridge comes, checks that the
+ * bridge was started from outside the container (its parent is not in the
+ * container's pid namespace), sends the report, and copies bytes.  The
+ * bridge checks that the rendezvous is the container's first process's. */
+#define PAKS_LAUNCH_FAST    "--paks-start"
 #define PAKS_BRIDGE_DIR_CTR "/dev/.paks-bridge"
 #define PAKS_BRIDGE_HELLO   'P'
 #define PAKS_BRIDGE_WAIT_MS 60000

@@ -18,6 +18,16 @@
  * byte: the launch handshake and the shell's connection are then the same
  * as on a local engine.  Nothing else runs in the container while the
  * rendezvous exists, and only the engine's owner can start an exec.
+ *
+ * A fast start (PAKS_LAUNCH_FAST) does not wait: the shell runs while a
+ * keeper the launcher forked holds the rendezvous, so a process of the
+ * container may reach it.  The keeper accepts only a peer whose parent is
+ * outside the container's pid namespace (an exec; anything the container
+ * starts descends from its first process), sends the report, and copies
+ * bytes between the bridge and the shell's end of a socket pair.  The
+ * bridge, in turn, talks only to a rendezvous the container's first
+ * process made (SO_PEERCRED): a socket put in its place by another
+ * process is closed before a byte crosses.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -27,6 +37,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,13 +63,10 @@ static void rendezvous_remove(void)
 	rmdir(PAKS_BRIDGE_DIR_CTR);
 }
 
-/* Wait for the bridge, at most PAKS_BRIDGE_WAIT_MS: the connection
- * (close-on-exec), or -1.  The rendezvous is gone when this returns. */
-int launch_rendezvous(void)
+int launch_rendezvous_listen(void)
 {
 	struct sockaddr_un sa;
-	struct pollfd p;
-	int lfd, conn = -1;
+	int lfd;
 
 	rendezvous_addr(&sa);
 	/* A fresh directory: /dev is the container's own tmpfs, made for
@@ -67,14 +75,52 @@ int launch_rendezvous(void)
 		return -1;
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(lfd, 1) < 0) {
+	    listen(lfd, 4) < 0) {
 		if (lfd >= 0)
 			close(lfd);
 		rendezvous_remove();
 		return -1;
 	}
-	p.fd = lfd;
-	p.events = POLLIN;
+	return lfd;
+}
+
+/* Was the peer on FD started from outside the container: the engine's
+ * exec, whose parent is not in the container's pid namespace (its PPid
+ * reads 0)?  Every process the container starts descends from its first
+ * one, and an orphan goes to that one, never to 0. */
+static int from_outside(int fd)
+{
+	struct ucred uc;
+	socklen_t n = sizeof(uc);
+	char path[64], line[256];
+	FILE *f;
+	int ok = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &n) < 0 || uc.pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)uc.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "PPid:", 5) == 0) {
+			ok = strtol(line + 5, NULL, 10) == 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/* Wait on LFD for the bridge, at most PAKS_BRIDGE_WAIT_MS: the connection
+ * (close-on-exec), or -1.  With CHECK, a connection from inside the
+ * container is closed, and the wait goes on.  The rendezvous is gone when
+ * this returns. */
+static int wait_bridge(int lfd, int check)
+{
+	struct pollfd p = {lfd, POLLIN, 0};
+	int conn = -1;
+
 	while (conn < 0) {
 		int r = poll(&p, 1, PAKS_BRIDGE_WAIT_MS);
 		if (r < 0 && errno == EINTR)
@@ -84,11 +130,23 @@ int launch_rendezvous(void)
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0 && errno != EINTR && errno != ECONNABORTED)
 			break;
+		if (conn >= 0 && check && !from_outside(conn)) {
+			close(conn);
+			conn = -1;
+		}
 	}
 	/* Exactly one connection: nothing is left to connect to. */
 	close(lfd);
 	rendezvous_remove();
 	return conn;
+}
+
+int launch_rendezvous(void)
+{
+	int lfd = launch_rendezvous_listen();
+
+	/* Nothing else runs in the container yet: no check needed. */
+	return lfd < 0 ? -1 : wait_bridge(lfd, 0);
 }
 
 /* Copy what is readable on FROM to TO: 0, or -1 at the end of FROM or on
@@ -115,6 +173,54 @@ static int pass(int from, int to)
 	return 0;
 }
 
+/* Copy bytes both ways between A and B until both have ended; a side
+ * that ended has the other's write side shut.  0, or 1 on an error. */
+static int join(int a, int b)
+{
+	struct pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1;
+		}
+		for (int i = 0; i < 2; i++) {
+			int from = i == 0 ? a : b, to = i == 0 ? b : a;
+			if (p[i].fd >= 0 && p[i].revents &&
+			    pass(from, to) < 0) {
+				shutdown(to, SHUT_WR);
+				p[i].fd = -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int launch_keep(int lfd, int shell_end, const struct user *u)
+{
+	int conn;
+
+	prctl(PR_SET_NAME, "paks-keep", 0, 0, 0);
+	conn = wait_bridge(lfd, 1);
+	/* No bridge: the shell's end reads the end of the session. */
+	if (conn < 0 || launch_send_report(conn, "", u) < 0)
+		return 1;
+	return join(conn, shell_end);
+}
+
+/* Is the rendezvous on FD the container's first process's (the
+ * launcher's)?  In a fast start it stays while the shell runs, and another
+ * process of the container could put a socket of its own in its place. */
+static int first_process(int fd)
+{
+	struct ucred uc;
+	socklen_t n = sizeof(uc);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &n) == 0 &&
+	       uc.pid == 1;
+}
+
 static int connect_rendezvous(void)
 {
 	struct sockaddr_un sa;
@@ -127,8 +233,12 @@ static int connect_rendezvous(void)
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -1;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			if (first_process(fd))
+				return fd;
+			close(fd);
+			return -1;
+		}
 		close(fd);
 		nanosleep(&pause, NULL);
 	}

@@ -265,7 +265,7 @@ static int check_shell(const struct launch *l, int first, int argc, char **argv,
 }
 
 /* Tell paks the verdict and the shell user's ids, in one frame. */
-static int send_report(int fd, const char *verdict, const struct user *u)
+int launch_send_report(int fd, const char *verdict, const struct user *u)
 {
 	char rep[PAKS_REPORT_MAX];
 	int n = 0;
@@ -284,13 +284,73 @@ static int send_report(int fd, const char *verdict, const struct user *u)
 	return proto_write(fd, PAKS_MSG_REPORT, rep, (size_t)n);
 }
 
+/* Append REC and its NUL to *buf. */
+static int add_record(char **buf, size_t *have, const char *rec)
+{
+	size_t n = strlen(rec) + 1;
+	char *nb;
+
+	if (*have + n > ENV_MAX || !(nb = realloc(*buf, *have + n + 1)))
+		return -1;
+	memcpy(nb + *have, rec, n);
+	*buf = nb;
+	*have += n;
+	nb[*have] = '\0';
+	return 0;
+}
+
+/* The fast start's words (PAKS_LAUNCH_FAST, see paks-protocol.h): the
+ * records into L, and the index of "--", or -1. */
+static int read_fast_args(int argc, char **argv, struct launch *l)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *w = argv[i];
+		if (strcmp(w, "--") == 0)
+			return i;
+		if ((strncmp(w, "e:", 2) != 0 && strncmp(w, "c:", 2) != 0) ||
+		    add_record(w[0] == 'e' ? &l->env : &l->ctl,
+			       w[0] == 'e' ? &l->env_len : &l->ctl_len,
+			       w + 2) < 0)
+			return -1;
+	}
+	return -1;
+}
+
+/* The fast start's connection: the shell's end of a socket pair, whose
+ * other end a keeper (forked now, while this is still the container's only
+ * process) joins to the bridge when it comes.  -1 on an error. */
+static int keep_for_bridge(const struct user *u)
+{
+	int lfd = launch_rendezvous_listen(), sp[2];
+	pid_t pid;
+
+	if (lfd < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		close(lfd);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		_exit(launch_keep(lfd, sp[1], u));
+	}
+	close(lfd);
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return -1;
+	}
+	return sp[0];
+}
+
 int main(int argc, char **argv)
 {
 	struct launch l = {0};
 	struct user user, *u = NULL;
 	char verdict[PATH_MAX + 16] = "";
 	const char *spec, *ep;
-	int conn, restart = 0, first = 1;
+	int conn, restart = 0, first = 1, fast = 0;
 	long nep = 0;
 
 	if (argc < 2) {
@@ -306,9 +366,23 @@ int main(int argc, char **argv)
 	/* Nothing but this process runs yet: what it holds is the
 	 * session's alone, and stays so (non-dumpable). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	conn = connect_host(dir_of(argv[0]));
-	if (conn < 0 || read_launch(conn, &l) < 0)
-		return PAKS_EXIT_RESTART;
+	if (strcmp(argv[1], PAKS_LAUNCH_FAST) == 0) {
+		int end = read_fast_args(argc, argv, &l);
+		if (end < 0 || end + 1 >= argc) {
+			fputs("paks-launch: bad " PAKS_LAUNCH_FAST " words\n",
+			      stderr);
+			return 127;
+		}
+		/* From here on argv[1] is the first word after "--". */
+		argv += end;
+		argc -= end;
+		fast = 1;
+		conn = -1;
+	} else {
+		conn = connect_host(dir_of(argv[0]));
+		if (conn < 0 || read_launch(conn, &l) < 0)
+			return PAKS_EXIT_RESTART;
+	}
 	apply_env(&l);
 	ep = launch_ctl(&l, PAKS_CTL_ENTRYPOINT);
 	if (ep)
@@ -325,11 +399,21 @@ int main(int argc, char **argv)
 			return 126;
 		u = &user;
 	}
-	if (send_report(conn, verdict, u) < 0 || restart)
-		return PAKS_EXIT_RESTART;
-	if (!launch_ctl(&l, PAKS_CTL_CHANNEL)) {
-		close(conn);
-		conn = -1;
+	if (fast) {
+		/* paks starts the fast way only without a look at the shell
+		 * and without an entrypoint. */
+		if (restart || nep > 0)
+			return PAKS_EXIT_RESTART;
+		if (launch_ctl(&l, PAKS_CTL_CHANNEL) &&
+		    (conn = keep_for_bridge(u)) < 0)
+			return 126;
+	} else {
+		if (launch_send_report(conn, verdict, u) < 0 || restart)
+			return PAKS_EXIT_RESTART;
+		if (!launch_ctl(&l, PAKS_CTL_CHANNEL)) {
+			close(conn);
+			conn = -1;
+		}
 	}
 	if (nep > 0 && conn >= 0)
 		return launch_relay(conn, u, argc, argv, first);

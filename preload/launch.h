@@ -65,7 +65,14 @@ int launch_take(int argc, char **argv);
 /* With the launcher and preload in a volume (PAKS_BRIDGE_MARK): wait for
  * the bridge on the rendezvous.  The connection, or -1. */
 int launch_rendezvous(void);
+/* The rendezvous, listening: its fd, or -1. */
+int launch_rendezvous_listen(void);
+/* The fast start's keeper (PAKS_LAUNCH_FAST): wait on LFD for the bridge,
+ * then join it to SHELL_END.  Its exit status. */
+int launch_keep(int lfd, int shell_end, const struct user *u);
 /* paks-launch --paks-bridge.  Its exit status. */
 int launch_bridge(void);
+/* The report to paks (the verdict, the shell user's ids) on FD. */
+int launch_send_report(int fd, const char *verdict, const struct user *u);
 
 #endif

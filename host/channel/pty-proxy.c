@@ -1359,7 +1359,7 @@ int pty_proxy_run(struct session *s, char *const argv[])
 		session_go(s);
 		/* The launcher closes its end in PTY mode: this one only
 		 * carries the launch handshake. */
-		if (launch_handshake(s, px->child, &conn) == 0)
+		if (launch_handshake(s, px->child, &conn) == 0 && conn >= 0)
 			close(conn);
 		launch_close(s);
 		start_hold(px);

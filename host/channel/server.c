@@ -349,6 +349,13 @@ serve(struct session *s, int conn, int sig_fd, pid_t parent)
 	if (s->launch_fd >= 0)
 		close(s->launch_fd);
 	s->launch_fd = -1;
+	/* A fast start: the shell runs already; its connection comes
+	 * through the bridge now.  Without it the keeper gives up, and the
+	 * shell says that # commands are unavailable. */
+	if (sv.conn < 0 && launch_connect_late(s, &sv.conn) < 0) {
+		log_debug("no bridge for the fast start");
+		_exit(0);
+	}
 	requests_init(&sv.req);
 	serve_loop(&sv);
 	stop_serving(&sv);

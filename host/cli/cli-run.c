@@ -475,18 +475,22 @@ static int setup_session(struct session *s, struct run_opts *o)
 
 static int run_argv(struct session *s, struct run_opts *o, struct strv *argv)
 {
-	session_run_argv(s, &o->passthrough, argv);
+	struct words w = {0};
+
+	/* The launcher's words depend on whether there is an entrypoint. */
 	if (o->entrypoint) {
-		struct words w;
 		const char *werr;
 		if (words_split(o->entrypoint, strlen(o->entrypoint), &w,
 				&werr) < 0) {
 			log_error("--entrypoint: %s", werr);
 			return -1;
 		}
+		s->entrypoint_words = w.argc;
+	}
+	session_run_argv(s, &o->passthrough, argv);
+	if (o->entrypoint) {
 		for (int i = 0; i < w.argc; i++)
 			strv_push(argv, w.argv[i]);
-		s->entrypoint_words = w.argc;
 		words_free(&w);
 	}
 	strv_push(argv, s->shell);

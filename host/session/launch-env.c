@@ -190,6 +190,31 @@ int launch_report_parse(const char *p, size_t len, char **verdict, char **ids)
 	return 0;
 }
 
+void launch_fast_argv(struct session *s, struct strv *argv)
+{
+	struct buf env = {0}, ctl = {0};
+
+	s->fast_start = s->remote && !s->check_shell &&
+			s->entrypoint_words == 0 && s->user_env.n == 0;
+	if (!s->fast_start)
+		return;
+	log_debug("a fast start: the shell runs before the bridge comes");
+	env_records(s, &env);
+	ctl_records(s, &ctl);
+	strv_push(argv, PAKS_LAUNCH_FAST);
+	for (int k = 0; k < 2; k++) {
+		const struct buf *b = k == 0 ? &env : &ctl;
+		for (size_t i = 0; i < b->len;) {
+			const char *rec = b->data + i;
+			strv_pushf(argv, "%c:%s", k == 0 ? 'e' : 'c', rec);
+			i += strlen(rec) + 1;
+		}
+	}
+	strv_push(argv, "--");
+	buf_free(&env);
+	buf_free(&ctl);
+}
+
 /* Send the environment (in frames of at most PAKS_FRAME_MAX) and GO. */
 static int send_launch(const struct session *s, int conn)
 {
@@ -271,13 +296,37 @@ static int read_report(struct session *s, int conn, pid_t engine)
 	return launch_report_parse(p, len, &s->verdict, &s->shell_ids);
 }
 
+int launch_connect_late(struct session *s, int *conn)
+{
+	int fd = -1;
+
+	if (remote_bridge(s, s->engine_pid, launch_engine_gone, &fd) < 0)
+		return -1;
+	if (read_report(s, fd, s->engine_pid) < 0) {
+		log_debug("the keeper ended before its report");
+		close(fd);
+		return -1;
+	}
+	*conn = fd;
+	return 0;
+}
+
 int launch_handshake(struct session *s, pid_t engine, int *conn)
 {
 	int fd = -1;
 
 	*conn = -1;
-	if (!s->launch_go)
+	if (!s->launch_go) {
+		/* A fast start's shell runs already: a void one is stopped. */
+		if (s->fast_start)
+			container_kill(s);
 		return -1;
+	}
+	if (s->fast_start) {
+		s->launch_go = false;
+		s->engine_pid = engine;
+		return 0;
+	}
 	if (s->remote && remote_bridge(s, engine, launch_engine_gone, &fd) < 0)
 		fd = -2;
 	/* The launcher connects when the container has started.  While

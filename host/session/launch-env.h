@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 struct session;
+struct strv;
 
 /* A fresh socket for the next start's launcher (before the engine
  * starts).  0, or -1 with *cause set. */
@@ -25,8 +26,17 @@ void launch_close(struct session *s);
  * ends, or TERM or HUP is pending), send it the environment and the
  * controls, and take its report into s (verdict, shell_ids).  0 with *conn
  * the connection (the launcher has passed it on to the shell, or closed it
- * in PTY mode), or -1. */
+ * in PTY mode), or -1.  A fast start has nothing to wait for: 0 with *conn
+ * -1 (the server connects later, launch_connect_late). */
 int launch_handshake(struct session *s, pid_t engine, int *conn);
+/* A start on a remote engine that needs no look at the shell, no
+ * entrypoint and no -e value (nothing of the user's): the fast start
+ * (PAKS_LAUNCH_FAST), whose words session_run_argv appends here after the
+ * launcher.  Sets s->fast_start. */
+void launch_fast_argv(struct session *s, struct strv *argv);
+/* The fast start's connection, in the server: the bridge, and the
+ * keeper's report into s.  0 with *conn, or -1. */
+int launch_connect_late(struct session *s, int *conn);
 /* A REPORT payload: the verdict and the ids (NULL when absent; ids only
  * when well formed), malloc'd.  0, or -1 when it is too long. */
 int launch_report_parse(const char *p, size_t len, char **verdict, char **ids);

@@ -19,6 +19,11 @@
  * end, which from then on is the session's connection exactly as the
  * accepted socket of a local session (preload/launch-bridge.c has the
  * container's side).
+ *
+ * Once the engine's volume is known, a start with nothing of the user's
+ * in its launch words is a fast one (launch-env.c): the shell does not
+ * wait for the bridge, which the server starts beside it.  The exec (some
+ * 60 ms on a dockerd) is then off the way to the prompt.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -488,11 +493,16 @@ int remote_bridge(struct session *s, pid_t engine, bool (*gone)(pid_t),
 		  int *conn)
 {
 	struct timespec pause = {0, 10 * 1000 * 1000};
+	uint64_t end = monotonic_ms() + PAKS_BRIDGE_WAIT_MS;
 
 	*conn = -1;
 	if (container_made(s, engine, gone) < 0)
 		return -1;
-	while (!gone(engine)) {
+	/* A bridge ends before its hello when the container has not started
+	 * yet, or when the rendezvous is not the launcher's (in a fast
+	 * start, a process of the container may have put its own there):
+	 * not for longer than the launcher waits for it. */
+	while (!gone(engine) && monotonic_ms() < end) {
 		int fd, r;
 		pid_t pid = bridge_start(s, &fd);
 		if (pid < 0)

@@ -353,4 +353,5 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	}
 	if (s->eng.engine->launcher_in_cmd)
 		strv_pushf(argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
+	launch_fast_argv(s, argv);
 }

@@ -43,7 +43,10 @@ struct session {
 	 * process in the container can change what a path there leads to
 	 * while paks uses it, so #cp and #export stay out of them. */
 	struct strv rw_binds;
-	bool remote;  /* the engine cannot see this machine's files */
+	bool remote; /* the engine cannot see this machine's files */
+	/* remote: this start's launcher takes its words as arguments and the
+	 * shell starts at once; the bridge comes later (launch-env.c). */
+	bool fast_start;
 	char *volume; /* remote: the engine's volume with paks's files */
 	char *seccomp_on_engine; /* remote: the profile's path there */
 	char *cidfile;	 /* remote: where this start's engine writes the id */

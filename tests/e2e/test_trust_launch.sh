@@ -24,7 +24,10 @@
 # On an engine elsewhere (tests/remote-engine.sh: docker over tcp and over
 # ssh, podman remote) the same attacks meet the bridge: the launcher's
 # rendezvous is gone, and the bridge holds the session's stream
-# non-dumpable.
+# non-dumpable.  There, a start with no entrypoint and no -e is a fast one
+# (the shell runs before the bridge comes): a program the shell's rc file
+# starts connects to the rendezvous, or puts its own socket in its place
+# (tests/e2e/data/early.c).
 #
 # Environment: TRUST_ENGINES (default "podman rootless docker docker-tcp
 # docker-ssh podman-remote").
@@ -49,11 +52,12 @@ WDIR=$RL_HOME/trust-launch-$run_id
 mkdir -p "$WDIR"
 cleanup_add rm -rf "$WDIR"
 if ! gcc -static -O1 -o "$WDIR/steal" "$TEST_REPO/tests/e2e/data/steal.c" ||
-	! gcc -static -O1 -o "$WDIR/grab" "$TEST_REPO/tests/e2e/data/grab.c"; then
+	! gcc -static -O1 -o "$WDIR/grab" "$TEST_REPO/tests/e2e/data/grab.c" ||
+	! gcc -static -O1 -o "$WDIR/early" "$TEST_REPO/tests/e2e/data/early.c"; then
 	not_ok "the daemon builds"
 	finish
 fi
-chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal" "$WDIR/grab"
+chmod 0755 "$RL_HOME" "$WDIR" "$WDIR/steal" "$WDIR/grab" "$WDIR/early"
 
 # typed LINE REGEX [TIMEOUT]: type LINE and Enter, wait for REGEX.
 typed() {
@@ -229,6 +233,62 @@ image_env() {
 	tmux_stop "env-$e"
 }
 
+# 7. A fast start on an engine elsewhere (no entrypoint, no -e): the shell
+#    runs while the launcher's keeper still holds the rendezvous for the
+#    bridge.  The shell's rc file (a bind-mounted /root/.bashrc) starts
+#    tests/e2e/data/early.c before the prompt: MODE connect asks the
+#    rendezvous for a host variable, and the bridge must still get
+#    through; MODE replace puts its own socket there, and whatever connects
+#    to it is asked, which must carry nothing to paks.
+early_session() {
+	local e=$1 mode=$2 c="early-$1-$2" ctr="paks-tl-$run_id-$1-early-$2"
+	echo "# --- $e: early $mode"
+	printf '/w/early %s /tmp/early RT3_SECRET &\nuntil grep -q "early" /tmp/early 2>/dev/null; do sleep 0.05; done\n' \
+		"$mode" >"$WDIR/rc-$mode"
+	chmod 0644 "$WDIR/rc-$mode"
+	tmux_start "$c" "$(paks_cmd "$e" "$WDIR" run --name "$ctr" -v "$WDIR:/w:ro" \
+		-v "$WDIR/rc-$mode:/root/.bashrc:ro" "$IMG_BOOKWORM")"
+	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
+		not_ok "$e: early $mode: paks run starts"
+		tmux_stop "$c"
+		return
+	fi
+	tmux_send C-l
+	if typed 'until grep -q "early done" /tmp/early; do sleep 0.2; done; echo EARLY-$((6*7))' \
+		'^EARLY-42$' 90; then
+		ok "$e: early $mode: the rc file's program tried the rendezvous"
+	else
+		not_ok "$e: early $mode: the rc file's program tried the rendezvous"
+	fi
+	if [ "$mode" = connect ]; then
+		shown "$e: early connect: the keeper closed it unanswered" \
+			'echo "[$(grep -c "^early connect: 0 bytes" /tmp/early)]"' '^\[1\]$'
+		shown "$e: early connect: the user's #envhost works" \
+			'#envhost RT3_SECRET' '^copied 1 variable'
+	else
+		shown "$e: early replace: the bridge came to its socket" \
+			'echo "[$(grep -c "^early replace: connected" /tmp/early)]"' '^\[1\]$'
+		shown "$e: early replace: the bridge carried nothing back" \
+			'echo "[$(grep -c "^early replace: 0 bytes" /tmp/early)]"' '^\[1\]$'
+	fi
+	shown "$e: early $mode: no host value reached it" \
+		"echo \"[\$(grep -c \"${RT3_SECRET:0:6}\"\"${RT3_SECRET:6}\" /tmp/early)]\"" \
+		'^\[0\]$'
+	no_secret "$e: early $mode: the host value never showed on the screen"
+	typed 'exit' '.' 10
+	if tmux_wait_exit 90 >/dev/null; then
+		ok "$e: early $mode: the session ends"
+	else
+		not_ok "$e: early $mode: the session ends"
+	fi
+	tmux_stop "$c"
+	if poll_until 30 eval "! eng $e ps -a --format '{{.Names}}' | grep -qx $ctr"; then
+		ok "$e: early $mode: no container is left behind"
+	else
+		not_ok "$e: early $mode: no container is left behind"
+	fi
+}
+
 # An image whose bash is a FIFO: the launcher's look at the shell must not
 # wait on it (paks waits for the launcher's report, and the container's
 # first process ignores Ctrl-C).  Rootful podman only: it is the launcher's.
@@ -257,5 +317,11 @@ for e in $ENGINES; do
 	session "$e"
 	env_flags "$e"
 	[ "$e" = rootless ] || image_env "$e"
+	case $e in
+	docker-* | podman-remote)
+		early_session "$e" connect
+		early_session "$e" replace
+		;;
+	esac
 done
 finish
