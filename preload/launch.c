@@ -344,13 +344,64 @@ static int keep_for_bridge(const struct user *u)
 	return sp[0];
 }
 
+/* The launch words: from paks's connection, or in a fast start from the
+ * arguments, after which (*argv)[1] is the first word after "--".  0 with
+ * *conn (-1 in a fast start, with *fast set), or the exit status. */
+static int take_launch(int *argc, char ***argv, struct launch *l, int *conn,
+		       int *fast)
+{
+	if (strcmp((*argv)[1], PAKS_LAUNCH_FAST) == 0) {
+		int end = read_fast_args(*argc, *argv, l);
+		if (end < 0 || end + 1 >= *argc) {
+			fputs("paks-launch: bad " PAKS_LAUNCH_FAST " words\n",
+			      stderr);
+			return 127;
+		}
+		*argv += end;
+		*argc -= end;
+		*fast = 1;
+		*conn = -1;
+		return 0;
+	}
+	*conn = connect_host(dir_of((*argv)[0]));
+	if (*conn < 0 || read_launch(*conn, l) < 0)
+		return PAKS_EXIT_RESTART;
+	return 0;
+}
+
+/* The shell's connection once its user is known: in a fast start the
+ * keeper's socket pair (when the shell keeps one), else the one to paks,
+ * after the report.  0 with *conn (-1: none), or the exit status. */
+static int settle_channel(const struct launch *l, int fast, int restart,
+			  long nep, const char *verdict, const struct user *u,
+			  int *conn)
+{
+	if (fast) {
+		/* paks starts the fast way only without a look at the shell
+		 * and without an entrypoint. */
+		if (restart || nep > 0)
+			return PAKS_EXIT_RESTART;
+		if (launch_ctl(l, PAKS_CTL_CHANNEL) &&
+		    (*conn = keep_for_bridge(u)) < 0)
+			return 126;
+		return 0;
+	}
+	if (launch_send_report(*conn, verdict, u) < 0 || restart)
+		return PAKS_EXIT_RESTART;
+	if (!launch_ctl(l, PAKS_CTL_CHANNEL)) {
+		close(*conn);
+		*conn = -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct launch l = {0};
 	struct user user, *u = NULL;
 	char verdict[PATH_MAX + 16] = "";
 	const char *spec, *ep;
-	int conn, restart = 0, first = 1, fast = 0;
+	int conn, restart = 0, first = 1, fast = 0, r;
 	long nep = 0;
 
 	if (argc < 2) {
@@ -366,23 +417,9 @@ int main(int argc, char **argv)
 	/* Nothing but this process runs yet: what it holds is the
 	 * session's alone, and stays so (non-dumpable). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (strcmp(argv[1], PAKS_LAUNCH_FAST) == 0) {
-		int end = read_fast_args(argc, argv, &l);
-		if (end < 0 || end + 1 >= argc) {
-			fputs("paks-launch: bad " PAKS_LAUNCH_FAST " words\n",
-			      stderr);
-			return 127;
-		}
-		/* From here on argv[1] is the first word after "--". */
-		argv += end;
-		argc -= end;
-		fast = 1;
-		conn = -1;
-	} else {
-		conn = connect_host(dir_of(argv[0]));
-		if (conn < 0 || read_launch(conn, &l) < 0)
-			return PAKS_EXIT_RESTART;
-	}
+	r = take_launch(&argc, &argv, &l, &conn, &fast);
+	if (r != 0)
+		return r;
 	apply_env(&l);
 	ep = launch_ctl(&l, PAKS_CTL_ENTRYPOINT);
 	if (ep)
@@ -399,22 +436,9 @@ int main(int argc, char **argv)
 			return 126;
 		u = &user;
 	}
-	if (fast) {
-		/* paks starts the fast way only without a look at the shell
-		 * and without an entrypoint. */
-		if (restart || nep > 0)
-			return PAKS_EXIT_RESTART;
-		if (launch_ctl(&l, PAKS_CTL_CHANNEL) &&
-		    (conn = keep_for_bridge(u)) < 0)
-			return 126;
-	} else {
-		if (launch_send_report(conn, verdict, u) < 0 || restart)
-			return PAKS_EXIT_RESTART;
-		if (!launch_ctl(&l, PAKS_CTL_CHANNEL)) {
-			close(conn);
-			conn = -1;
-		}
-	}
+	r = settle_channel(&l, fast, restart, nep, verdict, u, &conn);
+	if (r != 0)
+		return r;
 	if (nep > 0 && conn >= 0)
 		return launch_relay(conn, u, argc, argv, first);
 	if (conn >= 0 && launch_hand_channel(conn) < 0)

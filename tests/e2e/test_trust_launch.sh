@@ -178,17 +178,22 @@ session() {
 	shown "$e: after exec bash the user's #envhost works" \
 		'#envhost RT3_SECRET' '^copied 1 variable'
 	no_secret "$e: the host value never showed on the screen"
+	session_ends "$e" "$e" "launch-$e" "paks-tl-$run_id-$e"
+}
+
+# session_ends ENGINE DESC PANE CONTAINER: exit, and nothing is left.
+session_ends() {
 	typed 'exit' '.' 10
-	if tmux_wait_exit 60 >/dev/null; then
-		ok "$e: the session ends"
+	if tmux_wait_exit 90 >/dev/null; then
+		ok "$2: the session ends"
 	else
-		not_ok "$e: the session ends"
+		not_ok "$2: the session ends"
 	fi
-	tmux_stop "launch-$e"
-	if poll_until 30 eval "! eng $e ps -a --format '{{.Names}}' | grep -qx paks-tl-$run_id-$e"; then
-		ok "$e: no container is left behind"
+	tmux_stop "$3"
+	if poll_until 30 eval "! eng $1 ps -a --format '{{.Names}}' | grep -qx $4"; then
+		ok "$2: no container is left behind"
 	else
-		not_ok "$e: no container is left behind"
+		not_ok "$2: no container is left behind"
 	fi
 }
 
@@ -275,18 +280,7 @@ early_session() {
 		"echo \"[\$(grep -c \"${RT3_SECRET:0:6}\"\"${RT3_SECRET:6}\" /tmp/early)]\"" \
 		'^\[0\]$'
 	no_secret "$e: early $mode: the host value never showed on the screen"
-	typed 'exit' '.' 10
-	if tmux_wait_exit 90 >/dev/null; then
-		ok "$e: early $mode: the session ends"
-	else
-		not_ok "$e: early $mode: the session ends"
-	fi
-	tmux_stop "$c"
-	if poll_until 30 eval "! eng $e ps -a --format '{{.Names}}' | grep -qx $ctr"; then
-		ok "$e: early $mode: no container is left behind"
-	else
-		not_ok "$e: early $mode: no container is left behind"
-	fi
+	session_ends "$e" "$e: early $mode" "$c" "$ctr"
 }
 
 # An image whose bash is a FIFO: the launcher's look at the shell must not
