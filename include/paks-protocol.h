@@ -57,6 +57,16 @@
  * carries the session's bytes between its stdin and stdout and the
  * launcher. */
 #define PAKS_BRIDGE_MARK "bridge"
+/* The bridge runs as this uid and gid, and its program (the launcher in
+ * the volume) is execute-only (0711): the kernel makes a process that
+ * runs a program it cannot read non-dumpable from its exec on, so no
+ * process of the container can open the bridge's stdin or stdout through
+ * /proc, even in the moment before the bridge could say so itself.  The
+ * rendezvous (0711, its socket 0666) lets it in; a fast start's keeper
+ * takes only this uid.  Processes the engine starts in the container of
+ * its own (an image's HEALTHCHECK) run as the container's user, which
+ * paks keeps at root. */
+#define PAKS_BRIDGE_UID 65534
 /* The fast start on such an engine (host/session/launch-env.c): the shell's
  * environment and the launcher's controls, which then hold nothing of the
  * user's (no -e values), come as the launcher's arguments, PAKS_LAUNCH_FAST

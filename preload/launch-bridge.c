@@ -70,12 +70,14 @@ int launch_rendezvous_listen(void)
 
 	rendezvous_addr(&sa);
 	/* A fresh directory: /dev is the container's own tmpfs, made for
-	 * this start; anything already there is not ours. */
-	if (mkdir(PAKS_BRIDGE_DIR_CTR, 0700) < 0)
+	 * this start; anything already there is not ours.  The bridge runs
+	 * as PAKS_BRIDGE_UID: it may pass and connect, not list or write. */
+	if (mkdir(PAKS_BRIDGE_DIR_CTR, 0711) < 0 ||
+	    chmod(PAKS_BRIDGE_DIR_CTR, 0711) < 0)
 		return -1;
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(lfd, 4) < 0) {
+	    chmod(sa.sun_path, 0666) < 0 || listen(lfd, 4) < 0) {
 		if (lfd >= 0)
 			close(lfd);
 		rendezvous_remove();
@@ -84,10 +86,12 @@ int launch_rendezvous_listen(void)
 	return lfd;
 }
 
-/* Was the peer on FD started from outside the container: the engine's
- * exec, whose parent is not in the container's pid namespace (its PPid
- * reads 0)?  Every process the container starts descends from its first
- * one, and an orphan goes to that one, never to 0. */
+/* Is the peer on FD the bridge: started from outside the container (the
+ * engine's exec, whose parent is not in the container's pid namespace: its
+ * PPid reads 0; every process the container starts descends from its
+ * first one, and an orphan goes to that one, never to 0), as
+ * PAKS_BRIDGE_UID (what the engine starts of its own, a HEALTHCHECK, runs
+ * as root)? */
 static int from_outside(int fd)
 {
 	struct ucred uc;
@@ -96,7 +100,8 @@ static int from_outside(int fd)
 	FILE *f;
 	int ok = 0;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &n) < 0 || uc.pid <= 1)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &n) < 0 ||
+	    uc.pid <= 1 || uc.uid != PAKS_BRIDGE_UID)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)uc.pid);
 	f = fopen(path, "re");
@@ -202,6 +207,9 @@ int launch_keep(int lfd, int shell_end, const struct user *u)
 	int conn;
 
 	prctl(PR_SET_NAME, "paks-keep", 0, 0, 0);
+	/* Out of the shell's session and process group: a Ctrl-C at the
+	 * prompt is the shell's, not the keeper's. */
+	setsid();
 	conn = wait_bridge(lfd, 1);
 	/* No bridge: the shell's end reads the end of the session. */
 	if (conn < 0 || launch_send_report(conn, "", u) < 0)

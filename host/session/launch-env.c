@@ -190,6 +190,8 @@ int launch_report_parse(const char *p, size_t len, char **verdict, char **ids)
 	return 0;
 }
 
+#define FAST_WORDS_MAX (64u << 10)
+
 void launch_fast_argv(struct session *s, struct strv *argv)
 {
 	struct buf env = {0}, ctl = {0};
@@ -198,9 +200,17 @@ void launch_fast_argv(struct session *s, struct strv *argv)
 			s->entrypoint_words == 0 && s->user_env.n == 0;
 	if (!s->fast_start)
 		return;
-	log_debug("a fast start: the shell runs before the bridge comes");
 	env_records(s, &env);
 	ctl_records(s, &ctl);
+	/* Each word counts twice against the engine's exec limits (as
+	 * argument here, in the environment there): a big one waits. */
+	if (env.len + ctl.len > FAST_WORDS_MAX) {
+		s->fast_start = false;
+		buf_free(&env);
+		buf_free(&ctl);
+		return;
+	}
+	log_debug("a fast start: the shell runs before the bridge comes");
 	strv_push(argv, PAKS_LAUNCH_FAST);
 	for (int k = 0; k < 2; k++) {
 		const struct buf *b = k == 0 ? &env : &ctl;

@@ -94,7 +94,8 @@ static size_t vol_files(const struct session *s, struct vol_file f[4])
 
 	f[n].name = "paks-launch";
 	f[n].from = xasprintf("%s/paks-launch", s->runtime_dir);
-	f[n++].mode = 0755;
+	/* Execute-only: see PAKS_BRIDGE_UID. */
+	f[n++].mode = 0711;
 	f[n].name = PAKS_PRELOAD_NAME;
 	f[n].from = xasprintf("%s/%s/%s", s->runtime_dir, PAKS_LIB_SUBDIR,
 			      PAKS_PRELOAD_NAME);
@@ -119,7 +120,7 @@ static void vol_files_free(struct vol_file *f, size_t n)
 /* The volume's name, from its files' names and bytes: paks-files-HASH. */
 static char *volume_name(const struct vol_file *f, size_t n, char **cause)
 {
-	uint64_t h = fnv1a_str(FNV1A_INIT, "paks-files 1");
+	uint64_t h = fnv1a_str(FNV1A_INIT, "paks-files 2");
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *text = NULL;
@@ -132,6 +133,7 @@ static char *volume_name(const struct vol_file *f, size_t n, char **cause)
 			return NULL;
 		}
 		h = fnv1a_str(h, f[i].name);
+		h = fnv1a(h, &f[i].mode, sizeof(f[i].mode));
 		h = fnv1a(h, &len, sizeof(len));
 		h = fnv1a(h, text, len);
 	}
@@ -436,7 +438,7 @@ static pid_t bridge_start(const struct session *s, int *mine)
 	engine_argv(&s->eng, &argv);
 	strv_push(&argv, "exec");
 	strv_push(&argv, "--interactive");
-	strv_push(&argv, "--user=0:0");
+	strv_pushf(&argv, "--user=%d:%d", PAKS_BRIDGE_UID, PAKS_BRIDGE_UID);
 	strv_push(&argv, s->container);
 	strv_pushf(&argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
 	strv_push(&argv, "--paks-bridge");

@@ -154,11 +154,12 @@ void session_go(struct session *s)
 	enum session_mode mode = s->mode;
 	cleanup_free char *shell = xstrdup(s->shell);
 	char *why = NULL;
-	bool fits;
+	bool fits, fast = s->fast_start;
 
 	session_run_argv(s, NULL, &before);
 	if (image_verify_finish(s) == 0) {
 		strv_free(&before);
+		s->fast_start = fast;
 		launch_go(s);
 		/* Checked: a later start (a first run's second) runs the id. */
 		s->run_by_name = false;
@@ -190,6 +191,9 @@ void session_go(struct session *s)
 	 * engine spoke of the start paks makes again. */
 	if (!s->image_restart)
 		engine_err_show(s);
+	/* The command lines above were for comparing: the start that runs
+	 * is the one its own decided. */
+	s->fast_start = fast;
 	free(why);
 	strv_free(&before);
 	strv_free(&after);

@@ -244,7 +244,9 @@ image_env() {
 #    tests/e2e/data/early.c before the prompt: MODE connect asks the
 #    rendezvous for a host variable, and the bridge must still get
 #    through; MODE replace puts its own socket there, and whatever connects
-#    to it is asked, which must carry nothing to paks.
+#    to it is asked, which must carry nothing to paks; MODE hijack makes
+#    paks start bridge after bridge and tries to open each one's stream
+#    to paks through /proc before it is non-dumpable.
 early_session() {
 	local e=$1 mode=$2 c="early-$1-$2" ctr="paks-tl-$run_id-$1-early-$2"
 	echo "# --- $e: early $mode"
@@ -270,6 +272,11 @@ early_session() {
 			'echo "[$(grep -c "^early connect: 0 bytes" /tmp/early)]"' '^\[1\]$'
 		shown "$e: early connect: the user's #envhost works" \
 			'#envhost RT3_SECRET' '^copied 1 variable'
+	elif [ "$mode" = hijack ]; then
+		shown "$e: early hijack: it met bridges" \
+			'echo "[$(grep -c "^early hijack: denied [1-9]" /tmp/early)]"' '^\[1\]$'
+		shown "$e: early hijack: no bridge's stream to paks could be opened" \
+			'echo "[$(grep -c "^early hijack: opened" /tmp/early)]"' '^\[0\]$'
 	else
 		shown "$e: early replace: the bridge came to its socket" \
 			'echo "[$(grep -c "^early replace: connected" /tmp/early)]"' '^\[1\]$'
@@ -315,6 +322,7 @@ for e in $ENGINES; do
 	docker-* | podman-remote)
 		early_session "$e" connect
 		early_session "$e" replace
+		early_session "$e" hijack
 		;;
 	esac
 done
