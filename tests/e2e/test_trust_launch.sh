@@ -270,6 +270,10 @@ early_session() {
 	if [ "$mode" = connect ]; then
 		shown "$e: early connect: the keeper closed it unanswered" \
 			'echo "[$(grep -c "^early connect: 0 bytes" /tmp/early)]"' '^\[1\]$'
+		# A Ctrl-C at the prompt is the shell's alone (the keeper is
+		# not in its process group).
+		tmux_send C-c
+		tmux_send C-c
 		shown "$e: early connect: the user's #envhost works" \
 			'#envhost RT3_SECRET' '^copied 1 variable'
 	elif [ "$mode" = hijack ]; then
