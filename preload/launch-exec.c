@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Running the shell from the launcher: finding a program on PATH, putting
- * the connection where the shell takes it, and the exec itself; and the one
- * way the launcher opens the image's files.
+ * the connection where the shell takes it, the report to paks on it, and
+ * the exec itself; and the one way the launcher opens the image's files.
  */
 #include <sys/stat.h>
 
@@ -90,4 +90,24 @@ FILE *launch_fopen_regular(const char *path)
 	if (fd >= 0 && !f)
 		close(fd);
 	return f;
+}
+
+/* Tell paks the verdict and the shell user's ids, in one frame. */
+int launch_send_report(int fd, const char *verdict, const struct user *u)
+{
+	char rep[PAKS_REPORT_MAX];
+	int n = 0;
+
+	rep[0] = '\0';
+	if (*verdict)
+		n += snprintf(rep + n, sizeof(rep) - (size_t)n, "%s=%s",
+			      PAKS_REP_VERDICT, verdict) +
+		     1;
+	if (u && u->uid > 0 && n < (int)sizeof(rep))
+		n += snprintf(rep + n, sizeof(rep) - (size_t)n, "%s=%ld:%ld",
+			      PAKS_REP_IDS, u->uid, u->gid) +
+		     1;
+	if (n > (int)sizeof(rep))
+		n = (int)sizeof(rep);
+	return proto_write(fd, PAKS_MSG_REPORT, rep, (size_t)n);
 }

@@ -264,26 +264,6 @@ static int check_shell(const struct launch *l, int first, int argc, char **argv,
 	       (automode && strcmp(mode, running) != 0);
 }
 
-/* Tell paks the verdict and the shell user's ids, in one frame. */
-int launch_send_report(int fd, const char *verdict, const struct user *u)
-{
-	char rep[PAKS_REPORT_MAX];
-	int n = 0;
-
-	rep[0] = '\0';
-	if (*verdict)
-		n += snprintf(rep + n, sizeof(rep) - (size_t)n, "%s=%s",
-			      PAKS_REP_VERDICT, verdict) +
-		     1;
-	if (u && u->uid > 0 && n < (int)sizeof(rep))
-		n += snprintf(rep + n, sizeof(rep) - (size_t)n, "%s=%ld:%ld",
-			      PAKS_REP_IDS, u->uid, u->gid) +
-		     1;
-	if (n > (int)sizeof(rep))
-		n = (int)sizeof(rep);
-	return proto_write(fd, PAKS_MSG_REPORT, rep, (size_t)n);
-}
-
 /* Append REC and its NUL to *buf. */
 static int add_record(char **buf, size_t *have, const char *rec)
 {
