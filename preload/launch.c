@@ -75,6 +75,19 @@ static int read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
+/* Room for N more bytes of records in *BUF (HAVE held, NUL-ended), within
+ * ENV_MAX: where they go, or NULL.  The caller adds N to its count. */
+static char *room(char **buf, size_t have, size_t n)
+{
+	char *nb;
+
+	if (have + n > ENV_MAX || !(nb = realloc(*buf, have + n + 1)))
+		return NULL;
+	*buf = nb;
+	nb[have + n] = '\0';
+	return nb + have;
+}
+
 /* paks's launch message: ENV frames, then GO with the controls.  0, or -1
  * when the connection ended first (this start is void) or carried what
  * paks does not send. */
@@ -84,23 +97,18 @@ static int read_launch(int fd, struct launch *l)
 	uint32_t type, len;
 
 	for (;;) {
-		char **buf;
+		char **buf, *at;
 		size_t *have;
-		char *nb;
 		if (read_full(fd, hdr, sizeof(hdr)) < 0 ||
 		    proto_decode_header(hdr, &type, &len) < 0 ||
 		    (type != PAKS_MSG_ENV && type != PAKS_MSG_GO))
 			return -1;
 		buf = type == PAKS_MSG_ENV ? &l->env : &l->ctl;
 		have = type == PAKS_MSG_ENV ? &l->env_len : &l->ctl_len;
-		if (*have + len > ENV_MAX)
+		at = room(buf, *have, len);
+		if (!at || read_full(fd, at, len) < 0)
 			return -1;
-		nb = realloc(*buf, *have + len + 1);
-		if (!nb || read_full(fd, nb + *have, len) < 0)
-			return -1;
-		*buf = nb;
 		*have += len;
-		nb[*have] = '\0';
 		if (type == PAKS_MSG_GO)
 			return 0;
 	}
@@ -268,14 +276,12 @@ static int check_shell(const struct launch *l, int first, int argc, char **argv,
 static int add_record(char **buf, size_t *have, const char *rec)
 {
 	size_t n = strlen(rec) + 1;
-	char *nb;
+	char *at = room(buf, *have, n);
 
-	if (*have + n > ENV_MAX || !(nb = realloc(*buf, *have + n + 1)))
+	if (!at)
 		return -1;
-	memcpy(nb + *have, rec, n);
-	*buf = nb;
+	memcpy(at, rec, n);
 	*have += n;
-	nb[*have] = '\0';
 	return 0;
 }
 

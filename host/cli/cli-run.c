@@ -487,7 +487,7 @@ static int run_argv(struct session *s, struct run_opts *o, struct strv *argv)
 		}
 		s->entrypoint_words = w.argc;
 	}
-	session_run_argv(s, &o->passthrough, argv);
+	s->fast_start = session_run_argv(s, &o->passthrough, argv);
 	if (o->entrypoint) {
 		for (int i = 0; i < w.argc; i++)
 			strv_push(argv, w.argv[i]);
@@ -535,10 +535,13 @@ static int run_session(struct session *s, struct run_opts *o)
 			strv_free(&argv);
 			return EXIT_USAGE;
 		}
-		log_debug("starting the container in %s mode with %s%s",
+		log_debug("starting the container in %s mode with %s%s%s",
 			  s->mode == MODE_PRELOAD ? "preload" : "pty", s->shell,
 			  s->check_shell ? " (the launcher looks at the shell)"
-					 : "");
+					 : "",
+			  s->fast_start ? " (a fast start: the shell runs "
+					  "before the bridge comes)"
+					: "");
 		engine_err_hold(s);
 		if (s->mode == MODE_PRELOAD || !isatty(0))
 			status = server_run(s, argv.v);

@@ -192,37 +192,36 @@ int launch_report_parse(const char *p, size_t len, char **verdict, char **ids)
 
 #define FAST_WORDS_MAX (64u << 10)
 
-void launch_fast_argv(struct session *s, struct strv *argv)
+/* Each of B's NUL-ended records as a word, after PREFIX. */
+static void push_records(struct strv *argv, const char *prefix,
+			 const struct buf *b)
+{
+	for (size_t i = 0; i < b->len; i += strlen(b->data + i) + 1)
+		strv_pushf(argv, "%s%s", prefix, b->data + i);
+}
+
+bool launch_fast_argv(const struct session *s, struct strv *argv)
 {
 	struct buf env = {0}, ctl = {0};
+	bool fast = s->remote && !s->check_shell && s->entrypoint_words == 0 &&
+		    s->user_env.n == 0;
 
-	s->fast_start = s->remote && !s->check_shell &&
-			s->entrypoint_words == 0 && s->user_env.n == 0;
-	if (!s->fast_start)
-		return;
+	if (!fast)
+		return false;
 	env_records(s, &env);
 	ctl_records(s, &ctl);
 	/* Each word counts twice against the engine's exec limits (as
 	 * argument here, in the environment there): a big one waits. */
-	if (env.len + ctl.len > FAST_WORDS_MAX) {
-		s->fast_start = false;
-		buf_free(&env);
-		buf_free(&ctl);
-		return;
+	fast = env.len + ctl.len <= FAST_WORDS_MAX;
+	if (fast) {
+		strv_push(argv, PAKS_LAUNCH_FAST);
+		push_records(argv, "e:", &env);
+		push_records(argv, "c:", &ctl);
+		strv_push(argv, "--");
 	}
-	log_debug("a fast start: the shell runs before the bridge comes");
-	strv_push(argv, PAKS_LAUNCH_FAST);
-	for (int k = 0; k < 2; k++) {
-		const struct buf *b = k == 0 ? &env : &ctl;
-		for (size_t i = 0; i < b->len;) {
-			const char *rec = b->data + i;
-			strv_pushf(argv, "%c:%s", k == 0 ? 'e' : 'c', rec);
-			i += strlen(rec) + 1;
-		}
-	}
-	strv_push(argv, "--");
 	buf_free(&env);
 	buf_free(&ctl);
+	return fast;
 }
 
 /* Send the environment (in frames of at most PAKS_FRAME_MAX) and GO. */

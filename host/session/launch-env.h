@@ -32,8 +32,8 @@ int launch_handshake(struct session *s, pid_t engine, int *conn);
 /* A start on a remote engine that needs no look at the shell, no
  * entrypoint and no -e value (nothing of the user's): the fast start
  * (PAKS_LAUNCH_FAST), whose words session_run_argv appends here after the
- * launcher.  Sets s->fast_start. */
-void launch_fast_argv(struct session *s, struct strv *argv);
+ * launcher.  true when this is one (the words are appended). */
+bool launch_fast_argv(const struct session *s, struct strv *argv);
 /* The fast start's connection, in the server: the bridge, and the
  * keeper's report into s.  0 with *conn, or -1. */
 int launch_connect_late(struct session *s, int *conn);

@@ -154,12 +154,11 @@ void session_go(struct session *s)
 	enum session_mode mode = s->mode;
 	cleanup_free char *shell = xstrdup(s->shell);
 	char *why = NULL;
-	bool fits, fast = s->fast_start;
+	bool fits;
 
 	session_run_argv(s, NULL, &before);
 	if (image_verify_finish(s) == 0) {
 		strv_free(&before);
-		s->fast_start = fast;
 		launch_go(s);
 		/* Checked: a later start (a first run's second) runs the id. */
 		s->run_by_name = false;
@@ -191,9 +190,6 @@ void session_go(struct session *s)
 	 * engine spoke of the start paks makes again. */
 	if (!s->image_restart)
 		engine_err_show(s);
-	/* The command lines above were for comparing: the start that runs
-	 * is the one its own decided. */
-	s->fast_start = fast;
 	free(why);
 	strv_free(&before);
 	strv_free(&after);
@@ -298,12 +294,12 @@ int session_try_remote(struct session *s, char **cause)
 	return 1;
 }
 
-void session_run_argv(struct session *s, const struct strv *passthrough,
+bool session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv)
 {
 	if (s->eng.engine->ops) {
 		s->eng.engine->ops->run_argv(s, passthrough, argv);
-		return;
+		return false;
 	}
 	engine_argv(&s->eng, argv);
 	strv_push(argv, "run");
@@ -357,5 +353,5 @@ void session_run_argv(struct session *s, const struct strv *passthrough,
 	}
 	if (s->eng.engine->launcher_in_cmd)
 		strv_pushf(argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
-	launch_fast_argv(s, argv);
+	return launch_fast_argv(s, argv);
 }

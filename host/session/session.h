@@ -45,7 +45,8 @@ struct session {
 	struct strv rw_binds;
 	bool remote; /* the engine cannot see this machine's files */
 	/* remote: this start's launcher takes its words as arguments and the
-	 * shell starts at once; the bridge comes later (launch-env.c). */
+	 * shell starts at once; the bridge comes later (launch-env.c).  Set
+	 * by the start, from session_run_argv. */
 	bool fast_start;
 	char *volume; /* remote: the engine's volume with paks's files */
 	char *seccomp_on_engine; /* remote: the profile's path there */
@@ -112,8 +113,10 @@ int session_try_remote(struct session *s, char **cause);
  * not, the start is void (the launcher exits before the shell runs) and
  * session_restart starts again. */
 void session_go(struct session *s);
-/* The full engine command line for the interactive container. */
-void session_run_argv(struct session *s, const struct strv *passthrough,
+/* The full engine command line for the interactive container: true when
+ * it is a fast start (launch_fast_argv), which the start keeps in
+ * s->fast_start. */
+bool session_run_argv(struct session *s, const struct strv *passthrough,
 		      struct strv *argv);
 /* Remove the runtime directory. */
 void session_cleanup(struct session *s);
