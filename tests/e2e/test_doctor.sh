@@ -75,11 +75,13 @@ if [ -n "${SUBIDS:-}" ]; then
 fi
 exec "$@"
 EOF
+	# The user starts in its home: a private (0700) checkout is not
+	# its to enter, and podman would fail on that, not on the setup.
 	if [ -n "${RUN_AS:-}" ]; then
 		run unshare -m bash "$FAKE/ns.sh" "$fuse" "$tiocsti" "$FAKE" \
 			setpriv --reuid="$RUN_AS" --regid="$RUN_AS" --init-groups \
-			env -i PATH="${USER_PATH:-/usr/bin:/bin}" USER="$RUN_AS" \
-			HOME="$RUN_HOME" CONTAINERS_CONF="$USER_CONF" "$@" \
+			env -i -C "$RUN_HOME" PATH="${USER_PATH:-/usr/bin:/bin}" \
+			USER="$RUN_AS" HOME="$RUN_HOME" CONTAINERS_CONF="$USER_CONF" "$@" \
 			"$USER_PAKS" doctor
 	else
 		run unshare -m bash "$FAKE/ns.sh" "$fuse" "$tiocsti" "$FAKE" \
