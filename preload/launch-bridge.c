@@ -4,27 +4,30 @@
  * files (docker over tcp or ssh, a context, podman remote): there is no
  * host socket to connect to.  Instead the launcher, while it is still the
  * container's only process, listens on a rendezvous of its own: a unix
- * socket in a directory it makes, 0700, in the container's /dev (a tmpfs
- * of the container, never in its layer), reachable only inside the
- * container.  paks then starts
+ * socket in a directory it makes, 0711 (the socket 0666, for the bridge's
+ * user), in the container's /dev (a tmpfs of the container, never in its
+ * layer), reachable only inside the container.  paks then starts
  *
- *   ENGINE exec -i --user=0:0 CONTAINER /dev/.paks/paks-launch --paks-bridge
+ *   ENGINE exec -i --user=65534:65534 CONTAINER /dev/.paks/paks-launch \
+ *       --paks-bridge
  *
  * through the engine's own exec API, which crosses tcp and ssh.  The
  * bridge connects to the rendezvous, says so with one byte on its stdout,
  * and from then on copies bytes between its stdin and stdout (paks) and
  * that connection (the launcher).  The launcher accepts exactly one
- * connection, then removes the socket and its directory before it reads a
+ * bridge, then removes the socket and its directory before it reads a
  * byte: the launch handshake and the shell's connection are then the same
- * as on a local engine.  Nothing else runs in the container while the
- * rendezvous exists, and only the engine's owner can start an exec.
+ * as on a local engine.  Only the engine's owner can start an exec, but
+ * the engine itself may start one (an image's HEALTHCHECK), so a peer
+ * counts as the bridge only when its parent is outside the container's
+ * pid namespace (an exec; anything the container starts descends from its
+ * first process) and it runs as PAKS_BRIDGE_UID.
  *
  * A fast start (PAKS_LAUNCH_FAST) does not wait: the shell runs while a
  * keeper the launcher forked holds the rendezvous, so a process of the
- * container may reach it.  The keeper accepts only a peer whose parent is
- * outside the container's pid namespace (an exec; anything the container
- * starts descends from its first process), sends the report, and copies
- * bytes between the bridge and the shell's end of a socket pair.  The
+ * container may reach it.  The keeper takes the bridge by the same test,
+ * sends the report, and copies bytes between the bridge and the shell's
+ * end of a socket pair.  The
  * bridge, in turn, talks only to a rendezvous the container's first
  * process made (SO_PEERCRED): a socket put in its place by another
  * process is closed before a byte crosses.
@@ -118,10 +121,11 @@ static int from_outside(int fd)
 }
 
 /* Wait on LFD for the bridge, at most PAKS_BRIDGE_WAIT_MS: the connection
- * (close-on-exec), or -1.  With CHECK, a connection from inside the
- * container is closed, and the wait goes on.  The rendezvous is gone when
- * this returns. */
-static int wait_bridge(int lfd, int check)
+ * (close-on-exec), or -1.  A connection from anything but a bridge is
+ * closed, and the wait goes on: in a fast start the shell runs already,
+ * and in any start an image's HEALTHCHECK is an exec too, though as the
+ * image's user.  The rendezvous is gone when this returns. */
+static int wait_bridge(int lfd)
 {
 	struct pollfd p = {lfd, POLLIN, 0};
 	int conn = -1;
@@ -135,7 +139,7 @@ static int wait_bridge(int lfd, int check)
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0 && errno != EINTR && errno != ECONNABORTED)
 			break;
-		if (conn >= 0 && check && !from_outside(conn)) {
+		if (conn >= 0 && !from_outside(conn)) {
 			close(conn);
 			conn = -1;
 		}
@@ -150,8 +154,7 @@ int launch_rendezvous(void)
 {
 	int lfd = launch_rendezvous_listen();
 
-	/* Nothing else runs in the container yet: no check needed. */
-	return lfd < 0 ? -1 : wait_bridge(lfd, 0);
+	return lfd < 0 ? -1 : wait_bridge(lfd);
 }
 
 /* Copy what is readable on FROM to TO: 0, or -1 at the end of FROM or on
@@ -210,7 +213,7 @@ int launch_keep(int lfd, int shell_end, const struct user *u)
 	/* Out of the shell's session and process group: a Ctrl-C at the
 	 * prompt is the shell's, not the keeper's. */
 	setsid();
-	conn = wait_bridge(lfd, 1);
+	conn = wait_bridge(lfd);
 	/* No bridge: the shell's end reads the end of the session. */
 	if (conn < 0 || launch_send_report(conn, "", u) < 0)
 		return 1;

@@ -12,11 +12,12 @@
 # usage: tests/rootless.sh setup [IMAGE...]  create the user if needed and
 #                                           load IMAGEs from rootful podman
 #                                           into its storage when missing
-#        tests/rootless.sh stage PAKS       copy the built PAKS and the
+#        tests/rootless.sh stage PAKS       copy the built PAKS, the
 #                                           helper files beside it (the
-#                                           preload, the launcher) where
-#                                           the user can run them; print
-#                                           the copy's paks
+#                                           preload, the launcher) and the
+#                                           shipped hooks where the user
+#                                           can run them; print the copy's
+#                                           paks, DIR/build/paks
 #        tests/rootless.sh user             print the user's name
 #        tests/rootless.sh home             print the user's home
 #
@@ -113,10 +114,13 @@ load_image() { # IMAGE
 
 # The build lives where root put it, often in a private home (0700 or
 # 0750) the user cannot enter.  Root can read it: copy what a paks run
-# needs (the files `make install` would put in PREFIX/bin and
-# PREFIX/lib/paks; in a build tree they sit side by side, and paks finds
-# them beside itself) into a directory of its own under the user's
-# readable /var/tmp/$RL_USER.  The caller removes it.
+# needs into a directory of its own under the user's readable
+# /var/tmp/$RL_USER, laid out as the source tree is: build/ with paks,
+# the preload and the launcher (the files `make install` would put in
+# PREFIX/bin and PREFIX/lib/paks; in a build tree paks finds them beside
+# itself), and the shipped hooks/ beside it (a build-tree paks whose
+# compiled-in source directory it cannot enter takes <exe dir>/../hooks).
+# It prints the staged paks, DIR/build/paks; the caller removes DIR.
 stage() { # PAKS
 	local paks=$1 from dir f
 	from=$(dirname "$paks")
@@ -124,12 +128,16 @@ stage() { # PAKS
 	mkdir -p "/var/tmp/$RL_USER"
 	chmod 0755 "/var/tmp/$RL_USER"
 	dir=$(mktemp -d "/var/tmp/$RL_USER/stage.XXXXXX")
+	mkdir "$dir/build"
 	for f in "$paks" "$from/libpaks-preload.so" "$from/paks-launch"; do
-		cp "$f" "$dir/" || { rm -rf "$dir"; die "cannot stage $f"; }
+		cp "$f" "$dir/build/" || { rm -rf "$dir"; die "cannot stage $f"; }
 	done
-	chmod 0755 "$dir"
-	chmod a+rX "$dir"/*
-	echo "$dir/$(basename "$paks")"
+	cp -R "$HERE/../hooks" "$dir/hooks" || {
+		rm -rf "$dir"
+		die "cannot stage the hooks"
+	}
+	chmod -R a+rX,go-w "$dir"
+	echo "$dir/build/$(basename "$paks")"
 }
 
 case ${1:-} in

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dockerd's HTTP API over its unix socket, for the one question paks asks
- * on every `paks run` (does the image exist, and what is its config):
- * answering it here saves starting the docker CLI.  One request per
+ * dockerd's HTTP API over its unix socket, or over plain TCP (no TLS),
+ * for the one question paks asks on every `paks run` (does the image
+ * exist, and what is its config): answering it here saves starting the
+ * docker CLI.  One request per
  * connection (Connection: close), a size cap and a deadline; the response
  * parser is a pure function of the bytes, fuzzed in tests/fuzz.  libcurl
  * would do this too, but linking it adds some thirty shared libraries to
@@ -12,8 +13,10 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -267,6 +270,81 @@ static int connect_unix(const char *path)
 	return fd;
 }
 
+/* HOST:PORT of a tcp:// endpoint, split; the port is 2375 when absent, as
+ * in the CLI.  Only an address written as numbers or "localhost": a name
+ * would be looked up with no deadline, so that is left to the CLI, as is
+ * an endpoint with a path.  false when it is not one of these. */
+static bool split_tcp(const char *hp, char *host, size_t hn, char *port,
+		      size_t pn)
+{
+	const char *end, *colon;
+
+	if (hp[0] == '[') {
+		end = strchr(hp, ']');
+		if (!end)
+			return false;
+		colon = end[1] == ':' ? end + 1 : end[1] ? NULL : end + 1;
+		hp++;
+	} else {
+		end = strchr(hp, ':');
+		end = end ? end : hp + strlen(hp);
+		colon = end;
+	}
+	if (!colon || (size_t)(end - hp) >= hn || end == hp)
+		return false;
+	memcpy(host, hp, (size_t)(end - hp));
+	host[end - hp] = '\0';
+	snprintf(port, pn, "%s", *colon ? colon + 1 : "2375");
+	return port[0] && strspn(port, "0123456789") == strlen(port) &&
+	       strlen(port) <= 5;
+}
+
+/* A connected, non-blocking TCP socket to the endpoint's HOST:PORT by the
+ * deadline, or -1. */
+static int connect_tcp(const char *hp, uint64_t deadline)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	char host[256], port[8];
+	int fd = -1;
+
+	if (!split_tcp(hp, host, sizeof(host), port, sizeof(port)))
+		return -1;
+	if (!str_eq(host, "localhost"))
+		hints.ai_flags |= AI_NUMERICHOST;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return -1;
+	for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+		fd = socket(a->ai_family,
+			    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS &&
+		    wait_fd(fd, POLLOUT, deadline) > 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
+		    err == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int connect_endpoint(const char *endpoint, uint64_t deadline)
+{
+	if (str_has_prefix(endpoint, "unix://"))
+		return connect_unix(endpoint + 7);
+	if (str_has_prefix(endpoint, "tcp://"))
+		return connect_tcp(endpoint + 6, deadline);
+	return -1;
+}
+
 /* MSG_NOSIGNAL: a daemon that hangs up must not kill paks with SIGPIPE. */
 static int send_all(int fd, const char *p, size_t len, uint64_t deadline)
 {
@@ -317,12 +395,12 @@ static int read_response(int fd, uint64_t deadline,
 	return c;
 }
 
-int docker_api_get(const char *sock, const char *path, int timeout_ms,
+int docker_api_get(const char *endpoint, const char *path, int timeout_ms,
 		   struct docker_api_response *r)
 {
 	uint64_t deadline =
 	    monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
-	cleanup_fd int fd = connect_unix(sock);
+	cleanup_fd int fd = connect_endpoint(endpoint, deadline);
 	cleanup_free char *req = NULL;
 
 	if (fd < 0)
@@ -353,7 +431,7 @@ static void escape_ref(struct buf *b, const char *ref)
 	}
 }
 
-int docker_api_image_inspect(const char *sock, const char *ref,
+int docker_api_image_inspect(const char *endpoint, const char *ref,
 			     struct buf *json_out)
 {
 	struct buf path = {0};
@@ -366,7 +444,7 @@ int docker_api_image_inspect(const char *sock, const char *ref,
 	buf_printf(&path, "/images/");
 	escape_ref(&path, ref);
 	buf_printf(&path, "/json");
-	if (docker_api_get(sock, path.data, INSPECT_TIMEOUT_MS, &r) == 0) {
+	if (docker_api_get(endpoint, path.data, INSPECT_TIMEOUT_MS, &r) == 0) {
 		if (r.status == 200) {
 			buf_append(json_out, r.body.data, r.body.len);
 			ret = 0;

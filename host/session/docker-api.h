@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A few requests to dockerd's HTTP API over its unix socket, without the
- * docker CLI.
+ * A few requests to dockerd's HTTP API over its unix socket or plain TCP,
+ * without the docker CLI.
  */
 #ifndef PAKS_DOCKER_API_H
 #define PAKS_DOCKER_API_H
@@ -28,16 +28,17 @@ int docker_api_parse_response(const char *data, size_t len, bool eof,
 			      struct docker_api_response *r);
 void docker_api_response_free(struct docker_api_response *r);
 
-/* GET path from the daemon listening on the unix socket sock, giving up
- * after timeout_ms in all.  0 with *r filled, or -1 (cannot connect, no
- * whole response in time, larger than DOCKER_API_MAX, malformed). */
-int docker_api_get(const char *sock, const char *path, int timeout_ms,
+/* GET path from the daemon at endpoint (unix:///PATH, or tcp://HOST:PORT
+ * with HOST as numbers or localhost), giving up after timeout_ms in all.  0
+ * with *r filled, or -1 (cannot connect, no whole response in time, larger than
+ * DOCKER_API_MAX, malformed). */
+int docker_api_get(const char *endpoint, const char *path, int timeout_ms,
 		   struct docker_api_response *r);
 
-/* `docker image inspect REF` asked of the daemon at sock: 0 with the
+/* `docker image inspect REF` asked of the daemon at endpoint: 0 with the
  * image's JSON object in *json_out, 1 when the daemon has no such image
  * (404), -1 for any other answer or failure (then ask the CLI). */
-int docker_api_image_inspect(const char *sock, const char *ref,
+int docker_api_image_inspect(const char *endpoint, const char *ref,
 			     struct buf *json_out);
 
 #endif

@@ -42,6 +42,16 @@ static char *host_unix(const char *dh)
 	return xstrdup(dh);
 }
 
+/* DOCKER_HOST as tcp://HOST[:PORT], without TLS (docker_endpoint has
+ * made sure): as it is, for docker-api.c, which takes only the forms it
+ * can reach itself and leaves the rest to the CLI. */
+static char *host_tcp(const char *dh)
+{
+	if (!str_has_prefix(dh, "tcp://") || strpbrk(dh, " \t\n\v\f\r"))
+		return NULL;
+	return xstrdup(dh);
+}
+
 /* The CLI's config directory: DOCKER_CONFIG, else ~/.docker. */
 static char *config_path(void)
 {
@@ -99,7 +109,8 @@ char *docker_endpoint(const struct strv *engine_args)
 	/* A DOCKER_HOST that is set but empty selects the default context
 	 * in 20.10 and is ignored in 28: host_unix leaves it to the CLI. */
 	if (dh)
-		return host_unix(dh);
+		return str_has_prefix(dh, "tcp://") ? host_tcp(dh)
+						    : host_unix(dh);
 	/* An empty DOCKER_CONTEXT is a context named "" in 20.10. */
 	if (ctx)
 		return str_eq(ctx, "default") ? xstrdup(DEFAULT_SOCKET) : NULL;

@@ -7,7 +7,8 @@
 
 #include "util.h"
 
-/* The endpoint ("unix:///var/run/docker.sock") that `docker` with the
+/* The endpoint ("unix:///var/run/docker.sock", or DOCKER_HOST as
+ * "tcp://HOST:PORT" when TLS is off) that `docker` with the
  * global flags engine_args would use, malloc'd, when the environment and
  * the CLI's config make it certain; NULL when only the CLI can tell
  * (`docker context inspect`). */

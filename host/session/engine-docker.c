@@ -106,8 +106,7 @@ static int api_server_is_podman(const struct engine_handle *h)
 	struct docker_api_response r;
 	int is = -1;
 
-	if (!host || !str_has_prefix(host, "unix://") ||
-	    docker_api_get(host + 7, "/version", 10000, &r) < 0)
+	if (!host || docker_api_get(host, "/version", 10000, &r) < 0)
 		return -1;
 	if (r.status == 200 && r.body.data)
 		is = strstr(r.body.data, "Podman") != NULL;
@@ -214,15 +213,16 @@ static int docker_is_remote(const struct engine_handle *h, char **where)
 }
 
 /* `image inspect` straight from dockerd when the CLI would talk to a
- * local unix socket: one connection instead of one more CLI start. */
+ * unix socket or to plain TCP: one connection instead of one more CLI
+ * start. */
 static int docker_api_inspect(const struct engine_handle *h, const char *ref,
 			      struct buf *json_out)
 {
 	cleanup_free char *host = docker_endpoint(&h->args);
 
-	if (!host || !str_has_prefix(host, "unix://"))
+	if (!host)
 		return -1;
-	return docker_api_image_inspect(host + 7, ref, json_out);
+	return docker_api_image_inspect(host, ref, json_out);
 }
 
 const struct engine engine_docker = {

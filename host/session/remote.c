@@ -69,6 +69,8 @@ static int engine_do(const struct session *s, const char *const *args,
 }
 
 #define SECCOMP_NAME "seccomp.json"
+/* Changed when what goes in the volume's name changes. */
+#define VOLUME_SEED "paks-files 2"
 /* The last file a fill copies: the volume is whole. */
 #define STAMP ".paks-files-whole"
 
@@ -118,9 +120,9 @@ static void vol_files_free(struct vol_file *f, size_t n)
 }
 
 /* The volume's name, from its files' names and bytes: paks-files-HASH. */
-static char *volume_name(const struct vol_file *f, size_t n, char **cause)
+static char *volume_hash(const struct vol_file *f, size_t n, char **cause)
 {
-	uint64_t h = fnv1a_str(FNV1A_INIT, "paks-files 2");
+	uint64_t h = fnv1a_str(FNV1A_INIT, VOLUME_SEED);
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *text = NULL;
@@ -139,6 +141,64 @@ static char *volume_name(const struct vol_file *f, size_t n, char **cause)
 	}
 	return xasprintf("%s%016llx", PAKS_FILES_VOLUME_PREFIX,
 			 (unsigned long long)h);
+}
+
+/* What a stat tells of the files (size and modification time; the runtime
+ * directory's copies keep their originals' times), one line each: a new
+ * build or an upgrade changes it.  false when one cannot be stat'ed. */
+static bool volume_key(const struct vol_file *f, size_t n, struct buf *key)
+{
+	buf_printf(key, "%s\n", VOLUME_SEED);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		buf_printf(key, "%s\t%o", f[i].name, (unsigned)f[i].mode);
+		if (!f[i].from) {
+			buf_printf(key, "\t-\n");
+			continue;
+		}
+		if (stat(f[i].from, &st) < 0)
+			return false;
+		buf_printf(key, "\t%lld\t%lld.%09ld\n", (long long)st.st_size,
+			   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+	return true;
+}
+
+/* The volume's name.  Reading and hashing the files (about 1 MB) takes
+ * some 2 ms of every start, so the name is kept in the cache, under the
+ * key of the files it was computed from. */
+static char *volume_name(const struct vol_file *f, size_t n, char **cause)
+{
+	struct buf key = {0};
+	cleanup_free char *dir = paks_cache_dir("remote");
+	cleanup_free char *path = NULL;
+	cleanup_free char *text = NULL;
+	char *name = NULL;
+	size_t name_len = strlen(PAKS_FILES_VOLUME_PREFIX) + 16;
+
+	if (!volume_key(f, n, &key)) {
+		buf_free(&key);
+		return volume_hash(f, n, cause);
+	}
+	path =
+	    xasprintf("%s/volume-%016llx", dir,
+		      (unsigned long long)fnv1a(FNV1A_INIT, key.data, key.len));
+	/* The key, then the name and a newline. */
+	if (read_file(path, 1 << 16, &text, NULL) == 0 &&
+	    strlen(text) == key.len + name_len + 1 &&
+	    memcmp(text, key.data, key.len) == 0 &&
+	    str_has_prefix(text + key.len, PAKS_FILES_VOLUME_PREFIX) &&
+	    text[key.len + name_len] == '\n') {
+		name = xasprintf("%.*s", (int)name_len, text + key.len);
+	} else {
+		name = volume_hash(f, n, cause);
+		if (name) {
+			buf_printf(&key, "%s\n", name);
+			(void)write_file_atomic(path, key.data, key.len, 0600);
+		}
+	}
+	buf_free(&key);
+	return name;
 }
 
 /* Where a fill stages the files in the runtime directory; there while the
@@ -443,6 +503,7 @@ static pid_t bridge_start(const struct session *s, int *mine)
 	strv_pushf(&argv, "%s/paks-launch", PAKS_CONTAINER_DIR);
 	strv_push(&argv, "--paks-bridge");
 	o.in_fd = o.out_fd = sv[1];
+	log_debug("starting a bridge");
 	r = proc_start(&p, argv.v, &o);
 	strv_free(&argv);
 	close(sv[1]);

@@ -38,7 +38,9 @@ char *rundir_base(void)
 }
 
 /* A copy made by the kernel (no buffer of paks's): the launcher and the
- * preload are copied for every session, and are about a megabyte. */
+ * preload are copied for every session, and are about a megabyte.  The
+ * copy keeps the original's modification time, by which remote.c knows
+ * the files without reading them. */
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
 	cleanup_fd int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -60,6 +62,9 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 			left -= n;
 	}
 	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 &&
+	    futimens(fd, (struct timespec[2]){st.st_atim, st.st_mtim}) < 0)
 		r = -errno;
 	close(fd);
 	return r;

@@ -139,7 +139,7 @@ engines_setup() {
 		rootless)
 			if "$TESTS_DIR/rootless.sh" setup "$@" >/dev/null &&
 				RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS"); then
-				cleanup_add rm -rf "$(dirname "$RL_PAKS")"
+				cleanup_add rm -rf "${RL_PAKS%/build/*}"
 			else
 				not_ok "the rootless user $RL_USER is set up"
 				ENGINES=${ENGINES//rootless/}

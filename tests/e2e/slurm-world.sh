@@ -25,7 +25,7 @@ ch_world() {
 		return 1
 	}
 	RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS")
-	cleanup_add rm -rf "$(dirname "$RL_PAKS")"
+	cleanup_add rm -rf "${RL_PAKS%/build/*}"
 }
 
 slurm_world() {

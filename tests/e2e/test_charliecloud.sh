@@ -25,7 +25,7 @@ RL_USER=$("$TESTS_DIR/rootless.sh" user)
 }
 "$TESTS_DIR/charliecloud.sh" fuse || skip "no FUSE: ch-run on .sqfs files"
 RL_PAKS=$("$TESTS_DIR/rootless.sh" stage "$PAKS")
-cleanup_add rm -rf "$(dirname "$RL_PAKS")"
+cleanup_add rm -rf "${RL_PAKS%/build/*}"
 
 # The launch directory and the copies' store, the user's own.
 base=$("$TESTS_DIR/charliecloud.sh" workdir ch-test)

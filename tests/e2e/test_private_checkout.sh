@@ -40,6 +40,16 @@ ok "the private copy builds"
 check "the rootless user cannot reach the private build" \
 	bash -c '! su - "$1" -c "test -x $(printf %q "$2")"' _ "$RL_USER" "$tree/build/paks"
 
+# The rootless tests run a copy the user can reach (tests/rootless.sh
+# stage); from a private tree that copy must still find the shipped
+# hooks, since the compiled-in source directory is out of the user's reach.
+staged=$("$tree/tests/rootless.sh" stage "$tree/build/paks")
+cleanup_add rm -rf "${staged%/build/*}"
+# shellcheck disable=SC2016 # expanded by the inner bash
+check "the staged copy lists the shipped hooks as the rootless user" \
+	bash -c 'su - "$1" -c "$(printf %q "$2") hooks list" | grep -q "^sbom .*/hooks/sbom "' \
+	_ "$RL_USER" "$staged"
+
 # The matrix's rootless row, one image, run from the copy as make check
 # there runs it.
 (cd "$tree" &&

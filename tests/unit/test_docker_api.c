@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -207,7 +208,8 @@ static char tmpdir[] = "/tmp/paks-test-dapi-XXXXXX";
 
 struct server {
 	pid_t pid;
-	char *sock;
+	char *sock;	/* the unix socket's path, or NULL */
+	char *endpoint; /* what the client is given */
 };
 
 /* What the child does with its one connection. */
@@ -276,17 +278,9 @@ static void child_serve(int l, enum script what, const char *resp)
 	_exit(0);
 }
 
-static struct server serve(enum script what, const char *resp)
+static struct server serve_on(int l, struct server s, enum script what,
+			      const char *resp)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	struct server s = {0};
-	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(l >= 0);
-	s.sock = xasprintf("%s/d.sock", tmpdir);
-	unlink(s.sock);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s.sock);
-	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(l, 1), 0);
 	s.pid = fork();
 	assert_true(s.pid >= 0);
@@ -296,12 +290,47 @@ static struct server serve(enum script what, const char *resp)
 	return s;
 }
 
+static struct server serve(enum script what, const char *resp)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct server s = {0};
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(l >= 0);
+	s.sock = xasprintf("%s/d.sock", tmpdir);
+	s.endpoint = xasprintf("unix://%s", s.sock);
+	unlink(s.sock);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s.sock);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	return serve_on(l, s, what, resp);
+}
+
+/* The same on TCP, 127.0.0.1 and a port the kernel picks; the endpoint
+ * is written as FORMAT with the port. */
+static struct server serve_tcp(enum script what, const char *resp,
+			       const char *format)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	struct server s = {0};
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	s.endpoint = xasprintf(format, ntohs(a.sin_port));
+	return serve_on(l, s, what, resp);
+}
+
 static void server_end(struct server *s)
 {
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
-	unlink(s->sock);
+	if (s->sock)
+		unlink(s->sock);
 	free(s->sock);
+	free(s->endpoint);
 }
 
 static long ms_since(const struct timespec *t0)
@@ -319,9 +348,10 @@ static void test_request_line(void **state)
 	struct buf out = {0};
 
 	(void)state;
-	assert_int_equal(docker_api_image_inspect(
-			     s.sock, "localhost/a b?c#d%e:tag@sha256", &out),
-			 0);
+	assert_int_equal(
+	    docker_api_image_inspect(s.endpoint,
+				     "localhost/a b?c#d%e:tag@sha256", &out),
+	    0);
 	assert_string_equal(out.data, "GET /images/localhost/a%20b%3Fc%23d%25e:"
 				      "tag@sha256/json HTTP/1.1");
 	buf_free(&out);
@@ -338,41 +368,77 @@ static void test_inspect_statuses(void **state)
 
 	(void)state;
 	s = serve(TRICKLE, ok);
-	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), 0);
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), 0);
 	assert_string_equal(out.data, "{\"Id\":1}");
 	buf_free(&out);
 	server_end(&s);
 
 	s = serve(ANSWER, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n"
 			  "\r\n{}");
-	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), 1);
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), 1);
 	assert_int_equal(out.len, 0);
 	server_end(&s);
 
 	s = serve(ANSWER, "HTTP/1.1 500 Internal Server Error\r\n"
 			  "Content-Length: 2\r\n\r\n{}");
-	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), -1);
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), -1);
 	server_end(&s);
 
 	s = serve(ANSWER, "garbage\r\n\r\n");
-	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), -1);
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), -1);
 	server_end(&s);
 
 	/* Closed before the whole body. */
 	s = serve(ANSWER, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}");
-	assert_int_equal(docker_api_image_inspect(s.sock, "x", &out), -1);
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), -1);
 	server_end(&s);
 	assert_int_equal(out.len, 0);
 }
 
 static void test_no_daemon(void **state)
 {
-	cleanup_free char *sock = xasprintf("%s/none.sock", tmpdir);
+	cleanup_free char *sock = xasprintf("unix://%s/none.sock", tmpdir);
 	struct buf out = {0};
 
 	(void)state;
 	assert_int_equal(docker_api_image_inspect(sock, "x", &out), -1);
 	assert_int_equal(docker_api_image_inspect("", "x", &out), -1);
+	/* A path without its scheme is not an endpoint. */
+	assert_int_equal(docker_api_image_inspect(sock + 7, "x", &out), -1);
+	assert_int_equal(
+	    docker_api_image_inspect("tcp://127.0.0.1:1", "x", &out), -1);
+}
+
+/* Over TCP, to an address written as numbers (or localhost); a name, a
+ * path after the port or a bad port is left to the CLI. */
+static void test_tcp(void **state)
+{
+	static const char *const refused[] = {
+	    "tcp://docker.invalid:%d", "tcp://127.0.0.1:%d/v1", "tcp://:%d",
+	    "tcp://127.0.0.1:%dx",     "tcp://[127.0.0.1:%d",	NULL};
+	struct server s;
+	struct buf out = {0};
+
+	(void)state;
+	s = serve_tcp(ECHO, NULL, "tcp://127.0.0.1:%d");
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "a/b", &out), 0);
+	assert_string_equal(out.data, "GET /images/a/b/json HTTP/1.1");
+	buf_free(&out);
+	server_end(&s);
+
+	s = serve_tcp(ECHO, NULL, "tcp://localhost:%d");
+	assert_int_equal(docker_api_image_inspect(s.endpoint, "c", &out), 0);
+	assert_string_equal(out.data, "GET /images/c/json HTTP/1.1");
+	buf_free(&out);
+	server_end(&s);
+
+	for (int i = 0; refused[i]; i++) {
+		s = serve_tcp(ECHO, NULL, refused[i]);
+		assert_int_equal(
+		    docker_api_image_inspect(s.endpoint, "c", &out), -1);
+		assert_int_equal(out.len, 0);
+		server_end(&s);
+	}
 }
 
 static void test_deadline(void **state)
@@ -384,7 +450,7 @@ static void test_deadline(void **state)
 
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(docker_api_get(s.sock, "/x", 200, &r), -1);
+	assert_int_equal(docker_api_get(s.endpoint, "/x", 200, &r), -1);
 	ms = ms_since(&t0);
 	assert_true(ms >= 190 && ms < 2000);
 	server_end(&s);
@@ -400,7 +466,7 @@ static void test_open_connection(void **state)
 
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(docker_api_get(s.sock, "/x", 3000, &r), 0);
+	assert_int_equal(docker_api_get(s.endpoint, "/x", 3000, &r), 0);
 	assert_true(ms_since(&t0) < 2000);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body.data, "{}");
@@ -414,7 +480,7 @@ static void test_too_big(void **state)
 	struct docker_api_response r;
 
 	(void)state;
-	assert_int_equal(docker_api_get(s.sock, "/x", 10000, &r), -1);
+	assert_int_equal(docker_api_get(s.endpoint, "/x", 10000, &r), -1);
 	server_end(&s);
 }
 
@@ -428,6 +494,7 @@ int main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_request_line),
 	    cmocka_unit_test(test_inspect_statuses),
+	    cmocka_unit_test(test_tcp),
 	    cmocka_unit_test(test_no_daemon),
 	    cmocka_unit_test(test_deadline),
 	    cmocka_unit_test(test_open_connection),

@@ -126,13 +126,24 @@ static void test_docker_host(void **state)
 	config("{\"currentContext\": \"remote\"}");
 	setenv("DOCKER_CONTEXT", "remote", 1);
 	expect(&no_args, "unix:///run/other.sock");
+	/* tcp:// as it is: docker-api.c reaches the forms it can. */
+	setenv("DOCKER_HOST", "tcp://10.0.0.1:2376", 1);
+	expect(&no_args, "tcp://10.0.0.1:2376");
+	setenv("DOCKER_HOST", "tcp://localhost", 1);
+	expect(&no_args, "tcp://localhost");
+	/* Not with TLS, which docker-api.c does not speak. */
+	setenv("DOCKER_TLS_VERIFY", "1", 1);
+	expect(&no_args, NULL);
+	unsetenv("DOCKER_TLS_VERIFY");
+	setenv("DOCKER_TLS", "1", 1);
+	expect(&no_args, NULL);
+	unsetenv("DOCKER_TLS");
 }
 
 static void test_docker_host_left_to_cli(void **state)
 {
 	static const char *const hosts[] = {"",
-					    "tcp://10.0.0.1:2376",
-					    "tcp://localhost:2375",
+					    "tcp://host:2375 ",
 					    "ssh://me@host",
 					    "/var/run/docker.sock",
 					    "unix://",

@@ -3,7 +3,7 @@
  * Unit tests for host/session/seccomp.c: the profile derived from an engine's
  * default refuses TIOCSTI and TIOCLINUX whatever the request's high bits,
  * allows every other ioctl as before, leaves the rest of the profile as
- * it was, and is derived once.
+ * it was but for the x32 architecture, and is derived once.
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -159,6 +159,38 @@ static void test_rest_unchanged(void **state)
 			      1, json_string("ioctl"));
 	assert_true(json_equal(orig, j));
 	json_decref(orig);
+	json_decref(j);
+}
+
+/* x32 leaves the architectures, as a sub-architecture and in the older
+ * top-level list; the others stay in their order. */
+static void test_x32(void **state)
+{
+	static const char arches[] =
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+	    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X32\","
+	    "\"SCMP_ARCH_X86\"],"
+	    "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
+	    "\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]},"
+	    "{\"architecture\":\"SCMP_ARCH_AARCH64\","
+	    "\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}],"
+	    "\"syscalls\":[{\"names\":[\"ioctl\"],"
+	    "\"action\":\"SCMP_ACT_ALLOW\"}]}";
+	json_t *j = derive_json(arches);
+	json_t *want = json_loads(
+	    "{\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
+	    "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
+	    "\"subArchitectures\":[\"SCMP_ARCH_X86\"]},"
+	    "{\"architecture\":\"SCMP_ARCH_AARCH64\","
+	    "\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}]}",
+	    0, NULL);
+
+	(void)state;
+	assert_true(json_equal(json_object_get(j, "architectures"),
+			       json_object_get(want, "architectures")));
+	assert_true(json_equal(json_object_get(j, "archMap"),
+			       json_object_get(want, "archMap")));
+	json_decref(want);
 	json_decref(j);
 }
 
@@ -369,6 +401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_semantics),
 	    cmocka_unit_test(test_rest_unchanged),
+	    cmocka_unit_test(test_x32),
 	    cmocka_unit_test(test_once),
 	    cmocka_unit_test(test_ioctl_alone),
 	    cmocka_unit_test(test_errors),
