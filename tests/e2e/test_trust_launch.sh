@@ -255,6 +255,10 @@ early_session() {
 	chmod 0644 "$WDIR/rc-$mode"
 	tmux_start "$c" "$(paks_cmd "$e" "$WDIR" run --name "$ctr" -v "$WDIR:/w:ro" \
 		-v "$WDIR/rc-$mode:/root/.bashrc:ro" "$IMG_BOOKWORM")"
+	# The rc file holds the prompt back until the program has begun (in
+	# hijack mode, while paks starts bridge after bridge): keys typed
+	# before it come back glued to the echo of the line.
+	tmux_wait_for '[#$%>] *$' 120 >/dev/null || true
 	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
 		not_ok "$e: early $mode: paks run starts"
 		tmux_stop "$c"
