@@ -3,11 +3,11 @@
  * dockerd's HTTP API over its unix socket, or over plain TCP (no TLS),
  * for the one question paks asks on every `paks run` (does the image
  * exist, and what is its config): answering it here saves starting the
- * docker CLI.  One request per
- * connection (Connection: close), a size cap and a deadline; the response
- * parser is a pure function of the bytes, fuzzed in tests/fuzz.  libcurl
- * would do this too, but linking it adds some thirty shared libraries to
- * every start of paks.  Any failure leaves the question to the CLI.
+ * docker CLI.  One request per connection (Connection: close), a size
+ * cap and a deadline; the response parser is a pure function of the
+ * bytes, fuzzed in tests/fuzz.  libcurl would do this too, but linking it
+ * adds some thirty shared libraries to every start of paks.  Any failure
+ * leaves the question to the CLI.
  */
 #include <sys/socket.h>
 #include <sys/un.h>

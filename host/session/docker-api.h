@@ -29,9 +29,9 @@ int docker_api_parse_response(const char *data, size_t len, bool eof,
 void docker_api_response_free(struct docker_api_response *r);
 
 /* GET path from the daemon at endpoint (unix:///PATH, or tcp://HOST:PORT
- * with HOST as numbers or localhost), giving up after timeout_ms in all.  0
- * with *r filled, or -1 (cannot connect, no whole response in time, larger than
- * DOCKER_API_MAX, malformed). */
+ * with HOST as numbers or localhost), giving up after timeout_ms in all.
+ * 0 with *r filled, or -1 (cannot connect, no whole response in time,
+ * larger than DOCKER_API_MAX, malformed). */
 int docker_api_get(const char *endpoint, const char *path, int timeout_ms,
 		   struct docker_api_response *r);
 

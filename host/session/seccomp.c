@@ -23,10 +23,10 @@
  * pointers, its system calls marked by bit 30 of the number).  libseccomp
  * compiles every rule once more for each architecture a profile names,
  * and on an x86-64 engine x32 is a third of that work: about 5 ms of each
- * container's start (tests/unit has no clock; docs/performance.md has the
- * measure).  Debian's, Ubuntu's and Fedora's kernels turn x32 off (Debian's
- * without syscall.x32=y on the command line), so its calls fail with
- * ENOSYS anyway; under the profile the filter kills the caller instead.
+ * container's start (docs/performance.md has the measure).  Debian's, Ubuntu's
+ * and Fedora's kernels turn x32 off (Debian's without syscall.x32=y on the
+ * command line), so its calls fail with ENOSYS anyway; under the profile the
+ * filter kills the caller instead.
  *
  * The derived profile is cached under $XDG_CACHE_HOME/paks/seccomp, a
  * host-only path, with a key file listing what it was derived from, so
