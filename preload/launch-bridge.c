@@ -27,10 +27,9 @@
  * keeper the launcher forked holds the rendezvous, so a process of the
  * container may reach it.  The keeper takes the bridge by the same test,
  * sends the report, and copies bytes between the bridge and the shell's
- * end of a socket pair.  The
- * bridge, in turn, talks only to a rendezvous the container's first
- * process made (SO_PEERCRED): a socket put in its place by another
- * process is closed before a byte crosses.
+ * end of a socket pair.  The bridge, in turn, talks only to a rendezvous
+ * the container's first process made (SO_PEERCRED): a socket put in its
+ * place by another process is closed before a byte crosses.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>

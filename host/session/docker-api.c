@@ -281,16 +281,15 @@ static bool split_tcp(const char *hp, char *host, size_t hn, char *port,
 
 	if (hp[0] == '[') {
 		end = strchr(hp, ']');
-		if (!end)
+		if (!end || (end[1] != ':' && end[1] != '\0'))
 			return false;
-		colon = end[1] == ':' ? end + 1 : end[1] ? NULL : end + 1;
+		colon = end + 1;
 		hp++;
 	} else {
-		end = strchr(hp, ':');
-		end = end ? end : hp + strlen(hp);
+		end = hp + strcspn(hp, ":");
 		colon = end;
 	}
-	if (!colon || (size_t)(end - hp) >= hn || end == hp)
+	if ((size_t)(end - hp) >= hn || end == hp)
 		return false;
 	memcpy(host, hp, (size_t)(end - hp));
 	host[end - hp] = '\0';

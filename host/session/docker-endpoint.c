@@ -43,11 +43,11 @@ static char *host_unix(const char *dh)
 }
 
 /* DOCKER_HOST as tcp://HOST[:PORT], without TLS (docker_endpoint has
- * made sure): as it is, for docker-api.c, which takes only the forms it
- * can reach itself and leaves the rest to the CLI. */
+ * made sure of both): as it is, for docker-api.c, which takes only the
+ * forms it can reach itself and leaves the rest to the CLI. */
 static char *host_tcp(const char *dh)
 {
-	if (!str_has_prefix(dh, "tcp://") || strpbrk(dh, " \t\n\v\f\r"))
+	if (strpbrk(dh, " \t\n\v\f\r"))
 		return NULL;
 	return xstrdup(dh);
 }
