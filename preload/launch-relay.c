@@ -227,6 +227,6 @@ int launch_take(int argc, char **argv)
 	 * front of it. */
 	snprintf(hint, sizeof(hint), "@%s:%ld", argv[2], (long)getpid());
 	setenv(PAKS_ENV_CHANNEL, hint, 1);
-	setenv("LD_PRELOAD", PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME, 1);
+	setenv("LD_PRELOAD", launch_preload_path(), 1);
 	return launch_exec(argv + 3);
 }

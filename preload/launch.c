@@ -159,6 +159,13 @@ static void apply_env(const struct launch *l)
 	free(home_copy);
 }
 
+const char *launch_preload_path(void)
+{
+	if (access(PAKS_CONTAINER_DIR "/" PAKS_BRIDGE_MARK, F_OK) == 0)
+		return PAKS_CONTAINER_DIR "/" PAKS_PRELOAD_NAME;
+	return PAKS_LIB_DIR_CTR "/" PAKS_PRELOAD_NAME;
+}
+
 /* The connection to paks (close-on-exec), or -1: the session's socket in
  * DIR, or through the bridge when DIR is an engine's volume. */
 static int connect_host(const char *dir)

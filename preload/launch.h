@@ -62,6 +62,11 @@ int launch_relay(int conn, const struct user *u, int argc, char **argv,
  * the shell.  Returns only on failure. */
 int launch_take(int argc, char **argv);
 
+/* Where the shell loads the preload from: the volume's own copy when
+ * PAKS_CONTAINER_DIR is an engine's volume (its mark, which no process of
+ * the container can make in a read-only mount, says so), else
+ * PAKS_LIB_DIR_CTR. */
+const char *launch_preload_path(void);
 /* With the launcher and preload in a volume (PAKS_BRIDGE_MARK): wait for
  * the bridge on the rendezvous.  The connection, or -1. */
 int launch_rendezvous(void);

@@ -45,11 +45,21 @@ die() {
 	exit 1
 }
 
-port_of() { # FILE: a port chosen once and kept
+# A port another of these files already holds.
+port_taken() { # FILE PORT
+	local g
+	for g in "$TOP"/*-port; do
+		[ "$g" != "$1" ] && [ -s "$g" ] && [ "$(cat "$g")" = "$2" ] && return 0
+	done
+	return 1
+}
+
+port_of() { # FILE: a port chosen once and kept, none shared by two files
 	local f=$TOP/$1 p
-	if [ ! -s "$f" ]; then
+	if [ ! -s "$f" ] || port_taken "$f" "$(cat "$f")"; then
 		for _ in $(seq 1 50); do
 			p=$((20000 + RANDOM % 20000))
+			port_taken "$f" "$p" && continue
 			ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN || break
 		done
 		echo "$p" >"$f"

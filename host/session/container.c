@@ -24,6 +24,8 @@ const char *container_dir(const struct session *s)
 
 const char *container_lib(const struct session *s)
 {
+	if (s->remote)
+		return container_dir(s);
 	return s->eng.engine && s->eng.engine->ctr_lib ? s->eng.engine->ctr_lib
 						       : PAKS_LIB_DIR_CTR;
 }

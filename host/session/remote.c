@@ -478,10 +478,11 @@ void remote_run_argv(const struct session *s, struct strv *argv)
 	 * bridge's first exec waits for that, not for a failed one. */
 	if (s->cidfile)
 		strv_pushf(argv, "--cidfile=%s", s->cidfile);
+	/* One mount: the shell loads the preload from it too
+	 * (container_lib), as the volume is not on the noexec /dev and its
+	 * root is open to every user. */
 	strv_pushf(argv, "--volume=%s:%s:ro,nocopy", s->volume,
 		   PAKS_CONTAINER_DIR);
-	strv_pushf(argv, "--volume=%s:%s:ro,nocopy", s->volume,
-		   PAKS_LIB_DIR_CTR);
 }
 
 /* Start one bridge: its pid, with *mine paks's end of its stream. */

@@ -109,7 +109,9 @@ session() {
 	echo "# --- $e"
 	# The entrypoint lets the shell start only once the daemon has been
 	# at the relay, as a fast daemon would be.
-	ep="sh -c '/w/grab /tmp/grabbed RT3_SECRET 90 & /w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
+	# It also plants a preload where a local session's is mounted: an
+	# engine elsewhere has no mount there (remote.c).
+	ep="sh -c '(mkdir -p /dev/.paks-lib; echo planted >/dev/.paks-lib/libpaks-preload.so) 2>/dev/null; /w/grab /tmp/grabbed RT3_SECRET 90 & /w/steal /tmp/stolen RT3_SECRET & until grep -q \"route take\" /tmp/stolen 2>/dev/null; do sleep 0.1; done; exec \"\$@\"' entry"
 	tmux_start "launch-$e" "$(paks_cmd "$e" "$WDIR" run --name "paks-tl-$run_id-$e" \
 		-v "$WDIR:/w:ro" --entrypoint "$ep" "$IMG_BOOKWORM")"
 	if ! typed 'echo "ID=$(id -u)-$((6*7))"' '^ID=[0-9]+-42$' 120; then
@@ -145,19 +147,25 @@ session() {
 
 	# 4. The runtime directory and the preload are paks's alone.
 	tmux_send C-l
-	typed 'for p in /dev/.paks/x /dev/.paks/lib/x /dev/.paks-lib/x; do : >$p; done 2>/dev/null; mkfifo /dev/.paks/ids; ln -sf /dev/tty /dev/.paks/ids; truncate -s0 /dev/.paks/lib/libpaks-preload.so /dev/.paks-lib/libpaks-preload.so; dd if=/dev/zero of=/dev/.paks/big bs=1M count=50 status=none; echo WROTE-$((6*7))' \
+	typed 'for p in /dev/.paks/x /dev/.paks/lib/x /dev/.paks-lib/x; do : >$p; done 2>/dev/null; mkfifo /dev/.paks/ids; ln -sf /dev/tty /dev/.paks/ids; truncate -s0 /dev/.paks/lib/libpaks-preload.so /dev/.paks-lib/libpaks-preload.so /dev/.paks/libpaks-preload.so; dd if=/dev/zero of=/dev/.paks/big bs=1M count=50 status=none; echo WROTE-$((6*7))' \
 		'^WROTE-42$' 60
-	# An engine elsewhere mounts paks's volume there (remote.c).
-	local files='lib paks-launch '
+	# An engine elsewhere mounts paks's volume there (remote.c), and the
+	# shell loads the preload from it.
+	local files='lib paks-launch ' pre=/dev/.paks-lib/libpaks-preload.so
 	case $e in
 	docker-*) files='.paks-files-whole bridge libpaks-preload.so paks-launch ' ;;
 	podman-remote) files='.paks-files-whole bridge libpaks-preload.so paks-launch seccomp.json ' ;;
 	esac
+	case $e in docker-* | podman-remote) pre=/dev/.paks/libpaks-preload.so ;; esac
 	shown "$e: nothing was created in the runtime directory" \
 		'echo "[$(ls -A /dev/.paks | tr "\n" " ")]"' "^\[${files//./\\.}\]$"
 	shown "$e: the preload is whole" \
-		'test -s /dev/.paks-lib/libpaks-preload.so && echo PRELOAD-WHOLE' \
-		'^PRELOAD-WHOLE$'
+		"test -s $pre && echo PRELOAD-WHOLE" '^PRELOAD-WHOLE$'
+	# Read by the shell itself: it is not dumpable, so no other process
+	# may read its maps.
+	shown "$e: the shell loaded paks's preload, not the entrypoint's" \
+		'mapfile -t m </proc/$$/maps; for l in "${m[@]}"; do case $l in *libpaks-preload.so) echo "[${l##* }]" ;; esac; done | sort -u' \
+		"^\[${pre//./\\.}\]\$"
 
 	# The user's own #envhost, before and after `exec bash`.
 	shown "$e: the user's #envhost works" \
