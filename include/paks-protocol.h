@@ -48,8 +48,9 @@
 
 /* An engine that cannot see this machine's files (preload/launch-bridge.c,
  * host/session/remote.c): the launcher and the preload come in a volume of the
- * engine's, mounted read-only at both places above, and holding the file
- * PAKS_BRIDGE_MARK.  The launcher then listens on a socket in
+ * engine's, mounted read-only once, at PAKS_CONTAINER_DIR (the shell loads
+ * the preload from there: a volume is not on the noexec /dev), and holding
+ * the file PAKS_BRIDGE_MARK.  The launcher then listens on a socket in
  * PAKS_BRIDGE_DIR_CTR (0700, in the container's /dev) for at most
  * PAKS_BRIDGE_WAIT_MS, and accepts exactly one connection: the bridge,
  * `paks-launch --paks-bridge` started by paks through the engine's exec,

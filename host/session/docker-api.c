@@ -35,9 +35,10 @@ static int more(bool eof)
 	return eof ? -1 : 0;
 }
 
-/* "HTTP/1.x NNN[ reason]": the status, or -1.  1xx responses are interim
- * and paks never asks for one. */
-static int parse_status(const char *l, size_t n)
+/* "HTTP/1.x NNN[ reason]": the status, or -1.  1xx responses are interim:
+ * paks asks only for 101 (Switching Protocols), as the answer to an
+ * upgrade (docker_api_parse_upgrade). */
+static int parse_status(const char *l, size_t n, bool upgrade)
 {
 	int st = 0;
 
@@ -50,6 +51,8 @@ static int parse_status(const char *l, size_t n)
 			return -1;
 		st = st * 10 + (l[i] - '0');
 	}
+	if (upgrade)
+		return st == 101 ? st : -1;
 	return st >= 200 && st <= 599 ? st : -1;
 }
 
@@ -209,7 +212,7 @@ int docker_api_parse_response(const char *data, size_t len, bool eof,
 	if (!end)
 		return len >= HEADERS_MAX ? -1 : more(eof);
 	eol = memmem(data, (size_t)(end - data) + 2, "\r\n", 2);
-	r->status = parse_status(data, (size_t)(eol - data));
+	r->status = parse_status(data, (size_t)(eol - data), false);
 	if (r->status < 0)
 		return -1;
 	for (l = eol + 2; l < end + 2; l = eol + 2) {
@@ -227,6 +230,62 @@ void docker_api_response_free(struct docker_api_response *r)
 {
 	buf_free(&r->body);
 	r->status = 0;
+}
+
+int docker_api_parse_upgrade(const char *data, size_t len)
+{
+	const char *end, *eol;
+	struct framing f = {0};
+
+	end =
+	    memmem(data, len < HEADERS_MAX ? len : HEADERS_MAX, "\r\n\r\n", 4);
+	if (!end)
+		return len >= HEADERS_MAX ? -1 : 0;
+	eol = memmem(data, (size_t)(end - data) + 2, "\r\n", 2);
+	if (parse_status(data, (size_t)(eol - data), true) < 0)
+		return -1;
+	for (const char *l = eol + 2; l < end + 2; l = eol + 2) {
+		eol = memmem(l, (size_t)(end + 2 - l), "\r\n", 2);
+		if (parse_header(l, (size_t)(eol - l), &f) < 0)
+			return -1;
+	}
+	return (int)(end + 4 - data);
+}
+
+/* ---- the exec stream ---- */
+
+int docker_mux_feed(struct docker_mux *m, const char *in, size_t n,
+		    struct buf *out)
+{
+	while (n > 0) {
+		size_t take;
+
+		if (m->left == 0) {
+			m->hdr[m->have++] = (unsigned char)*in++;
+			n--;
+			if (m->have < sizeof(m->hdr))
+				continue;
+			/* STREAM 0 0 0 SIZE(4, big-endian); the stream is
+			 * stdin (0), stdout (1), stderr (2) or the daemon's
+			 * own error (3). */
+			if (m->hdr[0] > 3 || m->hdr[1] || m->hdr[2] ||
+			    m->hdr[3])
+				return -1;
+			m->stream = m->hdr[0];
+			m->left = (uint32_t)m->hdr[4] << 24 |
+				  (uint32_t)m->hdr[5] << 16 |
+				  (uint32_t)m->hdr[6] << 8 | m->hdr[7];
+			m->have = 0;
+			continue;
+		}
+		take = n < m->left ? n : m->left;
+		if (m->stream == 1)
+			buf_append(out, in, take);
+		in += take;
+		n -= take;
+		m->left -= (uint32_t)take;
+	}
+	return 0;
 }
 
 /* ---- the client ---- */
@@ -394,25 +453,96 @@ static int read_response(int fd, uint64_t deadline,
 	return c;
 }
 
-int docker_api_get(const char *endpoint, const char *path, int timeout_ms,
-		   struct docker_api_response *r)
+static uint64_t deadline_in(int timeout_ms)
 {
-	uint64_t deadline =
-	    monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
-	cleanup_fd int fd = connect_endpoint(endpoint, deadline);
-	cleanup_free char *req = NULL;
+	return monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+}
+
+/* Connect and send one request: a GET (body NULL) or a POST of a JSON
+ * body, with Connection: close or, when upgrade, the upgrade to a raw
+ * stream.  The connected socket, or -1. */
+static int send_request(const char *endpoint, const char *path,
+			const char *body, bool upgrade, uint64_t deadline)
+{
+	int fd = connect_endpoint(endpoint, deadline);
+	struct buf req = {0};
+	int r;
 
 	if (fd < 0)
 		return -1;
-	req = xasprintf("GET %s HTTP/1.1\r\n"
-			"Host: docker\r\n"
-			"User-Agent: paks/" PAKS_VERSION "\r\n"
-			"Connection: close\r\n"
-			"\r\n",
-			path);
-	if (send_all(fd, req, strlen(req), deadline) < 0)
+	buf_printf(&req,
+		   "%s %s HTTP/1.1\r\n"
+		   "Host: docker\r\n"
+		   "User-Agent: paks/" PAKS_VERSION "\r\n",
+		   body ? "POST" : "GET", path);
+	if (upgrade)
+		buf_printf(&req, "Connection: Upgrade\r\nUpgrade: tcp\r\n");
+	else
+		buf_printf(&req, "Connection: close\r\n");
+	if (body)
+		buf_printf(&req,
+			   "Content-Type: application/json\r\n"
+			   "Content-Length: %zu\r\n",
+			   strlen(body));
+	buf_printf(&req, "\r\n%s", body ? body : "");
+	r = send_all(fd, req.data, req.len, deadline);
+	buf_free(&req);
+	if (r < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int docker_api_get(const char *endpoint, const char *path, int timeout_ms,
+		   struct docker_api_response *r)
+{
+	return docker_api_post(endpoint, path, NULL, timeout_ms, r);
+}
+
+int docker_api_post(const char *endpoint, const char *path, const char *body,
+		    int timeout_ms, struct docker_api_response *r)
+{
+	uint64_t deadline = deadline_in(timeout_ms);
+	cleanup_fd int fd = send_request(endpoint, path, body, false, deadline);
+
+	if (fd < 0)
 		return -1;
 	return read_response(fd, deadline, r) == 1 ? 0 : -1;
+}
+
+int docker_api_upgrade(const char *endpoint, const char *path, const char *body,
+		       int timeout_ms, struct buf *early)
+{
+	uint64_t deadline = deadline_in(timeout_ms);
+	int fd = send_request(endpoint, path, body, true, deadline);
+	struct buf b = {0};
+	char chunk[4096];
+	int h = 0;
+
+	/* Byte by byte up to the blank line would cost a read each; the
+	 * stream's first bytes may come in the same read, and go to *early. */
+	while (fd >= 0 && h == 0) {
+		ssize_t n;
+
+		if (wait_fd(fd, POLLIN, deadline) <= 0)
+			break;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+		buf_append(&b, chunk, (size_t)n);
+		h = docker_api_parse_upgrade(b.data, b.len);
+	}
+	if (h > 0)
+		buf_append(early, b.data + h, b.len - (size_t)h);
+	buf_free(&b);
+	if (h <= 0 && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /* ref as one path segment of the URL: what is not unreserved is

@@ -11,6 +11,7 @@
 
 #include "docker-api.h"
 #include "docker-endpoint.h"
+#include "docker-exec.h"
 #include "engine-choose.h"
 #include "engine.h"
 #include "proc.h"
@@ -225,6 +226,18 @@ static int docker_api_inspect(const struct engine_handle *h, const char *ref,
 	return docker_api_image_inspect(host, ref, json_out);
 }
 
+/* The bridge's exec, the same way. */
+static int docker_api_exec(const struct engine_handle *h, const char *container,
+			   const char *user, char *const cmd[], int local,
+			   pid_t *pid)
+{
+	cleanup_free char *host = docker_endpoint(&h->args);
+
+	if (!host)
+		return -1;
+	return docker_exec_start(host, container, user, cmd, local, pid);
+}
+
 const struct engine engine_docker = {
     .name = "docker",
     .launcher_in_cmd = true,
@@ -241,4 +254,5 @@ const struct engine engine_docker = {
     .commit_note = docker_commit_note,
     .is_remote = docker_is_remote,
     .api_image_inspect = docker_api_inspect,
+    .api_exec = docker_api_exec,
 };

@@ -115,6 +115,14 @@ struct engine {
 	 * when the API cannot answer here (then the CLI is asked). */
 	int (*api_image_inspect)(const struct engine_handle *h, const char *ref,
 				 struct buf *json_out);
+	/* NULL, or `exec -i --user=USER CONTAINER CMD...` through the
+	 * engine's API without starting its CLI, its stdin and stdout
+	 * carried to and from the socket local by a child (*pid): 0 when
+	 * started, 1 when the container is not running yet, -1 when the API
+	 * cannot do it here (then the CLI is asked). */
+	int (*api_exec)(const struct engine_handle *h, const char *container,
+			const char *user, char *const cmd[], int local,
+			pid_t *pid);
 };
 
 /* The program a backend runs: its name, or ch-run for Charliecloud. */

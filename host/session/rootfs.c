@@ -492,8 +492,9 @@ void rootfs_release(struct session *s)
 		unlink(list);
 		rm_rf(s->rootfs);
 	} else if (s->rootfs) {
-		cleanup_fd int fd =
-		    open(keep, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		int fd = open(keep, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
 	}
 	if (s->rootfs_lock > 0) {
 		/* A copy of this session's own: its lock file goes too. */

@@ -50,11 +50,12 @@ struct session {
 	bool fast_start;
 	char *volume; /* remote: the engine's volume with paks's files */
 	char *seccomp_on_engine; /* remote: the profile's path there */
-	char *cidfile;	 /* remote: where this start's engine writes the id */
-	unsigned starts; /* remote: the starts so far, for cidfile's name */
-	bool files_lost; /* remote: the engine lost the volume: fill it */
-	bool over_ssh;	 /* docker reached over ssh (DOCKER_HOST, a context) */
-	bool ssh_share;	 /* its ssh connections share one (ssh-share.c) */
+	char *cidfile; /* remote: where this start's engine writes the id */
+	bool bridge_by_cli; /* remote: the engine's API cannot start a bridge */
+	unsigned starts;    /* remote: the starts so far, for cidfile's name */
+	bool files_lost;    /* remote: the engine lost the volume: fill it */
+	bool over_ssh;	/* docker reached over ssh (DOCKER_HOST, a context) */
+	bool ssh_share; /* its ssh connections share one (ssh-share.c) */
 	/* A start that may be void, its engine's errors held until the
 	 * launcher came (session_try_remote): the engine may be on this
 	 * machine, and the start bind-mounts the runtime directory, which

@@ -114,6 +114,24 @@ put("dockerapi", "short", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}")
 put("dockerapi", "folded", b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\nContent-Length: 0\r\n\r\n")
 put("dockerapi", "chunk-cut", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello")
 
+# dockerexec: the answer to an exec's upgrade and its framed output; first
+# byte = piece size - 1
+
+UPGRADED = (b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n"
+            b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+
+
+def mux(stream, payload):
+    return struct.pack(">BxxxI", stream, len(payload)) + payload
+
+
+put("dockerexec", "hello", b"\x00" + UPGRADED + mux(1, b"H") + mux(1, b"\x02\0\0\0report"))
+put("dockerexec", "streams", b"\x04" + UPGRADED + mux(1, b"out") + mux(2, b"err") + mux(3, b"oops") + mux(1, b""))
+put("dockerexec", "no-upgrade", b"\x07" + mux(1, b"x" * 300) + mux(0, b"in"))
+put("dockerexec", "bad-header", b"\x01" + mux(1, b"ok") + b"\x01\x00\x01\x00\x00\x00\x00\x01z")
+put("dockerexec", "cut", b"\x02" + UPGRADED + b"\x01\0\0\0\xff\xff\xff\xffpartial")
+put("dockerexec", "refused", b"\x00HTTP/1.1 409 Conflict\r\nContent-Length: 0\r\n\r\n")
+
 # report: the launcher's REPORT payload
 put("report", "verdict", b"verdict=preload /bin/bash\0")
 put("report", "both", b"verdict=pty /bin/sh\0ids=1000:1000\0")

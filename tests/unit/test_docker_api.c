@@ -5,7 +5,8 @@
  * and the client against a small server on a unix socket in a child process
  * (the request it sends, 200, 404 and other statuses, no daemon, a daemon that
  * never answers, one that keeps the connection open, one that answers too
- * much).
+ * much); the answer to an upgrade and an exec's framed output
+ * (docker-exec.c's stream), and the exec's create as docker-exec.c asks it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@
 #include <cmocka.h>
 
 #include "docker-api.h"
+#include "docker-exec.h"
 #include "util.h"
 
 /* ---- the parser ---- */
@@ -202,6 +205,87 @@ static void test_limits(void **state)
 	buf_free(&b);
 }
 
+/* ---- the answer to an upgrade, and the exec's frames ---- */
+
+#define UPGRADED                                                               \
+	"HTTP/1.1 101 UPGRADED\r\n"                                            \
+	"Content-Type: application/vnd.docker.multiplexed-stream\r\n"          \
+	"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+
+static void test_upgrade_head(void **state)
+{
+	static const char *const refused[] = {
+	    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	    "HTTP/1.1 409 Conflict\r\n\r\n",
+	    "HTTP/1.1 100 Continue\r\n\r\n",
+	    "HTTP/1.1 101 UPGRADED\r\nno colon\r\n\r\n",
+	    "HTTP/2 101\r\n\r\n",
+	    NULL};
+	const char *whole = UPGRADED "\x01\0\0\0";
+	size_t head = strlen(UPGRADED);
+
+	(void)state;
+	assert_int_equal(docker_api_parse_upgrade(whole, head + 4), (int)head);
+	assert_int_equal(docker_api_parse_upgrade(whole, head), (int)head);
+	for (size_t n = 0; n < head; n++)
+		assert_int_equal(docker_api_parse_upgrade(whole, n), 0);
+	for (int i = 0; refused[i]; i++)
+		assert_int_equal(
+		    docker_api_parse_upgrade(refused[i], strlen(refused[i])),
+		    -1);
+}
+
+/* Feed s in pieces of step bytes. */
+static int feed_steps(const char *s, size_t n, size_t step, struct buf *out)
+{
+	struct docker_mux m = {0};
+
+	for (size_t i = 0; i < n; i += step) {
+		size_t k = n - i < step ? n - i : step;
+		if (docker_mux_feed(&m, s + i, k, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void test_mux(void **state)
+{
+	static const char stream[] = "\x01\0\0\0\0\0\0\x05hello"
+				     "\x02\0\0\0\0\0\0\x03"
+				     "err"
+				     "\x01\0\0\0\0\0\0\0"
+				     "\x03\0\0\0\0\0\0\x02no"
+				     "\x01\0\0\0\0\0\x01\x00";
+	size_t n = sizeof(stream) - 1;
+	struct buf big = {0};
+
+	(void)state;
+	/* The last frame says 256 bytes and brings them. */
+	buf_append(&big, stream, n);
+	for (int i = 0; i < 256; i++)
+		buf_append(&big, "z", 1);
+	for (size_t step = 1; step <= big.len; step++) {
+		struct buf out = {0};
+		assert_int_equal(feed_steps(big.data, big.len, step, &out), 0);
+		assert_int_equal(out.len, 5 + 256);
+		assert_memory_equal(out.data, "hello", 5);
+		assert_int_equal(out.data[5], 'z');
+		buf_free(&out);
+	}
+	buf_free(&big);
+	{
+		struct buf out = {0};
+		assert_int_equal(
+		    feed_steps("\x04\0\0\0\0\0\0\x01x", 9, 9, &out), -1);
+		assert_int_equal(
+		    feed_steps("\x01\0\x01\0\0\0\0\x01x", 9, 1, &out), -1);
+		/* A header cut short is not an error: more may come. */
+		assert_int_equal(feed_steps("\x01\0\0", 3, 1, &out), 0);
+		assert_int_equal(out.len, 0);
+		buf_free(&out);
+	}
+}
+
 /* ---- the client, against a server in a child ---- */
 
 static char tmpdir[] = "/tmp/paks-test-dapi-XXXXXX";
@@ -220,6 +304,7 @@ enum script {
 	SILENT,	 /* read the request, answer nothing */
 	BIG,	 /* 200 read to the end, over DOCKER_API_MAX */
 	TRICKLE, /* send resp one byte at a time */
+	UPGRADE, /* 101, then resp and the request's head as the stream */
 };
 
 static void child_read_request(int c, struct buf *req)
@@ -262,6 +347,14 @@ static void child_serve(int l, enum script what, const char *resp)
 			(void)!write_all(c, resp + i, 1);
 		break;
 	case SILENT:
+		sleep(5);
+		break;
+	case UPGRADE:
+		/* One write: the stream's first bytes come with the
+		 * answer. */
+		buf_printf(&out, "%s%s", UPGRADED, resp);
+		(void)!write_all(c, out.data, out.len);
+		(void)!write_all(c, req.data, req.len);
 		sleep(5);
 		break;
 	case BIG: {
@@ -441,6 +534,85 @@ static void test_tcp(void **state)
 	}
 }
 
+static void test_upgrade(void **state)
+{
+	struct server s = serve(UPGRADE, "early");
+	struct buf early = {0}, rest = {0};
+	char chunk[4096];
+	int fd;
+
+	(void)state;
+	fd = docker_api_upgrade(s.endpoint, "/exec/ab/start", "{}", 5000,
+				&early);
+	assert_true(fd >= 0);
+	/* The stream's bytes that came with the answer, then the rest. */
+	buf_append(&rest, early.data, early.len);
+	buf_append(&rest, "", 1);
+	rest.len--;
+	while (!strstr(rest.data, "\r\n\r\n")) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		n = read(fd, chunk, sizeof(chunk) - 1);
+		assert_true(n > 0);
+		buf_append(&rest, chunk, (size_t)n);
+		buf_append(&rest, "", 1);
+		rest.len--;
+	}
+	assert_true(
+	    str_has_prefix(rest.data, "earlyPOST /exec/ab/start HTTP/1.1\r\n"));
+	assert_non_null(strstr(rest.data, "\r\nConnection: Upgrade\r\n"));
+	assert_non_null(strstr(rest.data, "\r\nUpgrade: tcp\r\n"));
+	assert_non_null(
+	    strstr(rest.data, "\r\nContent-Type: application/json\r\n"));
+	assert_non_null(strstr(rest.data, "\r\nContent-Length: 2\r\n"));
+	close(fd);
+	buf_free(&early);
+	buf_free(&rest);
+	server_end(&s);
+
+	/* Any other answer: no stream. */
+	s = serve(ANSWER, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(docker_api_upgrade(s.endpoint, "/exec/ab/start", "{}",
+					    5000, &early),
+			 -1);
+	assert_int_equal(early.len, 0);
+	server_end(&s);
+}
+
+/* The exec's create, as the daemon answers it. */
+static void test_exec_create(void **state)
+{
+	static const struct {
+		const char *resp;
+		int want;
+	} cases[] = {
+	    {"HTTP/1.1 409 Conflict\r\nContent-Length: 2\r\n\r\n{}", 1},
+	    {"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}", -1},
+	    {"HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\n{}", -1},
+	    {"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}", -1},
+	    {"HTTP/1.1 201 Created\r\nContent-Length: 14\r\n\r\n"
+	     "{\"Id\":\"../x\"}",
+	     -1},
+	};
+	char *cmd[] = {"/bin/true", NULL};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct server s = serve(ANSWER, cases[i].resp);
+		pid_t pid = 0;
+		int sv[2];
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		assert_int_equal(
+		    docker_exec_start(s.endpoint, "c", "1:1", cmd, sv[1], &pid),
+		    cases[i].want);
+		assert_int_equal(pid, 0);
+		close(sv[0]);
+		close(sv[1]);
+		server_end(&s);
+	}
+}
+
 static void test_deadline(void **state)
 {
 	struct server s = serve(SILENT, NULL);
@@ -492,9 +664,13 @@ int main(void)
 	    cmocka_unit_test(test_read_to_end),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_upgrade_head),
+	    cmocka_unit_test(test_mux),
 	    cmocka_unit_test(test_request_line),
 	    cmocka_unit_test(test_inspect_statuses),
 	    cmocka_unit_test(test_tcp),
+	    cmocka_unit_test(test_upgrade),
+	    cmocka_unit_test(test_exec_create),
 	    cmocka_unit_test(test_no_daemon),
 	    cmocka_unit_test(test_deadline),
 	    cmocka_unit_test(test_open_connection),
