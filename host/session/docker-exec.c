@@ -100,6 +100,26 @@ static int pending_flush(struct pending *p, int fd)
 	return 0;
 }
 
+/* The child, as the CLI it stands for: dies with paks, in a process
+ * group of its own, which signals to paks's do not reach, and SIGTERM
+ * ends it. */
+static void relay_setup(pid_t parent)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	if (proc_die_with_parent(parent) < 0)
+		_exit(1);
+	prctl(PR_SET_NAME, "paks-exec", 0, 0, 0);
+	setpgid(0, 0);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* The child: stream <-> local until either ends. */
 static void __attribute__((noreturn))
 relay(int stream, int local, struct buf *early, pid_t parent)
@@ -109,10 +129,7 @@ relay(int stream, int local, struct buf *early, pid_t parent)
 	bool local_open = true;
 	char chunk[16384];
 
-	if (proc_die_with_parent(parent) < 0)
-		_exit(1);
-	prctl(PR_SET_NAME, "paks-exec", 0, 0, 0);
-	signal(SIGPIPE, SIG_IGN);
+	relay_setup(parent);
 	if (docker_mux_feed(&mux, early->data, early->len, &to_local.b) < 0)
 		_exit(1);
 	for (;;) {
