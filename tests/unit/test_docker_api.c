@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -569,6 +570,22 @@ static void test_upgrade(void **state)
 	close(fd);
 	buf_free(&early);
 	buf_free(&rest);
+	server_end(&s);
+
+	/* On TCP, a frame at a time goes out at once (no Nagle). */
+	s = serve_tcp(UPGRADE, "", "tcp://127.0.0.1:%d");
+	fd = docker_api_upgrade(s.endpoint, "/exec/ab/start", "{}", 5000,
+				&early);
+	assert_true(fd >= 0);
+	{
+		int on = 0;
+		socklen_t len = sizeof(on);
+		assert_int_equal(
+		    getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+		assert_int_equal(on, 1);
+	}
+	close(fd);
+	buf_free(&early);
 	server_end(&s);
 
 	/* Any other answer: no stream. */
