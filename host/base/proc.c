@@ -550,21 +550,26 @@ static int exec_result(pid_t pid, int pfd[2])
 	return err;
 }
 
-static void __attribute__((noreturn))
-tied_child(char *const argv[], char *const env_add[], int err_fd, pid_t parent,
-	   int report)
+void proc_default_signals(void)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
-	if (proc_die_with_parent(parent) < 0)
-		_exit(127);
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &dfl, NULL);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void __attribute__((noreturn))
+tied_child(char *const argv[], char *const env_add[], int err_fd, pid_t parent,
+	   int report)
+{
+	if (proc_die_with_parent(parent) < 0)
+		_exit(127);
+	proc_default_signals();
 	if (err_fd >= 0)
 		dup2(err_fd, 2);
 	exec_or_report(argv, env_add, report);

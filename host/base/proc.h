@@ -144,5 +144,7 @@ int proc_run_detached(char *const argv[]);
  * paks.  parent is paks's pid before the fork; -1 when paks is already
  * gone. */
 int proc_die_with_parent(pid_t parent);
+/* In a forked child: every signal's default action, none blocked. */
+void proc_default_signals(void);
 
 #endif

@@ -200,30 +200,41 @@ static int parse_body(const char *d, size_t len, bool eof,
 	return 1;
 }
 
-int docker_api_parse_response(const char *data, size_t len, bool eof,
-			      struct docker_api_response *r)
+/* The status line and the headers in data[0..len): the length of the
+ * head up to its blank line, with *status and *f; 0 when the blank line
+ * has not come yet; -1 when malformed or (parse_status) not wanted. */
+static int parse_head(const char *data, size_t len, bool upgrade, int *status,
+		      struct framing *f)
 {
 	const char *end, *l, *eol;
-	struct framing f = {0};
-	int c;
 
-	*r = (struct docker_api_response){0};
-	if (len == 0)
-		return more(eof);
 	end =
 	    memmem(data, len < HEADERS_MAX ? len : HEADERS_MAX, "\r\n\r\n", 4);
 	if (!end)
-		return len >= HEADERS_MAX ? -1 : more(eof);
+		return len >= HEADERS_MAX ? -1 : 0;
 	eol = memmem(data, (size_t)(end - data) + 2, "\r\n", 2);
-	r->status = parse_status(data, (size_t)(eol - data), false);
-	if (r->status < 0)
+	*status = parse_status(data, (size_t)(eol - data), upgrade);
+	if (*status < 0)
 		return -1;
 	for (l = eol + 2; l < end + 2; l = eol + 2) {
 		eol = memmem(l, (size_t)(end + 2 - l), "\r\n", 2);
-		if (parse_header(l, (size_t)(eol - l), &f) < 0)
+		if (parse_header(l, (size_t)(eol - l), f) < 0)
 			return -1;
 	}
-	c = parse_body(end + 4, len - (size_t)(end + 4 - data), eof, &f, r);
+	return (int)(end + 4 - data);
+}
+
+int docker_api_parse_response(const char *data, size_t len, bool eof,
+			      struct docker_api_response *r)
+{
+	struct framing f = {0};
+	int h, c;
+
+	*r = (struct docker_api_response){0};
+	h = parse_head(data, len, false, &r->status, &f);
+	if (h <= 0)
+		return h == 0 ? more(eof) : -1;
+	c = parse_body(data + h, len - (size_t)h, eof, &f, r);
 	if (c != 1)
 		docker_api_response_free(r);
 	return c;
@@ -237,22 +248,10 @@ void docker_api_response_free(struct docker_api_response *r)
 
 int docker_api_parse_upgrade(const char *data, size_t len)
 {
-	const char *end, *eol;
 	struct framing f = {0};
+	int status;
 
-	end =
-	    memmem(data, len < HEADERS_MAX ? len : HEADERS_MAX, "\r\n\r\n", 4);
-	if (!end)
-		return len >= HEADERS_MAX ? -1 : 0;
-	eol = memmem(data, (size_t)(end - data) + 2, "\r\n", 2);
-	if (parse_status(data, (size_t)(eol - data), true) < 0)
-		return -1;
-	for (const char *l = eol + 2; l < end + 2; l = eol + 2) {
-		eol = memmem(l, (size_t)(end + 2 - l), "\r\n", 2);
-		if (parse_header(l, (size_t)(eol - l), &f) < 0)
-			return -1;
-	}
-	return (int)(end + 4 - data);
+	return parse_head(data, len, true, &status, &f);
 }
 
 /* ---- the exec stream ---- */

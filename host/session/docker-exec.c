@@ -105,19 +105,12 @@ static int pending_flush(struct pending *p, int fd)
  * ends it. */
 static void relay_setup(pid_t parent)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigset_t none;
-
 	if (proc_die_with_parent(parent) < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, "paks-exec", 0, 0, 0);
 	setpgid(0, 0);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
+	proc_default_signals();
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* The child: stream <-> local until either ends. */
@@ -166,10 +159,9 @@ relay(int stream, int local, struct buf *early, pid_t parent)
 			} else if (n == 0 ||
 				   (errno != EINTR && errno != EAGAIN)) {
 				/* paks has hung up: the exec's stdin
-				 * ends, its output is still read. */
+				 * ends (below, once what is pending is
+				 * written), its output is still read. */
 				local_open = false;
-				if (pending_len(&to_stream) == 0)
-					shutdown(stream, SHUT_WR);
 			}
 		}
 		if (pending_flush(&to_stream, stream) < 0 ||
