@@ -27,9 +27,9 @@
 #include "docker-api.h"
 #include "util.h"
 
-#define HEADERS_MAX	   (64u << 10)
-#define CHUNK_LINE_MAX	   4096u
-#define INSPECT_TIMEOUT_MS 10000
+#define HEADERS_MAX    (64u << 10)
+#define CHUNK_LINE_MAX 4096u
+#define ASK_TIMEOUT_MS 10000 /* to connect and send a question */
 
 /* ---- the response parser ---- */
 
@@ -567,12 +567,10 @@ static void escape_ref(struct buf *b, const char *ref)
 	}
 }
 
-int docker_api_image_inspect(const char *endpoint, const char *ref,
-			     struct buf *json_out)
+int docker_api_image_ask(const char *endpoint, const char *ref)
 {
 	struct buf path = {0};
-	struct docker_api_response r;
-	int ret = -1;
+	int fd;
 
 	/* Unversioned: the daemon's own API version, which is also what the
 	 * CLI negotiates when it is at least as new as the daemon; every
@@ -580,15 +578,25 @@ int docker_api_image_inspect(const char *endpoint, const char *ref,
 	buf_printf(&path, "/images/");
 	escape_ref(&path, ref);
 	buf_printf(&path, "/json");
-	if (docker_api_get(endpoint, path.data, INSPECT_TIMEOUT_MS, &r) == 0) {
-		if (r.status == 200) {
-			buf_append(json_out, r.body.data, r.body.len);
-			ret = 0;
-		} else if (r.status == 404) {
-			ret = 1;
-		}
-		docker_api_response_free(&r);
-	}
+	fd = send_request(endpoint, path.data, NULL, false,
+			  deadline_in(ASK_TIMEOUT_MS));
 	buf_free(&path);
+	return fd;
+}
+
+int docker_api_image_answer(int fd, int timeout_ms, struct buf *json_out)
+{
+	struct docker_api_response r;
+	int ret = -1;
+
+	if (read_response(fd, deadline_in(timeout_ms), &r) != 1)
+		return -1;
+	if (r.status == 200) {
+		buf_append(json_out, r.body.data, r.body.len);
+		ret = 0;
+	} else if (r.status == 404) {
+		ret = 1;
+	}
+	docker_api_response_free(&r);
 	return ret;
 }

@@ -63,10 +63,12 @@ int docker_api_post(const char *endpoint, const char *path, const char *body,
 int docker_api_upgrade(const char *endpoint, const char *path, const char *body,
 		       int timeout_ms, struct buf *early);
 
-/* `docker image inspect REF` asked of the daemon at endpoint: 0 with the
- * image's JSON object in *json_out, 1 when the daemon has no such image
- * (404), -1 for any other answer or failure (then ask the CLI). */
-int docker_api_image_inspect(const char *endpoint, const char *ref,
-			     struct buf *json_out);
+/* `docker image inspect REF` asked of the daemon at endpoint, without
+ * waiting for its answer: the connection, the request sent, or -1. */
+int docker_api_image_ask(const char *endpoint, const char *ref);
+/* The answer on fd (from docker_api_image_ask), within timeout_ms: 0 with
+ * the image's JSON object in *json_out, 1 when the daemon has no such
+ * image (404), -1 for any other answer or failure (then ask the CLI). */
+int docker_api_image_answer(int fd, int timeout_ms, struct buf *json_out);
 
 #endif

@@ -216,14 +216,13 @@ static int docker_is_remote(const struct engine_handle *h, char **where)
 /* `image inspect` straight from dockerd when the CLI would talk to a
  * unix socket or to plain TCP: one connection instead of one more CLI
  * start. */
-static int docker_api_inspect(const struct engine_handle *h, const char *ref,
-			      struct buf *json_out)
+static int docker_api_ask(const struct engine_handle *h, const char *ref)
 {
 	cleanup_free char *host = docker_endpoint(&h->args);
 
 	if (!host)
 		return -1;
-	return docker_api_image_inspect(host, ref, json_out);
+	return docker_api_image_ask(host, ref);
 }
 
 /* The bridge's exec, the same way. */
@@ -253,6 +252,7 @@ const struct engine engine_docker = {
     .oci_save_argv = docker_oci_save_argv,
     .commit_note = docker_commit_note,
     .is_remote = docker_is_remote,
-    .api_image_inspect = docker_api_inspect,
+    .api_image_ask = docker_api_ask,
+    .api_image_answer = docker_api_image_answer,
     .api_exec = docker_api_exec,
 };

@@ -110,11 +110,14 @@ struct engine {
 	 * be on this one (a socket, loopback): the first start probes. */
 	int (*is_remote)(const struct engine_handle *h, char **where);
 	/* NULL, or `image inspect REF` asked of the engine's API without
-	 * starting its CLI: 0 with the image's JSON object (one element of
-	 * the CLI's array) in *json_out, 1 when there is no such image, -1
-	 * when the API cannot answer here (then the CLI is asked). */
-	int (*api_image_inspect)(const struct engine_handle *h, const char *ref,
-				 struct buf *json_out);
+	 * starting its CLI, and without waiting for the answer: the
+	 * connection, whose answer api_image_answer reads, or -1 when the
+	 * API cannot answer here (then the CLI is asked). */
+	int (*api_image_ask)(const struct engine_handle *h, const char *ref);
+	/* That answer within timeout_ms: 0 with the image's JSON object (one
+	 * element of the CLI's array) in *json_out, 1 when there is no such
+	 * image, -1 when the API cannot answer (then the CLI is asked). */
+	int (*api_image_answer)(int fd, int timeout_ms, struct buf *json_out);
 	/* NULL, or `exec -i --user=USER CONTAINER CMD...` through the
 	 * engine's API without starting its CLI, its stdin and stdout
 	 * carried to and from the socket local by a child (*pid): 0 when

@@ -47,22 +47,35 @@ static void image_take(struct session *s, json_t *img)
 		      comment && *comment ? "\n" : "", comment ? comment : "");
 }
 
-/* Ask the engine's API about REF, when it has one: 0 with *img (the
- * image object), 1 when there is no such image, -1 when only the CLI can
- * tell. */
-static int api_inspect(const struct engine_handle *h, const char *ref,
-		       json_t **img)
-{
-	/* An API that failed once (it may have made paks wait for its
-	 * deadline) is not asked again by this process. */
-	static bool down;
-	struct buf body = {0};
-	int r = -1;
+/* An API that failed once (it may have made paks wait for its deadline)
+ * is not asked again by this process. */
+static bool api_down;
 
+/* How long a question to the API may take when paks waits for it. */
+#define INSPECT_TIMEOUT_MS 10000
+
+/* Ask the engine's API about REF, when it has one: the connection, whose
+ * answer api_take reads, or -1 when only the CLI can tell. */
+static int api_ask(const struct engine_handle *h, const char *ref)
+{
+	int fd = -1;
+
+	if (h->engine->api_image_ask && !api_down)
+		fd = h->engine->api_image_ask(h, ref);
+	api_down |= fd < 0;
+	return fd;
+}
+
+/* Its answer on fd (closed here) within ms: 0 with *img (the image
+ * object), 1 when there is no such image, -1 when only the CLI can
+ * tell. */
+static int api_take(const struct engine_handle *h, int fd, int ms, json_t **img)
+{
+	struct buf body = {0};
+	int r = h->engine->api_image_answer(fd, ms, &body);
+
+	close(fd);
 	*img = NULL;
-	if (h->engine->api_image_inspect && !down)
-		r = h->engine->api_image_inspect(h, ref, &body);
-	down |= r < 0;
 	if (r == 0) {
 		*img =
 		    json_loadb(body.data ? body.data : "", body.len, 0, NULL);
@@ -73,8 +86,18 @@ static int api_inspect(const struct engine_handle *h, const char *ref,
 			r = -1;
 		}
 	}
+	api_down |= r < 0;
 	buf_free(&body);
 	return r;
+}
+
+static int api_inspect(const struct engine_handle *h, const char *ref,
+		       json_t **img)
+{
+	int fd = api_ask(h, ref);
+
+	*img = NULL;
+	return fd < 0 ? -1 : api_take(h, fd, INSPECT_TIMEOUT_MS, img);
 }
 
 static int image_inspect_api(struct session *s)
@@ -100,17 +123,6 @@ static json_t *first_image(const char *out, size_t len)
 	json_incref(img);
 	json_decref(root);
 	return img;
-}
-
-static int take_output(struct session *s, const char *out, size_t len)
-{
-	json_t *img = first_image(out, len);
-
-	if (!img)
-		return -1;
-	image_take(s, img);
-	json_decref(img);
-	return 0;
 }
 
 int image_inspect_ref(const struct engine_handle *h, const char *ref,
@@ -410,13 +422,20 @@ static bool spare_core(void)
 	return spare;
 }
 
-/* Check the name beside the container's start.  With a core to spare the
- * check yields to the start (nice 19; on two cores that is about 5 ms
- * sooner to the prompt, see make bench); on a busy machine it runs at
- * the normal priority, so that it can never starve while the launcher
- * waits for paks's GO. */
+/* Check the name beside the container's start: a question to the
+ * engine's API, read when the launcher has come; else an engine inspect.
+ * With a core to spare the inspect yields to the start (nice 19; on two
+ * cores that is about 5 ms sooner to the prompt, see make bench); on a
+ * busy machine it runs at the normal priority, so that it can never
+ * starve while the launcher waits for paks's GO. */
 static void verify_start(struct session *s)
 {
+	s->verify_fd = api_ask(&s->eng, s->image);
+	s->verify_by_api = s->verify_fd >= 0;
+	log_debug("paks checks %s beside the start through the engine's %s",
+		  s->image, s->verify_by_api ? "API" : "CLI");
+	if (s->verify_by_api)
+		return;
 	if (inspect_start(s, s->image, spare_core(), &s->verify_pid,
 			  &s->verify_fd) < 0)
 		s->verify_pid = -1; /* unchecked: taken as gone */
@@ -427,6 +446,11 @@ static void verify_start(struct session *s)
 
 void image_verify_stop(struct session *s)
 {
+	if (s->verify_by_api) {
+		close(s->verify_fd);
+		s->verify_by_api = false;
+		return;
+	}
 	if (s->verify_pid <= 0)
 		return;
 	close(s->verify_fd);
@@ -477,19 +501,25 @@ static int read_check(int fd, int ms, char **out, size_t *len)
 	return -1;
 }
 
-int image_verify_finish(struct session *s)
+/* The check's answer: 0 with *img, or -1 (no image, no answer in time). */
+static int verify_answer(struct session *s, json_t **img)
 {
 	cleanup_free char *out = NULL;
-	cleanup_free char *was = NULL;
 	size_t len = 0;
-	int code = -1;
 
-	if (!s->verify_pid)
-		return 0;
+	*img = NULL;
+	if (s->verify_by_api) {
+		s->verify_by_api = false;
+		return api_take(&s->eng, s->verify_fd, VERIFY_TIMEOUT_MS,
+				img) == 0
+			   ? 0
+			   : -1;
+	}
 	if (s->verify_pid > 0 &&
 	    read_check(s->verify_fd, VERIFY_TIMEOUT_MS, &out, &len) == 0) {
 		close(s->verify_fd);
-		code = proc_wait(s->verify_pid);
+		if (proc_wait(s->verify_pid) == 0)
+			*img = first_image(out, len);
 	} else {
 		/* Stuck (on the engine's storage lock, say): no answer is
 		 * taken as no image, and image_resolve asks again in the
@@ -498,11 +528,24 @@ int image_verify_finish(struct session *s)
 		image_verify_stop(s);
 	}
 	s->verify_pid = 0;
+	return *img ? 0 : -1;
+}
+
+int image_verify_finish(struct session *s)
+{
+	cleanup_free char *was = NULL;
+	json_t *img;
+
+	if (!s->verify_pid && !s->verify_by_api)
+		return 0;
+	verify_answer(s, &img);
 	/* The engine's whole answer replaces the cache's: when the name
 	 * means another image, its config is here already. */
 	was = xstrdup(image_bare_id(s->image_id));
 	forget_image(s);
-	if (code == 0 && take_output(s, out, len) == 0) {
+	if (img) {
+		image_take(s, img);
+		json_decref(img);
 		if (str_eq(image_bare_id(s->image_id), was))
 			return 0;
 		log_debug("%s is not the image paks ran last time", s->image);
@@ -545,11 +588,15 @@ int image_resolve(struct session *s, bool use_cache, char **cause)
 		if ((sqfs ? image_import_sqfs(s, cause)
 			  : load_archive(s, cause)) < 0)
 			return -1;
-	} else if ((r = image_inspect_api(s)) == 0) {
-		return 0; /* as quick as the cache, and never stale */
-	} else if (r < 0 && use_cache && image_cache_load(s)) {
+	} else if (use_cache && image_cache_load(s)) {
+		/* Even the API's answer (a millisecond on a quiet dockerd)
+		 * is not waited for: the container starts by name, and the
+		 * answer is read when the launcher has come. */
 		s->run_by_name = true;
 		verify_start(s);
+		return 0;
+	} else if (image_inspect_api(s) == 0) {
+		image_cache_store(s);
 		return 0;
 	}
 	r = image_inspect(s, cause);

@@ -66,8 +66,11 @@ struct session {
 	int stop_signal; /* TERM or HUP that ended the session, or 0 */
 	/* The image as the image cache remembers it: the container runs
 	 * the name (not the id), while `image inspect` checks the name
-	 * beside its start (verify_pid, its output on verify_fd). */
+	 * beside its start: a question to the engine's API (verify_by_api,
+	 * its answer on verify_fd), or the CLI (verify_pid, its output on
+	 * verify_fd). */
 	bool run_by_name;
+	bool verify_by_api;
 	pid_t verify_pid;
 	int verify_fd;
 	bool image_restart; /* the name meant another image: start again */

@@ -9,6 +9,7 @@
  * (docker-exec.c's stream), and the exec's create as docker-exec.c asks it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -306,7 +307,11 @@ enum script {
 	BIG,	 /* 200 read to the end, over DOCKER_API_MAX */
 	TRICKLE, /* send resp one byte at a time */
 	UPGRADE, /* 101, then resp and the request's head as the stream */
+	GATED,	 /* read the request, send resp once gate is written */
 };
+
+/* GATED's gate: the child answers when a byte comes on gate[0]. */
+static int gate[2] = {-1, -1};
 
 static void child_read_request(int c, struct buf *req)
 {
@@ -350,6 +355,12 @@ static void child_serve(int l, enum script what, const char *resp)
 	case SILENT:
 		sleep(5);
 		break;
+	case GATED: {
+		struct pollfd p = {gate[0], POLLIN, 0};
+		if (poll(&p, 1, 5000) == 1)
+			(void)!write_all(c, resp, strlen(resp));
+		break;
+	}
 	case UPGRADE:
 		/* One write: the stream's first bytes come with the
 		 * answer. */
@@ -436,6 +447,19 @@ static long ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* The image inspect the way paks makes it: asked, then answered. */
+static int inspect(const char *endpoint, const char *ref, struct buf *out)
+{
+	int fd = docker_api_image_ask(endpoint, ref);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = docker_api_image_answer(fd, 5000, out);
+	close(fd);
+	return r;
+}
+
 static void test_request_line(void **state)
 {
 	struct server s = serve(ECHO, NULL);
@@ -443,13 +467,36 @@ static void test_request_line(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    docker_api_image_inspect(s.endpoint,
-				     "localhost/a b?c#d%e:tag@sha256", &out),
-	    0);
+	    inspect(s.endpoint, "localhost/a b?c#d%e:tag@sha256", &out), 0);
 	assert_string_equal(out.data, "GET /images/localhost/a%20b%3Fc%23d%25e:"
 				      "tag@sha256/json HTTP/1.1");
 	buf_free(&out);
 	server_end(&s);
+}
+
+/* The question goes out without waiting for its answer: the daemon
+ * answers only once the asker has its connection back. */
+static void test_ask_then_answer(void **state)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n"
+				 "\r\n{\"Id\":2}";
+	struct server s;
+	struct buf out = {0};
+	int fd;
+
+	(void)state;
+	assert_int_equal(pipe2(gate, O_CLOEXEC), 0);
+	s = serve(GATED, ok);
+	fd = docker_api_image_ask(s.endpoint, "x");
+	assert_true(fd >= 0);
+	assert_int_equal(write(gate[1], "g", 1), 1);
+	assert_int_equal(docker_api_image_answer(fd, 5000, &out), 0);
+	assert_string_equal(out.data, "{\"Id\":2}");
+	close(fd);
+	buf_free(&out);
+	server_end(&s);
+	close(gate[0]);
+	close(gate[1]);
 }
 
 static void test_inspect_statuses(void **state)
@@ -462,29 +509,29 @@ static void test_inspect_statuses(void **state)
 
 	(void)state;
 	s = serve(TRICKLE, ok);
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), 0);
+	assert_int_equal(inspect(s.endpoint, "x", &out), 0);
 	assert_string_equal(out.data, "{\"Id\":1}");
 	buf_free(&out);
 	server_end(&s);
 
 	s = serve(ANSWER, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n"
 			  "\r\n{}");
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), 1);
+	assert_int_equal(inspect(s.endpoint, "x", &out), 1);
 	assert_int_equal(out.len, 0);
 	server_end(&s);
 
 	s = serve(ANSWER, "HTTP/1.1 500 Internal Server Error\r\n"
 			  "Content-Length: 2\r\n\r\n{}");
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), -1);
+	assert_int_equal(inspect(s.endpoint, "x", &out), -1);
 	server_end(&s);
 
 	s = serve(ANSWER, "garbage\r\n\r\n");
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), -1);
+	assert_int_equal(inspect(s.endpoint, "x", &out), -1);
 	server_end(&s);
 
 	/* Closed before the whole body. */
 	s = serve(ANSWER, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}");
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "x", &out), -1);
+	assert_int_equal(inspect(s.endpoint, "x", &out), -1);
 	server_end(&s);
 	assert_int_equal(out.len, 0);
 }
@@ -495,12 +542,11 @@ static void test_no_daemon(void **state)
 	struct buf out = {0};
 
 	(void)state;
-	assert_int_equal(docker_api_image_inspect(sock, "x", &out), -1);
-	assert_int_equal(docker_api_image_inspect("", "x", &out), -1);
+	assert_int_equal(inspect(sock, "x", &out), -1);
+	assert_int_equal(inspect("", "x", &out), -1);
 	/* A path without its scheme is not an endpoint. */
-	assert_int_equal(docker_api_image_inspect(sock + 7, "x", &out), -1);
-	assert_int_equal(
-	    docker_api_image_inspect("tcp://127.0.0.1:1", "x", &out), -1);
+	assert_int_equal(inspect(sock + 7, "x", &out), -1);
+	assert_int_equal(inspect("tcp://127.0.0.1:1", "x", &out), -1);
 }
 
 /* Over TCP, to an address written as numbers (or localhost); a name, a
@@ -515,21 +561,20 @@ static void test_tcp(void **state)
 
 	(void)state;
 	s = serve_tcp(ECHO, NULL, "tcp://127.0.0.1:%d");
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "a/b", &out), 0);
+	assert_int_equal(inspect(s.endpoint, "a/b", &out), 0);
 	assert_string_equal(out.data, "GET /images/a/b/json HTTP/1.1");
 	buf_free(&out);
 	server_end(&s);
 
 	s = serve_tcp(ECHO, NULL, "tcp://localhost:%d");
-	assert_int_equal(docker_api_image_inspect(s.endpoint, "c", &out), 0);
+	assert_int_equal(inspect(s.endpoint, "c", &out), 0);
 	assert_string_equal(out.data, "GET /images/c/json HTTP/1.1");
 	buf_free(&out);
 	server_end(&s);
 
 	for (int i = 0; refused[i]; i++) {
 		s = serve_tcp(ECHO, NULL, refused[i]);
-		assert_int_equal(
-		    docker_api_image_inspect(s.endpoint, "c", &out), -1);
+		assert_int_equal(inspect(s.endpoint, "c", &out), -1);
 		assert_int_equal(out.len, 0);
 		server_end(&s);
 	}
@@ -684,6 +729,7 @@ int main(void)
 	    cmocka_unit_test(test_upgrade_head),
 	    cmocka_unit_test(test_mux),
 	    cmocka_unit_test(test_request_line),
+	    cmocka_unit_test(test_ask_then_answer),
 	    cmocka_unit_test(test_inspect_statuses),
 	    cmocka_unit_test(test_tcp),
 	    cmocka_unit_test(test_upgrade),
