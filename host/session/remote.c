@@ -380,6 +380,38 @@ static void filled_save(const struct session *s)
 		(void)write_file_atomic(path, p, strlen(p), 0600);
 }
 
+/* The volumes of paks's files that other builds of paks filled on the
+ * engine, removed once this one's is filled, so that upgrades and
+ * rebuilds do not pile them up.  The engine keeps one that a container
+ * still mounts; a session that starts on one removed finds its files
+ * lost and fills it again (remote_files_lost). */
+static void drop_other_volumes(const struct session *s)
+{
+	const char *ls[] = {"volume",
+			    "ls",
+			    "--quiet",
+			    "--filter",
+			    "name=" PAKS_FILES_VOLUME_PREFIX,
+			    NULL};
+	struct buf out = {0};
+	char *save = NULL;
+
+	if (engine_do(s, ls, &out, NULL) < 0 || !out.data) {
+		buf_free(&out);
+		return;
+	}
+	for (char *v = strtok_r(out.data, "\r\n", &save); v;
+	     v = strtok_r(NULL, "\r\n", &save)) {
+		const char *rm[] = {"volume", "rm", v, NULL};
+		if (!str_has_prefix(v, PAKS_FILES_VOLUME_PREFIX) ||
+		    str_eq(v, s->volume))
+			continue;
+		if (engine_do(s, rm, NULL, NULL) == 0)
+			log_debug("removed %s, another paks's files", v);
+	}
+	buf_free(&out);
+}
+
 static int fill(struct session *s, const struct vol_file *f, size_t n,
 		char **cause)
 {
@@ -403,6 +435,7 @@ static int fill(struct session *s, const struct vol_file *f, size_t n,
 		s->seccomp_on_engine = xasprintf("%s/%s", vol, SECCOMP_NAME);
 	}
 	filled_save(s);
+	drop_other_volumes(s);
 	return 0;
 }
 

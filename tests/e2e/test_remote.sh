@@ -226,13 +226,20 @@ killed_row() { # ENGINE GUARD(kill|keep)
 
 # The kept volume of paks's files removed on the engine behind paks's
 # back (a `docker volume prune`): the next session finds it gone at its
-# start, fills it again and reaches its prompt.
+# start, fills it again and reaches its prompt.  The fill removes the
+# volumes of paks's files other builds left (an upgrade's), but not one
+# a container still mounts.
 lost_row() { # ENGINE
 	local e=$1 c="$1/files-lost" dir vols
+	local old=paks-files-00000000000de1d1 busy=paks-files-00000000000b5591
+	local holder=paks-rt-$run_id-holder
 	echo "# --- $c"
 	vols=$(eng "$e" volume ls --format '{{.Name}}' | grep '^paks-files-')
 	# shellcheck disable=SC2086 # names
 	[ -n "$vols" ] && eng "$e" volume rm $vols >/dev/null
+	eng "$e" volume create "$old" >/dev/null
+	eng "$e" run -d --rm --name "$holder" -v "$busy:/held" --entrypoint sleep \
+		"$IMG_BOOKWORM" 300 >/dev/null
 	dir=$(engine_dir "$e" "rt-$e-lost")
 	tmux_start "$c" "$(paks_cmd "$e" "$dir" run --name "paks-rt-$run_id-lost" "$IMG_BOOKWORM")"
 	check "$c: a session reaches its prompt" ready
@@ -240,6 +247,12 @@ lost_row() { # ENGINE
 	type_enter 'exit 0'
 	tmux_wait_exit 60 >/dev/null
 	tmux_stop "$c"
+	vols=$(eng "$e" volume ls --format '{{.Name}}')
+	check "$c: the fill removed another build's volume of paks's files" \
+		eval '! grep -qxF "$old" <<<"$vols"'
+	check "$c: ... but not one a container mounts" grep -qxF "$busy" <<<"$vols"
+	eng "$e" rm -f "$holder" >/dev/null
+	eng "$e" volume rm "$busy" "$old" >/dev/null 2>&1
 	check "$c: no volume of paks is left" no_volume "$e"
 }
 
