@@ -563,6 +563,17 @@ void proc_default_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+void proc_keep_fds(int a, int b)
+{
+	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+	if (lo > 3)
+		close_range(3, lo - 1, 0);
+	if (hi > lo + 1 && hi > 3)
+		close_range(lo + 1 > 3 ? lo + 1 : 3, hi - 1, 0);
+	close_range(hi + 1 > 3 ? hi + 1 : 3, ~0U, 0);
+}
+
 static void __attribute__((noreturn))
 tied_child(char *const argv[], char *const env_add[], int err_fd, pid_t parent,
 	   int report)

@@ -146,5 +146,7 @@ int proc_run_detached(char *const argv[]);
 int proc_die_with_parent(pid_t parent);
 /* In a forked child: every signal's default action, none blocked. */
 void proc_default_signals(void);
+/* In a forked child: close every fd above 2 but a and b (b may be a). */
+void proc_keep_fds(int a, int b);
 
 #endif

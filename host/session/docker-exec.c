@@ -172,13 +172,9 @@ relay(int stream, int local, struct buf *early, pid_t parent)
 	}
 	/* What the exec said last still reaches paks. */
 	(void)fcntl(local, F_SETFL, fcntl(local, F_GETFL) & ~O_NONBLOCK);
-	while (pending_len(&to_local) > 0) {
-		ssize_t w = write(local, to_local.b.data + to_local.off,
-				  pending_len(&to_local));
-		if (w <= 0)
-			break;
-		to_local.off += (size_t)w;
-	}
+	if (pending_len(&to_local) > 0)
+		(void)write_all(local, to_local.b.data + to_local.off,
+				pending_len(&to_local));
 	_exit(0);
 }
 
@@ -207,14 +203,7 @@ int docker_exec_start(const char *endpoint, const char *container,
 	*pid = fork();
 	if (*pid == 0) {
 		/* Nothing of paks's but the two ends stays open. */
-		int keep[2] = {stream < local ? stream : local,
-			       stream < local ? local : stream};
-		if (keep[0] > 3)
-			close_range(3, (unsigned)keep[0] - 1, 0);
-		if (keep[1] > keep[0] + 1)
-			close_range((unsigned)keep[0] + 1,
-				    (unsigned)keep[1] - 1, 0);
-		close_range((unsigned)keep[1] + 1, ~0U, 0);
+		proc_keep_fds(stream, local);
 		relay(stream, local, &early, parent);
 	}
 	close(stream);

@@ -48,9 +48,7 @@ guard_run(struct session *s, const struct termios *tio, int rfd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Nothing of paks's but the terminal and the socket stays open. */
-	if (rfd > 3)
-		close_range(3, (unsigned)rfd - 1, 0);
-	close_range((unsigned)rfd + 1, ~0U, 0);
+	proc_keep_fds(rfd, rfd);
 	do
 		n = read(rfd, &b, 1);
 	while (n < 0 && errno == EINTR);

@@ -5,12 +5,15 @@
  * environment, fd 3, and cancel killing the child's process group.  The
  * children are ordinary coreutils programs started with an argv.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -313,10 +316,45 @@ static void test_stop(void **state)
 	assert_int_equal(proc_stop(p.pid, SIGTERM, 10), -ECHILD);
 }
 
+/* A child keeps 0-2 and the two fds it names, in either order, and
+ * closes every other one. */
+static void test_keep_fds(void **state)
+{
+	int fds[6], st;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		fds[i] = open("/dev/null", O_RDONLY);
+	for (int order = 0; order < 2; order++) {
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int bad = 0;
+			if (order)
+				proc_keep_fds(fds[4], fds[1]);
+			else
+				proc_keep_fds(fds[1], fds[4]);
+			for (int fd = 0; fd < 3; fd++)
+				bad |= fcntl(fd, F_GETFD) < 0;
+			for (int i = 0; i < 6; i++) {
+				bool open_now = fcntl(fds[i], F_GETFD) >= 0;
+				bad |= open_now != (i == 1 || i == 4);
+			}
+			_exit(bad);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_capture_streams),
+	    cmocka_unit_test(test_keep_fds),
 	    cmocka_unit_test(test_capture_merged),
 	    cmocka_unit_test(test_missing_program),
 	    cmocka_unit_test(test_exit_code),
